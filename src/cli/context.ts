@@ -1,0 +1,51 @@
+import type { Command } from 'commander';
+import { loadConfig, type TenetConfig } from '../config.ts';
+import { createModel } from '../models/spec.ts';
+import type { Provider } from '../models/types.ts';
+import { openStore, storeCache, type Store } from '../store/index.ts';
+
+/** What a command needs from the global options: configuration, the store (opened on demand), models. */
+export interface CliContext {
+  json: boolean;
+  config: TenetConfig;
+  /** The store location as chosen: --db, then $TENET_DB, then the config file's `db`, else the default. */
+  dbLocation: string | undefined;
+  store(): Promise<Store>;
+  model(spec: string, options?: { baseUrl?: string; noCache?: boolean }): Promise<Provider>;
+  close(): Promise<void>;
+}
+
+export function cliContext(command: Command): CliContext {
+  const opts = command.optsWithGlobals() as { json?: boolean; db?: string; config?: string };
+  const config = loadConfig(opts.config);
+  const dbLocation = opts.db ?? process.env.TENET_DB ?? config.db;
+  let opened: Promise<Store> | undefined;
+  const store = (): Promise<Store> => (opened ??= openStore(dbLocation));
+  return {
+    json: Boolean(opts.json),
+    config,
+    dbLocation,
+    store,
+    async model(spec, options = {}) {
+      const useCache = config.cache !== false && !options.noCache;
+      return createModel(spec, {
+        config,
+        ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
+        ...(useCache ? { cache: storeCache(await store()) } : {}),
+      });
+    },
+    async close() {
+      if (opened) await (await opened).close();
+    },
+  };
+}
+
+/** Run `fn` with a context and always close the store afterwards. */
+export async function withContext<T>(command: Command, fn: (ctx: CliContext) => Promise<T>): Promise<T> {
+  const ctx = cliContext(command);
+  try {
+    return await fn(ctx);
+  } finally {
+    await ctx.close();
+  }
+}

@@ -1,0 +1,69 @@
+import { Command, CommanderError } from 'commander';
+import { TenetError, isTenetError } from '../errors.ts';
+
+/** Options every command accepts. */
+export interface GlobalOptions {
+  json?: boolean;
+  db?: string;
+  config?: string;
+}
+
+/** Print a result: JSON for scripts (`--json`), otherwise the human rendering. */
+export function emit(opts: { json?: boolean }, data: unknown, human: () => string): void {
+  process.stdout.write(opts.json ? `${JSON.stringify(data, null, 2)}\n` : `${human()}\n`);
+}
+
+/** Render an error for a person: what, where, what to do. Never a bare stack trace. */
+export function formatError(error: unknown): string {
+  if (isTenetError(error)) {
+    const where = error.where ? ` (${error.where})` : '';
+    const hint = error.hint ? `\n  hint: ${error.hint}` : '';
+    return `error [${error.code}]${where}: ${error.message}${hint}`;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return `error [INTERNAL]: ${message}\n  hint: this is a bug in tenet; run with TENET_DEBUG=1 for the stack trace and report it.`;
+}
+
+export function exitCodeOf(error: unknown): number {
+  if (isTenetError(error)) return error.exitCode;
+  if (error instanceof CommanderError) return 2;
+  return 1;
+}
+
+/**
+ * Wrap a command action: errors become a clear message (JSON with `--json`) and an exit code
+ * (1 a check failed, 2 bad usage or input). The action's own return value is its exit code (default 0).
+ */
+export function action<A extends unknown[]>(
+  fn: (...args: A) => Promise<number | void> | number | void,
+): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    const command = args[args.length - 1] as Command;
+    const json = Boolean(command.optsWithGlobals?.().json);
+    try {
+      const code = await fn(...args);
+      process.exitCode = typeof code === 'number' ? code : 0;
+    } catch (error) {
+      if (process.env.TENET_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+      if (json) process.stdout.write(`${JSON.stringify({ error: isTenetError(error) ? error.toJSON() : { code: 'INTERNAL', message: String(error) } }, null, 2)}\n`);
+      process.stderr.write(`${formatError(error)}\n`);
+      process.exitCode = exitCodeOf(error);
+    }
+  };
+}
+
+/** Parse a positive integer option, or fail with BAD_USAGE naming the option. */
+export function positiveInt(name: string): (value: string) => number {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n <= 0) {
+      throw new TenetError('BAD_USAGE', `${name} must be a positive integer, got "${value}"`);
+    }
+    return n;
+  };
+}
+
+/** Append a worked example to a command's --help. */
+export function examples(command: Command, lines: string[]): Command {
+  return command.addHelpText('after', `\nExamples:\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
+}

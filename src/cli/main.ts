@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { formatError, exitCodeOf } from './io.ts';
+import { registerCache } from './cache.ts';
+import { registerDoctor } from './doctor.ts';
+import { registerModels } from './models.ts';
+import { registerValues } from './values.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('tenet')
+    .description('Find out what values a language model acts on, and move them toward the values people choose.')
+    .version('0.1.0')
+    .option('--json', 'print machine-readable JSON on stdout')
+    .option('--db <url>', 'store: a SQLite path or postgres://... URL (default: $TENET_DB, the config file, or ./.tenet/tenet.db)')
+    .option('--config <file>', 'configuration file (default: ./tenet.config.yaml when present)')
+    .showHelpAfterError('(run with --help for usage and examples)')
+    .exitOverride();
+  registerDoctor(program);
+  registerValues(program);
+  registerModels(program);
+  registerCache(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // commander already printed its message, the help or the version
+      process.exitCode = error.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    process.stderr.write(`${formatError(error)}\n`);
+    process.exitCode = exitCodeOf(error);
+  }
+}
+
+// Run when executed directly (node src/cli/main.ts); bin/tenet.js imports main() from dist.
+if (import.meta.url === `file://${process.argv[1]}`) await main(process.argv);

@@ -1,0 +1,67 @@
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+import { readDataFile, validateDataFile } from './datafile.ts';
+
+const limits = {
+  concurrency: z.number().int().positive().optional(),
+  rpm: z.number().positive().optional(),
+  tpm: z.number().positive().optional(),
+  timeoutMs: z.number().int().positive().optional(),
+  maxRetries: z.number().int().min(0).optional(),
+};
+
+const providerSettings = z.strictObject({
+  baseUrl: z.url().optional(),
+  /** Name of the environment variable holding the API key. */
+  apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name').optional(),
+  ...limits,
+});
+
+const endpoint = z.strictObject({
+  provider: z.enum(['openai', 'anthropic', 'ollama', 'llamacpp']),
+  model: z.string().min(1),
+  baseUrl: z.url().optional(),
+  apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name').optional(),
+  ...limits,
+});
+
+export const configSchema = z.strictObject({
+  /** The store: a SQLite path or a postgres:// URL. */
+  db: z.string().min(1).optional(),
+  /** Use the response cache (default true). */
+  cache: z.boolean().optional(),
+  providers: z.strictObject({
+    openai: providerSettings.optional(),
+    anthropic: providerSettings.optional(),
+    ollama: providerSettings.optional(),
+    llamacpp: providerSettings.optional(),
+  }).optional(),
+  /** Named endpoints usable as model specs: `NAME` or `NAME:MODEL`. */
+  endpoints: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/, 'endpoint names are lower-case letters, digits, - and _'), endpoint).optional(),
+  /** USD per million tokens, keyed `provider:model` (prefix match). */
+  prices: z.record(z.string(), z.strictObject({ input: z.number().min(0), output: z.number().min(0) })).optional(),
+  retry: z.strictObject({
+    maxRetries: z.number().int().min(0).optional(),
+    baseDelayMs: z.number().int().positive().optional(),
+    maxDelayMs: z.number().int().positive().optional(),
+    maxRetryAfterMs: z.number().int().positive().optional(),
+  }).optional(),
+});
+
+export type TenetConfig = z.output<typeof configSchema> & { file?: string };
+export type EndpointConfig = z.output<typeof endpoint>;
+export type ProviderConfig = z.output<typeof providerSettings>;
+
+export const DEFAULT_CONFIG_FILE = 'tenet.config.yaml';
+
+/**
+ * Load the configuration: the given file (which must exist), else ./tenet.config.yaml when present,
+ * else the defaults.
+ */
+export function loadConfig(file?: string): TenetConfig {
+  const path = file ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
+  if (!path) return {};
+  const data = readDataFile(path, 'configuration');
+  const value = data.value ?? {};
+  return { ...validateDataFile({ ...data, value }, configSchema, 'configuration'), file: path };
+}

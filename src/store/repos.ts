@@ -1,0 +1,563 @@
+/**
+ * The repositories: one implementation for SQLite and Postgres. Every query here must compile to SQL both
+ * accept (Kysely's builder, ON CONFLICT, RETURNING, octet_length), so there is no dialect branch.
+ */
+import type { Kysely, Selectable } from 'kysely';
+import { sql } from 'kysely';
+import { TenetError } from '../errors.ts';
+import { canonicalJson, judgmentIdFor, sampleIdFor, taskIdFor } from './ids.ts';
+import type { CacheTable, JudgmentsTable, RunsTable, SamplesTable, StoreSchema, TasksTable } from './schema.ts';
+import {
+  RUN_STATUSES,
+  type CacheEntry,
+  type CacheFilter,
+  type CacheModelStats,
+  type CacheRepo,
+  type CacheStats,
+  type Judgment,
+  type JudgmentsRepo,
+  type NewCacheEntry,
+  type NewJudgment,
+  type NewSample,
+  type NewTask,
+  type Run,
+  type RunStatus,
+  type RunTotals,
+  type RunsRepo,
+  type Sample,
+  type SampleUsage,
+  type SamplesRepo,
+  type StoreRepos,
+  type Task,
+  type TasksRepo,
+  type TotalsDelta,
+} from './types.ts';
+import { chunk, guardRepo, nowIso, parseJson, plainJson, requireId, toNumber } from './util.ts';
+
+type Db = Kysely<StoreSchema>;
+
+/** How the repositories reach the database: the transaction in progress, if any, else the root. */
+export interface RepoContext {
+  db(): Db;
+  /** Runs fn in a transaction, or inside the current one. */
+  inTransaction<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+/** Rows per multi-row INSERT, and keys per IN list (well under SQLite's and Postgres' parameter limits). */
+const ROWS_PER_INSERT = 200;
+const KEYS_PER_QUERY = 500;
+
+function isRunStatus(value: unknown): value is RunStatus {
+  return typeof value === 'string' && (RUN_STATUSES as readonly string[]).includes(value);
+}
+
+function checkStatus(status: unknown): RunStatus {
+  if (!isRunStatus(status)) {
+    throw new TenetError('BAD_INPUT', `store: run status must be one of ${RUN_STATUSES.join(', ')} (got ${JSON.stringify(status)})`);
+  }
+  return status;
+}
+
+function checkCount(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw new TenetError('BAD_INPUT', `store: ${what} must be a non-negative integer (got ${JSON.stringify(value)})`);
+  }
+  return value;
+}
+
+function checkFinite(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new TenetError('BAD_INPUT', `store: ${what} must be a finite number (got ${JSON.stringify(value) ?? String(value)})`);
+  }
+  return value;
+}
+
+function dedupeBy<T>(items: readonly T[], key: (item: T) => string): T[] {
+  const seen = new Set<string>();
+  const out: T[] = [];
+  for (const item of items) {
+    const k = key(item);
+    if (!seen.has(k)) {
+      seen.add(k);
+      out.push(item);
+    }
+  }
+  return out;
+}
+
+// ---- row mappers -------------------------------------------------------------------------------------
+
+function emptyTotals(): RunTotals {
+  return { calls: 0, cachedCalls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 };
+}
+
+function toRun(row: Selectable<RunsTable>, totals: RunTotals): Run {
+  return {
+    id: row.id,
+    kind: row.kind,
+    name: row.name,
+    config: parseJson(row.config_json, `runs.config_json of run ${row.id}`),
+    status: row.status as RunStatus,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    totals,
+  };
+}
+
+function toTask(row: Selectable<TasksTable>): Task {
+  return {
+    id: row.id,
+    runId: row.run_id,
+    kind: row.kind,
+    input: parseJson(row.input_json, `tasks.input_json of task ${row.id}`),
+    createdAt: row.created_at,
+  };
+}
+
+function toSample(row: Selectable<SamplesTable>): Sample {
+  return {
+    id: row.id,
+    runId: row.run_id,
+    taskId: row.task_id,
+    model: row.model,
+    sampleIndex: toNumber(row.sample_index),
+    text: row.text,
+    logprobs: row.logprobs_json === null ? null : parseJson(row.logprobs_json, `samples.logprobs_json of sample ${row.id}`),
+    usage: parseJson(row.usage_json, `samples.usage_json of sample ${row.id}`) as SampleUsage,
+    costUsd: row.cost_usd === null ? null : toNumber(row.cost_usd),
+    latencyMs: toNumber(row.latency_ms),
+    cached: toNumber(row.cached) !== 0,
+    error: row.error,
+    createdAt: row.created_at,
+  };
+}
+
+function toJudgment(row: Selectable<JudgmentsTable>): Judgment {
+  return {
+    id: row.id,
+    sampleId: row.sample_id,
+    judgeId: row.judge_id,
+    judgeVersion: row.judge_version,
+    result: parseJson(row.result_json, `judgments.result_json of judgment ${row.id}`),
+    createdAt: row.created_at,
+  };
+}
+
+function toCacheEntry(row: Selectable<CacheTable>): CacheEntry {
+  return {
+    key: row.key,
+    provider: row.provider,
+    baseUrl: row.base_url,
+    model: row.model,
+    sampleIndex: toNumber(row.sample_index),
+    response: parseJson(row.response_json, `cache.response_json of key ${row.key}`),
+    createdAt: row.created_at,
+    hits: toNumber(row.hits),
+    lastHitAt: row.last_hit_at,
+  };
+}
+
+// ---- row builders ------------------------------------------------------------------------------------
+
+function taskRow(task: NewTask, now: string): Selectable<TasksTable> {
+  const runId = requireId(task.runId, 'task.runId');
+  const kind = requireId(task.kind, 'task.kind');
+  const id = task.id === undefined ? taskIdFor(runId, kind, task.input) : requireId(task.id, 'task.id');
+  return { id, run_id: runId, kind, input_json: canonicalJson(task.input), created_at: task.createdAt ?? now };
+}
+
+function sampleRow(sample: NewSample, now: string): Selectable<SamplesTable> {
+  const runId = requireId(sample.runId, 'sample.runId');
+  const taskId = requireId(sample.taskId, 'sample.taskId');
+  const model = requireId(sample.model, 'sample.model');
+  const sampleIndex = checkCount(sample.sampleIndex, 'sample.sampleIndex');
+  const id = sample.id === undefined ? sampleIdFor(runId, taskId, model, sampleIndex) : requireId(sample.id, 'sample.id');
+  if (typeof sample.text !== 'string') {
+    throw new TenetError('BAD_INPUT', `store: sample.text must be a string (sample ${id})`);
+  }
+  const costUsd = sample.costUsd ?? null;
+  return {
+    id,
+    run_id: runId,
+    task_id: taskId,
+    model,
+    sample_index: sampleIndex,
+    text: sample.text,
+    logprobs_json: sample.logprobs === undefined || sample.logprobs === null ? null : plainJson(sample.logprobs),
+    usage_json: canonicalJson(sample.usage ?? { inputTokens: 0, outputTokens: 0 }),
+    cost_usd: costUsd === null ? null : checkFinite(costUsd, 'sample.costUsd'),
+    latency_ms: checkFinite(sample.latencyMs ?? 0, 'sample.latencyMs'),
+    cached: sample.cached ? 1 : 0,
+    error: sample.error ?? null,
+    created_at: sample.createdAt ?? now,
+  };
+}
+
+function judgmentRow(judgment: NewJudgment, now: string): Selectable<JudgmentsTable> {
+  const sampleId = requireId(judgment.sampleId, 'judgment.sampleId');
+  const judgeId = requireId(judgment.judgeId, 'judgment.judgeId');
+  const judgeVersion = requireId(judgment.judgeVersion, 'judgment.judgeVersion');
+  const id = judgment.id === undefined ? judgmentIdFor(sampleId, judgeId, judgeVersion) : requireId(judgment.id, 'judgment.id');
+  return {
+    id,
+    sample_id: sampleId,
+    judge_id: judgeId,
+    judge_version: judgeVersion,
+    result_json: canonicalJson(judgment.result),
+    created_at: judgment.createdAt ?? now,
+  };
+}
+
+function cacheRow(entry: NewCacheEntry, now: string): Selectable<CacheTable> {
+  return {
+    key: requireId(entry.key, 'cache entry key'),
+    provider: requireId(entry.provider, 'cache entry provider'),
+    base_url: entry.baseUrl ?? null,
+    model: requireId(entry.model, 'cache entry model'),
+    sample_index: checkCount(entry.sampleIndex, 'cache entry sampleIndex'),
+    response_json: plainJson(entry.response),
+    created_at: entry.createdAt ?? now,
+    hits: 0,
+    last_hit_at: null,
+  };
+}
+
+// ---- repositories ------------------------------------------------------------------------------------
+
+function runsRepo(ctx: RepoContext): RunsRepo {
+  async function totalsFor(runIds: string[]): Promise<Map<string, RunTotals>> {
+    const out = new Map<string, RunTotals>();
+    for (const id of runIds) out.set(id, emptyTotals());
+    for (const ids of chunk(runIds, KEYS_PER_QUERY)) {
+      const rows = await ctx.db().selectFrom('run_totals').select(['run_id', 'key', 'value']).where('run_id', 'in', ids).execute();
+      for (const row of rows) {
+        const totals = out.get(row.run_id);
+        if (totals) totals[row.key] = toNumber(row.value);
+      }
+    }
+    return out;
+  }
+
+  async function get(id: string): Promise<Run | undefined> {
+    const row = await ctx.db().selectFrom('runs').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) return undefined;
+    const totals = await totalsFor([id]);
+    return toRun(row, totals.get(id) ?? emptyTotals());
+  }
+
+  return {
+    async create(run) {
+      const id = requireId(run.id, 'run.id');
+      const kind = requireId(run.kind, 'run.kind');
+      const now = nowIso();
+      await ctx
+        .db()
+        .insertInto('runs')
+        .values({
+          id,
+          kind,
+          name: run.name ?? '',
+          config_json: canonicalJson(run.config ?? null),
+          status: checkStatus(run.status ?? 'running'),
+          created_at: now,
+          updated_at: now,
+        })
+        .onConflict((oc) => oc.column('id').doNothing())
+        .execute();
+      const stored = await get(id);
+      if (!stored) throw new TenetError('STORE', `store: run ${id} vanished right after it was created`);
+      return stored;
+    },
+
+    get,
+
+    async list(filter = {}) {
+      let query = ctx.db().selectFrom('runs').selectAll();
+      if (filter.kind !== undefined) query = query.where('kind', '=', filter.kind);
+      if (filter.status !== undefined) query = query.where('status', '=', checkStatus(filter.status));
+      query = query.orderBy('created_at', 'desc').orderBy('id', 'desc');
+      if (filter.limit !== undefined) query = query.limit(checkCount(filter.limit, 'limit'));
+      const rows = await query.execute();
+      const totals = await totalsFor(rows.map((r) => r.id));
+      return rows.map((row) => toRun(row, totals.get(row.id) ?? emptyTotals()));
+    },
+
+    async setStatus(id, status) {
+      const result = await ctx
+        .db()
+        .updateTable('runs')
+        .set({ status: checkStatus(status), updated_at: nowIso() })
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (toNumber(result.numUpdatedRows) === 0) throw new TenetError('NOT_FOUND', `store: no run with id ${id}`);
+    },
+
+    async addTotals(id, delta) {
+      // Sorted keys: concurrent upserts lock rows in the same order, so Postgres cannot deadlock.
+      const entries = Object.entries(delta)
+        .filter((e): e is [string, number] => e[1] !== undefined)
+        .map(([key, value]): [string, number] => [key, checkFinite(value, `totals.${key}`)])
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      const touched = await ctx.db().updateTable('runs').set({ updated_at: nowIso() }).where('id', '=', id).executeTakeFirst();
+      if (toNumber(touched.numUpdatedRows) === 0) throw new TenetError('NOT_FOUND', `store: no run with id ${id}`);
+      if (entries.length === 0) return;
+      await ctx
+        .db()
+        .insertInto('run_totals')
+        .values(entries.map(([key, value]) => ({ run_id: id, key, value })))
+        .onConflict((oc) =>
+          oc.columns(['run_id', 'key']).doUpdateSet((eb) => ({
+            value: eb('run_totals.value', '+', eb.ref('excluded.value')),
+          })),
+        )
+        .execute();
+    },
+  };
+}
+
+function tasksRepo(ctx: RepoContext): TasksRepo {
+  async function insertRows(rows: Selectable<TasksTable>[]): Promise<number> {
+    let inserted = 0;
+    for (const part of chunk(rows, ROWS_PER_INSERT)) {
+      const res = await ctx.db().insertInto('tasks').values(part).onConflict((oc) => oc.doNothing()).returning('id').execute();
+      inserted += res.length;
+    }
+    return inserted;
+  }
+  return {
+    async put(task) {
+      const row = taskRow(task, nowIso());
+      return { inserted: (await insertRows([row])) === 1, id: row.id };
+    },
+    async putMany(tasks) {
+      const now = nowIso();
+      const rows = dedupeBy(
+        tasks.map((t) => taskRow(t, now)),
+        (r) => r.id,
+      );
+      if (rows.length === 0) return { inserted: 0 };
+      return { inserted: await ctx.inTransaction(() => insertRows(rows)) };
+    },
+    async get(id) {
+      const row = await ctx.db().selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? toTask(row) : undefined;
+    },
+    async listByRun(runId) {
+      const rows = await ctx.db().selectFrom('tasks').selectAll().where('run_id', '=', runId).orderBy('created_at').orderBy('id').execute();
+      return rows.map(toTask);
+    },
+  };
+}
+
+function samplesRepo(ctx: RepoContext): SamplesRepo {
+  async function insertRows(rows: Selectable<SamplesTable>[]): Promise<number> {
+    let inserted = 0;
+    for (const part of chunk(rows, ROWS_PER_INSERT)) {
+      const res = await ctx.db().insertInto('samples').values(part).onConflict((oc) => oc.doNothing()).returning('id').execute();
+      inserted += res.length;
+    }
+    return inserted;
+  }
+  return {
+    async put(sample) {
+      const row = sampleRow(sample, nowIso());
+      return { inserted: (await insertRows([row])) === 1, id: row.id };
+    },
+    async putMany(samples) {
+      const now = nowIso();
+      const rows = dedupeBy(
+        samples.map((s) => sampleRow(s, now)),
+        (r) => r.id,
+      );
+      if (rows.length === 0) return { inserted: 0 };
+      return { inserted: await ctx.inTransaction(() => insertRows(rows)) };
+    },
+    async get(id) {
+      const row = await ctx.db().selectFrom('samples').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? toSample(row) : undefined;
+    },
+    async listByRun(runId) {
+      const rows = await ctx
+        .db()
+        .selectFrom('samples')
+        .selectAll()
+        .where('run_id', '=', runId)
+        .orderBy('created_at')
+        .orderBy('task_id')
+        .orderBy('model')
+        .orderBy('sample_index')
+        .orderBy('id')
+        .execute();
+      return rows.map(toSample);
+    },
+    async existingIds(runId) {
+      const rows = await ctx.db().selectFrom('samples').select('id').where('run_id', '=', runId).execute();
+      return new Set(rows.map((r) => r.id));
+    },
+    async countByRun(runId) {
+      const row = await ctx
+        .db()
+        .selectFrom('samples')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('run_id', '=', runId)
+        .executeTakeFirst();
+      return toNumber(row?.n);
+    },
+  };
+}
+
+function judgmentsRepo(ctx: RepoContext): JudgmentsRepo {
+  async function insertRows(rows: Selectable<JudgmentsTable>[]): Promise<number> {
+    let inserted = 0;
+    for (const part of chunk(rows, ROWS_PER_INSERT)) {
+      // No conflict target: a clash on the id or on (sample_id, judge_id, judge_version) is a no-op.
+      const res = await ctx.db().insertInto('judgments').values(part).onConflict((oc) => oc.doNothing()).returning('id').execute();
+      inserted += res.length;
+    }
+    return inserted;
+  }
+  return {
+    async put(judgment) {
+      const row = judgmentRow(judgment, nowIso());
+      return { inserted: (await insertRows([row])) === 1, id: row.id };
+    },
+    async putMany(judgments) {
+      const now = nowIso();
+      const rows = dedupeBy(
+        dedupeBy(
+          judgments.map((j) => judgmentRow(j, now)),
+          (r) => r.id,
+        ),
+        (r) => canonicalJson([r.sample_id, r.judge_id, r.judge_version]),
+      );
+      if (rows.length === 0) return { inserted: 0 };
+      return { inserted: await ctx.inTransaction(() => insertRows(rows)) };
+    },
+    async listBySample(sampleId) {
+      const rows = await ctx
+        .db()
+        .selectFrom('judgments')
+        .selectAll()
+        .where('sample_id', '=', sampleId)
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute();
+      return rows.map(toJudgment);
+    },
+    async listByRun(runId) {
+      const rows = await ctx
+        .db()
+        .selectFrom('judgments as j')
+        .innerJoin('samples as s', 's.id', 'j.sample_id')
+        .selectAll('j')
+        .where('s.run_id', '=', runId)
+        .orderBy('j.created_at')
+        .orderBy('j.id')
+        .execute();
+      return rows.map(toJudgment);
+    },
+    async judgedSampleIds(runId, judgeId, judgeVersion) {
+      const rows = await ctx
+        .db()
+        .selectFrom('judgments as j')
+        .innerJoin('samples as s', 's.id', 'j.sample_id')
+        .select('j.sample_id')
+        .where('s.run_id', '=', runId)
+        .where('j.judge_id', '=', judgeId)
+        .where('j.judge_version', '=', judgeVersion)
+        .execute();
+      return new Set(rows.map((r) => r.sample_id));
+    },
+  };
+}
+
+function cacheRepo(ctx: RepoContext): CacheRepo {
+  return {
+    async getMany(keys, options = {}) {
+      const out = new Map<string, CacheEntry>();
+      const unique = [...new Set(keys)];
+      const countHits = options.countHits ?? true;
+      for (const part of chunk(unique, KEYS_PER_QUERY)) {
+        const rows = countHits
+          ? await ctx
+              .db()
+              .updateTable('cache')
+              .set((eb) => ({ hits: eb('hits', '+', 1), last_hit_at: nowIso() }))
+              .where('key', 'in', part)
+              .returningAll()
+              .execute()
+          : await ctx.db().selectFrom('cache').selectAll().where('key', 'in', part).execute();
+        for (const row of rows) out.set(row.key, toCacheEntry(row));
+      }
+      return out;
+    },
+
+    async putMany(entries) {
+      const now = nowIso();
+      const rows = dedupeBy(
+        entries.map((e) => cacheRow(e, now)),
+        (r) => r.key,
+      );
+      if (rows.length === 0) return { inserted: 0 };
+      const inserted = await ctx.inTransaction(async () => {
+        let n = 0;
+        for (const part of chunk(rows, ROWS_PER_INSERT)) {
+          const res = await ctx.db().insertInto('cache').values(part).onConflict((oc) => oc.column('key').doNothing()).returning('key').execute();
+          n += res.length;
+        }
+        return n;
+      });
+      return { inserted };
+    },
+
+    async stats() {
+      const rows = await ctx
+        .db()
+        .selectFrom('cache')
+        .select((eb) => [
+          'provider',
+          'model',
+          eb.fn.countAll().as('entries'),
+          eb.fn.sum('hits').as('hits'),
+          eb.fn.sum(sql<number>`octet_length(response_json)`).as('bytes'),
+        ])
+        .groupBy(['provider', 'model'])
+        .orderBy('provider')
+        .orderBy('model')
+        .execute();
+      const byModel: CacheModelStats[] = rows.map((r) => ({
+        provider: r.provider,
+        model: r.model,
+        entries: toNumber(r.entries),
+        hits: toNumber(r.hits),
+        bytes: toNumber(r.bytes),
+      }));
+      const stats: CacheStats = { entries: 0, hits: 0, bytes: 0, byModel };
+      for (const m of byModel) {
+        stats.entries += m.entries;
+        stats.hits += m.hits;
+        stats.bytes += m.bytes;
+      }
+      return stats;
+    },
+
+    async clear(filter: CacheFilter = {}) {
+      let query = ctx.db().deleteFrom('cache');
+      if (filter.provider !== undefined) query = query.where('provider', '=', filter.provider);
+      if (filter.model !== undefined) query = query.where('model', '=', filter.model);
+      const result = await query.executeTakeFirst();
+      return toNumber(result.numDeletedRows);
+    },
+  };
+}
+
+/** The five repositories over one context, each turning database errors into TenetError('STORE'). */
+export function createRepos(ctx: RepoContext): StoreRepos {
+  return {
+    runs: guardRepo('runs', runsRepo(ctx)),
+    tasks: guardRepo('tasks', tasksRepo(ctx)),
+    samples: guardRepo('samples', samplesRepo(ctx)),
+    judgments: guardRepo('judgments', judgmentsRepo(ctx)),
+    cache: guardRepo('cache', cacheRepo(ctx)),
+  };
+}

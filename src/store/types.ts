@@ -1,0 +1,273 @@
+/**
+ * The store's public types: rows as the API returns them (camelCase, JSON parsed), what the writers take,
+ * and the repository interfaces. SQL names are snake_case and live in schema.ts.
+ *
+ * Conventions (the same on SQLite and Postgres):
+ *  - timestamps are ISO-8601 UTC strings from `Date.prototype.toISOString()` (e.g. `2025-01-31T12:00:00.000Z`),
+ *    which sort as text in time order;
+ *  - JSON columns are TEXT; the API parses them, so `config`, `input`, `result`, `response`, `logprobs`
+ *    and `usage` come back as values, not strings;
+ *  - ids are strings; the writers derive a deterministic one (see ids.ts) where it is left out.
+ */
+import type { Kysely } from 'kysely';
+import type { StoreSchema } from './schema.ts';
+
+export type StoreDialect = 'sqlite' | 'postgres';
+
+export const RUN_STATUSES = ['running', 'done', 'failed', 'interrupted'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/**
+ * A run's counters. The five named ones are always present (0 until added to); any other numeric counter
+ * passed to `runs.addTotals` (retries, samples, unpricedCalls, ...) is kept too.
+ */
+export interface RunTotals {
+  calls: number;
+  cachedCalls: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  [counter: string]: number;
+}
+
+/** Increments for `runs.addTotals`: any subset of the counters, each a finite number (may be negative). */
+export type TotalsDelta = { [counter: string]: number | undefined };
+
+export interface Run {
+  id: string;
+  kind: string;
+  name: string;
+  config: unknown;
+  status: RunStatus;
+  createdAt: string;
+  updatedAt: string;
+  totals: RunTotals;
+}
+
+export interface NewRun {
+  id: string;
+  kind: string;
+  name?: string;
+  config?: unknown;
+  /** Default 'running'. */
+  status?: RunStatus;
+}
+
+export interface Task {
+  id: string;
+  runId: string;
+  kind: string;
+  input: unknown;
+  createdAt: string;
+}
+
+export interface NewTask {
+  /** Default: taskIdFor(runId, kind, input). */
+  id?: string;
+  runId: string;
+  kind: string;
+  input: unknown;
+  createdAt?: string;
+}
+
+export interface SampleUsage {
+  inputTokens: number;
+  outputTokens: number;
+  [key: string]: unknown;
+}
+
+export interface Sample {
+  id: string;
+  runId: string;
+  taskId: string;
+  /** The model spec, e.g. `openai:gpt-4o-mini`. */
+  model: string;
+  sampleIndex: number;
+  text: string;
+  logprobs: unknown | null;
+  usage: SampleUsage;
+  costUsd: number | null;
+  latencyMs: number;
+  cached: boolean;
+  /** Why the call failed, when it did (then `text` is usually ''). */
+  error: string | null;
+  createdAt: string;
+}
+
+export interface NewSample {
+  /** Default: sampleIdFor(runId, taskId, model, sampleIndex). */
+  id?: string;
+  runId: string;
+  taskId: string;
+  model: string;
+  sampleIndex: number;
+  text: string;
+  logprobs?: unknown | null;
+  /** Default {inputTokens: 0, outputTokens: 0}. */
+  usage?: SampleUsage;
+  costUsd?: number | null;
+  /** Default 0. */
+  latencyMs?: number;
+  /** Default false. */
+  cached?: boolean;
+  error?: string | null;
+  createdAt?: string;
+}
+
+export interface Judgment {
+  id: string;
+  sampleId: string;
+  judgeId: string;
+  judgeVersion: string;
+  result: unknown;
+  createdAt: string;
+}
+
+export interface NewJudgment {
+  /** Default: judgmentIdFor(sampleId, judgeId, judgeVersion). */
+  id?: string;
+  sampleId: string;
+  judgeId: string;
+  judgeVersion: string;
+  result: unknown;
+  createdAt?: string;
+}
+
+export interface CacheEntry {
+  key: string;
+  provider: string;
+  baseUrl: string | null;
+  model: string;
+  sampleIndex: number;
+  response: unknown;
+  createdAt: string;
+  /** Times this entry was served by `cache.getMany` (including the read that returned it). */
+  hits: number;
+  lastHitAt: string | null;
+}
+
+export interface NewCacheEntry {
+  key: string;
+  provider: string;
+  baseUrl?: string | null;
+  model: string;
+  sampleIndex: number;
+  response: unknown;
+  createdAt?: string;
+}
+
+export interface CacheModelStats {
+  provider: string;
+  model: string;
+  entries: number;
+  hits: number;
+  bytes: number;
+}
+
+export interface CacheStats {
+  entries: number;
+  hits: number;
+  /** Size of the stored responses (UTF-8 bytes of response_json), not of the database file. */
+  bytes: number;
+  byModel: CacheModelStats[];
+}
+
+export interface CacheFilter {
+  provider?: string;
+  model?: string;
+}
+
+export interface RunsRepo {
+  /** Creates the run, or returns the existing one unchanged when the id is taken (what resume builds on). */
+  create(run: NewRun): Promise<Run>;
+  get(id: string): Promise<Run | undefined>;
+  /** Newest first. */
+  list(filter?: { kind?: string; status?: RunStatus; limit?: number }): Promise<Run[]>;
+  /** Throws TenetError('NOT_FOUND') for an unknown run. */
+  setStatus(id: string, status: RunStatus): Promise<void>;
+  /** Atomic increments (one upsert statement): safe under concurrent callers and across processes. */
+  addTotals(id: string, delta: TotalsDelta): Promise<void>;
+}
+
+export interface TasksRepo {
+  put(task: NewTask): Promise<{ inserted: boolean; id: string }>;
+  putMany(tasks: NewTask[]): Promise<{ inserted: number }>;
+  get(id: string): Promise<Task | undefined>;
+  /** Ordered by created_at, then id. */
+  listByRun(runId: string): Promise<Task[]>;
+}
+
+export interface SamplesRepo {
+  /** Append-only: a sample whose id exists is left as it is and `inserted` is false. */
+  put(sample: NewSample): Promise<{ inserted: boolean; id: string }>;
+  /** One transaction; returns how many were new. */
+  putMany(samples: NewSample[]): Promise<{ inserted: number }>;
+  get(id: string): Promise<Sample | undefined>;
+  /** Ordered by created_at, then task_id, model, sample_index, id. */
+  listByRun(runId: string): Promise<Sample[]>;
+  existingIds(runId: string): Promise<Set<string>>;
+  countByRun(runId: string): Promise<number>;
+}
+
+export interface JudgmentsRepo {
+  /** Append-only: unique per id and per (sampleId, judgeId, judgeVersion). */
+  put(judgment: NewJudgment): Promise<{ inserted: boolean; id: string }>;
+  /** One transaction; returns how many were new. */
+  putMany(judgments: NewJudgment[]): Promise<{ inserted: number }>;
+  listBySample(sampleId: string): Promise<Judgment[]>;
+  /** Every judgment of the run's samples (joined through samples), ordered by created_at, then id. */
+  listByRun(runId: string): Promise<Judgment[]>;
+  /** Ids of the run's samples already judged by this judge version (to resume judging). */
+  judgedSampleIds(runId: string, judgeId: string, judgeVersion: string): Promise<Set<string>>;
+}
+
+export interface CacheRepo {
+  /**
+   * The entries found, by key. Counts a hit on each (hits + 1, last_hit_at = now) unless
+   * `{countHits: false}`; the returned entries already include that hit.
+   */
+  getMany(keys: string[], options?: { countHits?: boolean }): Promise<Map<string, CacheEntry>>;
+  /** Keys already present are left as they are. */
+  putMany(entries: NewCacheEntry[]): Promise<{ inserted: number }>;
+  stats(): Promise<CacheStats>;
+  /** Deletes every entry, or those matching the filter; returns how many were deleted. */
+  clear(filter?: CacheFilter): Promise<number>;
+}
+
+export interface StoreRepos {
+  runs: RunsRepo;
+  tasks: TasksRepo;
+  samples: SamplesRepo;
+  judgments: JudgmentsRepo;
+  cache: CacheRepo;
+}
+
+export interface StoreDescription {
+  dialect: StoreDialect;
+  /** Absolute file path, `:memory:`, or the Postgres URL with any password replaced by `***`. */
+  location: string;
+}
+
+export interface AppliedMigration {
+  name: string;
+  executedAt: string;
+}
+
+export interface Store extends StoreRepos {
+  readonly dialect: StoreDialect;
+  /**
+   * The underlying Kysely instance, for queries the repositories do not offer. Write only through the
+   * repositories or inside `transaction` so that SQLite's single connection is not deadlocked.
+   */
+  readonly kysely: Kysely<StoreSchema>;
+  describe(): StoreDescription;
+  /**
+   * Runs `fn` in one transaction (BEGIN IMMEDIATE on SQLite). Every store call made inside `fn` — on the
+   * `tx` argument or on the store itself — joins the transaction; nested calls join the outer one.
+   */
+  transaction<T>(fn: (tx: StoreRepos) => Promise<T>): Promise<T>;
+  /** The schema migrations applied to this database, oldest first. */
+  migrations(): Promise<AppliedMigration[]>;
+  /** Closes the connection (SQLite) or the pool (Postgres). Safe to call twice. */
+  close(): Promise<void>;
+}
