@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig, type TenetConfig } from '../config.ts';
 import { createModel } from '../models/spec.ts';
 import type { Provider } from '../models/types.ts';
+import type { CachedSample } from '../models/cache.ts';
 import { openStore, storeCache, type Store } from '../store/index.ts';
 
 /** What a command needs from the global options: configuration, the store (opened on demand), models. */
@@ -31,7 +32,7 @@ export function cliContext(command: Command): CliContext {
       return createModel(spec, {
         config,
         ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
-        ...(useCache ? { cache: storeCache(await store()) } : {}),
+        ...(useCache ? { cache: storeCache<CachedSample>(await store()) } : {}),
       });
     },
     async close() {

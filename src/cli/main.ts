@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { formatError, exitCodeOf } from './io.ts';
+import { examples, formatError, exitCodeOf } from './io.ts';
 import { registerCache } from './cache.ts';
 import { registerDoctor } from './doctor.ts';
+import { registerGraph } from './graph.ts';
 import { registerModels } from './models.ts';
 import { registerValues } from './values.ts';
 
@@ -19,7 +20,14 @@ export function buildProgram(): Command {
   registerValues(program);
   registerModels(program);
   registerCache(program);
-  return program;
+  registerGraph(program);
+  return examples(program, [
+    'tenet doctor                                   # what is configured and reachable',
+    'tenet values list --framework mft              # the value theories tenet measures against',
+    'tenet models test ollama:llama3.1:8b --json    # one prompt to a model: text, latency, usage',
+    'tenet graph build --votes votes.json -o graph.json',
+    'tenet <command> --help                         # every command has worked examples',
+  ]);
 }
 
 export async function main(argv: string[]): Promise<void> {

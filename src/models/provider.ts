@@ -52,11 +52,19 @@ export function createProvider(settings: ProviderSettings): Provider {
   async function call(request: TransportRequest, signal: AbortSignal, onDelta?: (choice: number, delta: string) => void): Promise<TransportResult> {
     const estimate = estimateTokens(request, request.n);
     return withRetry(async () => {
-      const timeout = AbortSignal.timeout(timeoutMs);
-      const combined = AbortSignal.any([signal, timeout]);
+      // One controller per attempt, aborted by the caller's signal or by the timeout (cheaper than AbortSignal.any).
+      const attempt = new AbortController();
+      let timedOut = false;
+      const onAbort = (): void => attempt.abort(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
       try {
-        const result = await limiter.run(estimate, signal, () =>
-          transport.send(request, { signal: combined, ...(onDelta ? { onDelta } : {}) }));
+        const result = await limiter.run(estimate, signal, () => {
+          const timer = setTimeout(() => {
+            timedOut = true;
+            attempt.abort();
+          }, timeoutMs);
+          return transport.send(request, { signal: attempt.signal, ...(onDelta ? { onDelta } : {}) }).finally(() => clearTimeout(timer));
+        });
         limiter.settle(estimate, result.usage.inputTokens + result.usage.outputTokens);
         if (result.samples.length !== request.n) {
           throw new TenetError('MALFORMED_RESPONSE', `${spec} returned ${result.samples.length} samples, ${request.n} were asked for`, {
@@ -66,13 +74,15 @@ export function createProvider(settings: ProviderSettings): Provider {
         return result;
       } catch (error) {
         if (signal.aborted) throw abortError(signal);
-        if (timeout.aborted) {
+        if (timedOut) {
           throw new TenetError('TIMEOUT', `${spec} did not answer within ${timeoutMs} ms`, {
             hint: 'raise timeoutMs for this provider in tenet.config.yaml, or check that the server is not overloaded',
             details: { retryable: true },
           });
         }
         throw error;
+      } finally {
+        signal.removeEventListener('abort', onAbort);
       }
     }, retry, signal, () => {
       totals.retries++;
@@ -88,9 +98,9 @@ export function createProvider(settings: ProviderSettings): Provider {
     const first = request.firstSample ?? 0;
     const indices = Array.from({ length: n }, (_, i) => first + i);
     const useCache = cache !== undefined && !options.noCache;
-    const keys = indices.map((i) => cacheKey(transport.kind, transport.baseUrl, transport.model, request, i));
+    const keys = useCache ? indices.map((i) => cacheKey(transport.kind, transport.baseUrl, transport.model, request, i)) : [];
     const hits = useCache ? await cache.getMany(keys) : new Map<string, CachedSample>();
-    const missing = indices.filter((_, k) => !hits.has(keys[k]!));
+    const missing = useCache ? indices.filter((_, k) => !hits.has(keys[k]!)) : indices;
 
     const fresh = new Map<number, Omit<Sample, 'index' | 'cached'>>();
     const usage: Usage = { inputTokens: 0, outputTokens: 0 };
@@ -117,7 +127,7 @@ export function createProvider(settings: ProviderSettings): Provider {
     }
 
     const samples: Sample[] = indices.map((index, k) => {
-      const hit = hits.get(keys[k]!);
+      const hit = useCache ? hits.get(keys[k]!) : undefined;
       if (hit) {
         const { model: _model, ...rest } = hit;
         return { index, ...rest, cached: true };

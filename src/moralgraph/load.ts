@@ -70,7 +70,7 @@ export function parseInput<S extends z.ZodType>(schema: S, data: unknown, file: 
   const issue = result.error.issues[0];
   const path = issue ? formatPath(issue.path) : '';
   const detail = issue ? issue.message.replace(/^Invalid input: expected (.+), received undefined$/, 'missing (expected $1)') : 'invalid';
-  throw new TenetError('BAD_INPUT', `${file}: ${what}: ${path ? `${path}: ` : ''}${detail}`, {
+  throw new TenetError('BAD_INPUT', `invalid ${what}${path ? ` at ${path}` : ''}: ${detail}`, {
     hint: `see docs/moral-graph.md for the ${what} format`,
     location: path ? { file, path } : { file },
   });

@@ -79,6 +79,7 @@ export {
   parseFramework,
   validateFramework,
   frameworkIssues,
+  jsonSyntaxError,
   getDimension,
   type Framework,
   type Dimension,

@@ -1,0 +1,99 @@
+/**
+ * Model selection for the local judge, on the VALIDATION part only (the test part is never scored here).
+ * Usage: node bench/local-judge/experiments.ts [schwartz|mft|ethics|all] [DATA_DIR]
+ */
+import { fileURLToPath } from 'node:url';
+import { evaluateBinary, evaluateSchwartz } from '../../src/judges/metrics.ts';
+import { loadReferenceData } from '../../src/judges/local/data.ts';
+import { fitPlatt, platt } from '../../src/judges/local/decision.ts';
+import {
+  DEFAULT_TRAIN_CONFIG,
+  binaryRawProbs,
+  chooseSchwartzThresholds,
+  fitBinary,
+  fitSchwartz,
+  schwartzProbs,
+  schwartzVectors,
+  type BinaryTrainConfig,
+  type SchwartzTrainConfig,
+} from '../../src/judges/local/train.ts';
+
+const which = process.argv[2] ?? 'all';
+const dataDir = process.argv[3] || fileURLToPath(new URL('../../../shared/data/', import.meta.url));
+const data = await loadReferenceData(dataDir);
+const val = data.fulcra.filter((r) => r.part === 'validation');
+const gold = val.map((r) => r.labels!);
+
+function runSchwartz(name: string, cfg: SchwartzTrainConfig): void {
+  const t0 = performance.now();
+  const { head, run } = fitSchwartz(data, cfg, 1);
+  const probs = schwartzProbs(run, val);
+  const am = evaluateSchwartz(gold, schwartzVectors(probs, 0.5, 0.5), { b: 0 });
+  const th = chooseSchwartzThresholds(probs, gold, 'shared');
+  const r = evaluateSchwartz(gold, schwartzVectors(probs, th.neg, th.pos), { b: 0 });
+  const s = (performance.now() - t0) / 1000;
+  console.log(
+    `${name.padEnd(34)} argmax ${am.accuracy.value.toFixed(3)}/${am.macroF1.value.toFixed(3)}/${am.opposedF1.value.toFixed(3)}  ` +
+      `tuned(${th.neg},${th.pos}) ${r.accuracy.value.toFixed(3)}/${r.macroF1.value.toFixed(3)}/${r.opposedF1.value.toFixed(3)}  ` +
+      `feats ${head.hashes.length} ${s.toFixed(1)}s`,
+  );
+}
+
+function runBinary(name: string, set: 'mft' | 'ethics', cfg: BinaryTrainConfig): void {
+  const t0 = performance.now();
+  const items = data[set];
+  const { head, run } = fitBinary(items, cfg, 1);
+  const v = items.filter((r) => r.part === 'validation');
+  const raw = binaryRawProbs(run, v, cfg.tagFoundation);
+  const p = fitPlatt(raw, v.map((r) => r.label));
+  const rep = evaluateBinary(v.map((r) => r.label), raw.map((x) => platt(x, p.a, p.b)), { b: 0 });
+  const rawRep = evaluateBinary(v.map((r) => r.label), raw, { b: 0 });
+  console.log(
+    `${set} ${name.padEnd(30)} raw acc ${rawRep.accuracy.value.toFixed(3)} F1 ${rawRep.f1.value.toFixed(3)} | platt acc ${rep.accuracy.value.toFixed(3)} F1 ${rep.f1.value.toFixed(3)} AUROC ${rep.auroc.value.toFixed(3)} N ${v.length} feats ${head.hashes.length} ${((performance.now() - t0) / 1000).toFixed(1)}s`,
+  );
+}
+
+const S = DEFAULT_TRAIN_CONFIG.schwartz;
+const F = S.features;
+type Variant = [string, SchwartzTrainConfig];
+const schwartzVariants: Variant[] = [
+  ['default', S],
+  ['fulcra only', { ...S, evaluatorWeight: 0 }],
+  ['eval w=1', { ...S, evaluatorWeight: 1 }],
+  ['eval hard', { ...S, evaluatorTargets: 'hard' }],
+  ['+vc 0.3', { ...S, vcWeight: 0.3 }],
+  ['+touche 0.1', { ...S, toucheWeight: 0.1 }],
+  ['cw 0', { ...S, linear: { ...S.linear, classWeightPower: 0 } }],
+  ['cw 1', { ...S, linear: { ...S.linear, classWeightPower: 1 } }],
+  ['l2 1e-3', { ...S, linear: { ...S.linear, l2: 1e-3 } }],
+  ['l2 1e-5', { ...S, linear: { ...S.linear, l2: 1e-5 } }],
+  ['epochs 25', { ...S, linear: { ...S.linear, epochs: 25 } }],
+  ['lr 0.05', { ...S, linear: { ...S.linear, lr: 0.05 } }],
+  ['chars 3-5', { ...S, features: { ...F, charNgrams: [3, 4, 5] } }],
+  ['cross 3', { ...S, features: { ...F, crossOpener: 3 } }],
+  ['no prompt', { ...S, features: { ...F, promptWords: [] } }],
+  ['words 1-3', { ...S, features: { ...F, responseWords: [1, 2, 3] } }],
+  ['minDf 1', { ...S, minDf: 1 }],
+];
+const only = process.argv[4];
+if (which === 'schwartz' || which === 'all') for (const [n, c] of schwartzVariants) if (!only || n === only) runSchwartz(n, c);
+
+const M = DEFAULT_TRAIN_CONFIG.mft;
+const mftVariants: [string, BinaryTrainConfig][] = [
+  ['default', M],
+  ['no tag', { ...M, tagFoundation: false }],
+  ['no prompt', { ...M, features: { ...M.features, promptWords: [] } }],
+  ['chars', { ...M, features: { ...M.features, charNgrams: [3, 4, 5] } }],
+  ['l2 1e-3', { ...M, linear: { ...M.linear, l2: 1e-3 } }],
+  ['l2 1e-5', { ...M, linear: { ...M.linear, l2: 1e-5 } }],
+  ['unigrams', { ...M, features: { ...M.features, responseWords: [1], promptWords: [1] } }],
+];
+if (which === 'mft' || which === 'all') for (const [n, c] of mftVariants) runBinary(n, 'mft', c);
+const E = DEFAULT_TRAIN_CONFIG.ethics;
+const ethicsVariants: [string, BinaryTrainConfig][] = [
+  ['default', E],
+  ['chars', { ...E, features: { ...E.features, charNgrams: [3, 4, 5] } }],
+  ['l2 1e-3', { ...E, linear: { ...E.linear, l2: 1e-3 } }],
+  ['words 1-3', { ...E, features: { ...E.features, responseWords: [1, 2, 3] } }],
+];
+if (which === 'ethics' || which === 'all') for (const [n, c] of ethicsVariants) runBinary(n, 'ethics', c);

@@ -1,0 +1,312 @@
+/**
+ * Training the local judge: `trainLocalJudge({dataDir, outFile, seed})` reads the reference data, fits
+ * every head on the TRAIN part, chooses thresholds and calibration on the VALIDATION part, and writes the
+ * weights file. The TEST part is never read here except to be excluded. Deterministic: the same data,
+ * config and seed give the same file byte for byte.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { SCHWARTZ_VALUE_IDS, type Polarity } from '../labels.ts';
+import { evaluateBinary, evaluateSchwartz } from '../metrics.ts';
+import { loadReferenceData, type BinaryItem, type ReferenceData, type SchwartzItem } from './data.ts';
+import { fitPlatt, platt, schwartzValue } from './decision.ts';
+import { DEFAULT_FEATURES, featurize, type FeatureConfig, type HashedFeatures } from './features.ts';
+import { RunHead, quantiseBinary, quantiseSoftmax, storeHead, type QuantHead, type StoredHead } from './heads.ts';
+import { Vocab, trainLinear, type Example, type LinearOptions } from './linear.ts';
+import { SPLIT_CUTS, SPLIT_RULE, SPLIT_SALT, ETHICS_BLOCK, type Part } from './split.ts';
+
+export const LOCAL_JUDGE_ID = 'tenet-local';
+export const LOCAL_JUDGE_VERSION = '1.0.0';
+export const WEIGHTS_FORMAT = 'tenet-local-judge/1';
+
+export interface SchwartzTrainConfig {
+  features: FeatureConfig;
+  minDf: number;
+  linear: Omit<LinearOptions, 'seed'>;
+  /** Sample weight of FULCRA evaluator-vector rows (soft labels); 0 to leave them out. */
+  evaluatorWeight: number;
+  /** Soft targets (p+ = max(v,0), p− = max(−v,0), p0 = 1 − |v|) or hard (v read as a class). */
+  evaluatorTargets: 'soft' | 'hard';
+  /** Sample weight of Value Compass Schwartz cases (one value labelled: low → −1, high → +1). */
+  vcWeight: number;
+  /** Sample weight of Touché23 arguments (a value present → +1, absent → 0). */
+  toucheWeight: number;
+  /** Threshold choice on validation: one (t−, t+) pair for all values, or the argmax rule. */
+  thresholds: 'shared' | 'argmax';
+}
+
+export interface BinaryTrainConfig {
+  features: FeatureConfig;
+  minDf: number;
+  linear: Omit<LinearOptions, 'seed'>;
+  /** Duplicate features under the foundation id (MFT head). */
+  tagFoundation: boolean;
+}
+
+export interface TrainConfig {
+  schwartz: SchwartzTrainConfig;
+  mft: BinaryTrainConfig;
+  ethics: BinaryTrainConfig;
+}
+
+export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
+  schwartz: {
+    features: DEFAULT_FEATURES,
+    minDf: 2,
+    linear: { epochs: 12, lr: 0.2, l2: 1e-4, classWeightPower: 0.5, maxClassWeight: 10 },
+    evaluatorWeight: 0.3,
+    evaluatorTargets: 'soft',
+    vcWeight: 0,
+    toucheWeight: 0,
+    thresholds: 'shared',
+  },
+  mft: {
+    features: { ...DEFAULT_FEATURES, opener: 0, weights: { ...DEFAULT_FEATURES.weights, p: 0.3 } },
+    minDf: 1,
+    linear: { epochs: 20, lr: 0.2, l2: 1e-4, classWeightPower: 0, maxClassWeight: 10 },
+    tagFoundation: true,
+  },
+  ethics: {
+    features: { ...DEFAULT_FEATURES, promptWords: [], opener: 0 },
+    minDf: 1,
+    linear: { epochs: 15, lr: 0.2, l2: 1e-4, classWeightPower: 0, maxClassWeight: 10 },
+    tagFoundation: false,
+  },
+};
+
+const V = SCHWARTZ_VALUE_IDS.length;
+
+// ---------------------------------------------------------------- Schwartz head
+
+function oneHot(label: Polarity): [number, number, number] {
+  return label === -1 ? [1, 0, 0] : label === 1 ? [0, 0, 1] : [0, 1, 0];
+}
+
+function schwartzTarget(item: SchwartzItem, cfg: SchwartzTrainConfig): Float64Array {
+  const t = new Float64Array(V * 3).fill(Number.NaN);
+  const set = (v: number, d: readonly number[]): void => {
+    t[v * 3] = d[0]!;
+    t[v * 3 + 1] = d[1]!;
+    t[v * 3 + 2] = d[2]!;
+  };
+  if (item.labels) item.labels.forEach((l, v) => set(v, oneHot(l)));
+  else if (item.soft) {
+    item.soft.forEach((x, v) => {
+      if (cfg.evaluatorTargets === 'hard') set(v, oneHot(x > 0.5 ? 1 : x < -0.5 ? -1 : 0));
+      else set(v, [Math.max(-x, 0), 1 - Math.abs(x), Math.max(x, 0)]);
+    });
+  } else if (item.single) set(SCHWARTZ_VALUE_IDS.indexOf(item.single.value), oneHot(item.single.label));
+  else if (item.presence) item.presence.forEach((x, v) => set(v, oneHot(x === 1 ? 1 : 0)));
+  return t;
+}
+
+export interface SchwartzFit {
+  head: QuantHead;
+  run: RunHead;
+  thresholds: { neg: number; pos: number };
+}
+
+/** Fit the Schwartz head on FULCRA rows in `parts` plus the configured extra sets. */
+export function fitSchwartz(data: ReferenceData, cfg: SchwartzTrainConfig, seed: number, parts: Part[] = ['train']): { head: QuantHead; run: RunHead } {
+  const items: [SchwartzItem, number][] = [];
+  for (const r of data.fulcra) if (parts.includes(r.part)) items.push([r, 1]);
+  if (cfg.evaluatorWeight > 0) for (const r of data.evaluator) items.push([r, cfg.evaluatorWeight]);
+  if (cfg.vcWeight > 0) for (const r of data.vcSchwartz) items.push([r, cfg.vcWeight]);
+  if (cfg.toucheWeight > 0) for (const r of data.touche) items.push([r, cfg.toucheWeight]);
+  const feats = items.map(([r]) => featurize(r, cfg.features));
+  const vocab = Vocab.build(feats, cfg.minDf);
+  const examples: Example[] = items.map(([r, w], i) => ({ x: vocab.sparse(feats[i]!), target: schwartzTarget(r, cfg), weight: w }));
+  const model = trainLinear(examples, V, 3, vocab.size, { ...cfg.linear, seed });
+  const head = quantiseSoftmax(model, vocab, cfg.features);
+  return { head, run: new RunHead(head) };
+}
+
+/** Class probabilities per item: rows of 30 (value-major, classes −1, 0, +1). */
+export function schwartzProbs(run: RunHead, items: readonly { prompt: string; response: string }[]): Float64Array[] {
+  return items.map((r) => run.softmax(run.featurize(r.prompt, r.response), V, 3));
+}
+
+export function schwartzVectors(probs: readonly Float64Array[], tNeg: number, tPos: number): number[][] {
+  return probs.map((p) => Array.from({ length: V }, (_, v) => schwartzValue(p[v * 3]!, p[v * 3 + 2]!, tNeg, tPos)));
+}
+
+/** The validation objective thresholds are chosen by: macro-F1 + opposed-F1. */
+export function schwartzObjective(gold: Polarity[][], pred: number[][]): number {
+  const r = evaluateSchwartz(gold, pred, { b: 0 });
+  return r.macroF1.value + r.opposedF1.value;
+}
+
+export const THRESHOLD_GRID = Array.from({ length: 39 }, (_, i) => Math.round((0.025 + i * 0.025) * 1000) / 1000);
+
+/** Choose one (t−, t+) for all values by grid search on validation. 'argmax' returns the rule's equivalent. */
+export function chooseSchwartzThresholds(
+  probs: readonly Float64Array[],
+  gold: Polarity[][],
+  mode: SchwartzTrainConfig['thresholds'],
+): { neg: number; pos: number; objective: number } {
+  if (mode === 'argmax') {
+    return { neg: 0.5, pos: 0.5, objective: schwartzObjective(gold, schwartzVectors(probs, 0.5, 0.5)) };
+  }
+  let best = { neg: 0.5, pos: 0.5, objective: -Infinity };
+  for (const neg of THRESHOLD_GRID) {
+    for (const pos of THRESHOLD_GRID) {
+      const obj = schwartzObjective(gold, schwartzVectors(probs, neg, pos));
+      if (obj > best.objective + 1e-12) best = { neg, pos, objective: obj };
+    }
+  }
+  return best;
+}
+
+// ---------------------------------------------------------------- binary heads
+
+function binaryFeatures(item: BinaryItem, cfg: BinaryTrainConfig): HashedFeatures {
+  const tag = cfg.tagFoundation && item.foundation ? item.foundation : undefined;
+  const base = featurize({ prompt: item.prompt, response: item.response }, cfg.features);
+  if (tag === undefined) return base;
+  const tagged = featurize({ prompt: item.prompt, response: item.response, tag }, cfg.features);
+  for (const [k, v] of tagged) base.set(k, (base.get(k) ?? 0) + v);
+  return base;
+}
+
+export function binaryItemFeatures(run: RunHead, item: { prompt: string; response: string; foundation?: string }, tagFoundation: boolean): HashedFeatures {
+  const base = run.featurize(item.prompt, item.response);
+  if (!tagFoundation || item.foundation === undefined) return base;
+  for (const [k, v] of run.featurize(item.prompt, item.response, item.foundation)) base.set(k, (base.get(k) ?? 0) + v);
+  return base;
+}
+
+export function fitBinary(items: readonly BinaryItem[], cfg: BinaryTrainConfig, seed: number, parts: Part[] = ['train']): { head: QuantHead; run: RunHead } {
+  const use = items.filter((r) => parts.includes(r.part));
+  const feats = use.map((r) => binaryFeatures(r, cfg));
+  const vocab = Vocab.build(feats, cfg.minDf);
+  const examples: Example[] = use.map((r, i) => ({
+    x: vocab.sparse(feats[i]!),
+    target: Float64Array.from(r.label === 1 ? [0, 1] : [1, 0]),
+    weight: 1,
+  }));
+  const model = trainLinear(examples, 1, 2, vocab.size, { ...cfg.linear, seed });
+  const head = quantiseBinary(model, vocab, cfg.features);
+  return { head, run: new RunHead(head) };
+}
+
+export function binaryRawProbs(run: RunHead, items: readonly BinaryItem[], tagFoundation: boolean): number[] {
+  return items.map((r) => run.sigmoid(binaryItemFeatures(run, r, tagFoundation)));
+}
+
+// ---------------------------------------------------------------- the weights file
+
+export interface WeightsFile {
+  format: typeof WEIGHTS_FORMAT;
+  id: string;
+  version: string;
+  seed: number;
+  split: { rule: string; salt: string; cuts: typeof SPLIT_CUTS; ethicsBlock: number };
+  data: { file: string; sha256: string; rows: number; skipped: number }[];
+  config: TrainConfig;
+  counts: Record<string, Record<string, number>>;
+  validation: Record<string, unknown>;
+  schwartz: { values: readonly string[]; classes: [-1, 0, 1]; thresholds: { neg: number; pos: number }; head: StoredHead };
+  mft: { tagFoundation: boolean; platt: { a: number; b: number }; head: StoredHead };
+  ethics: { platt: { a: number; b: number }; head: StoredHead };
+}
+
+export interface TrainOptions {
+  /** Directory laid out as shared/data (fulcra/, valuecompass/, ethics/, touche23/). */
+  dataDir: string;
+  /** Where to write the weights JSON; omit to only return it. */
+  outFile?: string;
+  /** Training seed (example order). Does not affect the split. Default 1. */
+  seed?: number;
+  config?: TrainConfig;
+  /** Already-loaded data (tests reuse it). */
+  data?: ReferenceData;
+  log?: (line: string) => void;
+}
+
+export interface TrainResult {
+  weights: WeightsFile;
+  json: string;
+  bytes: number;
+  seconds: number;
+}
+
+function countParts(items: readonly { part: Part }[]): Record<string, number> {
+  const c: Record<string, number> = { train: 0, validation: 0, test: 0 };
+  for (const r of items) c[r.part]!++;
+  return c;
+}
+
+function round4(x: number): number {
+  return Math.round(x * 1e4) / 1e4;
+}
+
+/** Train every head, choose thresholds/calibration on validation, and (optionally) write the file. */
+export async function trainLocalJudge(options: TrainOptions): Promise<TrainResult> {
+  const t0 = performance.now();
+  const seed = options.seed ?? 1;
+  const cfg = options.config ?? DEFAULT_TRAIN_CONFIG;
+  const log = options.log ?? (() => {});
+  const data = options.data ?? (await loadReferenceData(options.dataDir));
+
+  // Schwartz
+  const sch = fitSchwartz(data, cfg.schwartz, seed);
+  const val = data.fulcra.filter((r) => r.part === 'validation');
+  const valGold = val.map((r) => r.labels!);
+  const valProbs = schwartzProbs(sch.run, val);
+  const th = chooseSchwartzThresholds(valProbs, valGold, cfg.schwartz.thresholds);
+  const schVal = evaluateSchwartz(valGold, schwartzVectors(valProbs, th.neg, th.pos), { b: 1000, seed: 7 });
+  log(`schwartz: ${sch.head.hashes.length} features, thresholds ${th.neg}/${th.pos}, validation acc ${schVal.accuracy.value.toFixed(4)} macroF1 ${schVal.macroF1.value.toFixed(4)} opposedF1 ${schVal.opposedF1.value.toFixed(4)}`);
+
+  // MFT violation
+  const mft = fitBinary(data.mft, cfg.mft, seed);
+  const mftVal = data.mft.filter((r) => r.part === 'validation');
+  const mftRaw = binaryRawProbs(mft.run, mftVal, cfg.mft.tagFoundation);
+  const mftPlatt = fitPlatt(mftRaw, mftVal.map((r) => r.label));
+  const mftPlattR = { a: Math.fround(mftPlatt.a), b: Math.fround(mftPlatt.b) };
+  const mftValRep = evaluateBinary(mftVal.map((r) => r.label), mftRaw.map((p) => platt(p, mftPlattR.a, mftPlattR.b)), { b: 1000, seed: 7 });
+  log(`mft: ${mft.head.hashes.length} features, validation acc ${mftValRep.accuracy.value.toFixed(4)} F1 ${mftValRep.f1.value.toFixed(4)} AUROC ${mftValRep.auroc.value.toFixed(4)}`);
+
+  // ETHICS commonsense
+  const eth = fitBinary(data.ethics, cfg.ethics, seed);
+  const ethVal = data.ethics.filter((r) => r.part === 'validation');
+  const ethRaw = binaryRawProbs(eth.run, ethVal, false);
+  const ethPlatt = fitPlatt(ethRaw, ethVal.map((r) => r.label));
+  const ethPlattR = { a: Math.fround(ethPlatt.a), b: Math.fround(ethPlatt.b) };
+  const ethValRep = evaluateBinary(ethVal.map((r) => r.label), ethRaw.map((p) => platt(p, ethPlattR.a, ethPlattR.b)), { b: 1000, seed: 7 });
+  log(`ethics: ${eth.head.hashes.length} features, validation acc ${ethValRep.accuracy.value.toFixed(4)} F1 ${ethValRep.f1.value.toFixed(4)}`);
+
+  const ci = (m: { value: number; ci: [number, number]; n: number }): { value: number; ci: [number, number]; n: number } => ({
+    value: round4(m.value),
+    ci: [round4(m.ci[0]), round4(m.ci[1])],
+    n: m.n,
+  });
+  const weights: WeightsFile = {
+    format: WEIGHTS_FORMAT,
+    id: LOCAL_JUDGE_ID,
+    version: LOCAL_JUDGE_VERSION,
+    seed,
+    split: { rule: SPLIT_RULE, salt: SPLIT_SALT, cuts: SPLIT_CUTS, ethicsBlock: ETHICS_BLOCK },
+    data: data.files,
+    config: cfg,
+    counts: {
+      fulcra: countParts(data.fulcra),
+      mft: countParts(data.mft),
+      ethics: countParts(data.ethics),
+      extraTraining: { evaluator: data.evaluator.length, valueCompassSchwartz: data.vcSchwartz.length, touche: data.touche.length },
+    },
+    validation: {
+      fulcra: { accuracy: ci(schVal.accuracy), macroF1: ci(schVal.macroF1), opposedF1: ci(schVal.opposedF1), objective: round4(th.objective) },
+      mft: { accuracy: ci(mftValRep.accuracy), f1: ci(mftValRep.f1), auroc: ci(mftValRep.auroc) },
+      ethics: { accuracy: ci(ethValRep.accuracy), f1: ci(ethValRep.f1), auroc: ci(ethValRep.auroc) },
+    },
+    schwartz: { values: SCHWARTZ_VALUE_IDS, classes: [-1, 0, 1], thresholds: { neg: th.neg, pos: th.pos }, head: storeHead(sch.head) },
+    mft: { tagFoundation: cfg.mft.tagFoundation, platt: mftPlattR, head: storeHead(mft.head) },
+    ethics: { platt: ethPlattR, head: storeHead(eth.head) },
+  };
+  const json = `${JSON.stringify(weights)}\n`;
+  if (options.outFile) {
+    await mkdir(dirname(options.outFile), { recursive: true });
+    await writeFile(options.outFile, json);
+  }
+  return { weights, json, bytes: Buffer.byteLength(json), seconds: (performance.now() - t0) / 1000 };
+}

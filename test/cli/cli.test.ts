@@ -1,0 +1,123 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLoopbackServer, type LoopbackServer } from '../support/loopback-server.ts';
+
+const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'tenet-cli-'));
+const db = join(dir, 'tenet.db');
+
+interface Result { code: number | null; stdout: string; stderr: string }
+
+/** Run the CLI as a user would, in its own process. */
+function tenet(args: string[], env: Record<string, string> = {}): Promise<Result> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [MAIN, ...args], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '', HOME: dir, ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+let server: LoopbackServer;
+beforeAll(async () => {
+  server = await startLoopbackServer((req) => `a value is what ${req.model} cares about`);
+});
+afterAll(async () => {
+  await server.close();
+});
+
+describe('tenet CLI', () => {
+  it('teaches with --help and worked examples', async () => {
+    const root = await tenet(['--help']);
+    expect(root.code).toBe(0);
+    expect(root.stdout).toMatch(/Examples:/);
+    const sub = await tenet(['models', 'test', '--help']);
+    expect(sub.stdout).toMatch(/tenet models test openai:gpt-4o-mini/);
+  });
+
+  it('exits 2 on bad usage', async () => {
+    expect((await tenet(['no-such-command'])).code).toBe(2);
+    expect((await tenet(['models', 'test'])).code).toBe(2);
+  });
+
+  it('models test prints text, latency and usage as JSON, then answers from the cache', async () => {
+    const args = ['--db', db, 'models', 'test', 'openai:tiny', '--base-url', `${server.url}/v1`, '--json'];
+    const before = server.requests.length;
+    const first = await tenet(args);
+    expect(first.code, first.stderr).toBe(0);
+    const out = JSON.parse(first.stdout);
+    expect(out.text).toBe('a value is what tiny cares about');
+    expect(out.latencyMs).toBeGreaterThanOrEqual(0);
+    expect(out.usage.outputTokens).toBeGreaterThan(0);
+    const second = JSON.parse((await tenet(args)).stdout);
+    expect(second.cached).toBe(true);
+    expect(server.requests.length - before).toBe(1);
+    const noCache = JSON.parse((await tenet([...args, '--no-cache'])).stdout);
+    expect(noCache.cached).toBe(false);
+    expect(server.requests.length - before).toBe(2);
+  });
+
+  it('cache stats and clear report what the store holds', async () => {
+    const stats = JSON.parse((await tenet(['--db', db, 'cache', 'stats', '--json'])).stdout);
+    expect(stats.entries).toBeGreaterThanOrEqual(1);
+    const cleared = JSON.parse((await tenet(['--db', db, 'cache', 'clear', '--json'])).stdout);
+    expect(cleared.deleted).toBe(stats.entries);
+  });
+
+  it('reports a provider failure with its code and a hint, exit 1', async () => {
+    const result = await tenet(['models', 'test', 'openai:gpt-4o-mini']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/PROVIDER_AUTH.*OPENAI_API_KEY/);
+    expect(result.stderr).toMatch(/hint:/);
+    expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('reports an unknown model spec as bad usage with the accepted forms', async () => {
+    const result = await tenet(['models', 'test', 'gpt4']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/openai:MODEL, anthropic:MODEL, ollama:MODEL, llamacpp:PATH.gguf/);
+  });
+
+  it('uses named endpoints from tenet.config.yaml', async () => {
+    writeFileSync(join(dir, 'tenet.config.yaml'), `endpoints:\n  local-vllm:\n    provider: openai\n    baseUrl: ${server.url}/v1\n    model: qwen-7b\n`);
+    const result = await tenet(['--db', db, 'models', 'test', 'local-vllm', '--json', '--no-cache']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout).text).toBe('a value is what qwen-7b cares about');
+  });
+
+  it('reports an invalid config file with file, line and field path, exit 2', async () => {
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, 'providers:\n  openai:\n    concurrency: -3\n');
+    const result = await tenet(['--config', file, 'doctor']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`${file}:3`);
+    expect(result.stderr).toContain('providers.openai.concurrency');
+  });
+
+  it('doctor reports Node, database and providers as JSON', async () => {
+    const result = await tenet(['--db', db, 'doctor', '--json'], { OPENAI_API_KEY: 'sk-test' });
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report.ok).toBe(true);
+    const byName = Object.fromEntries(report.checks.map((c: { name: string }) => [c.name, c]));
+    expect(byName.node.detail).toMatch(/Node 2\d/);
+    expect(byName.database.detail).toContain(db);
+    expect(byName['provider openai'].detail).toMatch(/OPENAI_API_KEY is set/);
+    expect(result.stdout).not.toContain('sk-test');
+  });
+
+  it('doctor fails (exit 1) when the configured Postgres is unreachable', async () => {
+    const result = await tenet(['--db', 'postgres://nobody@127.0.0.1:1/none', 'doctor', '--json']);
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout);
+    expect(report.checks.find((c: { name: string }) => c.name === 'database').status).toBe('fail');
+  });
+});
