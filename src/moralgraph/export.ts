@@ -70,17 +70,7 @@ export interface BuildOptions {
 /** Aggregate raw votes into tenet's format. */
 export function buildTenetGraph(votes: readonly EdgeVote[], options: BuildOptions): TenetGraph {
   const facts = voteFacts(votes);
-  const provenance: Provenance = {
-    source: 'votes',
-    ...(options.inputs ? { inputs: options.inputs } : {}),
-    ...(options.votesBefore ? { votesBefore: options.votesBefore } : {}),
-    voteCount: facts.voteCount,
-    voterCount: facts.voterCount,
-    ...(facts.firstVoteAt ? { firstVoteAt: facts.firstVoteAt } : {}),
-    ...(facts.lastVoteAt ? { lastVoteAt: facts.lastVoteAt } : {}),
-    runIds: facts.runIds,
-    createdBy: CREATED_BY,
-  };
+  let duplicatesDropped: number | undefined;
   let edges: TenetEdge[];
   let allEdges: TenetEdge[];
   let aggregation: TenetGraph['aggregation'];
@@ -104,11 +94,23 @@ export function buildTenetGraph(votes: readonly EdgeVote[], options: BuildOption
   } else {
     const params = options.improvedParams ?? { ...IMPROVED_PARAMS };
     const agg = aggregateImproved(votes, params);
-    provenance.duplicatesDropped = agg.duplicatesDropped;
+    duplicatesDropped = agg.duplicatesDropped;
     edges = agg.kept;
     allEdges = agg.all;
     aggregation = { mode: 'improved', params };
   }
+  const provenance: Provenance = {
+    source: 'votes',
+    ...(options.inputs ? { inputs: options.inputs } : {}),
+    ...(options.votesBefore ? { votesBefore: options.votesBefore } : {}),
+    voteCount: facts.voteCount,
+    voterCount: facts.voterCount,
+    ...(duplicatesDropped === undefined ? {} : { duplicatesDropped }),
+    ...(facts.firstVoteAt ? { firstVoteAt: facts.firstVoteAt } : {}),
+    ...(facts.lastVoteAt ? { lastVoteAt: facts.lastVoteAt } : {}),
+    runIds: facts.runIds,
+    createdBy: CREATED_BY,
+  };
   const graph: TenetGraph = {
     format: TENET_GRAPH_FORMAT,
     version: TENET_GRAPH_VERSION,

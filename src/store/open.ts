@@ -9,10 +9,12 @@ import {
   CompiledQuery,
   Kysely,
   PostgresDialect,
+  SqliteAdapter,
   SqliteDialect,
   SqliteDriver,
   sql,
   type DatabaseConnection,
+  type DialectAdapter,
   type Driver,
   type SqliteDialectConfig,
 } from 'kysely';
@@ -195,6 +197,17 @@ class ImmediateSqliteDriver extends SqliteDriver {
   }
 }
 
+/**
+ * SQLite does run DDL inside transactions; Kysely's adapter just does not claim it. Claiming it makes the
+ * Migrator read the applied migrations and apply the pending ones inside one BEGIN IMMEDIATE transaction,
+ * so two processes opening a fresh file at once cannot both try to create the tables.
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
 class ImmediateSqliteDialect extends SqliteDialect {
   readonly #config: SqliteDialectConfig;
   constructor(config: SqliteDialectConfig) {
@@ -203,6 +216,9 @@ class ImmediateSqliteDialect extends SqliteDialect {
   }
   override createDriver(): Driver {
     return new ImmediateSqliteDriver(this.#config);
+  }
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlSqliteAdapter();
   }
 }
 
@@ -240,7 +256,10 @@ async function openPostgres(
   const { Pool } = await import('pg');
   const split = splitSchemaParam(target);
   const schema = options.schema ?? split.schema;
-  const location = redactUrl(target);
+  // The location names the schema too, so describe().location can be passed back to openStore.
+  const location = redactUrl(
+    schema !== undefined && split.schema === undefined ? `${target}${target.includes('?') ? '&' : '?'}schema=${schema}` : target,
+  );
   if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
     throw new TenetError('CONFIG', `store: invalid Postgres schema name ${JSON.stringify(schema)}`, {
       hint: 'use letters, digits and _ only, starting with a letter or _ (at most 63 characters)',

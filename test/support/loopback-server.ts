@@ -2,6 +2,16 @@
  * Loopback model server for tests: a real HTTP server on 127.0.0.1 (random port) that speaks the
  * OpenAI Chat Completions / Embeddings, Anthropic Messages and Ollama native chat wire protocols
  * closely enough for the official SDKs. What the "model" says is decided by a script.
+ *
+ *   const server = await startLoopbackServer((req) => req.choiceIndex === 0 ? 'Yes.' : { fault: 'rate_limit' });
+ *   new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'test', maxRetries: 0 });
+ *   new Anthropic({ baseURL: server.url, apiKey: 'test', maxRetries: 0 });
+ *   fetch(`${server.url}/api/chat`, ...);   // Ollama
+ *   await server.close();
+ *
+ * Text is tokenised by `tokenize` in ./tokens.ts (usage counts, logprobs, stream chunks, max-token cuts).
+ * max_tokens / max_completion_tokens / num_predict truncate the script's text (finish 'length' / 'max_tokens'),
+ * and stop / stop_sequences / options.stop cut it at the first match, as a real model would.
  */
 import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -21,7 +31,7 @@ import {
 
 export type Api = 'openai' | 'anthropic' | 'ollama';
 export type Role = 'system' | 'user' | 'assistant' | 'tool';
-export type Headers = Record<string, string | string[] | undefined>;
+export type RequestHeaders = Record<string, string | string[] | undefined>;
 
 export interface NormalisedMessage {
   role: Role;
@@ -37,7 +47,7 @@ export interface ToolSpec {
 export interface ScriptRequest {
   api: Api;
   path: string;
-  headers: Headers;
+  headers: RequestHeaders;
   /** The parsed JSON body as sent. */
   body: any;
   model: string;
@@ -99,7 +109,7 @@ export interface RecordedRequest {
   path: string;
   /** Parsed JSON body; the raw text when it was not valid JSON; undefined when empty. */
   body: any;
-  headers: Headers;
+  headers: RequestHeaders;
   at: number;
 }
 
@@ -612,7 +622,7 @@ export async function startLoopbackServer(script: Script, options: LoopbackOptio
     });
   }
 
-  async function openaiChat(ctx: Ctx, body: any, path: string, headers: Headers, callIndex: number, requestId: string): Promise<void> {
+  async function openaiChat(ctx: Ctx, body: any, path: string, headers: RequestHeaders, callIndex: number, requestId: string): Promise<void> {
     if (!isObject(body)) throw new HttpError(400, 'The request body must be a JSON object.');
     if (typeof body.model !== 'string' || body.model === '') throw new HttpError(400, 'you must provide a model parameter');
     if (!Array.isArray(body.messages) || body.messages.length === 0) throw new HttpError(400, "Invalid 'messages': expected a non-empty array.");
@@ -812,7 +822,7 @@ export async function startLoopbackServer(script: Script, options: LoopbackOptio
     return out;
   }
 
-  async function anthropicCreate(ctx: Ctx, body: any, path: string, headers: Headers, callIndex: number, requestId: string): Promise<void> {
+  async function anthropicCreate(ctx: Ctx, body: any, path: string, headers: RequestHeaders, callIndex: number, requestId: string): Promise<void> {
     if (!isObject(body)) throw new HttpError(400, 'The request body must be a JSON object.');
     if (headers['anthropic-version'] === undefined) throw new HttpError(400, 'anthropic-version: header is required');
     if (typeof body.model !== 'string' || body.model === '') throw new HttpError(400, 'model: Field required');
@@ -897,7 +907,7 @@ export async function startLoopbackServer(script: Script, options: LoopbackOptio
     await sendStream(ctx, 'text/event-stream; charset=utf-8', pieces, idHeaders('anthropic', requestId));
   }
 
-  function anthropicCountTokens(ctx: Ctx, body: any, headers: Headers, requestId: string): void {
+  function anthropicCountTokens(ctx: Ctx, body: any, headers: RequestHeaders, requestId: string): void {
     if (!isObject(body) || !Array.isArray(body.messages)) throw new HttpError(400, 'messages: Field required');
     if (headers['anthropic-version'] === undefined) throw new HttpError(400, 'anthropic-version: header is required');
     sendJson(ctx, 200, { input_tokens: promptTokens(anthropicMessages(body)) }, idHeaders('anthropic', requestId));
@@ -905,7 +915,7 @@ export async function startLoopbackServer(script: Script, options: LoopbackOptio
 
   // --- Ollama ---
 
-  async function ollamaChat(ctx: Ctx, body: any, path: string, headers: Headers, callIndex: number, startedAt: bigint): Promise<void> {
+  async function ollamaChat(ctx: Ctx, body: any, path: string, headers: RequestHeaders, callIndex: number, startedAt: bigint): Promise<void> {
     if (!isObject(body)) throw new HttpError(400, 'invalid request body');
     if (typeof body.model !== 'string' || body.model === '') throw new HttpError(400, 'model is required');
     const stream = body.stream !== false;
@@ -1001,14 +1011,14 @@ export async function startLoopbackServer(script: Script, options: LoopbackOptio
 
   // --- routing ---
 
-  function classify(path: string, headers: Headers): Api {
+  function classify(path: string, headers: RequestHeaders): Api {
     if (path.startsWith('/api/') || path === '/' || path === '/api') return 'ollama';
     if (path === '/v1/messages' || path.startsWith('/v1/messages/')) return 'anthropic';
     if (path.startsWith('/v1/models') && (headers['anthropic-version'] !== undefined || headers['x-api-key'] !== undefined)) return 'anthropic';
     return 'openai';
   }
 
-  function authorised(api: Api, headers: Headers): boolean {
+  function authorised(api: Api, headers: RequestHeaders): boolean {
     const key = options.apiKey;
     if (key === undefined || api === 'ollama') return true;
     const bearer = headers.authorization === `Bearer ${key}`;
@@ -1019,7 +1029,7 @@ export async function startLoopbackServer(script: Script, options: LoopbackOptio
   async function route(ctx: Ctx, req: IncomingMessage, startedAt: bigint): Promise<void> {
     const method = req.method ?? 'GET';
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
-    const headers = req.headers as Headers;
+    const headers = req.headers as RequestHeaders;
     const raw = await readBody(req);
     const api = classify(path, headers);
     let body: any;

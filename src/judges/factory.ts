@@ -1,0 +1,29 @@
+import { TenetError } from '../errors.ts';
+import type { ModelContext } from '../models/spec.ts';
+import { createModel } from '../models/spec.ts';
+import { createLlmJudge } from './llm.ts';
+import { loadLocalJudge } from './local/judge.ts';
+import type { Judge } from './types.ts';
+
+export interface JudgeSpecOptions extends ModelContext {
+  /** LLM judges: self-consistency samples. */
+  samples?: number;
+}
+
+/**
+ * A judge from its spec: `local` (the offline judge shipped in data/judge/), `local:FILE` (other weights),
+ * or `llm:MODEL_SPEC` (an LLM judge on any provider, e.g. `llm:openai:gpt-4o-mini`).
+ */
+export async function createJudge(spec: string, options: JudgeSpecOptions = {}): Promise<Judge> {
+  if (spec === 'local' || spec.startsWith('local:')) {
+    const file = spec === 'local' ? undefined : spec.slice('local:'.length);
+    return loadLocalJudge(file);
+  }
+  if (spec.startsWith('llm:')) {
+    const { samples, ...context } = options;
+    return createLlmJudge(createModel(spec.slice('llm:'.length), context), { ...(samples ? { samples } : {}) });
+  }
+  throw new TenetError('BAD_USAGE', `unknown judge "${spec}"`, {
+    hint: 'use --judge local (offline, the default) or --judge llm:MODEL_SPEC, e.g. llm:openai:gpt-4o-mini',
+  });
+}

@@ -1,0 +1,74 @@
+import { TenetError } from '../errors.ts';
+
+export interface ExecuteOptions {
+  /** Units worked on at once. */
+  concurrency: number;
+  /** When it fires, no further unit starts and the ones in flight are told to stop. */
+  signal?: AbortSignal;
+}
+
+export interface ExecutionSummary<U> {
+  done: number;
+  failed: { unit: U; error: unknown }[];
+  /** True when the signal stopped the work before every unit ran. */
+  interrupted: boolean;
+}
+
+/**
+ * Runs work units. The local executor is a pool in this process; a distributed one (workers on several
+ * machines claiming units from Postgres) fits the same interface, since units carry deterministic ids and
+ * their results are written idempotently.
+ */
+export interface Executor {
+  execute<U>(
+    units: Iterable<U> | AsyncIterable<U>,
+    work: (unit: U, signal: AbortSignal) => Promise<void>,
+    options: ExecuteOptions,
+  ): Promise<ExecutionSummary<U>>;
+}
+
+function isAbort(error: unknown): boolean {
+  return error instanceof TenetError && error.code === 'ABORTED';
+}
+
+/**
+ * A pool of `concurrency` workers pulling units lazily from the iterable (so millions of units need no
+ * memory up front). A failing unit is recorded and the rest go on; cancellation stops the pool.
+ */
+export const localExecutor: Executor = {
+  async execute(units, work, options) {
+    const signal = options.signal ?? new AbortController().signal;
+    const iterator = Symbol.asyncIterator in units
+      ? (units as AsyncIterable<never>)[Symbol.asyncIterator]()
+      : (units as Iterable<never>)[Symbol.iterator]();
+    const summary: ExecutionSummary<never> = { done: 0, failed: [], interrupted: false };
+    let exhausted = false;
+    // Pulls are serialised so that two workers never advance the iterator at once.
+    let pulling: Promise<unknown> = Promise.resolve();
+    const next = (): Promise<IteratorResult<never>> => {
+      const result = pulling.then(() => iterator.next());
+      pulling = result.catch(() => undefined);
+      return result;
+    };
+    const worker = async (): Promise<void> => {
+      while (!exhausted && !signal.aborted) {
+        const item = await next();
+        if (item.done) {
+          exhausted = true;
+          return;
+        }
+        if (signal.aborted) return;
+        try {
+          await work(item.value, signal);
+          summary.done++;
+        } catch (error) {
+          if (signal.aborted && isAbort(error)) return;
+          summary.failed.push({ unit: item.value, error });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
+    summary.interrupted = signal.aborted && !exhausted;
+    return summary as ExecutionSummary<never>;
+  },
+};
