@@ -26,7 +26,7 @@ const gold = val.map((r) => r.labels!);
 
 function runSchwartz(name: string, cfg: SchwartzTrainConfig): void {
   const t0 = performance.now();
-  const { head, run } = fitSchwartz(data, cfg, 1);
+  const { nFeatures, run } = fitSchwartz(data, cfg, 1);
   const probs = schwartzProbs(run, val);
   const am = evaluateSchwartz(gold, schwartzVectors(probs, 0.5, 0.5), { b: 0 });
   const th = chooseSchwartzThresholds(probs, gold, 'shared');
@@ -35,7 +35,7 @@ function runSchwartz(name: string, cfg: SchwartzTrainConfig): void {
   console.log(
     `${name.padEnd(34)} argmax ${am.accuracy.value.toFixed(3)}/${am.macroF1.value.toFixed(3)}/${am.opposedF1.value.toFixed(3)}  ` +
       `tuned(${th.neg},${th.pos}) ${r.accuracy.value.toFixed(3)}/${r.macroF1.value.toFixed(3)}/${r.opposedF1.value.toFixed(3)}  ` +
-      `feats ${head.hashes.length} ${s.toFixed(1)}s`,
+      `feats ${nFeatures} ${s.toFixed(1)}s`,
   );
 }
 
@@ -57,10 +57,9 @@ const S = DEFAULT_TRAIN_CONFIG.schwartz;
 const F = S.features;
 type Variant = [string, SchwartzTrainConfig];
 const schwartzVariants: Variant[] = [
-  ['default', S],
-  ['fulcra only', { ...S, evaluatorWeight: 0 }],
-  ['eval w=1', { ...S, evaluatorWeight: 1 }],
-  ['eval hard', { ...S, evaluatorTargets: 'hard' }],
+  ['default (fulcra only)', S],
+  ['+eval 0.3 soft', { ...S, evaluatorWeight: 0.3 }],
+  ['+eval 0.3 soft lr .05', { ...S, evaluatorWeight: 0.3, linear: { ...S.linear, lr: 0.05 } }],
   ['+vc 0.3', { ...S, vcWeight: 0.3 }],
   ['+touche 0.1', { ...S, toucheWeight: 0.1 }],
   ['cw 0', { ...S, linear: { ...S.linear, classWeightPower: 0 } }],
@@ -69,11 +68,21 @@ const schwartzVariants: Variant[] = [
   ['l2 1e-5', { ...S, linear: { ...S.linear, l2: 1e-5 } }],
   ['epochs 25', { ...S, linear: { ...S.linear, epochs: 25 } }],
   ['lr 0.05', { ...S, linear: { ...S.linear, lr: 0.05 } }],
-  ['chars 3-5', { ...S, features: { ...F, charNgrams: [3, 4, 5] } }],
+  ['lr 0.5', { ...S, linear: { ...S.linear, lr: 0.5 } }],
   ['cross 3', { ...S, features: { ...F, crossOpener: 3 } }],
   ['no prompt', { ...S, features: { ...F, promptWords: [] } }],
+  ['prompt w 1', { ...S, features: { ...F, weights: { ...F.weights, p: 1 } } }],
+  ['prompt w 0.4', { ...S, features: { ...F, weights: { ...F.weights, p: 0.4 } } }],
   ['words 1-3', { ...S, features: { ...F, responseWords: [1, 2, 3] } }],
+  ['unigrams', { ...S, features: { ...F, responseWords: [1], promptWords: [1] } }],
+  ['no opener/len', { ...S, features: { ...F, opener: 0, weights: { ...F.weights, l: 0 } } }],
   ['minDf 1', { ...S, minDf: 1 }],
+  ['minDf 3', { ...S, minDf: 3 }],
+  ['mlp', { ...S, model: 'mlp' }],
+  ['mlp h64', { ...S, model: 'mlp', mlp: { ...S.mlp, hidden: 64 } }],
+  ['mlp noskip', { ...S, model: 'mlp', mlp: { ...S.mlp, skip: false } }],
+  ['mlp lr .1 e15', { ...S, model: 'mlp', mlp: { ...S.mlp, lr: 0.1, epochs: 15 } }],
+  ['mlp +eval .3', { ...S, model: 'mlp', evaluatorWeight: 0.3 }],
 ];
 const only = process.argv[4];
 if (which === 'schwartz' || which === 'all') for (const [n, c] of schwartzVariants) if (!only || n === only) runSchwartz(n, c);

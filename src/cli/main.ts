@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { examples, formatError, exitCodeOf } from './io.ts';
 import { registerCache } from './cache.ts';
 import { registerDoctor } from './doctor.ts';
+import { registerEvaluate } from './evaluate.ts';
 import { registerGraph } from './graph.ts';
 import { registerModels } from './models.ts';
 import { registerValues } from './values.ts';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerValues(program);
   registerModels(program);
   registerCache(program);
+  registerEvaluate(program);
   registerGraph(program);
   return examples(program, [
     'tenet doctor                                   # what is configured and reachable',

@@ -21,7 +21,7 @@ export {
   type ResolvedLocation,
 } from './open.ts';
 export { storeCache, type ResponseCache, type ResponseCacheEntry } from './cache-backend.ts';
-export { MIGRATION_LOCK_TABLE, MIGRATION_TABLE, MIGRATIONS } from './migrations.ts';
+export { MIGRATION_LOCK_TABLE, MIGRATION_TABLE, MIGRATION_NAMES } from './migrations.ts';
 export type { StoreSchema } from './schema.ts';
 export {
   RUN_STATUSES,

@@ -35,7 +35,7 @@ export const SQLITE_BUSY_TIMEOUT_MS = 5000;
 export interface OpenStoreOptions {
   /**
    * Postgres only: keep tenet's tables in this schema (created if missing) instead of the user's default
-   * one. Same as `?schema=NAME` on the URL. Letters, digits and `_` only.
+   * one. Same as `?schema=NAME` on the URL. Lowercase letters, digits and `_` only.
    */
   schema?: string;
   /** Postgres only: pool size (default 10). */
@@ -59,7 +59,7 @@ export interface ResolvedLocation {
 
 const POSTGRES_URL = /^postgres(?:ql)?:\/\//i;
 const ANY_URL = /^[a-z][a-z0-9+.-]*:\/\//i;
-const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /**
  * Explicit argument, else `$TENET_DB`, else `./.tenet/tenet.db`. `postgres://` and `postgresql://` URLs
@@ -262,7 +262,7 @@ async function openPostgres(
   );
   if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
     throw new TenetError('CONFIG', `store: invalid Postgres schema name ${JSON.stringify(schema)}`, {
-      hint: 'use letters, digits and _ only, starting with a letter or _ (at most 63 characters)',
+      hint: 'use lowercase letters, digits and _ only, starting with a letter or _ (at most 63 characters)',
     });
   }
   const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
@@ -353,7 +353,7 @@ export async function pingPostgres(
 async function migrate(kysely: Kysely<StoreSchema>, dialect: StoreDialect, location: string, schema: string | undefined): Promise<void> {
   const migrator = new Migrator({
     db: kysely,
-    provider: inCodeMigrationProvider,
+    provider: inCodeMigrationProvider(dialect),
     migrationTableName: MIGRATION_TABLE,
     migrationLockTableName: MIGRATION_LOCK_TABLE,
     ...(schema !== undefined ? { migrationTableSchema: schema } : {}),

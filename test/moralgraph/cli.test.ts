@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { registerGraph } from '../../src/cli/graph.ts';
 import { exitCodeOf, formatError } from '../../src/cli/io.ts';
 import { FIXTURES, STUDY_CUTOFF, STUDY_DIR } from './helpers.ts';
@@ -63,6 +63,7 @@ async function run(...args: string[]): Promise<Result> {
 afterEach(() => {
   process.exitCode = 0;
 });
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const readJson = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
 

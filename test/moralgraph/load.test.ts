@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { TenetError } from '../../src/errors.ts';
 import {
   loadGraph,
@@ -25,6 +25,7 @@ function caught(fn: () => unknown): TenetError {
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'tenet-mg-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 function tmpFile(name: string, text: string): string {
   const file = join(tmp, name);
   writeFileSync(file, text);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { TenetError } from '../../src/errors.ts';
 import { openStore, pingPostgres } from '../../src/store/index.ts';
 import { storeSuite } from './suite.ts';
@@ -24,11 +24,13 @@ async function dropSchema(name: string): Promise<void> {
 }
 
 describe.skipIf(!PG_URL)('Postgres (TENET_TEST_PG_URL)', () => {
+  // At this level, so it runs after the specifics below too (they reopen the same schema).
+  afterAll(() => dropSchema(schema));
+
   storeSuite(`store on Postgres (schema ${schema})`, {
     dialect: 'postgres',
     open: () => openStore(PG_URL, { schema }),
     reopenable: true,
-    cleanup: () => dropSchema(schema),
   });
 
   describe('Postgres specifics', () => {
@@ -75,6 +77,18 @@ describe.skipIf(!PG_URL)('Postgres (TENET_TEST_PG_URL)', () => {
       expect(err).toBeInstanceOf(TenetError);
       expect(err.code).toBe('STORE');
       expect(err.hint).toMatch(/createdb tenet_no_such_database_here/);
+    });
+
+    it('several processes opening a fresh schema at once migrate it exactly once', async () => {
+      const fresh = `${schema}_race`;
+      try {
+        const stores = await Promise.all([1, 2, 3, 4].map(() => openStore(PG_URL, { schema: fresh })));
+        const applied = await stores[0]!.migrations();
+        expect(applied.map((m) => m.name)).toEqual(['0001_initial']);
+        await Promise.all(stores.map((s) => s.close()));
+      } finally {
+        await dropSchema(fresh);
+      }
     });
 
     it('pingPostgres reports the server version', async () => {

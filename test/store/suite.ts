@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TenetError } from '../../src/errors.ts';
 import {
-  MIGRATIONS,
+  MIGRATION_NAMES,
   sampleIdFor,
   storeCache,
   type NewSample,
@@ -72,7 +72,7 @@ export function storeSuite(label: string, target: StoreTarget): void {
     describe('open and migrations', () => {
       it('applies every migration on a fresh database, once', async () => {
         const applied = await store.migrations();
-        expect(applied.map((m) => m.name)).toEqual(Object.keys(MIGRATIONS));
+        expect(applied.map((m) => m.name)).toEqual([...MIGRATION_NAMES]);
         for (const m of applied) expect(Number.isNaN(Date.parse(m.executedAt))).toBe(false);
       });
 
@@ -324,6 +324,11 @@ export function storeSuite(label: string, target: StoreTarget): void {
         ]);
         const listed = await store.samples.listByRun(run4);
         expect(listed.map((s) => `${s.taskId}${s.sampleIndex}`)).toEqual(['a2', 'b0', 'b1', 'a5']);
+        // Byte order on both databases (Postgres columns are collate "C"): 'B' < '_' < 'a'.
+        const run6 = uid('collation');
+        await store.runs.create({ id: run6, kind: 'bench' });
+        await store.samples.putMany(['a', 'B', '_x', 'é', 'A'].map((t) => sample(run6, t, 0, { createdAt: t0 })));
+        expect((await store.samples.listByRun(run6)).map((s) => s.taskId)).toEqual(['A', 'B', '_x', 'a', 'é']);
         expect(await store.samples.countByRun(uid('empty'))).toBe(0);
         expect((await store.samples.existingIds(uid('empty'))).size).toBe(0);
       });

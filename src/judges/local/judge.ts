@@ -19,8 +19,9 @@ import { TenetError } from '../../errors.ts';
 import { parseFoundation } from '../datasets.ts';
 import { SCHWARTZ_VALUE_IDS, type SchwartzValueId } from '../labels.ts';
 import { platt, schwartzValue } from './decision.ts';
-import { RunHead } from './heads.ts';
-import { WEIGHTS_FORMAT, binaryItemFeatures, type WeightsFile } from './train.ts';
+import { RunHead, type StoredHead } from './heads.ts';
+import { RunMlp } from './mlp.ts';
+import { WEIGHTS_FORMAT, binaryItemFeatures, type SoftmaxRunner, type WeightsFile } from './train.ts';
 
 export const DEFAULT_WEIGHTS_FILE = fileURLToPath(new URL('../../../data/judge/local-judge.json', import.meta.url));
 
@@ -56,7 +57,8 @@ export function localJudgeFromWeights(w: WeightsFile, file = '<memory>'): LocalJ
       location: { file },
     });
   }
-  const sch = RunHead.fromStored(w.schwartz.head);
+  const sh = w.schwartz.head;
+  const sch: SoftmaxRunner = 'kind' in sh && sh.kind === 'mlp' ? new RunMlp(sh) : RunHead.fromStored(sh as StoredHead);
   const mft = RunHead.fromStored(w.mft.head);
   const eth = RunHead.fromStored(w.ethics.head);
   const { neg, pos } = w.schwartz.thresholds;

@@ -13,6 +13,7 @@ import { fitPlatt, platt, schwartzValue } from './decision.ts';
 import { DEFAULT_FEATURES, featurize, type FeatureConfig, type HashedFeatures } from './features.ts';
 import { RunHead, quantiseBinary, quantiseSoftmax, storeHead, type QuantHead, type StoredHead } from './heads.ts';
 import { Vocab, trainLinear, type Example, type LinearOptions } from './linear.ts';
+import { RunMlp, storeMlp, trainMlp, type MlpOptions, type StoredMlp } from './mlp.ts';
 import { SPLIT_CUTS, SPLIT_RULE, SPLIT_SALT, ETHICS_BLOCK, type Part } from './split.ts';
 
 export const LOCAL_JUDGE_ID = 'tenet-local';
@@ -33,6 +34,15 @@ export interface SchwartzTrainConfig {
   toucheWeight: number;
   /** Threshold choice on validation: one (t−, t+) pair for all values, or the argmax rule. */
   thresholds: 'shared' | 'argmax';
+  /** 'linear': softmax regression per value; 'mlp': one shared ReLU hidden layer + linear skip. */
+  model: 'linear' | 'mlp';
+  mlp: Omit<MlpOptions, 'seed'>;
+}
+
+/** Anything that turns an item into per-value class probabilities. */
+export interface SoftmaxRunner {
+  featurize(prompt: string, response: string): HashedFeatures;
+  softmax(f: HashedFeatures, nHeads: number, nClasses: number): Float64Array;
 }
 
 export interface BinaryTrainConfig {
@@ -54,11 +64,13 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
     features: DEFAULT_FEATURES,
     minDf: 2,
     linear: { epochs: 12, lr: 0.2, l2: 1e-4, classWeightPower: 0.5, maxClassWeight: 10 },
-    evaluatorWeight: 0.3,
+    evaluatorWeight: 0,
     evaluatorTargets: 'soft',
     vcWeight: 0,
     toucheWeight: 0,
     thresholds: 'shared',
+    model: 'linear',
+    mlp: { hidden: 32, epochs: 10, lr: 0.05, l2: 1e-5, classWeightPower: 0.5, maxClassWeight: 10, initScale: 0.5, skip: true },
   },
   mft: {
     features: { ...DEFAULT_FEATURES, opener: 0, weights: { ...DEFAULT_FEATURES.weights, p: 0.3 } },
@@ -101,13 +113,13 @@ function schwartzTarget(item: SchwartzItem, cfg: SchwartzTrainConfig): Float64Ar
 }
 
 export interface SchwartzFit {
-  head: QuantHead;
-  run: RunHead;
-  thresholds: { neg: number; pos: number };
+  stored: StoredHead | StoredMlp;
+  run: SoftmaxRunner;
+  nFeatures: number;
 }
 
 /** Fit the Schwartz head on FULCRA rows in `parts` plus the configured extra sets. */
-export function fitSchwartz(data: ReferenceData, cfg: SchwartzTrainConfig, seed: number, parts: Part[] = ['train']): { head: QuantHead; run: RunHead } {
+export function fitSchwartz(data: ReferenceData, cfg: SchwartzTrainConfig, seed: number, parts: Part[] = ['train']): SchwartzFit {
   const items: [SchwartzItem, number][] = [];
   for (const r of data.fulcra) if (parts.includes(r.part)) items.push([r, 1]);
   if (cfg.evaluatorWeight > 0) for (const r of data.evaluator) items.push([r, cfg.evaluatorWeight]);
@@ -116,13 +128,18 @@ export function fitSchwartz(data: ReferenceData, cfg: SchwartzTrainConfig, seed:
   const feats = items.map(([r]) => featurize(r, cfg.features));
   const vocab = Vocab.build(feats, cfg.minDf);
   const examples: Example[] = items.map(([r, w], i) => ({ x: vocab.sparse(feats[i]!), target: schwartzTarget(r, cfg), weight: w }));
+  if (cfg.model === 'mlp') {
+    const m = trainMlp(examples, V, 3, vocab.size, { ...cfg.mlp, seed });
+    const stored = storeMlp(m, vocab, cfg.features);
+    return { stored, run: new RunMlp(stored), nFeatures: vocab.size };
+  }
   const model = trainLinear(examples, V, 3, vocab.size, { ...cfg.linear, seed });
   const head = quantiseSoftmax(model, vocab, cfg.features);
-  return { head, run: new RunHead(head) };
+  return { stored: storeHead(head), run: new RunHead(head), nFeatures: head.hashes.length };
 }
 
 /** Class probabilities per item: rows of 30 (value-major, classes −1, 0, +1). */
-export function schwartzProbs(run: RunHead, items: readonly { prompt: string; response: string }[]): Float64Array[] {
+export function schwartzProbs(run: SoftmaxRunner, items: readonly { prompt: string; response: string }[]): Float64Array[] {
   return items.map((r) => run.softmax(run.featurize(r.prompt, r.response), V, 3));
 }
 
@@ -205,7 +222,7 @@ export interface WeightsFile {
   config: TrainConfig;
   counts: Record<string, Record<string, number>>;
   validation: Record<string, unknown>;
-  schwartz: { values: readonly string[]; classes: [-1, 0, 1]; thresholds: { neg: number; pos: number }; head: StoredHead };
+  schwartz: { values: readonly string[]; classes: [-1, 0, 1]; thresholds: { neg: number; pos: number }; head: StoredHead | StoredMlp };
   mft: { tagFoundation: boolean; platt: { a: number; b: number }; head: StoredHead };
   ethics: { platt: { a: number; b: number }; head: StoredHead };
 }
@@ -255,7 +272,7 @@ export async function trainLocalJudge(options: TrainOptions): Promise<TrainResul
   const valProbs = schwartzProbs(sch.run, val);
   const th = chooseSchwartzThresholds(valProbs, valGold, cfg.schwartz.thresholds);
   const schVal = evaluateSchwartz(valGold, schwartzVectors(valProbs, th.neg, th.pos), { b: 1000, seed: 7 });
-  log(`schwartz: ${sch.head.hashes.length} features, thresholds ${th.neg}/${th.pos}, validation acc ${schVal.accuracy.value.toFixed(4)} macroF1 ${schVal.macroF1.value.toFixed(4)} opposedF1 ${schVal.opposedF1.value.toFixed(4)}`);
+  log(`schwartz: ${sch.nFeatures} features, thresholds ${th.neg}/${th.pos}, validation acc ${schVal.accuracy.value.toFixed(4)} macroF1 ${schVal.macroF1.value.toFixed(4)} opposedF1 ${schVal.opposedF1.value.toFixed(4)}`);
 
   // MFT violation
   const mft = fitBinary(data.mft, cfg.mft, seed);
@@ -299,7 +316,7 @@ export async function trainLocalJudge(options: TrainOptions): Promise<TrainResul
       mft: { accuracy: ci(mftValRep.accuracy), f1: ci(mftValRep.f1), auroc: ci(mftValRep.auroc) },
       ethics: { accuracy: ci(ethValRep.accuracy), f1: ci(ethValRep.f1), auroc: ci(ethValRep.auroc) },
     },
-    schwartz: { values: SCHWARTZ_VALUE_IDS, classes: [-1, 0, 1], thresholds: { neg: th.neg, pos: th.pos }, head: storeHead(sch.head) },
+    schwartz: { values: SCHWARTZ_VALUE_IDS, classes: [-1, 0, 1], thresholds: { neg: th.neg, pos: th.pos }, head: sch.stored },
     mft: { tagFoundation: cfg.mft.tagFoundation, platt: mftPlattR, head: storeHead(mft.head) },
     ethics: { platt: ethPlattR, head: storeHead(eth.head) },
   };
