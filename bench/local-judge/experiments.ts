@@ -42,7 +42,7 @@ function runSchwartz(name: string, cfg: SchwartzTrainConfig): void {
 function runBinary(name: string, set: 'mft' | 'ethics', cfg: BinaryTrainConfig): void {
   const t0 = performance.now();
   const items = data[set];
-  const { head, run } = fitBinary(items, cfg, 1);
+  const { head, run } = fitBinary(items, cfg, 1, ['train'], data.ethics);
   const v = items.filter((r) => r.part === 'validation');
   const raw = binaryRawProbs(run, v, cfg.tagFoundation);
   const p = fitPlatt(raw, v.map((r) => r.label));
@@ -96,6 +96,12 @@ const mftVariants: [string, BinaryTrainConfig][] = [
   ['l2 1e-3', { ...M, linear: { ...M.linear, l2: 1e-3 } }],
   ['l2 1e-5', { ...M, linear: { ...M.linear, l2: 1e-5 } }],
   ['unigrams', { ...M, features: { ...M.features, responseWords: [1], promptWords: [1] } }],
+  ['+ethics 0.3', { ...M, auxEthicsWeight: 0.3 }],
+  ['+ethics 1', { ...M, auxEthicsWeight: 1 }],
+  ['no tag +ethics 0.3', { ...M, tagFoundation: false, auxEthicsWeight: 0.3 }],
+  ['no tag +ethics 1', { ...M, tagFoundation: false, auxEthicsWeight: 1 }],
+  ['no tag unigrams +ethics 1', { ...M, tagFoundation: false, auxEthicsWeight: 1, features: { ...M.features, responseWords: [1], promptWords: [1] } }],
+  ['no tag no prompt +ethics 1', { ...M, tagFoundation: false, auxEthicsWeight: 1, features: { ...M.features, promptWords: [] } }],
 ];
 if (which === 'mft' || which === 'all') for (const [n, c] of mftVariants) runBinary(n, 'mft', c);
 const E = DEFAULT_TRAIN_CONFIG.ethics;

@@ -17,51 +17,9 @@
  *   value in some respect. The value is reported in `conflicts`.
  */
 import { TenetError } from '../errors.ts';
-// TEMP: until src/values/schwartz.ts lands, the ids and name parser live here (same names and order).
-export const SCHWARTZ_VALUE_IDS = [
-  'self_direction',
-  'stimulation',
-  'hedonism',
-  'achievement',
-  'power',
-  'security',
-  'tradition',
-  'conformity',
-  'benevolence',
-  'universalism',
-] as const;
-export type SchwartzValueId = (typeof SCHWARTZ_VALUE_IDS)[number];
-const ALIASES: Record<string, SchwartzValueId> = {
-  selfdirection: 'self_direction',
-  selfdirectionthought: 'self_direction',
-  selfdirectionaction: 'self_direction',
-  stimulation: 'stimulation',
-  hedonism: 'hedonism',
-  achievement: 'achievement',
-  power: 'power',
-  powerdominance: 'power',
-  powerresources: 'power',
-  face: 'power',
-  security: 'security',
-  securitypersonal: 'security',
-  securitysocietal: 'security',
-  tradition: 'tradition',
-  conformity: 'conformity',
-  conformityrules: 'conformity',
-  conformityinterpersonal: 'conformity',
-  humility: 'conformity',
-  benevolence: 'benevolence',
-  benevolencecaring: 'benevolence',
-  benevolencedependability: 'benevolence',
-  universalism: 'universalism',
-  universalismconcern: 'universalism',
-  universalismnature: 'universalism',
-  universalismtolerance: 'universalism',
-  universalismobjectivity: 'universalism',
-};
-function parseSchwartzValue(name: string): SchwartzValueId | undefined {
-  return ALIASES[name.toLowerCase().replace(/[^a-z]/g, '')];
-}
+import { SCHWARTZ_VALUE_IDS, parseSchwartzValue, type SchwartzValueId } from '../values/schwartz.ts';
+
+export { SCHWARTZ_VALUE_IDS, type SchwartzValueId };
 
 /** A label in FULCRA's 3-class scheme: −1 opposed, 0 no connection, +1 important / supported. */
 export type Polarity = -1 | 0 | 1;
@@ -80,7 +38,7 @@ const MINUS = /[-\u2212\u2013\u2014]/;
 /** Parse the score part of `"<type>: <score>"`. Returns undefined when it is not a recognised spelling. */
 export function parseFulcraScore(raw: string): Polarity | undefined {
   const s = raw.replace(/\s+/g, '');
-  if (/^[=+]?1\+?$/.test(s)) return 1; // +1, 1, 1+, =1, =+1
+  if (/^[=+]{0,2}1\+?$/.test(s)) return 1; // +1, 1, 1+, =1, =+1
   if (/^[-\u2212\u2013\u2014]1$|^1[-\u2212\u2013\u2014]$/.test(s)) return -1; // -1, 1-, −1, –1
   if (/^[+-]?0$/.test(s)) return 0;
   if (MINUS.test(s) && /1/.test(s) && /^[-\u2212\u2013\u2014=+1]+$/.test(s)) return -1; // e.g. "=-1"

@@ -293,12 +293,15 @@ async function openPostgres(
     throw new TenetError('STORE', `could not connect to the Postgres database at ${location}: ${errorMessage(cause)}`, {
       cause,
       hint: postgresConnectHint(cause, split.url, source, connectTimeoutMs),
-      details: { driverCode: driverCode(cause) || undefined },
+      ...(driverCode(cause) ? { details: { driverCode: driverCode(cause) } } : {}),
     });
   }
 }
 
 async function createSchema(kysely: Kysely<StoreSchema>, schema: string): Promise<void> {
+  // Look first: a user without CREATE on the database may still use a schema that exists.
+  const found = await sql<{ n: number }>`select 1 as n from pg_namespace where nspname = ${schema}`.execute(kysely);
+  if (found.rows.length > 0) return;
   try {
     await kysely.schema.createSchema(schema).ifNotExists().execute();
   } catch (e) {
@@ -331,6 +334,8 @@ export async function pingPostgres(
       const res = await client.query<{ server_version: string }>('show server_version');
       return res.rows[0]?.server_version ?? 'unknown';
     })();
+    attempt.catch(() => {}); // when the deadline wins, the late failure must not surface as unhandled
+
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${timeoutMs} ms (timeout)`), { code: 'ETIMEDOUT' })), timeoutMs + 500);
     });
@@ -379,9 +384,17 @@ function buildStore(kysely: Kysely<StoreSchema>, dialect: StoreDialect, location
   const current = new AsyncLocalStorage<Kysely<StoreSchema>>();
   const ctx: RepoContext = {
     db: () => current.getStore() ?? kysely,
-    inTransaction<T>(fn: () => Promise<T>): Promise<T> {
+    async inTransaction<T>(fn: () => Promise<T>, options: { retries?: number } = {}): Promise<T> {
       if (current.getStore()) return fn();
-      return kysely.transaction().execute((trx) => current.run(trx, fn));
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await kysely.transaction().execute((trx) => current.run(trx, fn));
+        } catch (e) {
+          const code = driverCode(e);
+          if (attempt >= (options.retries ?? 0) || (code !== '40P01' && code !== '40001')) throw e;
+          await new Promise((r) => setTimeout(r, 10 + Math.random() * 40 * (attempt + 1)));
+        }
+      }
     },
   };
   const repos: StoreRepos = createRepos(ctx);

@@ -30,7 +30,6 @@ import {
   type StoreRepos,
   type Task,
   type TasksRepo,
-  type TotalsDelta,
 } from './types.ts';
 import { chunk, guardRepo, nowIso, parseJson, plainJson, requireId, toNumber } from './util.ts';
 
@@ -39,8 +38,12 @@ type Db = Kysely<StoreSchema>;
 /** How the repositories reach the database: the transaction in progress, if any, else the root. */
 export interface RepoContext {
   db(): Db;
-  /** Runs fn in a transaction, or inside the current one. */
-  inTransaction<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Runs fn in a transaction, or inside the current one. `retries`: how often to rerun fn when the
+   * database reports a deadlock or serialization failure (only for idempotent fn, and only when this call
+   * started the transaction).
+   */
+  inTransaction<T>(fn: () => Promise<T>, options?: { retries?: number }): Promise<T>;
 }
 
 /** Rows per multi-row INSERT, and keys per IN list (well under SQLite's and Postgres' parameter limits). */
@@ -83,6 +86,37 @@ function dedupeBy<T>(items: readonly T[], key: (item: T) => string): T[] {
     }
   }
   return out;
+}
+
+function byKey<T>(key: (item: T) => string): (a: T, b: T) => number {
+  return (a, b) => {
+    const ka = key(a);
+    const kb = key(b);
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  };
+}
+
+/**
+ * Inserts rows in one transaction, skipping those already present. Rows go in sorted by key so that two
+ * workers writing overlapping batches take their locks in the same order (no Postgres deadlock); a
+ * deadlock that happens anyway is retried, which is safe because every insert is ON CONFLICT DO NOTHING.
+ */
+async function insertBatch<R>(
+  ctx: RepoContext,
+  rows: R[],
+  key: (row: R) => string,
+  insertChunk: (part: R[]) => Promise<number>,
+): Promise<number> {
+  const ordered = dedupeBy(rows, key).sort(byKey(key));
+  if (ordered.length === 0) return 0;
+  return ctx.inTransaction(
+    async () => {
+      let inserted = 0;
+      for (const part of chunk(ordered, ROWS_PER_INSERT)) inserted += await insertChunk(part);
+      return inserted;
+    },
+    { retries: 3 },
+  );
 }
 
 // ---- row mappers -------------------------------------------------------------------------------------
@@ -317,12 +351,8 @@ function runsRepo(ctx: RepoContext): RunsRepo {
 
 function tasksRepo(ctx: RepoContext): TasksRepo {
   async function insertRows(rows: Selectable<TasksTable>[]): Promise<number> {
-    let inserted = 0;
-    for (const part of chunk(rows, ROWS_PER_INSERT)) {
-      const res = await ctx.db().insertInto('tasks').values(part).onConflict((oc) => oc.doNothing()).returning('id').execute();
-      inserted += res.length;
-    }
-    return inserted;
+    const res = await ctx.db().insertInto('tasks').values(rows).onConflict((oc) => oc.doNothing()).returning('id').execute();
+    return res.length;
   }
   return {
     async put(task) {
@@ -331,12 +361,8 @@ function tasksRepo(ctx: RepoContext): TasksRepo {
     },
     async putMany(tasks) {
       const now = nowIso();
-      const rows = dedupeBy(
-        tasks.map((t) => taskRow(t, now)),
-        (r) => r.id,
-      );
-      if (rows.length === 0) return { inserted: 0 };
-      return { inserted: await ctx.inTransaction(() => insertRows(rows)) };
+      const rows = tasks.map((t) => taskRow(t, now));
+      return { inserted: await insertBatch(ctx, rows, (r) => r.id, insertRows) };
     },
     async get(id) {
       const row = await ctx.db().selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
@@ -351,12 +377,8 @@ function tasksRepo(ctx: RepoContext): TasksRepo {
 
 function samplesRepo(ctx: RepoContext): SamplesRepo {
   async function insertRows(rows: Selectable<SamplesTable>[]): Promise<number> {
-    let inserted = 0;
-    for (const part of chunk(rows, ROWS_PER_INSERT)) {
-      const res = await ctx.db().insertInto('samples').values(part).onConflict((oc) => oc.doNothing()).returning('id').execute();
-      inserted += res.length;
-    }
-    return inserted;
+    const res = await ctx.db().insertInto('samples').values(rows).onConflict((oc) => oc.doNothing()).returning('id').execute();
+    return res.length;
   }
   return {
     async put(sample) {
@@ -365,12 +387,8 @@ function samplesRepo(ctx: RepoContext): SamplesRepo {
     },
     async putMany(samples) {
       const now = nowIso();
-      const rows = dedupeBy(
-        samples.map((s) => sampleRow(s, now)),
-        (r) => r.id,
-      );
-      if (rows.length === 0) return { inserted: 0 };
-      return { inserted: await ctx.inTransaction(() => insertRows(rows)) };
+      const rows = samples.map((s) => sampleRow(s, now));
+      return { inserted: await insertBatch(ctx, rows, (r) => r.id, insertRows) };
     },
     async get(id) {
       const row = await ctx.db().selectFrom('samples').selectAll().where('id', '=', id).executeTakeFirst();
@@ -408,13 +426,9 @@ function samplesRepo(ctx: RepoContext): SamplesRepo {
 
 function judgmentsRepo(ctx: RepoContext): JudgmentsRepo {
   async function insertRows(rows: Selectable<JudgmentsTable>[]): Promise<number> {
-    let inserted = 0;
-    for (const part of chunk(rows, ROWS_PER_INSERT)) {
-      // No conflict target: a clash on the id or on (sample_id, judge_id, judge_version) is a no-op.
-      const res = await ctx.db().insertInto('judgments').values(part).onConflict((oc) => oc.doNothing()).returning('id').execute();
-      inserted += res.length;
-    }
-    return inserted;
+    // No conflict target: a clash on the id or on (sample_id, judge_id, judge_version) is a no-op.
+    const res = await ctx.db().insertInto('judgments').values(rows).onConflict((oc) => oc.doNothing()).returning('id').execute();
+    return res.length;
   }
   return {
     async put(judgment) {
@@ -424,14 +438,10 @@ function judgmentsRepo(ctx: RepoContext): JudgmentsRepo {
     async putMany(judgments) {
       const now = nowIso();
       const rows = dedupeBy(
-        dedupeBy(
-          judgments.map((j) => judgmentRow(j, now)),
-          (r) => r.id,
-        ),
+        judgments.map((j) => judgmentRow(j, now)),
         (r) => canonicalJson([r.sample_id, r.judge_id, r.judge_version]),
       );
-      if (rows.length === 0) return { inserted: 0 };
-      return { inserted: await ctx.inTransaction(() => insertRows(rows)) };
+      return { inserted: await insertBatch(ctx, rows, (r) => r.id, insertRows) };
     },
     async listBySample(sampleId) {
       const rows = await ctx
@@ -494,18 +504,10 @@ function cacheRepo(ctx: RepoContext): CacheRepo {
 
     async putMany(entries) {
       const now = nowIso();
-      const rows = dedupeBy(
-        entries.map((e) => cacheRow(e, now)),
-        (r) => r.key,
-      );
-      if (rows.length === 0) return { inserted: 0 };
-      const inserted = await ctx.inTransaction(async () => {
-        let n = 0;
-        for (const part of chunk(rows, ROWS_PER_INSERT)) {
-          const res = await ctx.db().insertInto('cache').values(part).onConflict((oc) => oc.column('key').doNothing()).returning('key').execute();
-          n += res.length;
-        }
-        return n;
+      const rows = entries.map((e) => cacheRow(e, now));
+      const inserted = await insertBatch(ctx, rows, (r) => r.key, async (part) => {
+        const res = await ctx.db().insertInto('cache').values(part).onConflict((oc) => oc.column('key').doNothing()).returning('key').execute();
+        return res.length;
       });
       return { inserted };
     },

@@ -75,7 +75,13 @@ export function hintForQueryError(e: unknown): string | undefined {
   if (code === '42P01' || code === '3F000') {
     return 'a table or schema is missing; was the schema dropped while the store was open? Reopen the store to re-create it';
   }
+  if (code === '40P01' || code === '40001') {
+    return 'two writers touched the same rows in different orders and Postgres aborted one; rerun (every write is idempotent)';
+  }
   if (code === '57P01' || code === 'ECONNRESET' || code === 'ECONNREFUSED') return 'the Postgres server went away; check that it is running and rerun (completed work is kept)';
+  if (typeof (e as DriverErrorShape | null)?.message === 'string' && /destroyed/.test(String((e as DriverErrorShape).message))) {
+    return 'the store was closed; open it again with openStore()';
+  }
   return undefined;
 }
 

@@ -30,6 +30,7 @@ describe.skipIf(!PG_URL)('Postgres (TENET_TEST_PG_URL)', () => {
   storeSuite(`store on Postgres (schema ${schema})`, {
     dialect: 'postgres',
     open: () => openStore(PG_URL, { schema }),
+    openRaw: () => openStore(PG_URL, { schema, migrate: false }),
     reopenable: true,
   });
 

@@ -16,12 +16,14 @@ const file = path.join(dir, 'nested', 'suite.db');
 storeSuite('store on SQLite (file)', {
   dialect: 'sqlite',
   open: () => openStore(file),
+  openRaw: () => openStore(file, { migrate: false }),
   reopenable: true,
 });
 
 storeSuite('store on SQLite (:memory:)', {
   dialect: 'sqlite',
   open: () => openStore(':memory:'),
+  openRaw: () => openStore(':memory:', { migrate: false }),
   reopenable: false,
 });
 

@@ -3,6 +3,7 @@
  * Postgres). Each backend file calls `storeSuite` with a target that can open the same database again.
  */
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TenetError } from '../../src/errors.ts';
 import {
@@ -18,6 +19,8 @@ export interface StoreTarget {
   dialect: StoreDialect;
   /** Opens a store on the same database every time it is called. */
   open(): Promise<Store>;
+  /** The same, without applying migrations (to repair what a test broke). */
+  openRaw(): Promise<Store>;
   /** False for :memory:, where a second open is a different database. */
   reopenable: boolean;
   /** Runs once after the suite (drop the Postgres schema, remove the temp dir). */
@@ -96,6 +99,26 @@ export function storeSuite(label: string, target: StoreTarget): void {
           expect((await again.runs.get(runId))?.name).toBe('kept');
         } finally {
           await again.close();
+        }
+      });
+
+      it.skipIf(!target.reopenable)('refuses a database migrated by a newer tenet, with a hint', async () => {
+        const probe = await target.open();
+        await sql`insert into tenet_migration (name, timestamp) values ('9999_from_the_future', '2099-01-01T00:00:00.000Z')`.execute(probe.kysely);
+        await probe.close();
+        try {
+          const err = (await target.open().then(
+            (s) => s.close().then(() => undefined),
+            (e: unknown) => e,
+          )) as TenetError;
+          expect(err).toBeInstanceOf(TenetError);
+          expect(err.code).toBe('STORE');
+          expect(err.hint).toMatch(/newer version of tenet/);
+        } finally {
+          // The store refuses to open now, so clean up through one that skips migrations.
+          const raw = await target.openRaw();
+          await sql`delete from tenet_migration where name = '9999_from_the_future'`.execute(raw.kysely);
+          await raw.close();
         }
       });
 

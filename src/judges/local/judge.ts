@@ -19,26 +19,19 @@ import { TenetError } from '../../errors.ts';
 import { parseFoundation } from '../datasets.ts';
 import { SCHWARTZ_VALUE_IDS, type SchwartzValueId } from '../labels.ts';
 import { platt, schwartzValue } from './decision.ts';
+import type { Judge, JudgeItem as BaseJudgeItem, JudgeResult } from '../types.ts';
 import { RunHead, type StoredHead } from './heads.ts';
 import { RunMlp } from './mlp.ts';
 import { WEIGHTS_FORMAT, binaryItemFeatures, type SoftmaxRunner, type WeightsFile } from './train.ts';
 
 export const DEFAULT_WEIGHTS_FILE = fileURLToPath(new URL('../../../data/judge/local-judge.json', import.meta.url));
 
-export interface JudgeItem {
-  prompt: string;
-  response: string;
-  principle?: string;
-  foundation?: string;
-}
+/** An item as the Judge contract (../types.ts) has it; `foundation` also accepts names like "Care/Harm". */
+export type JudgeItem = Omit<BaseJudgeItem, 'foundation'> & { foundation?: string };
 
-export interface JudgeOutput {
-  values: Record<SchwartzValueId, number>;
-  violation?: number;
-  confidence: number;
-}
+export type JudgeOutput = JudgeResult & { values: Record<SchwartzValueId, number> };
 
-export interface LocalJudge {
+export interface LocalJudge extends Judge {
   readonly id: string;
   readonly version: string;
   /** Weights metadata (split rule, data hashes, validation scores). */

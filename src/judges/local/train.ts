@@ -51,6 +51,8 @@ export interface BinaryTrainConfig {
   linear: Omit<LinearOptions, 'seed'>;
   /** Duplicate features under the foundation id (MFT head). */
   tagFoundation: boolean;
+  /** Sample weight of ETHICS commonsense TRAIN-part rows added as auxiliary training (MFT head); 0 = none. */
+  auxEthicsWeight: number;
 }
 
 export interface TrainConfig {
@@ -76,13 +78,15 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
     features: { ...DEFAULT_FEATURES, opener: 0, weights: { ...DEFAULT_FEATURES.weights, p: 0.3 } },
     minDf: 1,
     linear: { epochs: 20, lr: 0.2, l2: 1e-4, classWeightPower: 0, maxClassWeight: 10 },
-    tagFoundation: true,
+    tagFoundation: false,
+    auxEthicsWeight: 0,
   },
   ethics: {
     features: { ...DEFAULT_FEATURES, promptWords: [], opener: 0 },
-    minDf: 1,
+    minDf: 2,
     linear: { epochs: 15, lr: 0.2, l2: 1e-4, classWeightPower: 0, maxClassWeight: 10 },
     tagFoundation: false,
+    auxEthicsWeight: 0,
   },
 };
 
@@ -147,10 +151,10 @@ export function schwartzVectors(probs: readonly Float64Array[], tNeg: number, tP
   return probs.map((p) => Array.from({ length: V }, (_, v) => schwartzValue(p[v * 3]!, p[v * 3 + 2]!, tNeg, tPos)));
 }
 
-/** The validation objective thresholds are chosen by: macro-F1 + opposed-F1. */
+/** The validation objective thresholds are chosen by: 3-class accuracy + macro-F1 + opposed-F1 (the three targets). */
 export function schwartzObjective(gold: Polarity[][], pred: number[][]): number {
   const r = evaluateSchwartz(gold, pred, { b: 0 });
-  return r.macroF1.value + r.opposedF1.value;
+  return r.accuracy.value + r.macroF1.value + r.opposedF1.value;
 }
 
 export const THRESHOLD_GRID = Array.from({ length: 39 }, (_, i) => Math.round((0.025 + i * 0.025) * 1000) / 1000);
@@ -192,14 +196,21 @@ export function binaryItemFeatures(run: RunHead, item: { prompt: string; respons
   return base;
 }
 
-export function fitBinary(items: readonly BinaryItem[], cfg: BinaryTrainConfig, seed: number, parts: Part[] = ['train']): { head: QuantHead; run: RunHead } {
-  const use = items.filter((r) => parts.includes(r.part));
-  const feats = use.map((r) => binaryFeatures(r, cfg));
+export function fitBinary(
+  items: readonly BinaryItem[],
+  cfg: BinaryTrainConfig,
+  seed: number,
+  parts: Part[] = ['train'],
+  aux: readonly BinaryItem[] = [],
+): { head: QuantHead; run: RunHead } {
+  const use: [BinaryItem, number][] = items.filter((r) => parts.includes(r.part)).map((r) => [r, 1]);
+  if (cfg.auxEthicsWeight > 0) for (const r of aux) if (r.part === 'train') use.push([r, cfg.auxEthicsWeight]);
+  const feats = use.map(([r]) => binaryFeatures(r, cfg));
   const vocab = Vocab.build(feats, cfg.minDf);
-  const examples: Example[] = use.map((r, i) => ({
+  const examples: Example[] = use.map(([r, w], i) => ({
     x: vocab.sparse(feats[i]!),
     target: Float64Array.from(r.label === 1 ? [0, 1] : [1, 0]),
-    weight: 1,
+    weight: w,
   }));
   const model = trainLinear(examples, 1, 2, vocab.size, { ...cfg.linear, seed });
   const head = quantiseBinary(model, vocab, cfg.features);
@@ -218,7 +229,7 @@ export interface WeightsFile {
   version: string;
   seed: number;
   split: { rule: string; salt: string; cuts: typeof SPLIT_CUTS; ethicsBlock: number };
-  data: { file: string; sha256: string; rows: number; skipped: number }[];
+  data: { file: string; sha256: string; rows: number; skipped: number; usedFor: string[] }[];
   config: TrainConfig;
   counts: Record<string, Record<string, number>>;
   validation: Record<string, unknown>;
@@ -245,6 +256,21 @@ export interface TrainResult {
   json: string;
   bytes: number;
   seconds: number;
+}
+
+/** Which heads a data file trained or calibrated, under this config. */
+function usesOf(file: string, cfg: TrainConfig): string[] {
+  const u: string[] = [];
+  if (file.startsWith('fulcra/trustworthy')) u.push('schwartz (train part; thresholds on validation part)');
+  if (file.startsWith('fulcra/evaluator-vectors') && cfg.schwartz.evaluatorWeight > 0) u.push('schwartz (soft labels)');
+  if (file.startsWith('valuecompass/schwartz') && cfg.schwartz.vcWeight > 0) u.push('schwartz');
+  if (file.startsWith('touche23') && cfg.schwartz.toucheWeight > 0) u.push('schwartz');
+  if (file.startsWith('valuecompass/mft')) u.push('mft (train part; calibration on validation part)');
+  if (file.startsWith('ethics/')) {
+    u.push('ethics (train part; calibration on validation part)');
+    if (cfg.mft.auxEthicsWeight > 0) u.push('mft (auxiliary, train part)');
+  }
+  return u;
 }
 
 function countParts(items: readonly { part: Part }[]): Record<string, number> {
@@ -275,7 +301,7 @@ export async function trainLocalJudge(options: TrainOptions): Promise<TrainResul
   log(`schwartz: ${sch.nFeatures} features, thresholds ${th.neg}/${th.pos}, validation acc ${schVal.accuracy.value.toFixed(4)} macroF1 ${schVal.macroF1.value.toFixed(4)} opposedF1 ${schVal.opposedF1.value.toFixed(4)}`);
 
   // MFT violation
-  const mft = fitBinary(data.mft, cfg.mft, seed);
+  const mft = fitBinary(data.mft, cfg.mft, seed, ['train'], data.ethics);
   const mftVal = data.mft.filter((r) => r.part === 'validation');
   const mftRaw = binaryRawProbs(mft.run, mftVal, cfg.mft.tagFoundation);
   const mftPlatt = fitPlatt(mftRaw, mftVal.map((r) => r.label));
@@ -303,7 +329,7 @@ export async function trainLocalJudge(options: TrainOptions): Promise<TrainResul
     version: LOCAL_JUDGE_VERSION,
     seed,
     split: { rule: SPLIT_RULE, salt: SPLIT_SALT, cuts: SPLIT_CUTS, ethicsBlock: ETHICS_BLOCK },
-    data: data.files,
+    data: data.files.map((f) => ({ ...f, usedFor: usesOf(f.file, cfg) })),
     config: cfg,
     counts: {
       fulcra: countParts(data.fulcra),

@@ -1,0 +1,242 @@
+// The bench pipeline end to end: N prompts × K samples through `tenet bench` (sample → judge → store) against
+// the loopback model server in a separate process, and the same workload through promptfoo.
+//
+//   node bench/pipeline/run.ts [--prompts 2000] [--k 4] [--concurrency 32] [--latency 50] [--judge local]
+//                              [--providers openai,anthropic] [--promptfoo /tmp/pf/node_modules/.bin/promptfoo]
+//                              [--no-promptfoo] [--out bench/pipeline/results.json]
+//
+// Each tool runs as its own process under /usr/bin/time -v (wall time, user + sys CPU, peak RSS).
+// See bench/pipeline/README.md for what is measured and the results.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+
+const { values: opts } = parseArgs({
+  options: {
+    prompts: { type: 'string', default: '2000' },
+    k: { type: 'string', default: '4' },
+    concurrency: { type: 'string', default: '32' },
+    latency: { type: 'string', default: '50' },
+    judge: { type: 'string', default: 'local' },
+    providers: { type: 'string', default: 'openai,anthropic' },
+    promptfoo: { type: 'string', default: '/tmp/pf/node_modules/.bin/promptfoo' },
+    'no-promptfoo': { type: 'boolean', default: false },
+    out: { type: 'string', default: new URL('./results.json', import.meta.url).pathname },
+  },
+});
+const N = Number(opts.prompts);
+const K = Number(opts.k);
+const C = Number(opts.concurrency);
+const LATENCY = Number(opts.latency);
+const here = (f: string): string => new URL(f, import.meta.url).pathname;
+const work = mkdtempSync(join(tmpdir(), 'tenet-pipeline-'));
+
+// ---- the workload: N story openings (the built-in Value Compass set, cycled), ids unique ----
+const openings = readFileSync(here('../../data/prompts/valuecompass-mft.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { prompt: string; foundation: string });
+const rows = Array.from({ length: N }, (_, i) => ({ id: `pipe-${i}`, prompt: openings[i % openings.length]!.prompt, foundation: openings[i % openings.length]!.foundation }));
+const promptFile = join(work, 'prompts.jsonl');
+writeFileSync(promptFile, `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
+
+// ---- the loopback server, in its own process ----
+const server = spawn(process.execPath, [here('./server.ts'), String(LATENCY)], { stdio: ['pipe', 'pipe', 'inherit'] });
+const serverLines = createInterface({ input: server.stdout! });
+const nextLine = (): Promise<string> => new Promise((resolve) => serverLines.once('line', resolve));
+const url = await nextLine();
+async function requestCount(): Promise<number> {
+  const line = nextLine();
+  server.stdin!.write('count\n');
+  return Number(await line);
+}
+
+interface Measured {
+  wallS: number;
+  userS: number;
+  sysS: number;
+  peakRssMb: number;
+  stdout: string;
+  stderr: string;
+  code: number | null;
+  /** Seconds after spawn at which each watched stderr pattern first appeared. */
+  marks: Record<string, number>;
+}
+
+/** Run a command under /usr/bin/time -v; note when stderr lines matching `watch` first appear. */
+function measure(cmd: string[], env: Record<string, string>, watch: Record<string, RegExp> = {}): Promise<Measured> {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const child = spawn('/usr/bin/time', ['-v', ...cmd], { cwd: work, env: { PATH: process.env.PATH ?? '', HOME: work, ...env } });
+    let stdout = '';
+    let stderr = '';
+    const marks: Record<string, number> = {};
+    child.stdout.on('data', (d) => (stdout += d));
+    createInterface({ input: child.stderr }).on('line', (line) => {
+      stderr += `${line}\n`;
+      for (const [name, re] of Object.entries(watch)) if (marks[name] === undefined && re.test(line)) marks[name] = (performance.now() - started) / 1000;
+    });
+    child.on('close', (code) => {
+      const wallS = (performance.now() - started) / 1000;
+      const num = (re: RegExp): number => Number(re.exec(stderr)?.[1] ?? Number.NaN);
+      resolve({
+        wallS,
+        userS: num(/User time \(seconds\): ([\d.]+)/),
+        sysS: num(/System time \(seconds\): ([\d.]+)/),
+        peakRssMb: Math.round(num(/Maximum resident set size \(kbytes\): (\d+)/) / 1024),
+        stdout,
+        stderr,
+        code,
+        marks,
+      });
+    });
+  });
+}
+
+const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d;
+
+interface Row {
+  tool: string;
+  provider: string;
+  judge: string;
+  /** HTTP requests the server received. */
+  calls: number;
+  samples: number;
+  /** Whole process, start to exit (includes start-up and, for tenet, computing the metrics). */
+  processWallS: number;
+  /** tenet only: from the run being opened to the last unit stored (the sample → judge → store pipeline). */
+  pipelineWallS: number | null;
+  /** N·K·latency / concurrency: every sample its own call. */
+  idealSeparateCallsS: number;
+  /** N·latency / concurrency: the K samples in one call (what the OpenAI provider does, with n = K). */
+  idealOneCallPerPromptS: number | null;
+  /** ideal for what this row actually did ÷ pipeline (or process) wall. */
+  efficiency: number;
+  userS: number;
+  sysS: number;
+  cpuMsPer1000Calls: number;
+  cpuMsPer1000Samples: number;
+  peakRssMb: number;
+  notes: string;
+}
+
+const rowsOut: Row[] = [];
+const idealSeparate = (N * K * LATENCY) / 1000 / C;
+const idealOneCall = (N * LATENCY) / 1000 / C;
+
+// ---- tenet bench ----
+const config = join(work, 'tenet.config.yaml');
+writeFileSync(config, [
+  'cache: false',
+  'providers:',
+  `  openai: {baseUrl: "${url}/v1", concurrency: ${C}}`,
+  `  anthropic: {baseUrl: "${url}", concurrency: ${C}}`,
+  `  ollama: {baseUrl: "${url}", concurrency: ${C}}`,
+].join('\n'));
+for (const provider of opts.providers!.split(',').filter(Boolean)) {
+  const before = await requestCount();
+  const db = join(work, `tenet-${provider}.db`);
+  const m = await measure(
+    [process.execPath, here('./tenet.ts'), '--config', config, '--db', db, 'bench', '--models', `${provider}:pipe-model`, '--prompts', promptFile,
+      '--samples', String(K), '--judge', opts.judge!, '--concurrency', String(C), '--no-cache', '--json'],
+    {},
+    { start: /^bench run /, done: new RegExp(`\\[bench\\] ${N}/${N} 100%`) },
+  );
+  const calls = (await requestCount()) - before;
+  if (m.code !== 0) {
+    process.stderr.write(m.stderr);
+    throw new Error(`tenet bench (${provider}) exited ${m.code}`);
+  }
+  const out = JSON.parse(m.stdout);
+  const overall = out.models[0].metrics.overall;
+  if (overall.samples !== N * K || out.failures !== 0) throw new Error(`tenet bench (${provider}) stored ${overall.samples} samples, ${out.failures} failures`);
+  const pipeline = (m.marks.done ?? m.wallS) - (m.marks.start ?? 0);
+  const oneCall = calls === N;
+  const ideal = oneCall ? idealOneCall : idealSeparate;
+  rowsOut.push({
+    tool: 'tenet bench',
+    provider,
+    judge: `${out.judge.id}@${out.judge.version}`,
+    calls,
+    samples: N * K,
+    processWallS: round(m.wallS),
+    pipelineWallS: round(pipeline),
+    idealSeparateCallsS: round(idealSeparate),
+    idealOneCallPerPromptS: oneCall ? round(idealOneCall) : null,
+    efficiency: round(ideal / pipeline, 3),
+    userS: m.userS,
+    sysS: m.sysS,
+    cpuMsPer1000Calls: round(((m.userS + m.sysS) * 1000 * 1000) / calls, 0),
+    cpuMsPer1000Samples: round(((m.userS + m.sysS) * 1000 * 1000) / (N * K), 0),
+    peakRssMb: m.peakRssMb,
+    notes: `${oneCall ? `K = ${K} samples in one call (n = ${K})` : `K = ${K} calls per prompt`}; judge, SQLite store and metrics (bootstrap CIs) included; EVR ${overall.evr}`,
+  });
+  console.log(JSON.stringify(rowsOut.at(-1)));
+}
+
+// ---- promptfoo: same server, same prompts, -j C, --repeat K, cheapest assertion ----
+const promptfoo = opts.promptfoo!;
+let promptfooNote = '';
+if (opts['no-promptfoo']) promptfooNote = 'skipped (--no-promptfoo)';
+else if (!existsSync(promptfoo)) promptfooNote = `not run: ${promptfoo} does not exist (install with npm install --prefix /tmp/pf promptfoo)`;
+else {
+  const instruction = readFileSync(here('../../prompts/bench/continue.v1.md'), 'utf8').trim();
+  const pfConfig = join(work, 'promptfooconfig.yaml');
+  // YAML is a superset of JSON: write the config as JSON.
+  writeFileSync(pfConfig, JSON.stringify({
+    description: 'tenet bench/pipeline comparison',
+    prompts: [{ id: 'continue', raw: `[{"role": "system", "content": ${JSON.stringify(instruction)}}, {"role": "user", "content": {{ prompt | dump }}}]` }],
+    providers: [{ id: 'openai:chat:pipe-model', config: { apiBaseUrl: `${url}/v1`, apiKey: 'test', temperature: 1, max_tokens: 128 } }],
+    defaultTest: { assert: [{ type: 'contains', value: 'the' }] },
+    tests: rows.map((r) => ({ vars: { prompt: r.prompt } })),
+  }));
+  const before = await requestCount();
+  const m = await measure(
+    [process.execPath, promptfoo, 'eval', '-c', pfConfig, '-j', String(C), '--repeat', String(K), '--no-cache', '--no-table', '--no-progress-bar', '--no-write', '--no-share'],
+    { PROMPTFOO_DISABLE_TELEMETRY: '1', PROMPTFOO_DISABLE_UPDATE: '1', PROMPTFOO_CONFIG_DIR: join(work, 'promptfoo-home'), OPENAI_API_KEY: 'test' },
+  );
+  const calls = (await requestCount()) - before;
+  const summary = /Successes?:\s*(\d+)[\s\S]*?Failures?:\s*(\d+)[\s\S]*?Errors?:\s*(\d+)/.exec(m.stdout + m.stderr);
+  if (m.code !== 0 && m.code !== 100) {
+    promptfooNote = `promptfoo exited ${m.code}: ${(m.stderr + m.stdout).slice(-2000)}`;
+  } else {
+    rowsOut.push({
+      tool: 'promptfoo eval',
+      provider: 'openai:chat',
+      judge: 'contains assertion',
+      calls,
+      samples: N * K,
+      processWallS: round(m.wallS),
+      pipelineWallS: null,
+      idealSeparateCallsS: round(idealSeparate),
+      idealOneCallPerPromptS: null,
+      efficiency: round(idealSeparate / m.wallS, 3),
+      userS: m.userS,
+      sysS: m.sysS,
+      cpuMsPer1000Calls: round(((m.userS + m.sysS) * 1000 * 1000) / calls, 0),
+      cpuMsPer1000Samples: round(((m.userS + m.sysS) * 1000 * 1000) / (N * K), 0),
+      peakRssMb: m.peakRssMb,
+      notes: `-j ${C} --repeat ${K} --no-cache --no-write; ${summary ? `${summary[1]} passed, ${summary[2]} failed, ${summary[3]} errors` : 'summary not found'}; efficiency from process wall time`,
+    });
+    console.log(JSON.stringify(rowsOut.at(-1)));
+  }
+}
+
+server.kill('SIGTERM');
+let promptfooVersion: string | null = null;
+try {
+  promptfooVersion = JSON.parse(readFileSync(join(promptfoo, '../../promptfoo/package.json'), 'utf8')).version;
+} catch {
+  promptfooVersion = null;
+}
+const result = {
+  benchmark: 'bench-pipeline',
+  date: new Date().toISOString(),
+  machine: { cpu: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, shared: 'CPU shared with other work; numbers vary run to run' },
+  workload: { prompts: N, k: K, concurrency: C, latencyMs: LATENCY, judge: opts.judge, promptfoo: promptfooVersion },
+  ideal: { separateCallsS: round(idealSeparate), oneCallPerPromptS: round(idealOneCall) },
+  rows: rowsOut,
+  ...(promptfooNote ? { promptfoo: promptfooNote } : {}),
+};
+writeFileSync(opts.out!, `${JSON.stringify(result, null, 2)}\n`);
+console.log(`results written to ${opts.out}${promptfooNote ? `\npromptfoo: ${promptfooNote}` : ''}`);

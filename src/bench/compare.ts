@@ -1,0 +1,191 @@
+/**
+ * `bench compare`: rank the models of one or more bench runs by EVR (lower is better), with CIs, and say
+ * which differences are not significant.
+ *
+ * Significance, for two models A and B:
+ * - when they were scored on at least MIN_PAIRED_PROMPTS shared prompts (same id and text), a PAIRED
+ *   bootstrap over those shared prompts: d_i = 1[A violated prompt i at least once] − 1[B did], the 95%
+ *   percentile CI of mean(d) over B = 1000 resamples of the shared prompts; significant when it excludes 0;
+ * - otherwise (different prompt sets) the conservative non-overlapping-CI rule: significant only when the
+ *   two EVR CIs do not overlap.
+ * No correction for multiple comparisons is made.
+ */
+import { bootstrap, type BootstrapOptions } from '../judges/metrics.ts';
+import type { Store } from '../store/index.ts';
+import { DEFAULT_TAU, benchMetrics, type MetricSet, type ModelScores } from './metrics.ts';
+import { loadLeaderboard, matchLeaderboardModel, type Leaderboard } from './leaderboard.ts';
+import { loadRunScores } from './run.ts';
+
+export const MIN_PAIRED_PROMPTS = 10;
+
+export interface Comparison {
+  a: string;
+  b: string;
+  /** EVR(a) − EVR(b): over the shared prompts (paired) or the two full sets (ci-overlap). */
+  diff: number;
+  /** 95% CI of the difference (paired), or null (ci-overlap). */
+  ci: [number, number] | null;
+  significant: boolean;
+  method: 'paired-bootstrap' | 'ci-overlap';
+  /** Prompts both were scored on. */
+  shared: number;
+}
+
+export interface RankedModel extends ModelScores {
+  rank: number;
+  /** `model` when unique across the runs compared, else `model@run`. */
+  label: string;
+  model: string;
+  run: string;
+  /** How this model compares with the next one down the ranking. */
+  vs_next?: Comparison;
+}
+
+export interface LeaderboardRow {
+  label: string;
+  /** The leaderboard model matched by name (or by --leaderboard-name), or null. */
+  matched: string | null;
+  /** Per foundation: our EVR (with CI) beside the matched leaderboard model's number. */
+  foundations: Record<string, { ours: number | null; ci: [number, number] | null; leaderboard: number | null }>;
+  /** Mean over the leaderboard's foundations that we measured (ours) and the same foundations on the leaderboard. */
+  mean: { ours: number | null; leaderboard: number | null };
+  /** Where our mean would place among the leaderboard's models (1 = least violating), over the same foundations. */
+  place: number | null;
+}
+
+export interface LeaderboardComparison {
+  source: string;
+  metric: string;
+  caveat: string;
+  foundations: string[];
+  rows: LeaderboardRow[];
+  /** The leaderboard itself, sorted by mean violation (lower first). */
+  table: { model: string; developer: string | null; type: string | null; scores: Record<string, number>; mean: number }[];
+}
+
+export interface CompareResult {
+  runs: string[];
+  tau: number;
+  ranking: RankedModel[];
+  /** Every pair, in ranking order (a ranked above b). */
+  pairs: Comparison[];
+  leaderboard?: LeaderboardComparison;
+}
+
+export interface CompareOptions extends BootstrapOptions {
+  /** Put the results beside the Value Compass leaderboard. */
+  leaderboard?: boolean | Leaderboard;
+  /** Explicit matches, model spec → leaderboard model name. */
+  leaderboardNames?: Record<string, string>;
+}
+
+interface Entry extends ModelScores {
+  model: string;
+  /** The model name behind the spec (differs for configured endpoints). */
+  name: string;
+  run: string;
+  label: string;
+  /** prompt key (id + text) → 1[max_k s > τ]. */
+  hits: Map<string, number>;
+}
+
+const round = (x: number): number => Math.round(x * 1e6) / 1e6;
+
+function compareEntries(a: Entry, b: Entry, options: BootstrapOptions): Comparison {
+  const shared: string[] = [];
+  for (const key of a.hits.keys()) if (b.hits.has(key)) shared.push(key);
+  const ea = a.metrics.overall;
+  const eb = b.metrics.overall;
+  if (shared.length >= MIN_PAIRED_PROMPTS) {
+    const d = Float64Array.from(shared, (k) => a.hits.get(k)! - b.hits.get(k)!);
+    const result = bootstrap(d.length, (idx) => {
+      let sum = 0;
+      for (let j = 0; j < idx.length; j++) sum += d[idx[j]!]!;
+      return sum / idx.length;
+    }, options);
+    const [lo, hi] = result.ci;
+    return { a: a.label, b: b.label, diff: round(result.value), ci: [round(lo), round(hi)], significant: lo > 0 || hi < 0, method: 'paired-bootstrap', shared: shared.length };
+  }
+  const apart = ea.ci.evr[1] < eb.ci.evr[0] || eb.ci.evr[1] < ea.ci.evr[0];
+  return { a: a.label, b: b.label, diff: round(ea.evr - eb.evr), ci: null, significant: Number.isFinite(ea.evr) && Number.isFinite(eb.evr) && apart, method: 'ci-overlap', shared: shared.length };
+}
+
+function byEvr(x: MetricSet, y: MetricSet): number {
+  const key = (m: MetricSet): number[] => [m.n ? m.evr : Infinity, m.n ? m.mvp : Infinity, m.n ? m.apv : Infinity];
+  const [a, b] = [key(x), key(y)];
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return 0;
+}
+
+function leaderboardComparison(entries: Entry[], board: Leaderboard, names: Record<string, string>): LeaderboardComparison {
+  const mean = (xs: number[]): number | null => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : null);
+  const table = board.models
+    .map((m) => ({ model: m.model, developer: m.developer, type: m.type, scores: m.scores, mean: round(mean(Object.values(m.scores)) ?? Number.NaN) }))
+    .sort((x, y) => x.mean - y.mean);
+  const rows = entries.map((e): LeaderboardRow => {
+    const match = matchLeaderboardModel(e.model, board, names) ?? (e.name !== e.model ? matchLeaderboardModel(e.name, board, {}) : undefined);
+    const measured = board.foundations.filter((f) => (e.metrics.per_foundation[f]?.n ?? 0) > 0);
+    const foundations = Object.fromEntries(board.foundations.map((f) => {
+      const ours = e.metrics.per_foundation[f];
+      const has = ours !== undefined && ours.n > 0;
+      return [f, { ours: has ? ours.evr : null, ci: has ? ours.ci.evr : null, leaderboard: match?.scores[f] ?? null }];
+    }));
+    const oursMean = mean(measured.map((f) => e.metrics.per_foundation[f]!.evr));
+    const theirsMean = match ? mean(measured.map((f) => match.scores[f]).filter((x): x is number => typeof x === 'number')) : null;
+    let place: number | null = null;
+    if (oursMean !== null) {
+      const others = board.models.filter((m) => m !== match).map((m) => mean(measured.map((f) => m.scores[f]).filter((x): x is number => typeof x === 'number')) ?? Infinity);
+      place = 1 + others.filter((x) => x < oursMean).length;
+    }
+    return {
+      label: e.label,
+      matched: match?.model ?? null,
+      foundations,
+      mean: { ours: oursMean === null ? null : round(oursMean), leaderboard: theirsMean === null ? null : round(theirsMean) },
+      place,
+    };
+  });
+  return { source: board.source, metric: board.metric, caveat: board.caveat, foundations: board.foundations, rows, table };
+}
+
+/** Rank the models of the given bench runs by EVR, with significance marks, optionally beside the leaderboard. */
+export async function compareRuns(store: Store, runIds: readonly string[], options: CompareOptions = {}): Promise<CompareResult> {
+  const entries: Entry[] = [];
+  let tau = DEFAULT_TAU;
+  for (const runId of new Set(runIds)) {
+    const { run, config, byModel, prompts } = await loadRunScores(store, runId);
+    tau = config.tau;
+    const keys = prompts.map((p) => `${p.id}\u0000${p.prompt}`);
+    for (const [model, scores] of byModel) {
+      const hits = new Map<string, number>();
+      scores.forEach((p, i) => {
+        if (p.scores.length > 0) hits.set(keys[i]!, Math.max(...p.scores) > config.tau ? 1 : 0);
+      });
+      entries.push({ model, name: config.models.find((m) => m.spec === model)?.model ?? model, run: run.id, label: model, hits, ...benchMetrics(scores, { k: config.samples, tau: config.tau, ...options }) });
+    }
+  }
+  const counts = new Map<string, number>();
+  for (const e of entries) counts.set(e.model, (counts.get(e.model) ?? 0) + 1);
+  for (const e of entries) if (counts.get(e.model)! > 1) e.label = `${e.model}@${e.run}`;
+  entries.sort((x, y) => byEvr(x.metrics.overall, y.metrics.overall));
+  const pairs: Comparison[] = [];
+  for (let i = 0; i < entries.length; i++) for (let j = i + 1; j < entries.length; j++) pairs.push(compareEntries(entries[i]!, entries[j]!, options));
+  const ranking = entries.map((e, i): RankedModel => {
+    const next = entries[i + 1];
+    return {
+      rank: i + 1,
+      label: e.label,
+      model: e.model,
+      run: e.run,
+      metrics: e.metrics,
+      ...(e.values ? { values: e.values } : {}),
+      ...(next ? { vs_next: pairs.find((p) => p.a === e.label && p.b === next.label)! } : {}),
+    };
+  });
+  const result: CompareResult = { runs: [...new Set(runIds)], tau, ranking, pairs };
+  if (options.leaderboard) {
+    const board = options.leaderboard === true ? loadLeaderboard() : options.leaderboard;
+    result.leaderboard = leaderboardComparison(entries, board, options.leaderboardNames ?? {});
+  }
+  return result;
+}

@@ -1,0 +1,76 @@
+/** Human renderings of bench results and comparisons (the CLI prints these; `--json` prints the objects). */
+import type { CompareResult } from './compare.ts';
+import type { GateResult } from './gates.ts';
+import type { MetricSet, ValueProfile } from './metrics.ts';
+import type { BenchResults } from './run.ts';
+
+const f3 = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? '  –  ' : x.toFixed(3));
+const ci = (c: [number, number] | null | undefined): string => (!c || !Number.isFinite(c[0]) ? '[   –   ]' : `[${c[0].toFixed(2)}, ${c[1].toFixed(2)}]`);
+const pad = (s: string, n: number): string => (s.length >= n ? `${s} ` : s + ' '.repeat(n - s.length));
+
+function metricRow(label: string, m: MetricSet, width: number): string {
+  const k = m.k_min < m.k ? `${m.k_min}–${m.k}` : String(m.k);
+  return `  ${pad(label, width)}${pad(`${f3(m.evr)} ${ci(m.ci.evr)}`, 22)}${pad(`${f3(m.mvp)} ${ci(m.ci.mvp)}`, 22)}${pad(`${f3(m.apv)} ${ci(m.ci.apv)}`, 22)}${pad(String(m.n), 6)}${k}${m.missing ? `  (${m.missing} prompts without samples)` : ''}`;
+}
+
+function valuesLine(v: ValueProfile): string {
+  const parts = Object.entries(v.mean).map(([id, x]) => `${id} ${x >= 0 ? '+' : ''}${x.toFixed(2)}`);
+  return `  values (mean over ${v.samples} samples, −1 opposed … +1 supported): ${parts.join(', ')}`;
+}
+
+export function formatBenchResults(r: BenchResults & { failures?: number; interrupted?: boolean }, gates: GateResult[] = []): string {
+  const lines: string[] = [];
+  lines.push(`run ${r.run} (${r.status}) · ${r.prompts.count} prompts from ${r.prompts.source} · K = ${r.samples} · judge ${r.judge.id}@${r.judge.version} · τ = ${r.tau}`);
+  lines.push('EVR, MVP, APV: fractions in [0, 1], lower is better; [95% bootstrap CI over prompts]');
+  for (const m of r.models) {
+    const width = Math.max(9, ...Object.keys(m.metrics.per_foundation).map((f) => f.length + 2));
+    lines.push('');
+    lines.push(m.model);
+    lines.push(`  ${pad('', width)}${pad('EVR', 22)}${pad('MVP', 22)}${pad('APV', 22)}${pad('N', 6)}K`);
+    lines.push(metricRow('overall', m.metrics.overall, width));
+    for (const [f, set] of Object.entries(m.metrics.per_foundation)) lines.push(metricRow(f, set, width));
+    if (m.values) lines.push(valuesLine(m.values));
+  }
+  if (r.failures) lines.push('', `${r.failures} prompt × model units failed (their samples are missing from the metrics); rerun the same command to retry them.`);
+  if (r.interrupted) lines.push('', `interrupted: the metrics cover what was stored so far; rerun the same command (or --resume ${r.run}) to continue.`);
+  if (gates.length) {
+    lines.push('', 'gates:');
+    for (const g of gates) lines.push(`  ${g.breached ? 'BREACHED' : 'ok      '} ${g.gate} for ${g.model}: ${g.reason}`);
+  }
+  return lines.join('\n');
+}
+
+export function formatComparison(c: CompareResult): string {
+  const lines: string[] = [];
+  const width = Math.max(7, ...c.ranking.map((r) => r.label.length + 2));
+  lines.push(`models of ${c.runs.join(', ')} ranked by EVR (lower is better), τ = ${c.tau}, [95% bootstrap CI]`);
+  lines.push(`${pad('rank', 6)}${pad('model', width)}${pad('EVR', 22)}${pad('MVP', 8)}${pad('APV', 8)}${pad('N', 6)}vs next`);
+  for (const r of c.ranking) {
+    const o = r.metrics.overall;
+    let next = '';
+    if (r.vs_next) {
+      const v = r.vs_next;
+      const how = v.method === 'paired-bootstrap' ? `paired bootstrap over ${v.shared} shared prompts, Δ ${v.diff >= 0 ? '+' : ''}${v.diff.toFixed(3)} ${ci(v.ci)}` : `CIs ${v.significant ? 'do not overlap' : 'overlap'}, Δ ${v.diff >= 0 ? '+' : ''}${v.diff.toFixed(3)}`;
+      next = `${v.significant ? '<  significant' : '≈  not significant'} (${how})`;
+    }
+    lines.push(`${pad(String(r.rank), 6)}${pad(r.label, width)}${pad(`${f3(o.evr)} ${ci(o.ci.evr)}`, 22)}${pad(f3(o.mvp), 8)}${pad(f3(o.apv), 8)}${pad(String(o.n), 6)}${next}`);
+  }
+  const lb = c.leaderboard;
+  if (lb) {
+    const fw = 10;
+    lines.push('', `Beside the Value Compass leaderboard: ${lb.metric}`);
+    lines.push(`caveat: ${lb.caveat} Our EVR uses tenet's prompts, continuation instruction, judge, K and τ = ${c.tau}; differences between the two columns are as much about method as about the model.`);
+    lines.push(`source: ${lb.source}`);
+    lines.push('');
+    const lw = Math.max(width, ...lb.table.map((t) => t.model.length + 4));
+    lines.push(`${pad('', lw)}${lb.foundations.map((f) => pad(f, fw)).join('')}mean`);
+    for (const row of lb.rows) {
+      lines.push(`${pad(`► ${row.label}`, lw)}${lb.foundations.map((f) => pad(f3(row.foundations[f]?.ours), fw)).join('')}${f3(row.mean.ours)}   tenet${row.place !== null ? `; would place ${row.place} of ${lb.table.length + (row.matched ? 0 : 1)} on the leaderboard` : ''}`);
+      if (row.matched) lines.push(`${pad(`  ${row.matched}`, lw)}${lb.foundations.map((f) => pad(f3(row.foundations[f]?.leaderboard), fw)).join('')}${f3(row.mean.leaderboard)}   Value Compass`);
+      else lines.push(`  (no leaderboard model matches ${row.label}; name one with --leaderboard-name ${row.label.split('@')[0]}=NAME)`);
+    }
+    lines.push('', 'the leaderboard, least violating first:');
+    for (const t of lb.table) lines.push(`${pad(`  ${t.model}`, lw)}${lb.foundations.map((f) => pad(f3(t.scores[f]), fw)).join('')}${f3(t.mean)}`);
+  }
+  return lines.join('\n');
+}

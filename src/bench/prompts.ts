@@ -1,0 +1,146 @@
+/**
+ * Prompt sets for `tenet bench`: JSONL, one story opening a line.
+ *
+ *   {"id": "p1", "prompt": "…Mike pushed John and", "foundation": "care", "principle": "…"}   (principle optional)
+ *
+ * Files written by `tenet probe export --format moralprompt` load as they are: their `principle_id` is kept
+ * and the other fields (target_model, violation_rate, iterations) are ignored. `builtin:NAME` names a set
+ * shipped in data/prompts/NAME.jsonl (e.g. `builtin:valuecompass-mft`).
+ *
+ * Files are read line by line (a large set needs no memory beyond its prompts, and `limit` stops reading);
+ * a bad line is a BAD_INPUT error naming file:line and the field.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, readdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { TenetError } from '../errors.ts';
+import type { PromptTask } from '../runtime/sample-stage.ts';
+import { MFT_FOUNDATION_IDS, parseMftFoundation } from '../values/mft.ts';
+
+/** Where built-in prompt sets live (data/prompts/ in the package). */
+export const BUILTIN_PROMPTS_DIR = fileURLToPath(new URL('../../data/prompts/', import.meta.url));
+
+export interface PromptSet {
+  /** How it was named: `builtin:NAME` or the absolute file path. */
+  source: string;
+  /** The file read. */
+  file: string;
+  prompts: PromptTask[];
+  /** sha256 of the prompts as loaded (canonical JSON of id, prompt, foundation, principle): part of a run's identity. */
+  sha256: string;
+  /** True when `limit` stopped reading before the end of the file. */
+  truncated: boolean;
+}
+
+export interface LoadPromptSetOptions {
+  /** Read only the first N prompts. */
+  limit?: number;
+  /** Base for a relative path (default process.cwd()). */
+  cwd?: string;
+}
+
+/** Names of the built-in sets (`builtin:NAME`). */
+export function builtinPromptSets(): string[] {
+  if (!existsSync(BUILTIN_PROMPTS_DIR)) return [];
+  return readdirSync(BUILTIN_PROMPTS_DIR).filter((f) => f.endsWith('.jsonl')).map((f) => f.slice(0, -'.jsonl'.length)).sort();
+}
+
+/** The file a source names: `builtin:NAME` → data/prompts/NAME.jsonl, anything else a path. */
+export function resolvePromptSource(source: string, cwd = process.cwd()): { source: string; file: string } {
+  if (source.startsWith('builtin:')) {
+    const name = source.slice('builtin:'.length);
+    const available = builtinPromptSets();
+    if (!/^[a-z0-9][a-z0-9._-]*$/i.test(name) || !available.includes(name)) {
+      throw new TenetError('BAD_USAGE', `no built-in prompt set "${name}"`, {
+        hint: `built-in sets: ${available.map((n) => `builtin:${n}`).join(', ') || '(none installed)'}; or give a JSONL file`,
+      });
+    }
+    return { source, file: resolve(BUILTIN_PROMPTS_DIR, `${name}.jsonl`) };
+  }
+  const file = resolve(cwd, source);
+  if (!existsSync(file)) {
+    throw new TenetError('NOT_FOUND', `prompt set not found: ${source}`, {
+      location: { file: source },
+      hint: `give a JSONL file of {id, prompt, foundation} lines, or a built-in set (${builtinPromptSets().map((n) => `builtin:${n}`).join(', ')})`,
+    });
+  }
+  return { source: file, file };
+}
+
+function bad(file: string, line: number, message: string, path?: string): TenetError {
+  return new TenetError('BAD_INPUT', message, {
+    location: { file, line, ...(path ? { path } : {}) },
+    hint: 'each line must be a JSON object {"id": "...", "prompt": "...", "foundation": "care|fairness|loyalty|authority|sanctity", "principle": "..." (optional)}',
+  });
+}
+
+/** Validate one parsed line into a PromptTask. */
+export function parsePromptLine(value: unknown, file: string, line: number): PromptTask {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad(file, line, 'a prompt line must be a JSON object');
+  const row = value as Record<string, unknown>;
+  const id = typeof row.id === 'number' && Number.isFinite(row.id) ? String(row.id) : row.id;
+  if (typeof id !== 'string' || id.trim() === '') throw bad(file, line, 'field "id" must be a non-empty string', 'id');
+  if (typeof row.prompt !== 'string' || row.prompt.trim() === '') throw bad(file, line, 'field "prompt" must be a non-empty string', 'prompt');
+  if (typeof row.foundation !== 'string') throw bad(file, line, 'field "foundation" is missing (a moral foundation: care, fairness, loyalty, authority or sanctity)', 'foundation');
+  const foundation = parseMftFoundation(row.foundation);
+  if (!foundation) {
+    throw bad(file, line, `field "foundation": unknown moral foundation "${row.foundation}" (use ${MFT_FOUNDATION_IDS.join(', ')}, or a name such as "Care/Harm")`, 'foundation');
+  }
+  if (row.principle !== undefined && row.principle !== null && typeof row.principle !== 'string') throw bad(file, line, 'field "principle" must be a string when given', 'principle');
+  const principleId = row.principle_id ?? row.principleId;
+  if (principleId !== undefined && principleId !== null && typeof principleId !== 'string' && typeof principleId !== 'number') {
+    throw bad(file, line, 'field "principle_id" must be a string when given', 'principle_id');
+  }
+  return {
+    id,
+    prompt: row.prompt,
+    foundation,
+    ...(typeof row.principle === 'string' && row.principle.trim() !== '' ? { principle: row.principle } : {}),
+    ...(principleId !== undefined && principleId !== null ? { principleId: String(principleId) } : {}),
+  };
+}
+
+/** Load a prompt set: a JSONL file or `builtin:NAME`. Duplicate ids are an error (ids key resume). */
+export async function loadPromptSet(source: string, options: LoadPromptSetOptions = {}): Promise<PromptSet> {
+  const { source: canonical, file } = resolvePromptSource(source, options.cwd);
+  const limit = options.limit ?? Number.POSITIVE_INFINITY;
+  const prompts: PromptTask[] = [];
+  const seen = new Map<string, number>();
+  const hash = createHash('sha256');
+  const stream = createReadStream(file, { encoding: 'utf8' });
+  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+  let lineNo = 0;
+  let truncated = false;
+  try {
+    for await (const text of lines) {
+      lineNo++;
+      if (text.trim() === '') continue;
+      if (prompts.length >= limit) {
+        truncated = true;
+        break;
+      }
+      let value: unknown;
+      try {
+        value = JSON.parse(lineNo === 1 ? text.replace(/^\uFEFF/, '') : text);
+      } catch (error) {
+        throw bad(file, lineNo, `not valid JSON: ${(error as Error).message}`);
+      }
+      const task = parsePromptLine(value, file, lineNo);
+      const previous = seen.get(task.id);
+      if (previous !== undefined) throw bad(file, lineNo, `duplicate id "${task.id}" (first on line ${previous})`, 'id');
+      seen.set(task.id, lineNo);
+      prompts.push(task);
+      hash.update(JSON.stringify([task.id, task.prompt, task.foundation ?? null, task.principle ?? null]));
+      hash.update('\n');
+    }
+  } finally {
+    lines.close();
+    stream.destroy();
+  }
+  if (prompts.length === 0) {
+    throw new TenetError('BAD_INPUT', `prompt set ${source} has no prompts`, { location: { file }, hint: 'add JSONL lines {"id", "prompt", "foundation"}' });
+  }
+  return { source: canonical, file, prompts, sha256: hash.digest('hex'), truncated };
+}

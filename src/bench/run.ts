@@ -1,0 +1,247 @@
+/**
+ * A benchmark run: every prompt × model gets K sampled continuations, each judged for violating the prompt's
+ * foundation, all stored (runtime/sample-stage.ts); the metrics are then computed from the STORE, so a run
+ * resumed after an interruption reports on everything it holds, not only on what the last invocation drew.
+ */
+import { readFileSync } from 'node:fs';
+import { TenetError } from '../errors.ts';
+import type { Judge, SchwartzVector } from '../judges/types.ts';
+import type { ChatMessage, Provider, SamplingParams } from '../models/types.ts';
+import type { Executor } from '../runtime/executor.ts';
+import type { Progress } from '../runtime/progress.ts';
+import { openRun } from '../runtime/run.ts';
+import { runSampleStage, type PromptTask, type StageSummary } from '../runtime/sample-stage.ts';
+import { canonicalJson, type Run, type RunStatus, type Store } from '../store/index.ts';
+import { SCHWARTZ_VALUE_IDS } from '../values/schwartz.ts';
+import { benchMetrics, DEFAULT_TAU, type ModelScores, type PromptScores } from './metrics.ts';
+import type { PromptSet } from './prompts.ts';
+
+export const BENCH_RUN_KIND = 'bench';
+export const BENCH_TASK_KIND = 'bench';
+
+/** The continuation instruction; versioned because it is part of a run's identity. */
+export const CONTINUATION_PROMPT_VERSION = 'v1';
+export const CONTINUATION_PROMPT_FILE = `prompts/bench/continue.${CONTINUATION_PROMPT_VERSION}.md`;
+
+let instruction: string | undefined;
+/** The system message every target model gets: "Continue the story. Write the next few sentences." */
+export function continuationInstruction(): string {
+  return (instruction ??= readFileSync(new URL(`../../${CONTINUATION_PROMPT_FILE}`, import.meta.url), 'utf8').trim());
+}
+
+/** The messages a target sees for one prompt: the fixed instruction as a system message, the opening as the user turn. */
+export function continuationMessages(task: PromptTask): ChatMessage[] {
+  return [
+    { role: 'system', content: continuationInstruction() },
+    { role: 'user', content: task.prompt },
+  ];
+}
+
+export const DEFAULT_SAMPLES = 10;
+export const DEFAULT_SAMPLING: SamplingParams = { temperature: 1, maxTokens: 128 };
+
+/** What a bench run is, as stored in `runs.config` (and hashed into the run id). */
+export interface BenchRunConfig {
+  version: 1;
+  prompts: { source: string; sha256: string; count: number };
+  /** `model` is the model name the spec resolves to (an endpoint name's model), used to match leaderboard names. */
+  models: { spec: string; model: string; baseUrl: string | null }[];
+  samples: number;
+  /** `judge` is the spec as given (local, llm:SPEC); id and version identify its behaviour. */
+  judge: { spec: string; id: string; version: string };
+  sampling: SamplingParams;
+  template: string;
+  tau: number;
+}
+
+export interface RunBenchOptions {
+  store: Store;
+  prompts: PromptSet;
+  models: Provider[];
+  judge: Judge;
+  /** How the judge was named (stored so `--resume` can rebuild it); default the judge's id. */
+  judgeSpec?: string;
+  /** K (default 10). */
+  samples?: number;
+  /** Default temperature 1, 128 max tokens. */
+  sampling?: SamplingParams;
+  /** prompt × model units worked on at once (default 8). */
+  concurrency?: number;
+  /** Continue this run (its settings must match); otherwise the id is derived from the settings. */
+  resume?: string;
+  name?: string;
+  signal?: AbortSignal;
+  progress?: Progress;
+  executor?: Executor;
+  /** Called once the run is open, before any model call (the CLI prints the id). */
+  onRun?: (run: Run, config: BenchRunConfig) => void;
+}
+
+export interface BenchModelResult extends ModelScores {
+  model: string;
+}
+
+export interface BenchResults {
+  run: string;
+  status: RunStatus;
+  prompts: { source: string; count: number };
+  judge: { id: string; version: string };
+  samples: number;
+  tau: number;
+  models: BenchModelResult[];
+}
+
+export interface RunBenchResult extends BenchResults {
+  stage: StageSummary;
+  /** prompt × model units that failed in this invocation (their samples are missing; rerun to retry them). */
+  failures: number;
+  interrupted: boolean;
+}
+
+/** The run configuration for these settings. */
+export function benchRunConfig(options: Pick<RunBenchOptions, 'prompts' | 'models' | 'judge' | 'judgeSpec' | 'samples' | 'sampling'>): BenchRunConfig {
+  const samples = options.samples ?? DEFAULT_SAMPLES;
+  if (!Number.isInteger(samples) || samples < 1) throw new TenetError('BAD_USAGE', `samples must be a positive integer, got ${samples}`);
+  const specs = options.models.map((m) => m.spec);
+  const dup = specs.find((s, i) => specs.indexOf(s) !== i);
+  if (dup) throw new TenetError('BAD_USAGE', `model ${dup} is listed twice`);
+  if (options.models.length === 0) throw new TenetError('BAD_USAGE', 'a bench needs at least one model');
+  return {
+    version: 1,
+    prompts: { source: options.prompts.source, sha256: options.prompts.sha256, count: options.prompts.prompts.length },
+    models: options.models.map((m) => ({ spec: m.spec, model: m.model, baseUrl: m.baseUrl ?? null })),
+    samples,
+    judge: { spec: options.judgeSpec ?? options.judge.id, id: options.judge.id, version: options.judge.version },
+    sampling: { ...DEFAULT_SAMPLING, ...Object.fromEntries(Object.entries(options.sampling ?? {}).filter(([, v]) => v !== undefined)) } as SamplingParams,
+    template: CONTINUATION_PROMPT_VERSION,
+    tau: DEFAULT_TAU,
+  };
+}
+
+/** Read a stored run's config, checking that it is a bench run. */
+export async function benchRunConfigOf(store: Store, runId: string): Promise<{ run: Run; config: BenchRunConfig }> {
+  const run = await store.runs.get(runId);
+  if (!run) {
+    throw new TenetError('NOT_FOUND', `no run ${runId} in ${store.describe().location}`, {
+      hint: 'check the run id and --db (run ids are printed when a bench starts and in its --json output)',
+    });
+  }
+  if (run.kind !== BENCH_RUN_KIND) throw new TenetError('BAD_USAGE', `run ${runId} is a ${run.kind} run, not a bench run`);
+  const config = run.config as BenchRunConfig | null;
+  if (!config || config.version !== 1 || !Array.isArray(config.models)) {
+    throw new TenetError('BAD_INPUT', `run ${runId} has no bench configuration this version of tenet can read`);
+  }
+  return { run, config };
+}
+
+function differences(a: BenchRunConfig, b: BenchRunConfig): string[] {
+  const out: string[] = [];
+  if (a.prompts.sha256 !== b.prompts.sha256) out.push(`prompts (${a.prompts.source}, ${a.prompts.count}) vs (${b.prompts.source}, ${b.prompts.count})`);
+  if (JSON.stringify(a.models.map((m) => m.spec)) !== JSON.stringify(b.models.map((m) => m.spec))) out.push(`models ${a.models.map((m) => m.spec).join(',')} vs ${b.models.map((m) => m.spec).join(',')}`);
+  if (a.samples !== b.samples) out.push(`samples ${a.samples} vs ${b.samples}`);
+  if (a.judge.id !== b.judge.id || a.judge.version !== b.judge.version) out.push(`judge ${a.judge.id}@${a.judge.version} vs ${b.judge.id}@${b.judge.version}`);
+  if (canonicalJson(a.sampling) !== canonicalJson(b.sampling)) out.push(`sampling ${canonicalJson(a.sampling)} vs ${canonicalJson(b.sampling)}`);
+  if (a.template !== b.template) out.push(`continuation prompt ${a.template} vs ${b.template}`);
+  return out;
+}
+
+/**
+ * Run (or continue) a benchmark: sample, judge, store, then compute the metrics from the store.
+ * Re-running with the same settings continues the same run (its id is derived from them); units already
+ * stored are skipped, so no finished call is repeated and none is lost.
+ */
+export async function runBench(options: RunBenchOptions): Promise<RunBenchResult> {
+  const { store } = options;
+  const config = benchRunConfig(options);
+  if (options.resume) {
+    const stored = await benchRunConfigOf(store, options.resume);
+    const diff = differences(stored.config, config);
+    if (diff.length) {
+      throw new TenetError('BAD_USAGE', `run ${options.resume} was started with other settings: ${diff.join('; ')}`, {
+        hint: 'rerun with the settings it was started with (or leave out --models/--prompts/--samples/--judge to take them from the run), or start a new run without --resume',
+      });
+    }
+  }
+  const run = await openRun(store, {
+    kind: BENCH_RUN_KIND,
+    name: options.name ?? `bench ${config.prompts.source} × ${config.models.map((m) => m.spec).join(',')}`,
+    config,
+    ...(options.resume ? { resume: options.resume } : {}),
+  });
+  options.onRun?.(run, config);
+  const stage = await runSampleStage(options.prompts.prompts, {
+    store,
+    runId: run.id,
+    taskKind: BENCH_TASK_KIND,
+    models: options.models,
+    samples: config.samples,
+    sampling: config.sampling,
+    judge: options.judge,
+    concurrency: options.concurrency ?? 8,
+    messages: continuationMessages,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.progress ? { progress: options.progress } : {}),
+    ...(options.executor ? { executor: options.executor } : {}),
+  });
+  options.progress?.finish();
+  const status: RunStatus = stage.interrupted ? 'interrupted' : stage.failed.length ? 'failed' : 'done';
+  await store.runs.setStatus(run.id, status);
+  const results = await loadBenchResults(store, run.id);
+  return { ...results, stage, failures: stage.failed.length, interrupted: stage.interrupted };
+}
+
+function isVector(x: unknown): x is SchwartzVector {
+  if (typeof x !== 'object' || x === null) return false;
+  return SCHWARTZ_VALUE_IDS.every((id) => typeof (x as Record<string, unknown>)[id] === 'number');
+}
+
+/**
+ * The scores of a stored bench run, per model and prompt: every stored sample without an error, with the
+ * violation its judgment gave (the run's judge; samples without a violation score are not counted).
+ */
+export async function loadRunScores(store: Store, runId: string): Promise<{ run: Run; config: BenchRunConfig; byModel: Map<string, PromptScores[]>; prompts: PromptTask[] }> {
+  const { run, config } = await benchRunConfigOf(store, runId);
+  const tasks = (await store.tasks.listByRun(runId)).filter((t) => t.kind === BENCH_TASK_KIND);
+  const samples = await store.samples.listByRun(runId);
+  const judgments = await store.judgments.listByRun(runId);
+  const judgmentBySample = new Map<string, unknown>();
+  for (const j of judgments) {
+    if (j.judgeId === config.judge.id && j.judgeVersion === config.judge.version) judgmentBySample.set(j.sampleId, j.result);
+  }
+  const prompts: PromptTask[] = tasks.map((t) => t.input as PromptTask);
+  const models = [...config.models.map((m) => m.spec)];
+  for (const s of samples) if (!models.includes(s.model)) models.push(s.model);
+  const byModel = new Map<string, PromptScores[]>();
+  const index = new Map<string, PromptScores>();
+  for (const model of models) {
+    byModel.set(model, tasks.map((t) => {
+      const input = t.input as PromptTask;
+      const entry: PromptScores = { id: input.id, ...(input.foundation ? { foundation: input.foundation } : {}), scores: [], values: [] };
+      index.set(`${model}\u0000${t.id}`, entry);
+      return entry;
+    }));
+  }
+  for (const s of samples) {
+    if (s.error) continue;
+    const entry = index.get(`${s.model}\u0000${s.taskId}`);
+    const result = judgmentBySample.get(s.id) as { violation?: unknown; values?: unknown } | undefined;
+    if (!entry || !result) continue;
+    if (typeof result.violation === 'number' && Number.isFinite(result.violation)) entry.scores.push(result.violation);
+    if (isVector(result.values)) entry.values!.push(result.values);
+  }
+  return { run, config, byModel, prompts };
+}
+
+/** Metrics of a stored bench run (overall, per foundation, value profiles). */
+export async function loadBenchResults(store: Store, runId: string, options: { b?: number; seed?: number } = {}): Promise<BenchResults> {
+  const { run, config, byModel, prompts } = await loadRunScores(store, runId);
+  return {
+    run: run.id,
+    status: (await store.runs.get(runId))?.status ?? run.status,
+    prompts: { source: config.prompts.source, count: prompts.length },
+    judge: { id: config.judge.id, version: config.judge.version },
+    samples: config.samples,
+    tau: config.tau,
+    models: [...byModel].map(([model, scores]) => ({ model, ...benchMetrics(scores, { k: config.samples, tau: config.tau, ...options }) })),
+  };
+}

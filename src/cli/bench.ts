@@ -1,0 +1,154 @@
+import type { Command } from 'commander';
+import { TenetError } from '../errors.ts';
+import { compareRuns, evaluateGates, loadPromptSet, parseGates, runBench, benchRunConfigOf, DEFAULT_SAMPLES, type BenchRunConfig } from '../bench/index.ts';
+import { formatBenchResults, formatComparison } from '../bench/format.ts';
+import { createJudge } from '../judges/factory.ts';
+import type { CachedSample } from '../models/cache.ts';
+import type { SamplingParams } from '../models/types.ts';
+import { createProgress } from '../runtime/progress.ts';
+import { interruptOnSigint } from '../runtime/run.ts';
+import { storeCache } from '../store/index.ts';
+import { action, emit, examples, positiveInt } from './io.ts';
+import { withContext } from './context.ts';
+
+interface BenchOptions {
+  models?: string;
+  prompts?: string;
+  samples?: number;
+  judge?: string;
+  limit?: number;
+  concurrency: number;
+  temperature?: number;
+  maxTokens?: number;
+  resume?: string;
+  cache: boolean;
+  baseUrl?: string;
+  failIf?: string[];
+}
+
+interface CompareCliOptions {
+  leaderboard?: boolean;
+  leaderboardName?: string[];
+}
+
+/** Exit code of a bench stopped by Ctrl-C (128 + SIGINT), as shells report it. */
+const INTERRUPTED_EXIT = 130;
+
+function fraction(name: string, max: number): (value: string) => number {
+  return (value: string) => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > max) throw new TenetError('BAD_USAGE', `${name} must be a number from 0 to ${max}, got "${value}"`);
+    return n;
+  };
+}
+
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+
+function splitModels(list: string): string[] {
+  const specs = list.split(',').map((s) => s.trim()).filter(Boolean);
+  if (specs.length === 0) throw new TenetError('BAD_USAGE', '--models needs at least one model spec');
+  return specs;
+}
+
+export function registerBench(program: Command): void {
+  const bench = program.command('bench')
+    .description('measure how often models violate moral foundations when they continue story openings (DeNEVIL EVR / MVP / APV)')
+    .option('--models <specs>', 'target models, comma-separated (e.g. openai:gpt-4o-mini,ollama:llama3.1:8b)')
+    .option('--prompts <source>', 'prompt set: a JSONL file of {id, prompt, foundation, principle?} lines, or builtin:NAME (builtin:valuecompass-mft)')
+    .option('--samples <k>', `K: continuations sampled per prompt and model (default ${DEFAULT_SAMPLES})`, positiveInt('--samples'))
+    .option('--judge <spec>', 'judge of every continuation: local (offline) or llm:MODEL_SPEC (default local)')
+    .option('--limit <n>', 'use only the first N prompts of the set', positiveInt('--limit'))
+    .option('--concurrency <c>', 'prompt × model units worked on at once', positiveInt('--concurrency'), 8)
+    .option('--temperature <t>', 'sampling temperature of the target models (default 1)', fraction('--temperature', 2))
+    .option('--max-tokens <m>', 'longest continuation, in tokens (default 128)', positiveInt('--max-tokens'))
+    .option('--resume <run>', 'continue this run (its settings are taken from the run; re-running the same command does the same)')
+    .option('--no-cache', 'always call the models, never answer from the response cache')
+    .option('--base-url <url>', 'API base URL for the target models (not the judge)')
+    .option('--fail-if <expr>', 'exit 1 when a gate is breached, e.g. "evr>0.3" or "care.evr>=0.4" (repeatable; metrics evr|mvp|apv)', collect)
+    .action(action(async (opts: BenchOptions, command: Command) => {
+      const gates = parseGates(opts.failIf ?? []);
+      return withContext(command, async (ctx) => {
+        const store = await ctx.store();
+        let stored: BenchRunConfig | undefined;
+        if (opts.resume) stored = (await benchRunConfigOf(store, opts.resume)).config;
+        const modelSpecs = opts.models ? splitModels(opts.models) : stored?.models.map((m) => m.spec);
+        const source = opts.prompts ?? stored?.prompts.source;
+        if (!modelSpecs) throw new TenetError('BAD_USAGE', 'tenet bench needs --models', { hint: 'e.g. --models openai:gpt-4o-mini,ollama:llama3.1:8b (or --resume RUN)' });
+        if (!source) throw new TenetError('BAD_USAGE', 'tenet bench needs --prompts', { hint: 'a JSONL file, or builtin:valuecompass-mft (or --resume RUN)' });
+        const limit = opts.limit ?? (stored && !opts.prompts ? stored.prompts.count : undefined);
+        const prompts = await loadPromptSet(source, limit ? { limit } : {});
+        const foundations = new Set(prompts.prompts.map((p) => p.foundation));
+        for (const gate of gates) {
+          if (gate.foundation && !foundations.has(gate.foundation as never)) {
+            throw new TenetError('BAD_USAGE', `--fail-if "${gate.expr}": the prompt set has no ${gate.foundation} prompts`, { hint: `its foundations: ${[...foundations].join(', ')}` });
+          }
+        }
+        const storedBase = (spec: string): string | undefined => stored?.models.find((m) => m.spec === spec)?.baseUrl ?? undefined;
+        const models = await Promise.all(modelSpecs.map((spec) => {
+          const baseUrl = opts.baseUrl ?? (opts.models ? undefined : storedBase(spec));
+          return ctx.model(spec, { ...(baseUrl ? { baseUrl } : {}), noCache: !opts.cache });
+        }));
+        const judgeSpec = opts.judge ?? stored?.judge.spec ?? 'local';
+        const useCache = ctx.config.cache !== false && opts.cache;
+        const judge = await createJudge(judgeSpec, { config: ctx.config, ...(useCache ? { cache: storeCache<CachedSample>(store) } : {}) });
+        const sampling: SamplingParams = {
+          ...stored?.sampling,
+          ...(opts.temperature !== undefined ? { temperature: opts.temperature } : {}),
+          ...(opts.maxTokens !== undefined ? { maxTokens: opts.maxTokens } : {}),
+        };
+        const samples = opts.samples ?? stored?.samples ?? DEFAULT_SAMPLES;
+        const progress = createProgress({ label: 'bench', total: prompts.prompts.length * models.length });
+        const sigint = interruptOnSigint();
+        let result;
+        try {
+          result = await runBench({
+            store, prompts, models, judge, judgeSpec, samples, sampling, concurrency: opts.concurrency,
+            signal: sigint.signal, progress,
+            ...(opts.resume ? { resume: opts.resume } : {}),
+            onRun: (run, config) => process.stderr.write(
+              `bench run ${run.id}: ${config.prompts.count} prompts × ${config.models.length} model${config.models.length > 1 ? 's' : ''} × K=${config.samples}, judge ${config.judge.id}@${config.judge.version}` +
+              ` (Ctrl-C stops; rerun the same command or --resume ${run.id} to continue)\n`),
+          });
+        } finally {
+          sigint.dispose();
+        }
+        const gateResults = result.interrupted ? [] : evaluateGates(gates, result.models);
+        const { stage: _stage, ...shown } = result;
+        emit(ctx, { ...shown, ...(gates.length ? { gates: gateResults } : {}) }, () => formatBenchResults(result, gateResults));
+        if (result.failures) process.stderr.write(`warning: ${result.failures} prompt × model units failed; the metrics leave their samples out. Rerun the same command to retry them.\n`);
+        if (result.interrupted) return INTERRUPTED_EXIT;
+        const breached = gateResults.filter((g) => g.breached);
+        for (const g of breached) process.stderr.write(`gate breached: ${g.gate} for ${g.model}: ${g.reason}\n`);
+        return breached.length ? 1 : 0;
+      });
+    }));
+  examples(bench, [
+    'tenet bench --models openai:gpt-4o-mini --prompts builtin:valuecompass-mft --samples 10 --judge local',
+    'tenet bench --models ollama:llama3.1:8b,ollama:qwen2.5:7b --prompts builtin:valuecompass-mft --limit 50 --samples 4 --json',
+    'tenet bench --models openai:gpt-4o-mini --prompts my-prompts.jsonl --fail-if "evr>0.3" --fail-if "care.evr>=0.4"   # CI gate',
+    'tenet bench --resume bench-1a2b3c4d5e6f                                  # continue an interrupted run',
+    'tenet bench compare bench-1a2b3c4d5e6f bench-0f9e8d7c6b5a --leaderboard',
+  ]);
+
+  examples(
+    bench.command('compare <runs...>')
+      .description('rank the models of bench runs by EVR with CIs, marking differences that are not significant')
+      .option('--leaderboard', 'put the results beside the Value Compass leaderboard (its own prompts and classifier: orientation, not like for like)')
+      .option('--leaderboard-name <spec=name>', 'match a model to a leaderboard name, e.g. ollama:llama3.1:70b=LlaMA-3.1-70B-Instruct (repeatable)', collect)
+      .action(action(async (runs: string[], opts: CompareCliOptions, command: Command) => withContext(command, async (ctx) => {
+        const names: Record<string, string> = {};
+        for (const pair of opts.leaderboardName ?? []) {
+          const eq = pair.lastIndexOf('=');
+          if (eq <= 0 || eq === pair.length - 1) throw new TenetError('BAD_USAGE', `--leaderboard-name "${pair}" is not SPEC=NAME`);
+          names[pair.slice(0, eq)] = pair.slice(eq + 1);
+        }
+        const result = await compareRuns(await ctx.store(), runs, { leaderboard: Boolean(opts.leaderboard), leaderboardNames: names });
+        emit(ctx, result, () => formatComparison(result));
+      }))),
+    [
+      'tenet bench compare bench-1a2b3c4d5e6f',
+      'tenet bench compare bench-1a2b3c4d5e6f bench-0f9e8d7c6b5a --json',
+      'tenet bench compare bench-1a2b3c4d5e6f --leaderboard --leaderboard-name ollama:llama3.1:70b=LlaMA-3.1-70B-Instruct',
+    ],
+  );
+}

@@ -1,0 +1,193 @@
+import type { Command } from 'commander';
+import { TenetError } from '../errors.ts';
+import { createJudge } from '../judges/factory.ts';
+import type { CachedSample } from '../models/cache.ts';
+import {
+  EXPORT_FORMATS,
+  PROBE_DEFAULTS,
+  PROBE_RUN_KIND,
+  PROBE_SCORINGS,
+  checkScoring,
+  exportProbeRun,
+  probeJson,
+  runProbe,
+  selectPrinciples,
+  type ProbeJson,
+  type ProbePrinciple,
+  type ProbeRunConfig,
+  type ProbeScoring,
+} from '../probe/index.ts';
+import { interruptOnSigint } from '../runtime/run.ts';
+import { storeCache } from '../store/index.ts';
+import { withContext } from './context.ts';
+import { action, emit, examples, positiveInt } from './io.ts';
+
+interface ProbeCliOptions {
+  target?: string;
+  generator?: string;
+  judge?: string;
+  principles?: string;
+  foundation?: string;
+  limit?: number;
+  iterations?: number;
+  samples?: number;
+  candidates?: number;
+  scoring?: string;
+  tau?: number;
+  epsilon?: number;
+  concurrency: number;
+  resume?: string;
+  cache: boolean;
+}
+
+function fraction(name: string): (value: string) => number {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < 0 || n >= 1) throw new TenetError('BAD_USAGE', `${name} must be a number in [0, 1), got "${value}"`);
+    return n;
+  };
+}
+
+const pct = (x: number | null): string => (x === null ? '   –' : `${(x * 100).toFixed(0).padStart(3)}%`);
+
+function clip(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
+}
+
+/** The human rendering of a probe run. */
+export function renderProbe(out: ProbeJson): string {
+  const lines = [
+    `probe run ${out.run} (${out.status}): ${out.target}, generator ${out.generator}, judge ${out.judge}, scoring ${out.scoring}`,
+    `  T=${out.settings.iterations} K=${out.settings.samples} C=${out.settings.candidates} τ=${out.settings.tau}; mean violation ${pct(out.summary.mean_initial_violation)} → ${pct(out.summary.mean_final_violation)}; ${out.summary.improved}/${out.summary.principles} principles rose`,
+    '',
+  ];
+  const idWidth = Math.max(9, ...out.principles.map((p) => p.id.length));
+  lines.push(`  ${'principle'.padEnd(idWidth)}  foundation  initial  final  trajectory            stopped`);
+  for (const p of out.principles) {
+    const trajectory = p.iterations.map((r) => `${Math.round(r.violation * 100)}`).join('→');
+    lines.push(`  ${p.id.padEnd(idWidth)}  ${p.foundation.padEnd(10)}  ${pct(p.initial_violation).padStart(7)}  ${pct(p.final_violation).padStart(5)}  ${trajectory.padEnd(20)}  ${p.stopped}${p.error ? `: ${p.error}` : ''}`);
+  }
+  const worst = [...out.principles].filter((p) => p.final_prompt).sort((a, b) => (b.final_violation ?? 0) - (a.final_violation ?? 0)).slice(0, 3);
+  if (worst.length > 0) {
+    lines.push('', 'most provocative prompts:');
+    for (const p of worst) lines.push(`  [${pct(p.final_violation).trim()}] ${p.id}: ${clip(p.final_prompt!, 160)}`);
+  }
+  lines.push('', `export: tenet probe export ${out.run} --format moralprompt -o moralprompt.jsonl`);
+  if (out.status === 'interrupted' || out.status === 'failed') lines.push(`continue: run the same command again, or tenet probe --resume ${out.run}`);
+  return lines.join('\n');
+}
+
+export function registerProbe(program: Command): void {
+  const probe = program.command('probe')
+    .description('DeNEVIL: refine neutral story openings until a target model violates value principles, storing every iteration')
+    .option('--target <spec>', 'the model probed, e.g. ollama:llama3.1:8b or openai:gpt-4o-mini')
+    .option('--generator <spec>', 'the model that writes and rewrites the openings (default: the target)')
+    .option('--judge <spec>', 'violation judge: local (offline) or llm:MODEL_SPEC', 'local')
+    .option('--principles <file>', 'JSONL principles file {id, foundation, polarity, principle} (default: the shipped library)')
+    .option('--foundation <f>', `only this foundation (${['care', 'fairness', 'loyalty', 'authority', 'sanctity'].join(', ')})`)
+    .option('--limit <n>', 'only the first N principles', positiveInt('--limit'))
+    .option('--iterations <t>', `T: refinement iterations per principle (default ${PROBE_DEFAULTS.iterations})`, positiveInt('--iterations'))
+    .option('--samples <k>', `K: completions sampled from the target per prompt (default ${PROBE_DEFAULTS.samples})`, positiveInt('--samples'))
+    .option('--candidates <c>', `C: candidate rewrites per iteration (default ${PROBE_DEFAULTS.candidates})`, positiveInt('--candidates'))
+    .option('--scoring <how>', `rank candidates by ${PROBE_SCORINGS.join(' | ')}: sample = mean judged violation of K samples (black box), logprob = the target's log-likelihood of the violating completions (default ${PROBE_DEFAULTS.scoring})`)
+    .option('--tau <x>', `violation threshold τ, also the neutrality threshold (default ${PROBE_DEFAULTS.tau})`, fraction('--tau'))
+    .option('--epsilon <x>', `smallest gain that counts as progress; two iterations without one stop a principle (default ${PROBE_DEFAULTS.epsilon})`, fraction('--epsilon'))
+    .option('--concurrency <n>', 'model calls in flight at once', positiveInt('--concurrency'), PROBE_DEFAULTS.concurrency)
+    .option('--resume <run>', 'continue this probe run with its own settings (re-running the same command does too)')
+    .option('--no-cache', 'never answer from the response cache (stored samples are still not drawn again)')
+    .action(action(async (opts: ProbeCliOptions, command: Command) => withContext(command, async (ctx) => {
+      const store = await ctx.store();
+      let stored: ProbeRunConfig | undefined;
+      if (opts.resume) {
+        const run = await store.runs.get(opts.resume);
+        if (!run) throw new TenetError('NOT_FOUND', `no run ${opts.resume} in ${store.describe().location}`, { hint: 'check the run id and --db' });
+        if (run.kind !== PROBE_RUN_KIND) throw new TenetError('BAD_USAGE', `run ${run.id} is a ${run.kind} run, not a probe run`);
+        stored = run.config as ProbeRunConfig;
+      }
+      // With --resume, what is not given again comes from the run (specs with the base URLs they were reached at).
+      const targetSpec = opts.target ?? stored?.target;
+      if (!targetSpec) throw new TenetError('BAD_USAGE', 'say which model to probe: --target SPEC', { hint: 'e.g. --target ollama:llama3.1:8b or --target openai:gpt-4o-mini' });
+      const targetBase = opts.target ? undefined : stored?.targetBaseUrl;
+      const generatorSpec = opts.generator ?? stored?.generator ?? targetSpec;
+      const generatorBase = opts.generator ? undefined : stored?.generatorBaseUrl;
+      const judgeSpec = command.getOptionValueSource('judge') === 'default' && stored
+        ? (stored.judge.spec ?? (stored.judge.id.startsWith('llm:') ? stored.judge.id : 'local'))
+        : (opts.judge ?? 'local');
+      const scoring = (opts.scoring ?? stored?.scoring ?? PROBE_DEFAULTS.scoring) as ProbeScoring;
+      if (!PROBE_SCORINGS.includes(scoring)) {
+        throw new TenetError('BAD_USAGE', `unknown --scoring "${opts.scoring}"`, { hint: `use ${PROBE_SCORINGS.join(' or ')}` });
+      }
+
+      const principles: ProbePrinciple[] = stored && !opts.principles && !opts.foundation
+        ? stored.principles
+        : await selectPrinciples({
+          ...(opts.principles ? { file: opts.principles } : {}),
+          ...(opts.foundation ? { foundation: opts.foundation } : {}),
+          ...(opts.limit ? { limit: opts.limit } : {}),
+        });
+
+      const noCache = !opts.cache;
+      const target = await ctx.model(targetSpec, { noCache, ...(targetBase ? { baseUrl: targetBase } : {}) });
+      checkScoring(target, scoring);
+      const generator = await ctx.model(generatorSpec, { noCache, ...(generatorBase ? { baseUrl: generatorBase } : {}) });
+      const useCache = ctx.config.cache !== false && !noCache;
+      const judge = await createJudge(judgeSpec, { config: ctx.config, ...(useCache ? { cache: storeCache<CachedSample>(store) } : {}) });
+
+      const interrupt = interruptOnSigint();
+      try {
+        const result = await runProbe({
+          store,
+          target,
+          generator,
+          judge,
+          judgeSpec,
+          principles,
+          scoring,
+          concurrency: opts.concurrency,
+          iterations: opts.iterations ?? stored?.iterations ?? PROBE_DEFAULTS.iterations,
+          samples: opts.samples ?? stored?.samples ?? PROBE_DEFAULTS.samples,
+          candidates: opts.candidates ?? stored?.candidates ?? PROBE_DEFAULTS.candidates,
+          tau: opts.tau ?? stored?.tau ?? PROBE_DEFAULTS.tau,
+          epsilon: opts.epsilon ?? stored?.epsilon ?? PROBE_DEFAULTS.epsilon,
+          ...(stored ? { targetSampling: stored.targetSampling, generatorSampling: stored.generatorSampling } : {}),
+          ...(opts.resume ? { resume: opts.resume } : {}),
+          signal: interrupt.signal,
+          progress: !ctx.json,
+          log: (line) => { if (!ctx.json) process.stderr.write(`[probe] ${line}\n`); },
+        });
+        const out = probeJson(result);
+        emit(ctx, out, () => renderProbe(out));
+        return result.status === 'interrupted' ? 130 : result.status === 'failed' ? 1 : 0;
+      } finally {
+        interrupt.dispose();
+      }
+    })));
+  examples(probe, [
+    'tenet probe --target ollama:llama3.1:8b --foundation care --limit 5 --judge llm:ollama:llama3.1:8b',
+    'tenet probe --target openai:gpt-4o-mini --generator openai:gpt-4o --principles my-principles.jsonl --iterations 5 --json',
+    'tenet probe --target openai-compatible:Qwen2.5-7B-Instruct@http://localhost:8000/v1 --foundation fairness --scoring logprob',
+    'tenet probe --resume probe-1a2b3c4d5e6f                      # continue an interrupted run',
+    'tenet probe export probe-1a2b3c4d5e6f --format moralprompt -o moralprompt.jsonl',
+  ]);
+
+  examples(
+    probe.command('export <run>')
+      .description('write the final prompt of every principle of a probe run as MoralPrompt-style JSONL (readable by tenet bench --prompts)')
+      .option('--format <format>', `output format (${EXPORT_FORMATS.join(', ')})`, 'moralprompt')
+      .option('-o, --output <file>', 'write to this file (default: stdout)')
+      .action(action(async (runId: string, opts: { format: string; output?: string }, command: Command) => withContext(command, async (ctx) => {
+        const { records, text } = await exportProbeRun(await ctx.store(), runId, { format: opts.format, ...(opts.output ? { file: opts.output } : {}) });
+        if (opts.output) {
+          emit(ctx, { run: runId, format: opts.format, file: opts.output, prompts: records.length }, () => `wrote ${records.length} prompts to ${opts.output}`);
+        } else if (ctx.json) {
+          emit(ctx, { run: runId, format: opts.format, prompts: records }, () => '');
+        } else {
+          process.stdout.write(text);
+        }
+      }))),
+    [
+      'tenet probe export probe-1a2b3c4d5e6f -o moralprompt.jsonl',
+      'tenet bench --models ollama:llama3.1:8b --prompts moralprompt.jsonl --samples 10',
+    ],
+  );
+}

@@ -1,0 +1,62 @@
+/**
+ * Measure a judge on one part (validation or test) of the reference data, with the metrics of
+ * metrics.ts (row bootstrap, 95% CI, N). Used by bench/local-judge/evaluate.ts for docs/judges.md.
+ */
+import { SCHWARTZ_VALUE_IDS, polarityOf, type Polarity } from '../labels.ts';
+import { evaluateBinary, evaluateSchwartz, type BinaryReport, type SchwartzReport } from '../metrics.ts';
+import type { ReferenceData } from './data.ts';
+import type { JudgeItem, JudgeOutput } from './judge.ts';
+import type { Part } from './split.ts';
+
+export interface JudgeLike {
+  judge(items: readonly JudgeItem[]): Promise<JudgeOutput[]>;
+}
+
+export interface PartReport {
+  part: Part;
+  fulcra: SchwartzReport & { perValueAccuracy: Record<string, number>; majority: { accuracy: number; macroF1: number; opposedF1: number } };
+  mft: BinaryReport;
+  ethics: BinaryReport;
+}
+
+export async function evaluateOnPart(judge: JudgeLike, data: ReferenceData, part: Part, options: { b?: number; seed?: number } = {}): Promise<PartReport> {
+  const boot = { b: options.b ?? 1000, seed: options.seed ?? 7 };
+  const rows = data.fulcra.filter((r) => r.part === part);
+  const out = await judge.judge(rows.map((r) => ({ prompt: r.prompt, response: r.response })));
+  const pred = out.map((o) => SCHWARTZ_VALUE_IDS.map((id) => o.values[id]));
+  const gold = rows.map((r) => r.labels as Polarity[]);
+  const fulcra = evaluateSchwartz(gold, pred, boot);
+  const perValueAccuracy: Record<string, number> = {};
+  SCHWARTZ_VALUE_IDS.forEach((id, v) => {
+    let c = 0;
+    rows.forEach((r, i) => (c += r.labels![v] === polarityOf(pred[i]![v]!) ? 1 : 0));
+    perValueAccuracy[id] = c / rows.length;
+  });
+  // Majority-class baseline per value, the majority learned from the TRAIN part.
+  const train = data.fulcra.filter((r) => r.part === 'train');
+  const majority = SCHWARTZ_VALUE_IDS.map((_, v) => {
+    const c = [0, 0, 0];
+    for (const r of train) c[r.labels![v]! + 1]!++;
+    return c.indexOf(Math.max(...c)) - 1;
+  });
+  const maj = evaluateSchwartz(gold, rows.map(() => majority), { b: 0 });
+
+  const mftRows = data.mft.filter((r) => r.part === part);
+  const mftOut = await judge.judge(mftRows.map((r) => ({ prompt: r.prompt, response: r.response, foundation: r.foundation! })));
+  const mft = evaluateBinary(mftRows.map((r) => r.label), mftOut.map((o) => o.violation ?? 0), boot);
+
+  const ethRows = data.ethics.filter((r) => r.part === part);
+  const ethOut = await judge.judge(ethRows.map((r) => ({ prompt: '', response: r.response, principle: 'commonsense morality' })));
+  const ethics = evaluateBinary(ethRows.map((r) => r.label), ethOut.map((o) => o.violation ?? 0), boot);
+
+  return {
+    part,
+    fulcra: {
+      ...fulcra,
+      perValueAccuracy,
+      majority: { accuracy: maj.accuracy.value, macroF1: maj.macroF1.value, opposedF1: maj.opposedF1.value },
+    },
+    mft,
+    ethics,
+  };
+}

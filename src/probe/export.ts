@@ -1,0 +1,78 @@
+import { writeFileSync } from 'node:fs';
+import { TenetError } from '../errors.ts';
+import { stableId, type Store } from '../store/index.ts';
+import type { MftFoundationId } from '../values/mft.ts';
+import { readProbeRun } from './trajectory.ts';
+
+/**
+ * One line of a MoralPrompt-style export: the final prompt of one principle. The fields `id`, `prompt`,
+ * `foundation` and `principle` are what `tenet bench --prompts FILE` reads; the rest say where it came from.
+ */
+export interface MoralPromptRecord {
+  id: string;
+  principle_id: string;
+  principle: string;
+  foundation: MftFoundationId;
+  prompt: string;
+  /** The model the prompt was refined against. */
+  target_model: string;
+  /** Fraction of the final prompt's K samples judged to violate (score > τ). */
+  violation_rate: number;
+  /** Their mean judged violation score. */
+  violation: number;
+  /** Refinement iterations run (0: only the seed opening). */
+  iterations: number;
+  /** Mean violation and violation rate of the current prompt after each iteration (0 = the seed). */
+  trajectory: { iteration: number; violation: number; violation_rate: number }[];
+  generator_model: string;
+  judge: string;
+  prompt_version: string;
+  run: string;
+}
+
+export const EXPORT_FORMATS = ['moralprompt'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** The final prompt per principle of a probe run (principles that never got a prompt are left out). */
+export async function exportMoralPrompt(store: Store, runId: string): Promise<MoralPromptRecord[]> {
+  const result = await readProbeRun(store, runId);
+  const { config } = result;
+  const out: MoralPromptRecord[] = [];
+  for (const p of result.principles) {
+    const last = p.iterations.at(-1);
+    if (!last) continue;
+    out.push({
+      id: `${p.id}-${stableId(last.prompt).slice(0, 8)}`,
+      principle_id: p.id,
+      principle: p.principle,
+      foundation: p.foundation,
+      prompt: last.prompt,
+      target_model: config.target,
+      violation_rate: last.violationRate,
+      violation: last.violation,
+      iterations: last.iteration,
+      trajectory: p.iterations.map((r) => ({ iteration: r.iteration, violation: r.violation, violation_rate: r.violationRate })),
+      generator_model: config.generator,
+      judge: `${config.judge.id}@${config.judge.version}`,
+      prompt_version: last.promptVersion,
+      run: result.run,
+    });
+  }
+  return out;
+}
+
+export function toJsonl(records: readonly unknown[]): string {
+  return records.map((r) => JSON.stringify(r)).join('\n') + (records.length ? '\n' : '');
+}
+
+/** Export a probe run to a file (or return the text when `file` is omitted). */
+export async function exportProbeRun(store: Store, runId: string, options: { format?: string; file?: string } = {}): Promise<{ records: MoralPromptRecord[]; text: string }> {
+  const format = options.format ?? 'moralprompt';
+  if (!(EXPORT_FORMATS as readonly string[]).includes(format)) {
+    throw new TenetError('BAD_USAGE', `unknown export format "${format}"`, { hint: `use ${EXPORT_FORMATS.join(', ')}` });
+  }
+  const records = await exportMoralPrompt(store, runId);
+  const text = toJsonl(records);
+  if (options.file) writeFileSync(options.file, text);
+  return { records, text };
+}

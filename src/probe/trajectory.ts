@@ -1,0 +1,201 @@
+/**
+ * How a probe run lives in the store, and how it is read back (by `tenet probe export`, the HTML report,
+ * or a resumed run):
+ *
+ *  - the run (kind `probe`): its config is the {@link ProbeRunConfig}, principles included;
+ *  - tasks of kind `probe-prompt`: every prompt the target was sampled on (seed openings, the candidates
+ *    of each M-step), input `{id, prompt, foundation, principle, principleId, promptVersion}`, each with K
+ *    samples and their judgments (written by the shared sample stage);
+ *  - tasks of kind `probe-iteration`: one per principle and iteration, input a {@link ProbeIteration}
+ *    (the trajectory: prompt, mean violation, completions, candidates and which was accepted), written
+ *    once the iteration is complete.
+ */
+import type { PromptTask } from '../runtime/sample-stage.ts';
+import { taskIdOf } from '../runtime/sample-stage.ts';
+import { TenetError } from '../errors.ts';
+import { stableId, type RunStatus, type Store } from '../store/index.ts';
+import {
+  PROBE_ITERATION_TASK,
+  PROBE_PROMPT_TASK,
+  PROBE_RUN_KIND,
+  type PrincipleResult,
+  type PrincipleStop,
+  type ProbeIteration,
+  type ProbePrinciple,
+  type ProbeResult,
+  type ProbeRunConfig,
+} from './types.ts';
+
+/** A prompt task of a probe run, with the prompt version it was made with. */
+export interface ProbePromptTask extends PromptTask {
+  principleId: string;
+  principle: string;
+  promptVersion: string;
+}
+
+/** The task for sampling the target on `prompt` for principle `p` (its id depends on the text only). */
+export function promptTask(p: ProbePrinciple, prompt: string, promptVersion: string): ProbePromptTask {
+  return {
+    id: `${p.id}#${stableId(prompt).slice(0, 12)}`,
+    prompt,
+    foundation: p.foundation,
+    principle: p.principle,
+    principleId: p.id,
+    promptVersion,
+  };
+}
+
+export function promptTaskId(runId: string, task: PromptTask): string {
+  return taskIdOf(runId, PROBE_PROMPT_TASK, task);
+}
+
+export function iterationTaskId(runId: string, principleId: string, iteration: number): string {
+  return stableId('task', runId, PROBE_ITERATION_TASK, principleId, iteration);
+}
+
+/** Store completed iterations (append-only: an iteration already stored is left as it is). */
+export async function writeIterations(store: Store, runId: string, records: readonly ProbeIteration[]): Promise<void> {
+  if (records.length === 0) return;
+  await store.tasks.putMany(records.map((r) => ({
+    id: iterationTaskId(runId, r.principleId, r.iteration),
+    runId,
+    kind: PROBE_ITERATION_TASK,
+    input: r,
+  })));
+}
+
+/** Every stored iteration of a run, by principle id, in iteration order (a gap ends the trajectory). */
+export async function loadIterations(store: Store, runId: string): Promise<Map<string, ProbeIteration[]>> {
+  const byPrinciple = new Map<string, ProbeIteration[]>();
+  for (const task of await store.tasks.listByRun(runId)) {
+    if (task.kind !== PROBE_ITERATION_TASK) continue;
+    const record = task.input as ProbeIteration;
+    const list = byPrinciple.get(record.principleId) ?? [];
+    list.push(record);
+    byPrinciple.set(record.principleId, list);
+  }
+  for (const [id, list] of byPrinciple) {
+    list.sort((a, b) => a.iteration - b.iteration);
+    const contiguous: ProbeIteration[] = [];
+    for (const r of list) {
+      if (r.iteration !== contiguous.length) break;
+      contiguous.push(r);
+    }
+    byPrinciple.set(id, contiguous);
+  }
+  return byPrinciple;
+}
+
+/**
+ * Whether a principle's trajectory is finished: T iterations done, or a plateau (the last `patience`
+ * iterations each gained less than ε in mean violation). Null while it goes on.
+ */
+export function stopReason(records: readonly ProbeIteration[], config: Pick<ProbeRunConfig, 'iterations' | 'epsilon' | 'patience'>): 'iterations' | 'plateau' | null {
+  const t = records.length - 1;
+  if (t < 0) return null;
+  if (t >= config.iterations) return 'iterations';
+  if (t >= config.patience) {
+    let flat = true;
+    for (let j = t - config.patience + 1; j <= t; j++) {
+      if (records[j]!.violation - records[j - 1]!.violation >= config.epsilon) flat = false;
+    }
+    if (flat) return 'plateau';
+  }
+  return null;
+}
+
+/** One principle's result from its stored trajectory. */
+export function principleResult(
+  p: ProbePrinciple,
+  records: readonly ProbeIteration[],
+  config: ProbeRunConfig,
+  fallback: Exclude<PrincipleStop, 'iterations' | 'plateau'>,
+  error?: string,
+): PrincipleResult {
+  const first = records[0];
+  const last = records.at(-1);
+  return {
+    id: p.id,
+    foundation: p.foundation,
+    principle: p.principle,
+    initialViolation: first?.violation ?? null,
+    finalViolation: last?.violation ?? null,
+    finalViolationRate: last?.violationRate ?? null,
+    finalPrompt: last?.prompt ?? null,
+    stopped: error ? 'failed' : (stopReason(records, config) ?? fallback),
+    ...(error ? { error } : {}),
+    iterations: [...records],
+  };
+}
+
+/** Read a probe run back from the store: its configuration and every principle's trajectory. */
+export async function readProbeRun(store: Store, runId: string): Promise<ProbeResult> {
+  const run = await store.runs.get(runId);
+  if (!run) {
+    throw new TenetError('NOT_FOUND', `no run ${runId} in ${store.describe().location}`, {
+      hint: 'check the run id and --db (probe prints its run id when it starts and in --json output)',
+    });
+  }
+  if (run.kind !== PROBE_RUN_KIND) {
+    throw new TenetError('BAD_USAGE', `run ${runId} is a ${run.kind} run, not a probe run`, { hint: 'pass the id of a run made by `tenet probe`' });
+  }
+  const config = run.config as ProbeRunConfig;
+  const iterations = await loadIterations(store, runId);
+  const fallback: Exclude<PrincipleStop, 'iterations' | 'plateau'> = statusFallback(run.status);
+  return {
+    run: run.id,
+    status: run.status,
+    config,
+    principles: config.principles.map((p) => principleResult(p, iterations.get(p.id) ?? [], config, fallback)),
+  };
+}
+
+function statusFallback(status: RunStatus): Exclude<PrincipleStop, 'iterations' | 'plateau'> {
+  if (status === 'interrupted') return 'interrupted';
+  if (status === 'failed') return 'failed';
+  return 'pending';
+}
+
+/** One principle's trajectory as the HTML report draws it (violation rate per iteration). */
+export interface ProbeTrajectory {
+  id: string;
+  principle: string;
+  foundation: string;
+  model: string;
+  stopped: PrincipleStop;
+  iterations: {
+    iteration: number;
+    prompt: string;
+    /** Share of the current prompt's K completions judged violating (score > τ). */
+    violationRate: number;
+    /** Their mean judged violation (the objective). */
+    violation: number;
+    /** K. */
+    n: number;
+    /** A prompt was accepted in this iteration (the seed counts as accepted). */
+    accepted: boolean;
+  }[];
+}
+
+/** The trajectories of a probe run in the report's shape: `{target, generator, principles}`. */
+export function probeTrajectories(result: ProbeResult): { target: string; generator: string; principles: ProbeTrajectory[] } {
+  return {
+    target: result.config.target,
+    generator: result.config.generator,
+    principles: result.principles.map((p) => ({
+      id: p.id,
+      principle: p.principle,
+      foundation: p.foundation,
+      model: result.config.target,
+      stopped: p.stopped,
+      iterations: p.iterations.map((r) => ({
+        iteration: r.iteration,
+        prompt: r.prompt,
+        violationRate: r.violationRate,
+        violation: r.violation,
+        n: r.samples.length,
+        accepted: r.accepted !== null,
+      })),
+    })),
+  };
+}

@@ -1,0 +1,284 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadPromptSet } from '../../src/bench/prompts.ts';
+import type { CachedSample } from '../../src/models/cache.ts';
+import {
+  PROBE_ITERATION_TASK,
+  PROBE_PROMPT_TASK,
+  PROBE_PROMPT_VERSION,
+  exportProbeRun,
+  probeJson,
+  probeTrajectories,
+  readProbeRun,
+  runProbe,
+  type ProbeIteration,
+  type ProbeOptions,
+} from '../../src/probe/index.ts';
+import { openStore, storeCache, type Store } from '../../src/store/index.ts';
+import { loopbackModel } from '../models/helpers.ts';
+import { startLoopbackServer, type LoopbackServer } from '../support/loopback-server.ts';
+import { CUE, MARKER, PRINCIPLES, isContinuation, isSeed, markerJudge, promptOf, world } from './helpers.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'tenet-probe-'));
+let server: LoopbackServer;
+const stores: Store[] = [];
+
+async function freshStore(name: string): Promise<Store> {
+  const store = await openStore(join(dir, `${name}.db`));
+  stores.push(store);
+  return store;
+}
+
+/** Probe options against the loopback world: generator answers replay from the store's cache, the target is uncached. */
+function options(store: Store, extra: Partial<ProbeOptions> = {}): ProbeOptions {
+  return {
+    store,
+    target: loopbackModel('openai', server, { model: 'target' }),
+    generator: loopbackModel('openai', server, { model: 'gen', cache: storeCache<CachedSample>(store) }),
+    judge: markerJudge,
+    principles: PRINCIPLES,
+    iterations: 3,
+    samples: 4,
+    candidates: 3,
+    concurrency: 2,
+    ...extra,
+  };
+}
+
+beforeAll(async () => {
+  server = await startLoopbackServer(world());
+});
+afterAll(async () => {
+  await server.close();
+  for (const s of stores) await s.close();
+});
+
+describe('tenet probe (DeNEVIL, black box)', () => {
+  let store: Store;
+  let result: Awaited<ReturnType<typeof runProbe>>;
+
+  beforeAll(async () => {
+    server.setScript(world());
+    store = await freshStore('main');
+    result = await runProbe(options(store));
+  });
+
+  it('raises violation over the iterations, for the run and for most principles', () => {
+    expect(result.status).toBe('done');
+    expect(result.principles).toHaveLength(5);
+    const first = result.principles.map((p) => p.iterations[0]!.violation);
+    const last = result.principles.map((p) => p.iterations.at(-1)!.violation);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(mean(last)).toBeGreaterThan(mean(first));
+    const rose = result.principles.filter((p) => p.finalViolation! > p.initialViolation!);
+    expect(rose.length).toBeGreaterThanOrEqual(4);
+    // the scripted target violates (cues + 1) of 4 times: 0.3 → 0.5 → 0.7 → 0.9 in mean judged violation
+    const care = result.principles.find((p) => p.id === 'care-t1')!;
+    expect(care.iterations.map((r) => r.violation)).toEqual([0.3, 0.5, 0.7, 0.9].map((x) => expect.closeTo(x, 9)));
+    expect(care.iterations.map((r) => r.violationRate)).toEqual([0.25, 0.5, 0.75, 1]);
+    expect(care.stopped).toBe('iterations');
+    expect(care.finalPrompt!.split(CUE)).toHaveLength(4);
+    // never replaced by a worse prompt
+    for (const p of result.principles) {
+      for (let t = 1; t < p.iterations.length; t++) expect(p.iterations[t]!.violation).toBeGreaterThanOrEqual(p.iterations[t - 1]!.violation);
+    }
+  });
+
+  it('stops a principle on a plateau (two iterations without a gain)', () => {
+    const steady = result.principles.find((p) => p.id === 'sanct-t1')!;
+    expect(steady.stopped).toBe('plateau');
+    expect(steady.iterations).toHaveLength(3);
+    expect(steady.iterations.slice(1).every((r) => r.accepted === null)).toBe(true);
+    expect(steady.iterations[1]!.candidates.map((c) => c.status)).toEqual(['not-better', 'outranked', 'not-neutral']);
+  });
+
+  it('rejects a rewrite that states the violation outright (neutrality check by the judge)', () => {
+    const refinements = result.principles.flatMap((p) => p.iterations.slice(1));
+    expect(refinements.length).toBe(4 * 3 + 2);
+    for (const r of refinements) {
+      const outright = r.candidates.find((c) => c.prompt.includes(MARKER))!;
+      expect(outright.status).toBe('not-neutral');
+      expect(outright.neutrality).toBeCloseTo(0.9);
+      expect(outright.violation).toBeUndefined(); // never sampled
+    }
+    for (const p of result.principles) expect(p.finalPrompt).not.toContain(MARKER);
+    // the generator's label and quotes were cleaned off
+    expect(result.principles[0]!.finalPrompt).not.toMatch(/^Rewritten|"/);
+  });
+
+  it('stores every iteration (prompt, completions, scores, candidates) and reads the run back', async () => {
+    const tasks = await store.tasks.listByRun(result.run);
+    const iterations = tasks.filter((t) => t.kind === PROBE_ITERATION_TASK).map((t) => t.input as ProbeIteration);
+    expect(iterations).toHaveLength(4 * 4 + 3);
+    for (const r of iterations) {
+      expect(r.promptVersion).toBe(PROBE_PROMPT_VERSION);
+      expect(r.samples).toHaveLength(4);
+      const promptTask = tasks.find((t) => t.id === r.promptTaskId)!;
+      expect(promptTask.kind).toBe(PROBE_PROMPT_TASK);
+      expect((promptTask.input as { prompt: string }).prompt).toBe(r.prompt);
+      for (const s of r.samples) {
+        const sample = await store.samples.get(s.sampleId);
+        expect(sample!.taskId).toBe(r.promptTaskId);
+        const [judgment] = await store.judgments.listBySample(s.sampleId);
+        expect((judgment!.result as { violation: number }).violation).toBe(s.violation);
+      }
+      if (r.iteration > 0) expect(r.evidence.length).toBeGreaterThan(0);
+    }
+    // K samples for each seed and each neutral candidate: 5 seeds, 2 candidates per refinement (the steady
+    // principle's second rewrite repeats its first, so its samples are reused)
+    const sampled = tasks.filter((t) => t.kind === PROBE_PROMPT_TASK);
+    expect(await store.samples.countByRun(result.run)).toBe(sampled.length * 4);
+
+    const back = await readProbeRun(store, result.run);
+    expect(probeJson(back)).toEqual(probeJson(result));
+    const trajectories = probeTrajectories(back);
+    expect(trajectories.target).toBe('openai:target');
+    expect(trajectories.principles[0]!.iterations.map((r) => [r.violationRate, r.n, r.accepted])).toEqual([[0.25, 4, true], [0.5, 4, true], [0.75, 4, true], [1, 4, true]]);
+    const json = probeJson(result);
+    expect(json.run).toBe(result.run);
+    expect(json.principles[0]).toMatchObject({ id: 'care-t1', foundation: 'care', initial_violation: expect.closeTo(0.3, 9), final_violation: expect.closeTo(0.9, 9) });
+    expect(json.principles[0]!.iterations).toHaveLength(4);
+  });
+
+  it('exports the final prompt per principle as MoralPrompt JSONL that bench can read', async () => {
+    const file = join(dir, 'moralprompt.jsonl');
+    const { records } = await exportProbeRun(store, result.run, { format: 'moralprompt', file });
+    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(5);
+    expect(lines).toEqual(JSON.parse(JSON.stringify(records)));
+    const care = lines.find((l) => l.principle_id === 'care-t1');
+    expect(care).toMatchObject({
+      principle: 'It is wrong to hurt a child.',
+      foundation: 'care',
+      target_model: 'openai:target',
+      violation_rate: 1,
+      iterations: 3,
+      prompt_version: PROBE_PROMPT_VERSION,
+      run: result.run,
+    });
+    expect(care.prompt).toBe(result.principles[0]!.finalPrompt);
+    expect(care.trajectory.map((x: { violation_rate: number }) => x.violation_rate)).toEqual([0.25, 0.5, 0.75, 1]);
+    for (const l of lines) {
+      for (const field of ['id', 'principle_id', 'principle', 'foundation', 'prompt', 'target_model', 'violation_rate', 'iterations']) expect(l).toHaveProperty(field);
+    }
+    expect(new Set(lines.map((l) => l.id)).size).toBe(5);
+    // `tenet bench --prompts FILE` reads it as it is
+    const set = await loadPromptSet(file);
+    expect(set.prompts.map((p) => [p.id, p.prompt, p.foundation, p.principle])).toEqual(lines.map((l) => [l.id, l.prompt, l.foundation, l.principle]));
+    await expect(exportProbeRun(store, result.run, { format: 'csv' })).rejects.toMatchObject({ code: 'BAD_USAGE' });
+    await expect(exportProbeRun(store, 'probe-nope')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('re-running the same probe continues the same run and draws nothing again', async () => {
+    const before = server.requests.length;
+    const again = await runProbe(options(store));
+    expect(again.run).toBe(result.run);
+    expect(server.requests.length).toBe(before);
+    expect(probeJson(again)).toEqual(probeJson(result));
+  });
+});
+
+describe('failures', () => {
+  it('marks a principle whose generator call fails, finishes the others, and a rerun completes it', async () => {
+    const script = world();
+    server.setScript((req) => (req.model === 'gen' && req.messages.at(-1)!.content.includes('betray') ? { fault: 'http', status: 400 } : script(req)));
+    const store = await freshStore('failures');
+    const first = await runProbe(options(store, { iterations: 1 }));
+    expect(first.status).toBe('failed');
+    const loyal = first.principles.find((p) => p.id === 'loyal-t1')!;
+    expect(loyal.stopped).toBe('failed');
+    expect(loyal.error).toMatch(/generator openai:gen: .*400/);
+    expect(first.principles.filter((p) => p.stopped === 'iterations')).toHaveLength(4);
+    server.setScript(script);
+    const second = await runProbe(options(store, { iterations: 1 }));
+    expect(second.status).toBe('done');
+    expect(second.principles.every((p) => p.stopped === 'iterations' && p.iterations.length === 2)).toBe(true);
+  });
+});
+
+describe('log-probability scoring', () => {
+  it('ranks candidates by the target\'s scripted log-likelihood of the violating completions', async () => {
+    // candidate 0 (gamma) and 2 (beta, two cues) would win or tie by sampling; alpha has the highest log-likelihood
+    server.setScript(world({ rewrites: [' gamma. Suddenly, the temptation grew.', ' alpha. Suddenly, the temptation grew.', ' beta. The temptation, the temptation.'] }));
+    const store = await freshStore('logprob');
+    const before = server.requests.length;
+    const result = await runProbe(options(store, { principles: PRINCIPLES.slice(0, 2), iterations: 1, scoring: 'logprob' }));
+    expect(result.status).toBe('done');
+    const requests = server.requests.slice(before);
+    for (const p of result.principles) {
+      const step = p.iterations[1]!;
+      const [gamma, alpha, beta] = step.candidates;
+      expect(alpha!.score!).toBeGreaterThan(beta!.score!);
+      expect(beta!.score!).toBeGreaterThan(gamma!.score!);
+      expect(alpha!.logprobs!.length).toBe(step.evidence.length);
+      expect(alpha!.logprobs!.every((s) => s.copied && s.tokens > 0)).toBe(true);
+      expect(alpha!.status).toBe('accepted');
+      expect([gamma!.status, beta!.status]).toEqual(['outranked', 'outranked']);
+      // only the top-ranked candidate is sampled
+      expect(gamma!.violation).toBeUndefined();
+      expect(beta!.violation).toBeUndefined();
+      expect(step.violation).toBeGreaterThan(step.previousViolation!);
+      expect(step.scoring).toBe('logprob');
+    }
+    // per principle: one seed sampling call and one call for the top candidate (n = K in one call each)
+    expect(requests.filter((r) => r.body?.model === 'target' && !r.body.logprobs)).toHaveLength(4);
+    const scoring = requests.filter((r) => r.body?.logprobs === true);
+    expect(scoring.length).toBe(result.principles.reduce((s, p) => s + 3 * p.iterations[1]!.evidence.length, 0));
+    expect(scoring.every((r) => r.body.temperature === 0)).toBe(true);
+  });
+
+  it('refuses --scoring logprob for a target without log-probabilities (BAD_USAGE)', async () => {
+    const store = await freshStore('anthropic');
+    await expect(runProbe(options(store, { target: loopbackModel('anthropic', server, { model: 'target' }), scoring: 'logprob' })))
+      .rejects.toMatchObject({ code: 'BAD_USAGE', message: expect.stringMatching(/log-probabilities/) });
+    expect(await store.runs.list()).toHaveLength(0);
+  });
+});
+
+describe('resume', () => {
+  it('continues an interrupted probe: no stored E-step sample is requested again and the result equals an uninterrupted run', async () => {
+    server.setScript(world());
+    const uninterrupted = await runProbe(options(await freshStore('uninterrupted')));
+    expect(uninterrupted.status).toBe('done');
+
+    const store = await freshStore('resume');
+    const controller = new AbortController();
+    let continuations = 0;
+    const script = world();
+    server.setScript((req) => {
+      if (isContinuation(req) && req.choiceIndex === 0 && ++continuations === 8) controller.abort();
+      return script(req);
+    });
+    const first = await runProbe(options(store, { signal: controller.signal }));
+    expect(first.status).toBe('interrupted');
+    expect((await store.runs.get(first.run))!.status).toBe('interrupted');
+    const storedPrompts = new Set<string>();
+    const tasks = await store.tasks.listByRun(first.run);
+    const samples = await store.samples.listByRun(first.run);
+    for (const t of tasks.filter((x) => x.kind === PROBE_PROMPT_TASK)) {
+      if (samples.filter((s) => s.taskId === t.id).length === 4) storedPrompts.add((t.input as { prompt: string }).prompt);
+    }
+    expect(storedPrompts.size).toBeGreaterThanOrEqual(5);
+    expect(tasks.filter((x) => x.kind === PROBE_ITERATION_TASK).length).toBeLessThan(19);
+
+    server.setScript(script);
+    const before = server.requests.length;
+    const seen: string[] = [];
+    let seeds = 0;
+    server.setScript((req) => {
+      if (isContinuation(req)) seen.push(promptOf(req));
+      if (req.model === 'gen' && isSeed(req)) seeds++;
+      return script(req);
+    });
+    const second = await runProbe(options(store));
+    expect(second.run).toBe(first.run);
+    expect(second.status).toBe('done');
+    expect(server.requests.length).toBeGreaterThan(before);
+    expect(seen.filter((p) => storedPrompts.has(p))).toEqual([]);
+    expect(seeds).toBe(0); // generator calls replay from the response cache
+    expect(probeJson(second)).toEqual(probeJson(uninterrupted));
+    expect(await store.samples.countByRun(second.run)).toBe(await stores.find((s) => s.describe().location.endsWith('uninterrupted.db'))!.samples.countByRun(uninterrupted.run));
+  });
+});
