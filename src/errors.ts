@@ -18,6 +18,8 @@ export type ErrorCode =
   | 'MISSING_DEPENDENCY'
   | 'CHECK_FAILED';
 
+const USAGE_CODES: ReadonlySet<ErrorCode> = new Set(['BAD_USAGE', 'BAD_INPUT', 'CONFIG', 'NOT_FOUND']);
+
 export interface ErrorLocation {
   file?: string;
   line?: number;
@@ -48,9 +50,9 @@ export class TenetError extends Error {
     this.details = options.details;
   }
 
-  /** Exit code for the CLI: 2 for bad usage or input, 1 for everything else that failed. */
+  /** Exit code for the CLI: 2 for bad usage or input (including a file or run that does not exist), 1 for everything else that failed. */
   get exitCode(): 1 | 2 {
-    return this.code === 'BAD_USAGE' || this.code === 'BAD_INPUT' || this.code === 'CONFIG' ? 2 : 1;
+    return USAGE_CODES.has(this.code) ? 2 : 1;
   }
 
   /** `file:line at path` for messages, or '' when the error has no location. */

@@ -196,7 +196,8 @@ else {
     { PROMPTFOO_DISABLE_TELEMETRY: '1', PROMPTFOO_DISABLE_UPDATE: '1', PROMPTFOO_CONFIG_DIR: join(work, 'promptfoo-home'), OPENAI_API_KEY: 'test' },
   );
   const calls = (await requestCount()) - before;
-  const summary = /Successes?:\s*(\d+)[\s\S]*?Failures?:\s*(\d+)[\s\S]*?Errors?:\s*(\d+)/.exec(m.stdout + m.stderr);
+  const summary = /(\d+) passed[\s\S]*?(\d+) failed[\s\S]*?(\d+) errors?/.exec(m.stdout + m.stderr);
+  const ownDuration = /Duration: ([^\n(]+)/.exec(m.stdout + m.stderr)?.[1]?.trim();
   if (m.code !== 0 && m.code !== 100) {
     promptfooNote = `promptfoo exited ${m.code}: ${(m.stderr + m.stdout).slice(-2000)}`;
   } else {
@@ -216,7 +217,7 @@ else {
       cpuMsPer1000Calls: round(((m.userS + m.sysS) * 1000 * 1000) / calls, 0),
       cpuMsPer1000Samples: round(((m.userS + m.sysS) * 1000 * 1000) / (N * K), 0),
       peakRssMb: m.peakRssMb,
-      notes: `-j ${C} --repeat ${K} --no-cache --no-write; ${summary ? `${summary[1]} passed, ${summary[2]} failed, ${summary[3]} errors` : 'summary not found'}; efficiency from process wall time`,
+      notes: `-j ${C} --repeat ${K} --no-cache --no-write; ${summary ? `${summary[1]} passed, ${summary[2]} failed, ${summary[3]} errors` : 'summary not found'}; promptfoo's own duration line: ${ownDuration ?? '?'}; efficiency from process wall time`,
     });
     console.log(JSON.stringify(rowsOut.at(-1)));
   }

@@ -5,6 +5,7 @@ import { registerCache } from './cache.ts';
 import { registerDoctor } from './doctor.ts';
 import { registerEvaluate } from './evaluate.ts';
 import { registerGraph } from './graph.ts';
+import { registerJudge } from './judge.ts';
 import { registerModels } from './models.ts';
 import { registerValues } from './values.ts';
 
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerModels(program);
   registerCache(program);
   registerEvaluate(program);
+  registerJudge(program);
   registerGraph(program);
   return examples(program, [
     'tenet doctor                                   # what is configured and reachable',

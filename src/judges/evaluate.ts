@@ -1,4 +1,5 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
@@ -131,6 +132,7 @@ function profileAccumulator() {
  */
 export async function evaluateFile(options: EvaluateOptions): Promise<EvaluateSummary> {
   const { judge, input, onError = 'fail', batchSize = 64 } = options;
+  if (typeof options.output === 'string') mkdirSync(dirname(options.output), { recursive: true });
   const out = typeof options.output === 'string' ? createWriteStream(options.output) : options.output;
   const judgeTag = `${judge.id}@${judge.version}`;
   const profiles = profileAccumulator();

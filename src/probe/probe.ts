@@ -496,21 +496,24 @@ async function round(ctx: Ctx, active: PrincipleState[], roundNo: number): Promi
 export async function runProbe(options: ProbeOptions): Promise<ProbeResult> {
   const config = probeConfig(options);
   const { store } = options;
+  const concurrency = options.concurrency ?? PROBE_DEFAULTS.concurrency;
+  check(isPositiveInt(concurrency), `concurrency must be a positive integer, got ${concurrency}`);
+  if (options.resume) {
+    const existing = await store.runs.get(options.resume);
+    const differs = existing?.kind === PROBE_RUN_KIND ? configDiff(config, existing.config) : [];
+    if (differs.length > 0) {
+      throw new TenetError('BAD_USAGE', `run ${options.resume} was started with a different configuration (${differs.join(', ')})`, {
+        hint: 'resume with the run\'s own settings (`tenet probe --resume RUN` alone takes them from the run), or start a new run',
+        details: { differs },
+      });
+    }
+  }
   const run = await openRun(store, {
     kind: PROBE_RUN_KIND,
     name: options.name ?? `probe ${config.target}`,
     config,
     ...(options.resume ? { resume: options.resume } : {}),
   });
-  if (options.resume) {
-    const differs = configDiff(config, run.config);
-    if (differs.length > 0) {
-      throw new TenetError('BAD_USAGE', `run ${run.id} was started with a different configuration (${differs.join(', ')})`, {
-        hint: 'resume with the run\'s own settings (`tenet probe --resume RUN` alone takes them from the run), or start a new run',
-        details: { differs },
-      });
-    }
-  }
   const ctx: Ctx = {
     store,
     runId: run.id,
@@ -518,12 +521,11 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeResult> {
     target: options.target,
     generator: options.generator,
     judge: options.judge,
-    concurrency: options.concurrency ?? PROBE_DEFAULTS.concurrency,
+    concurrency,
     signal: options.signal ?? new AbortController().signal,
     progress: options.progress ?? false,
     log: options.log ?? (() => {}),
   };
-  check(isPositiveInt(ctx.concurrency), `concurrency must be a positive integer, got ${ctx.concurrency}`);
 
   const stored = await loadIterations(store, run.id);
   const states: PrincipleState[] = config.principles.map((p) => ({ p, records: stored.get(p.id) ?? [] }));

@@ -23,8 +23,8 @@ import { VIOLATION_THRESHOLD } from './data.ts';
 import { attrs, esc, pct, pctRange, signed, slug, truncate } from './html.ts';
 
 export interface RenderOptions {
-  /** Worst examples shown per foundation (default 5). */
-  worstPerFoundation?: number;
+  /** Worst examples shown per foundation and model (default 3). */
+  worstPerGroup?: number;
   /** When the report was generated (default now); fixed in tests for reproducible output. */
   generatedAt?: Date;
   /** The tenet version named in the footer. */
@@ -395,17 +395,22 @@ function exampleDetails(w: WorstExample, modelIndex: Map<string, number>): strin
   );
 }
 
-function worstSection(data: ReportData, foundations: string[], perFoundation: number): string {
+function worstSection(data: ReportData, foundations: string[], perGroup: number): string {
   if (data.worst.length === 0) {
     return '<section id="worst"><h2>Worst examples</h2><p class="empty">No completion was judged violating.</p></section>';
   }
   const modelIndex = new Map(data.models.map((m, i) => [m.model, i]));
   const blocks = foundations
     .map((f) => {
+      const count = new Map<string, number>();
       const items = data.worst
         .filter((w) => w.foundation === f)
         .sort((a, b) => b.score - a.score || a.model.localeCompare(b.model))
-        .slice(0, perFoundation);
+        .filter((w) => {
+          const c = (count.get(w.model) ?? 0) + 1;
+          count.set(w.model, c);
+          return c <= perGroup;
+        });
       if (items.length === 0) return '';
       return (
         `<div class="worst-group" id="worst-${esc(slug(f))}"><h3><span class="fdot" style="background:${esc(foundationColor(f))}"></span>${esc(foundationLong(f))}</h3>` +
@@ -416,7 +421,7 @@ function worstSection(data: ReportData, foundations: string[], perFoundation: nu
     .join('');
   return (
     '<section id="worst"><h2>Worst examples</h2>' +
-    `<p class="lede">The completions judged most clearly in violation, per foundation (up to ${esc(perFoundation)} each). Open one to read the prompt and the completion. This is model output, shown as plain text.</p>` +
+    `<p class="lede">The completions judged most clearly in violation, per foundation (up to ${esc(perGroup)} per model). Open one to read the prompt and the completion. This is model output, shown as plain text.</p>` +
     `${blocks}</section>`
   );
 }
@@ -634,11 +639,20 @@ const SCRIPT = `
 /** The Content-Security-Policy: nothing may be fetched; only this document's own inline style and script run. */
 export const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
+const TOC_LABELS: Record<string, string> = {
+  summary: 'Summary',
+  foundations: 'By foundation',
+  values: 'Value profiles',
+  probe: 'Probe trajectory',
+  worst: 'Worst examples',
+  notes: 'Notes',
+};
+
 /** Render a report as one complete, self-contained HTML document. */
 export function renderReport(data: ReportData, options: RenderOptions = {}): string {
   resetChartIds();
   const foundations = foundationsOf(data);
-  const perFoundation = options.worstPerFoundation ?? 5;
+  const perGroup = options.worstPerGroup ?? 3;
   const generated = (options.generatedAt ?? new Date()).toISOString();
   const kindLabel = data.run.kind === 'bench' ? 'Benchmark report' : 'DeNEVIL probe report';
   const sections = [
@@ -646,13 +660,13 @@ export function renderReport(data: ReportData, options: RenderOptions = {}): str
     foundationSection(data, foundations),
     valuesSection(data),
     probeSection(data, foundations),
-    worstSection(data, foundations, perFoundation),
+    worstSection(data, foundations, perGroup),
     notesSection(data),
   ].filter((s) => s !== '');
   const toc = sections
-    .map((s) => /^<section id="([a-z]+)"><h2>([^<]*)<\/h2>/.exec(s))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => `<li><a href="#${m[1]}">${m[2]}</a></li>`)
+    .map((s) => /^<section id="([a-z]+)">/.exec(s)?.[1])
+    .filter((id): id is string => id !== undefined && TOC_LABELS[id] !== undefined)
+    .map((id) => `<li><a href="#${id}">${esc(TOC_LABELS[id])}</a></li>`)
     .join('');
   return `<!DOCTYPE html>
 <html lang="en">

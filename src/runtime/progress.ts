@@ -58,7 +58,7 @@ export function createProgress(options: ProgressOptions): Progress {
     } else {
       // Not a terminal (CI, a log file): one line per 10%.
       const decile = options.total ? Math.floor((done / options.total) * 10) : 10;
-      if (!force && decile === lastDecile) return;
+      if (decile === lastDecile) return;
       lastDecile = decile;
       stream.write(`${line()}\n`);
     }

@@ -90,6 +90,10 @@ describe('tenet probe (CLI)', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout).run).toBe(run);
     expect(server.requests.length).toBe(before);
+    const changed = await tenet(['probe', '--resume', run, '--iterations', '5', '--json']);
+    expect(changed.code).toBe(2);
+    expect(JSON.parse(changed.stdout).error.message).toMatch(/different configuration \(iterations\)/);
+    expect(server.requests.length).toBe(before);
   });
 
   it('exports MoralPrompt JSONL', async () => {

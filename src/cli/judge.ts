@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { TenetError } from '../errors.ts';
+import { createJudge } from '../judges/factory.ts';
+import { trainLocalJudge } from '../judges/local/train.ts';
+import { EVAL_FORMATS, measureJudge, type EvalFormat, type JudgeMeasurement } from '../judges/measure.ts';
+import type { MetricWithCI } from '../judges/metrics.ts';
+import type { CachedSample } from '../models/cache.ts';
+import { storeCache } from '../store/index.ts';
+import { action, emit, examples, positiveInt } from './io.ts';
+import { withContext } from './context.ts';
+
+const SHARED_DATA = fileURLToPath(new URL('../../../shared/data/', import.meta.url));
+const COMMITTED_WEIGHTS = fileURLToPath(new URL('../../data/judge/local-judge.json', import.meta.url));
+
+function metric(name: string, m: MetricWithCI): string {
+  return `  ${name.padEnd(12)} ${m.value.toFixed(3)}  95% CI [${m.ci[0].toFixed(3)}, ${m.ci[1].toFixed(3)}]  N=${m.n}${m.units ? ` (${m.units} pairs)` : ''}`;
+}
+
+export function renderMeasurement(m: JudgeMeasurement): string {
+  const lines = [`${m.judge} on ${m.file} (${m.format}), ${m.rows} rows; scored ${m.partReason}`];
+  if (m.schwartz) {
+    lines.push(metric('accuracy', m.schwartz.accuracy), metric('macro-F1', m.schwartz.macroF1), metric('opposed-F1', m.schwartz.opposedF1));
+  }
+  if (m.binary) {
+    lines.push(metric('accuracy', m.binary.accuracy), metric('F1', m.binary.f1), metric('AUROC', m.binary.auroc));
+  }
+  return lines.join('\n');
+}
+
+export function registerJudge(program: Command): void {
+  const judge = program.command('judge').description('measure and train value judges');
+  examples(
+    judge.command('eval')
+      .description('measure a judge on human-labelled data: accuracy, F1 (and AUROC or macro/opposed F1), each with N and a 95% bootstrap CI')
+      .requiredOption('--data <file>', 'labelled data file')
+      .requiredOption('--format <format>', `one of ${EVAL_FORMATS.join(', ')}`)
+      .option('--judge <spec>', 'local (default) or llm:MODEL_SPEC', 'local')
+      .option('--part <part>', 'score only this part of the split: train, validation, test or all (default: test for the local judge on data it trained on, else all)')
+      .option('--bootstrap <n>', 'bootstrap resamples', positiveInt('--bootstrap'), 1000)
+      .option('--judge-samples <n>', 'LLM judge self-consistency samples', positiveInt('--judge-samples'))
+      .option('--no-cache', 'LLM judges: do not use the response cache')
+      .action(action(async (opts: { data: string; format: string; judge: string; part?: string; bootstrap: number; judgeSamples?: number; cache: boolean }, command: Command) => {
+        if (!(EVAL_FORMATS as readonly string[]).includes(opts.format)) {
+          throw new TenetError('BAD_USAGE', `--format must be one of ${EVAL_FORMATS.join(', ')}, got "${opts.format}"`);
+        }
+        if (opts.part && !['train', 'validation', 'test', 'all'].includes(opts.part)) {
+          throw new TenetError('BAD_USAGE', `--part must be train, validation, test or all, got "${opts.part}"`);
+        }
+        return withContext(command, async (ctx) => {
+          const judgeImpl = await createJudge(opts.judge, {
+            config: ctx.config,
+            ...(opts.judgeSamples ? { samples: opts.judgeSamples } : {}),
+            ...(opts.judge.startsWith('llm:') && opts.cache && ctx.config.cache !== false ? { cache: storeCache<CachedSample>(await ctx.store()) } : {}),
+          });
+          const result = await measureJudge(judgeImpl, {
+            file: opts.data, format: opts.format as EvalFormat, b: opts.bootstrap,
+            ...(opts.part ? { part: opts.part as 'train' | 'validation' | 'test' | 'all' } : {}),
+          });
+          emit(ctx, result, () => renderMeasurement(result));
+        });
+      })),
+    [
+      'tenet judge eval --data ../shared/data/fulcra/trustworthy-dev.jsonl --format fulcra',
+      'tenet judge eval --data ../shared/data/valuecompass/mft-cases-dev.jsonl --format valuecompass-mft --json',
+      'tenet judge eval --judge llm:openai:gpt-4o-mini --data ../shared/data/ethics/commonsense-test.csv --format ethics',
+    ],
+  );
+  examples(
+    judge.command('train')
+      .description('train the offline local judge from the reference data (deterministic: the same data and seed give the same bytes)')
+      .option('--data <dir>', 'reference data laid out as shared/data (fulcra/, valuecompass/, ethics/, touche23/)', SHARED_DATA)
+      .option('-o, --output <file>', 'where to write the weights', COMMITTED_WEIGHTS)
+      .option('--seed <n>', 'training seed', positiveInt('--seed'), 1)
+      .option('--check', 'do not write: exit 1 unless training reproduces the committed weights byte for byte')
+      .action(action(async (opts: { data: string; output: string; seed: number; check?: boolean }, command: Command) => {
+        const json = Boolean(command.optsWithGlobals().json);
+        const result = await trainLocalJudge({
+          dataDir: opts.data,
+          seed: opts.seed,
+          ...(opts.check ? {} : { outFile: opts.output }),
+          log: (line) => process.stderr.write(`${line}\n`),
+        });
+        if (opts.check) {
+          const same = readFileSync(opts.output, 'utf8') === result.json;
+          emit({ json }, { reproduced: same, file: opts.output, bytes: result.bytes }, () =>
+            same ? `training reproduced ${opts.output} byte for byte (${result.bytes} bytes)` : `training did NOT reproduce ${opts.output}`);
+          return same ? 0 : 1;
+        }
+        emit({ json }, { file: opts.output, bytes: result.bytes, seconds: result.seconds }, () =>
+          `wrote ${opts.output} (${result.bytes} bytes) in ${result.seconds.toFixed(1)} s`);
+      })),
+    ['tenet judge train --check', 'tenet judge train --data ../shared/data -o my-judge.json --seed 2 && tenet evaluate rows.jsonl --judge local:my-judge.json'],
+  );
+}

@@ -1,0 +1,93 @@
+/**
+ * `tenet report RUN -o report.html`: one self-contained HTML report of a bench or probe run. Thin: load the
+ * run's report data (src/report/load.ts), render it (src/report/render.ts), write the file, say where.
+ */
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Command } from 'commander';
+import { TenetError } from '../errors.ts';
+import { loadReportData, renderReport } from '../report/index.ts';
+import { withContext } from './context.ts';
+import { action, emit, examples, positiveInt } from './io.ts';
+
+interface ReportOptions {
+  output?: string;
+  title?: string;
+  examples?: number;
+}
+
+/** Write atomically (a temporary file renamed into place), so a reader never sees half a report. */
+function writeReport(file: string, html: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(tmp, html);
+    renameSync(tmp, file);
+  } catch (error) {
+    rmSync(tmp, { force: true });
+    throw new TenetError('BAD_INPUT', `cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
+      hint: 'check that the folder is writable, or choose another path with -o',
+      location: { file },
+      cause: error,
+    });
+  }
+}
+
+function kb(bytes: number): string {
+  return bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(0)} KB`;
+}
+
+export function registerReport(program: Command): void {
+  const cmd = program
+    .command('report')
+    .description('write a self-contained HTML report of a bench or probe run (works offline: nothing is loaded from a network)')
+    .argument('<run>', 'the run id, as printed by `tenet bench` / `tenet probe` and in their --json output')
+    .option('-o, --output <file>', 'the HTML file to write (default: report-RUN.html in the current folder; "-" prints it to stdout)')
+    .option('--title <text>', 'the report title (default: from the run)')
+    .option('--examples <n>', 'worst examples kept per foundation and model (default 3)', positiveInt('--examples'))
+    .action(
+      action(async (runId: string, opts: ReportOptions, command: Command) =>
+        withContext(command, async (ctx) => {
+          const store = await ctx.store();
+          const data = await loadReportData(store, runId, {
+            ...(opts.title !== undefined ? { title: opts.title } : {}),
+            ...(opts.examples !== undefined ? { worstPerGroup: opts.examples } : {}),
+          });
+          const html = renderReport(data, { ...(opts.examples !== undefined ? { worstPerGroup: opts.examples } : {}), version: program.version() ?? undefined });
+          if (opts.output === '-') {
+            if (ctx.json) throw new TenetError('BAD_USAGE', '--json and -o - both want stdout', { hint: 'write the report to a file with -o FILE when using --json' });
+            process.stdout.write(html);
+            return;
+          }
+          const file = resolve(opts.output ?? `report-${runId.replace(/[^A-Za-z0-9._-]/g, '_')}.html`);
+          writeReport(file, html);
+          const bytes = Buffer.byteLength(html);
+          const summary = {
+            run: data.run.id,
+            kind: data.run.kind,
+            output: file,
+            bytes,
+            models: data.models.map((m) => m.model),
+            worst_examples: data.worst.length,
+            ...(data.probe ? { principles: data.probe.principles.length } : {}),
+            data,
+          };
+          emit(ctx, summary, () => {
+            const parts = [
+              `${data.models.length} model${data.models.length === 1 ? '' : 's'}`,
+              ...(data.probe ? [`${data.probe.principles.length} principles`] : []),
+              `${data.worst.length} worst examples`,
+            ];
+            return `wrote ${file} (${kb(bytes)}): ${data.run.kind} run ${data.run.id}, ${parts.join(', ')}\nopen it in a browser: ${pathToFileURL(file).href}`;
+          });
+        }),
+      ),
+    );
+  examples(cmd, [
+    'tenet report bench-1a2b3c4d5e6f -o report.html          # one offline HTML file',
+    'tenet report probe-0f9e8d7c6b5a -o probe.html --examples 5',
+    'tenet report bench-1a2b3c4d5e6f -o - > report.html      # to stdout',
+    'tenet report bench-1a2b3c4d5e6f -o report.html --json   # where it went, and the report data as JSON',
+  ]);
+}

@@ -1,0 +1,109 @@
+import { TenetError } from '../errors.ts';
+import { SCHWARTZ_VALUE_IDS } from '../values/schwartz.ts';
+import { collect, loadEthicsCommonsense, loadFulcra, loadValueCompassCases } from './datasets.ts';
+import { LOCAL_JUDGE_ID } from './local/train.ts';
+import { partOfEthicsRow, partOfPrompt, type Part } from './local/split.ts';
+import { evaluateBinary, evaluateSchwartz, type BinaryReport, type SchwartzReport } from './metrics.ts';
+import type { Judge, JudgeItem } from './types.ts';
+
+export const EVAL_FORMATS = ['fulcra', 'valuecompass-mft', 'valuecompass-schwartz', 'ethics'] as const;
+export type EvalFormat = (typeof EVAL_FORMATS)[number];
+
+/** The split dataset each format's rows are assigned by (see judges/local/split.ts). */
+const SPLIT_DATASET: Record<EvalFormat, string> = {
+  fulcra: 'fulcra-trustworthy',
+  'valuecompass-mft': 'valuecompass-mft',
+  'valuecompass-schwartz': 'valuecompass-schwartz',
+  ethics: 'ethics-commonsense',
+};
+
+/** Formats whose train/validation parts the shipped local judge learned or was tuned on. */
+const LOCAL_JUDGE_TRAINED_ON: readonly EvalFormat[] = ['fulcra', 'valuecompass-mft', 'ethics'];
+
+export interface MeasureOptions {
+  file: string;
+  format: EvalFormat;
+  /** Which part of the split to score; `all` = every row. Default: `test` for the local judge on data it trained on, else `all`. */
+  part?: Part | 'all';
+  /** Bootstrap resamples (default 1000) and seed. */
+  b?: number;
+  seed?: number;
+  batchSize?: number;
+  signal?: AbortSignal;
+}
+
+export interface JudgeMeasurement {
+  judge: string;
+  format: EvalFormat;
+  file: string;
+  part: Part | 'all';
+  /** Why this part was scored. */
+  partReason: string;
+  rows: number;
+  schwartz?: SchwartzReport;
+  binary?: BinaryReport;
+}
+
+export function defaultPart(judge: Judge, format: EvalFormat): { part: Part | 'all'; reason: string } {
+  if (judge.id === LOCAL_JUDGE_ID && LOCAL_JUDGE_TRAINED_ON.includes(format)) {
+    return { part: 'test', reason: 'the held-out test part: the local judge was trained and tuned on the other parts of this data' };
+  }
+  return { part: 'all', reason: 'every row: this judge was neither trained nor tuned on this data' };
+}
+
+async function judgeAll(judge: Judge, items: JudgeItem[], options: MeasureOptions) {
+  const size = options.batchSize ?? 64;
+  const out = [];
+  for (let i = 0; i < items.length; i += size) {
+    out.push(...(await judge.judge(items.slice(i, i + size), { ...(options.signal ? { signal: options.signal } : {}) })));
+  }
+  return out;
+}
+
+/**
+ * Measure a judge on labelled data. Schwartz data (FULCRA): 3-class accuracy over (row, value) pairs,
+ * macro-F1 and opposed-detection F1. Violation data: accuracy, F1 and AUROC. Each with N and a 95%
+ * bootstrap CI over rows.
+ */
+export async function measureJudge(judge: Judge, options: MeasureOptions): Promise<JudgeMeasurement> {
+  const { file, format } = options;
+  const fallback = defaultPart(judge, format);
+  const part = options.part ?? fallback.part;
+  const partReason = options.part === undefined ? fallback.reason
+    : part === 'all' ? 'every row, as asked' : `the ${part} part, as asked`;
+  const keep = (key: string): boolean => part === 'all' || partOfPrompt(SPLIT_DATASET[format], key) === part;
+  const boot = { b: options.b ?? 1000, seed: options.seed ?? 7 };
+  const base = { judge: `${judge.id}@${judge.version}`, format, file, part, partReason };
+
+  if (format === 'fulcra') {
+    const rows = (await collect(loadFulcra(file))).filter((r) => keep(r.prompt));
+    if (rows.length === 0) throw new TenetError('BAD_INPUT', `no rows to score in ${file} (part ${part})`, { location: { file } });
+    const results = await judgeAll(judge, rows.map((r) => ({ prompt: r.prompt, response: r.response })), options);
+    const pred = results.map((r) => SCHWARTZ_VALUE_IDS.map((id) => r.values[id]));
+    return { ...base, rows: rows.length, schwartz: evaluateSchwartz(rows.map((r) => r.labels), pred, boot) };
+  }
+
+  let gold: number[];
+  let items: JudgeItem[];
+  let score: (result: Awaited<ReturnType<Judge['judge']>>[number], i: number) => number;
+  if (format === 'ethics') {
+    const rows = (await collect(loadEthicsCommonsense(file))).filter((_, i) => part === 'all' || partOfEthicsRow(i) === part);
+    gold = rows.map((r) => r.label);
+    items = rows.map((r) => ({ prompt: '', response: r.input, principle: 'commonsense morality' }));
+    score = (r) => r.violation ?? 0;
+  } else if (format === 'valuecompass-mft') {
+    const rows = (await collect(loadValueCompassCases(file, 'mft'))).filter((r) => keep(r.prompt));
+    gold = rows.map((r) => (r.violates ? 1 : 0));
+    items = rows.map((r) => ({ prompt: r.prompt, response: r.response, ...(r.foundation ? { foundation: r.foundation } : {}) }));
+    score = (r) => r.violation ?? 0;
+  } else {
+    // Schwartz cases: `low` = the answer opposes the case's value. Score = how strongly the judge reads it as opposed.
+    const rows = (await collect(loadValueCompassCases(file, 'schwartz', { onError: () => undefined }))).filter((r) => keep(r.prompt));
+    gold = rows.map((r) => (r.violates ? 1 : 0));
+    items = rows.map((r) => ({ prompt: r.prompt, response: r.response }));
+    score = (r, i) => (1 - r.values[rows[i]!.valueId!]) / 2;
+  }
+  if (items.length === 0) throw new TenetError('BAD_INPUT', `no rows to score in ${file} (part ${part})`, { location: { file } });
+  const results = await judgeAll(judge, items, options);
+  return { ...base, rows: items.length, binary: evaluateBinary(gold, results.map(score), boot) };
+}

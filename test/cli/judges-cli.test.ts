@@ -1,0 +1,56 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+const SAMPLE = fileURLToPath(new URL('../../data/samples/fulcra-responses.jsonl', import.meta.url));
+const SHARED = fileURLToPath(new URL('../../../shared/data/', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'tenet-judge-cli-'));
+
+function tenet(args: string[]) {
+  const r = spawnSync(process.execPath, [MAIN, '--db', join(dir, 't.db'), ...args], { encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('judging from the CLI', () => {
+  it('evaluate judges the shipped sample offline and profiles each model', () => {
+    const out = join(dir, 'judged.jsonl');
+    const r = tenet(['evaluate', SAMPLE, '-o', out, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    expect(summary.rows).toBe(300);
+    expect(summary.judge).toBe('tenet-local@1.0.0');
+    expect(summary.profiles.map((p: { group: string }) => p.group)).toEqual(['(all)', 'gpt-3.5-turbo', 'gpt-4', 'mistral-large']);
+    const first = JSON.parse(readFileSync(out, 'utf8').split('\n')[0]!);
+    expect(first.id).toBe('gpt-4-000');
+    expect(Object.keys(first.values)).toHaveLength(10);
+    for (const v of Object.values(first.values) as number[]) expect(Math.abs(v)).toBeLessThanOrEqual(1);
+  });
+
+  it('evaluate rejects a bad --on-error and a missing file with exit 2', () => {
+    expect(tenet(['evaluate', SAMPLE, '--on-error', 'maybe']).code).toBe(2);
+    const missing = tenet(['evaluate', join(dir, 'nope.jsonl'), '-o', join(dir, 'x.jsonl')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/not found: .*nope\.jsonl/);
+  });
+
+  it.skipIf(!existsSync(SHARED))('judge eval scores the local judge on the held-out FULCRA test part, with N and CIs', () => {
+    const r = tenet(['judge', 'eval', '--data', join(SHARED, 'fulcra/trustworthy-dev.jsonl'), '--format', 'fulcra', '--bootstrap', '200', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const m = JSON.parse(r.stdout);
+    expect(m.part).toBe('test');
+    expect(m.rows).toBeGreaterThan(200);
+    expect(m.schwartz.accuracy.n).toBe(m.rows);
+    expect(m.schwartz.accuracy.ci[0]).toBeLessThanOrEqual(m.schwartz.accuracy.value);
+    expect(m.schwartz.accuracy.ci[1]).toBeGreaterThanOrEqual(m.schwartz.accuracy.value);
+  });
+
+  it('judge eval refuses an unknown format', () => {
+    const r = tenet(['judge', 'eval', '--data', SAMPLE, '--format', 'csv']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--format must be one of fulcra, valuecompass-mft, valuecompass-schwartz, ethics/);
+  });
+});
