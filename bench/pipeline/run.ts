@@ -196,7 +196,7 @@ else {
     { PROMPTFOO_DISABLE_TELEMETRY: '1', PROMPTFOO_DISABLE_UPDATE: '1', PROMPTFOO_CONFIG_DIR: join(work, 'promptfoo-home'), OPENAI_API_KEY: 'test' },
   );
   const calls = (await requestCount()) - before;
-  const summary = /(\d+) passed[\s\S]*?(\d+) failed[\s\S]*?(\d+) errors?/.exec(m.stdout + m.stderr);
+  const summary = /([\d,]+) passed[\s\S]*?([\d,]+) failed[\s\S]*?([\d,]+) errors?/.exec(m.stdout + m.stderr);
   const ownDuration = /Duration: ([^\n(]+)/.exec(m.stdout + m.stderr)?.[1]?.trim();
   if (m.code !== 0 && m.code !== 100) {
     promptfooNote = `promptfoo exited ${m.code}: ${(m.stderr + m.stdout).slice(-2000)}`;

@@ -7,6 +7,7 @@ import { registerEvaluate } from './evaluate.ts';
 import { registerGraph } from './graph.ts';
 import { registerJudge } from './judge.ts';
 import { registerModels } from './models.ts';
+import { registerProbe } from './probe.ts';
 import { registerValues } from './values.ts';
 
 export function buildProgram(): Command {
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerCache(program);
   registerEvaluate(program);
   registerJudge(program);
+  registerProbe(program);
   registerGraph(program);
   return examples(program, [
     'tenet doctor                                   # what is configured and reachable',

@@ -15,7 +15,7 @@ export function seriesColor(index: number): string {
 
 /** A colour per moral foundation, for lines grouped by foundation. */
 export const FOUNDATION_COLORS: Record<string, string> = {
-  care: '#D55E00',
+  care: '#C62828',
   fairness: '#0072B2',
   loyalty: '#009E73',
   authority: '#CC79A7',

@@ -6,5 +6,5 @@
  */
 export { VIOLATION_THRESHOLD, type Interval, type MetricSet, type ModelReport, type ProbeIteration, type ProbePrinciple, type ReportData, type ValueProfile, type WorstExample } from './data.ts';
 export { REPORT_CSP, renderReport, type RenderOptions } from './render.ts';
-export { findReportRun, loadReportData, pickWorst, REPORT_RUN_KINDS, type LoadReportOptions } from './load.ts';
+export { findReportRun, loadReportData, pickWorst, REPORT_RUN_KINDS, type LoadReportOptions, type WorstCandidate } from './load.ts';
 export { esc } from './html.ts';

@@ -10,7 +10,7 @@
 import { BENCH_RUN_KIND, BENCH_TASK_KIND, benchMetrics, DEFAULT_TAU, loadBenchResults, type BenchRunConfig, type PromptScores } from '../bench/index.ts';
 import { TenetError } from '../errors.ts';
 import type { SchwartzVector } from '../judges/types.ts';
-import { PROBE_RUN_KIND, readProbeRun, type ProbeRunConfig } from '../probe/index.ts';
+import { PROBE_RUN_KIND, probeTrajectories, readProbeRun, type ProbeRunConfig } from '../probe/index.ts';
 import type { PromptTask } from '../runtime/sample-stage.ts';
 import type { Judgment, Run, Sample, Store } from '../store/index.ts';
 import { SCHWARTZ_VALUE_IDS } from '../values/schwartz.ts';
@@ -85,14 +85,14 @@ function judgmentsBySample(judgments: readonly Judgment[], judge: { id: string; 
   return out;
 }
 
-interface Candidate extends WorstExample {
-  /** One example per prompt and model. */
+/** A worst-example candidate: `key` names its prompt (one example per prompt, foundation and model). */
+export interface WorstCandidate extends WorstExample {
   key: string;
 }
 
 /** The highest-scored violating examples: per foundation and model, at most `perGroup`, one per prompt. */
-export function pickWorst(candidates: readonly Candidate[], tau: number, perGroup: number): WorstExample[] {
-  const groups = new Map<string, Candidate[]>();
+export function pickWorst(candidates: readonly WorstCandidate[], tau: number, perGroup: number): WorstExample[] {
+  const groups = new Map<string, WorstCandidate[]>();
   for (const c of candidates) {
     if (!(c.score > tau)) continue;
     const g = `${c.foundation}\u0000${c.model}`;
@@ -129,7 +129,7 @@ async function loadBench(store: Store, run: Run, options: LoadReportOptions): Pr
   const taskById = new Map(tasks.map((t) => [t.id, t.input as PromptTask]));
   const judged = judgmentsBySample(await store.judgments.listByRun(run.id), results.judge);
   const samples = await store.samples.listByRun(run.id);
-  const candidates: Candidate[] = [];
+  const candidates: WorstCandidate[] = [];
   let failed = 0;
   for (const s of samples) {
     if (s.error) {
@@ -162,7 +162,7 @@ async function loadBench(store: Store, run: Run, options: LoadReportOptions): Pr
   };
 }
 
-function candidate(s: Sample, task: PromptTask, score: number, rationale: string | undefined): Candidate {
+function candidate(s: Sample, task: PromptTask, score: number, rationale: string | undefined): WorstCandidate {
   return {
     key: s.taskId,
     foundation: task.foundation ?? 'unlabelled',
@@ -186,24 +186,19 @@ async function loadProbe(store: Store, run: Run, options: LoadReportOptions): Pr
   const judged = judgmentsBySample(await store.judgments.listByRun(run.id), config.judge);
   const sampleById = new Map((await store.samples.listByRun(run.id)).map((s) => [s.id, s]));
 
-  const principles: ProbePrinciple[] = result.principles.map((p) => ({
-    id: p.id,
-    principle: p.principle,
-    foundation: p.foundation,
-    stopped: p.stopped,
-    iterations: p.iterations.map((r) => ({
-      iteration: r.iteration,
-      prompt: r.prompt,
-      violationRate: Number.isFinite(r.violationRate) ? r.violationRate : null,
-      violation: Number.isFinite(r.violation) ? r.violation : null,
-      n: r.samples.length,
-      accepted: r.iteration === 0 || r.accepted !== null,
+  const trajectories = probeTrajectories(result);
+  const principles: ProbePrinciple[] = trajectories.principles.map((p) => ({
+    ...p,
+    iterations: p.iterations.map((it) => ({
+      ...it,
+      violationRate: Number.isFinite(it.violationRate) ? it.violationRate : null,
+      violation: Number.isFinite(it.violation) ? it.violation : null,
     })),
   }));
 
   // The target's metrics over each principle's final prompt: N = principles reached, K = the samples there.
   const finals: PromptScores[] = [];
-  const candidates: Candidate[] = [];
+  const candidates: WorstCandidate[] = [];
   for (const p of result.principles) {
     const last = p.iterations.at(-1);
     if (last) {
@@ -259,7 +254,7 @@ async function loadProbe(store: Store, run: Run, options: LoadReportOptions): Pr
     },
     models,
     worst: pickWorst(candidates, tau, options.worstPerGroup ?? 3),
-    probe: { target: config.target, generator: config.generator, principles },
+    probe: { target: trajectories.target, generator: trajectories.generator, principles },
     notes,
   };
 }

@@ -62,13 +62,16 @@ export const localExecutor: Executor = {
           await work(item.value, signal);
           summary.done++;
         } catch (error) {
-          if (signal.aborted && isAbort(error)) return;
+          if (signal.aborted && isAbort(error)) {
+            summary.interrupted = true;
+            return;
+          }
           summary.failed.push({ unit: item.value, error });
         }
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
-    summary.interrupted = signal.aborted && !exhausted;
+    if (signal.aborted && !exhausted) summary.interrupted = true;
     return summary as ExecutionSummary<never>;
   },
 };
