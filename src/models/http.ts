@@ -1,4 +1,42 @@
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { TenetError } from '../errors.ts';
+
+/**
+ * Provider calls go through node:http with keep-alive agents rather than fetch: at high concurrency the
+ * per-call CPU cost is what limits throughput (bench/provider-overhead), and node:http costs less.
+ */
+const agents = {
+  'http:': new HttpAgent({ keepAlive: true, maxSockets: Infinity, scheduling: 'lifo' }),
+  'https:': new HttpsAgent({ keepAlive: true, maxSockets: Infinity, scheduling: 'lifo' }),
+};
+
+/** The part of an HTTP response the transports read. */
+export interface HttpResponse {
+  status: number;
+  ok: boolean;
+  header(name: string): string | undefined;
+  text(): Promise<string>;
+  body: AsyncIterable<Buffer>;
+}
+
+function wrap(message: IncomingMessage): HttpResponse {
+  const status = message.statusCode ?? 0;
+  return {
+    status,
+    ok: status >= 200 && status < 300,
+    header: (name) => {
+      const value = message.headers[name.toLowerCase()];
+      return Array.isArray(value) ? value[0] : value;
+    },
+    async text() {
+      const chunks: Buffer[] = [];
+      for await (const chunk of message) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    },
+    body: message,
+  };
+}
 
 /** Facts the retry loop needs from a failed call. */
 export interface FailureDetails extends Record<string, unknown> {
@@ -28,10 +66,10 @@ export function retryAfterOf(error: unknown): number | undefined {
 }
 
 /** Retry-After as seconds or an HTTP date; `retry-after-ms` (OpenAI) wins when present. */
-export function parseRetryAfter(headers: Headers, now = Date.now()): number | undefined {
-  const ms = headers.get('retry-after-ms');
+export function parseRetryAfter(header: (name: string) => string | null | undefined, now = Date.now()): number | undefined {
+  const ms = header('retry-after-ms') ?? null;
   if (ms !== null && ms.trim() !== '' && Number.isFinite(Number(ms))) return Math.max(0, Number(ms));
-  const value = headers.get('retry-after');
+  const value = header('retry-after') ?? null;
   if (value === null || value.trim() === '') return undefined;
   const seconds = Number(value);
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
@@ -50,11 +88,11 @@ function apiMessage(body: string): string {
 }
 
 /** Turn a non-2xx response into a TenetError that says whether it is worth retrying. */
-export async function failureFromResponse(response: Response, url: string, who: string): Promise<TenetError> {
+export async function failureFromResponse(response: HttpResponse, url: string, who: string): Promise<TenetError> {
   const body = await response.text().catch(() => '');
   const status = response.status;
   const said = apiMessage(body);
-  const retryAfterMs = parseRetryAfter(response.headers);
+  const retryAfterMs = parseRetryAfter(response.header);
   const base = { status, url, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
   if (status === 429) {
     return providerError('RATE_LIMITED', `${who} rate-limited the request (429): ${said}`, { ...base, retryable: true },
@@ -92,21 +130,29 @@ export function malformed(who: string, url: string, what: string, raw: string): 
   });
 }
 
-/** POST JSON; returns the Response when 2xx, otherwise throws a classified TenetError. */
+/** POST JSON; returns the response when 2xx, otherwise throws a classified TenetError. */
 export async function postJson(
   url: string,
   body: unknown,
   headers: Record<string, string>,
   signal: AbortSignal,
   who: string,
-): Promise<Response> {
-  let response: Response;
+): Promise<HttpResponse> {
+  if (signal.aborted) throw signal.reason;
+  const target = new URL(url);
+  const payload = Buffer.from(JSON.stringify(body));
+  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  let response: HttpResponse;
   try {
-    response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: JSON.stringify(body),
-      signal,
+    response = await new Promise<HttpResponse>((resolve, reject) => {
+      const req = send(target, {
+        method: 'POST',
+        agent: agents[target.protocol as 'http:' | 'https:'],
+        headers: { 'content-type': 'application/json', 'content-length': String(payload.length), accept: 'application/json, text/event-stream, application/x-ndjson', ...headers },
+        signal,
+      }, (message) => resolve(wrap(message)));
+      req.on('error', reject);
+      req.end(payload);
     });
   } catch (error) {
     if (signal.aborted) throw signal.reason;
@@ -116,7 +162,7 @@ export async function postJson(
   return response;
 }
 
-export async function readJson<T>(response: Response, url: string, who: string, signal: AbortSignal): Promise<T> {
+export async function readJson<T>(response: HttpResponse, url: string, who: string, signal: AbortSignal): Promise<T> {
   let text: string;
   try {
     text = await response.text();
@@ -132,12 +178,11 @@ export async function readJson<T>(response: Response, url: string, who: string, 
 }
 
 /** Yield the lines of a streamed body (SSE or NDJSON). */
-export async function* lines(response: Response, signal: AbortSignal, url: string, who: string): AsyncGenerator<string> {
-  if (!response.body) return;
+export async function* lines(response: HttpResponse, signal: AbortSignal, url: string, who: string): AsyncGenerator<string> {
   const decoder = new TextDecoder();
   let buffer = '';
   try {
-    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    for await (const chunk of response.body) {
       buffer += decoder.decode(chunk, { stream: true });
       let newline: number;
       while ((newline = buffer.indexOf('\n')) >= 0) {
@@ -154,7 +199,7 @@ export async function* lines(response: Response, signal: AbortSignal, url: strin
 }
 
 /** Yield the parsed JSON `data:` payloads of a server-sent event stream, stopping at `[DONE]`. */
-export async function* sseEvents(response: Response, signal: AbortSignal, url: string, who: string): AsyncGenerator<unknown> {
+export async function* sseEvents(response: HttpResponse, signal: AbortSignal, url: string, who: string): AsyncGenerator<unknown> {
   for await (const line of lines(response, signal, url, who)) {
     if (!line.startsWith('data:')) continue;
     const data = line.slice(5).trim();

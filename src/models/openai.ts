@@ -1,5 +1,5 @@
 import type { Transport, TransportOptions, TransportRequest, TransportResult, TokenLogprob, ToolCall } from './types.ts';
-import { malformed, parseArguments, postJson, readJson, sseEvents } from './http.ts';
+import { malformed, parseArguments, postJson, readJson, sseEvents, type HttpResponse } from './http.ts';
 
 /** OpenAI Chat Completions, and every server that speaks it (vLLM, Ollama /v1, llama.cpp server, LM Studio, OpenRouter). */
 export interface OpenAIOptions {
@@ -119,7 +119,7 @@ export function createOpenAITransport(options: OpenAIOptions): Transport {
   }
 
   async function readStream(
-    response: Response,
+    response: HttpResponse,
     signal: AbortSignal,
     onDelta: (choice: number, delta: string) => void,
   ): Promise<TransportResult> {

@@ -104,10 +104,246 @@ const m0001_initial = (dialect: StoreDialect): Migration => ({
   },
 });
 
+/**
+ * Moral Graph Elicitation: deliberations, questions, contexts, participants (hashed invite tokens),
+ * sessions, interview chats, personal and canonical values cards with their links, upgrade hypotheses,
+ * edge votes (one per participant, unordered pair and context), value votes, impressions and jobs.
+ */
+const m0002_elicitation = (dialect: StoreDialect): Migration => ({
+  async up(db: Kysely<any>): Promise<void> {
+    const text = textType(dialect);
+    await db.schema
+      .createTable('elicit_deliberations')
+      .addColumn('id', text, (c) => c.primaryKey().notNull())
+      .addColumn('title', text, (c) => c.notNull())
+      .addColumn('description', text, (c) => c.notNull())
+      .addColumn('settings_json', text, (c) => c.notNull())
+      .addColumn('created_at', text, (c) => c.notNull())
+      .addColumn('updated_at', text, (c) => c.notNull())
+      .execute();
+
+    await db.schema
+      .createTable('elicit_questions')
+      .addColumn('id', text, (c) => c.primaryKey().notNull())
+      .addColumn('deliberation_id', text, (c) => c.notNull().references('elicit_deliberations.id').onDelete('cascade'))
+      .addColumn('position', 'integer', (c) => c.notNull())
+      .addColumn('title', text, (c) => c.notNull())
+      .addColumn('text', text, (c) => c.notNull())
+      .addColumn('created_at', text, (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('elicit_questions_delib_idx').on('elicit_questions').columns(['deliberation_id', 'position']).execute();
+
+    await db.schema
+      .createTable('elicit_contexts')
+      .addColumn('id', text, (c) => c.primaryKey().notNull())
+      .addColumn('deliberation_id', text, (c) => c.notNull().references('elicit_deliberations.id').onDelete('cascade'))
+      .addColumn('text', text, (c) => c.notNull())
+      .addColumn('source', text, (c) => c.notNull())
+      .addColumn('model', text)
+      .addColumn('prompt_version', text)
+      .addColumn('created_at', text, (c) => c.notNull())
+      .addUniqueConstraint('elicit_contexts_text_uq', ['deliberation_id', 'text'])
+      .execute();
+
+    await db.schema
+      .createTable('elicit_question_contexts')
+      .addColumn('question_id', text, (c) => c.notNull().references('elicit_questions.id').onDelete('cascade'))
+      .addColumn('context_id', text, (c) => c.notNull().references('elicit_contexts.id').onDelete('cascade'))
+      .addColumn('deliberation_id', text, (c) => c.notNull())
+      .addPrimaryKeyConstraint('elicit_question_contexts_pk', ['question_id', 'context_id'])
+      .execute();
+
+    await db.schema
+      .createTable('elicit_participants')
+      .addColumn('id', text, (c) => c.primaryKey().notNull())
+      .addColumn('deliberation_id', text, (c) => c.notNull().references('elicit_deliberations.id').onDelete('cascade'))
+      .addColumn('token_hash', text, (c) => c.notNull().unique())
+      .addColumn('label', text, (c) => c.notNull())
+      .addColumn('created_at', text, (c) => c.notNull())
+      .addColumn('joined_at', text)
+      .addColumn('last_seen_at', text)
+      .execute();
+    await db.schema.createIndex('elicit_participants_delib_idx').on('elicit_participants').columns(['deliberation_id', 'created_at']).execute();
+
+    await db.schema
+      .createTable('elicit_sessions')
+      .addColumn('id', text, (c) => c.primaryKey().notNull())
+      .addColumn('participant_id', text, (c) => c.notNull().references('elicit_participants.id').onDelete('cascade'))
+      .addColumn('created_at', text, (c) => c.notNull())
+      .addColumn('expires_at', text, (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('elicit_sessions_participant_idx').on('elicit_sessions').column('participant_id').execute();
+
+    await db.schema
+      .createTable('elicit_chats')
+      .addColumn('id', text, (c) => c.primaryKey().notNull())
+      .addColumn('deliberation_id', text, (c) => c.notNull().references('elicit_deliberations.id').onDelete('cascade'))
+      .addColumn('participant_id', text, (c) => c.notNull().references('elicit_participants.id').onDelete('cascade'))
+      .addColumn('question_id', text, (c) => c.notNull().references('elicit_questions.id').onDelete('cascade'))
+      .addColumn('messages_json', text, (c) => c.notNull())
+      .addColumn('provisional_card_json', text)
+      .addColumn('card_shown_at', 'integer')
+      .addColumn('status', text, (c) => c.notNull())
+      .addColumn('model', text, (c) => c.notNull())
+      .addColumn('prompt_version', text, (c) => c.notNull())
+      .addColumn('created_at', text, (c) => c.notNull())
+      .addColumn('updated_at', text, (c) => c.notNull())
+      .addUniqueConstraint('elicit_chats_participant_question_uq', ['participant_id', 'question_id'])
+      .execute();
+    await db.schema.createIndex('elicit_chats_delib_idx').on('elicit_chats').columns(['deliberation_id', 'status']).execute();
+
+    await db.schema
+      .createTable('elicit_cards')
+      .addColumn('id', text, (c) => c.primaryKey().notNull())
+      .addColumn('deliberation_id', text, (c) => c.notNull().references('elicit_deliberations.id').onDelete('cascade'))
+      .addColumn('participant_id', text, (c) => c.notNull().references('elicit_participants.id').onDelete('cascade'))
+      .addColumn('question_id', text, (c) => c.notNull())
+      .addColumn('chat_id', text, (c) => c.notNull().unique().references('elicit_chats.id').onDelete('cascade'))
+      .addColumn('title', text, (c) => c.notNull())
+      .addColumn('description', text, (c) => c.notNull())
+      .addColumn('policies_json', text, (c) => c.notNull())
+      .addColumn('quality_json', text, (c) => c.notNull())
+      .addColumn('model', text, (c) => c.notNull())
+      .addColumn('prompt_version', text, (c) => c.notNull())
+      .addColumn('embedding_json', text)
+      .addColumn('embedding_model', text)
+      .addColumn('created_at', text, (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('elicit_cards_delib_idx').on('elicit_cards').columns(['deliberation_id', 'created_at']).execute();
+    await db.schema.createIndex('elicit_cards_participant_idx').on('elicit_cards').column('participant_id').execute();
+
+    await db.schema
+      .createTable('elicit_canonical_cards')
+      .addColumn('id', text, (c) => c.primaryKey().notNull())
+      .addColumn('deliberation_id', text, (c) => c.notNull().references('elicit_deliberations.id').onDelete('cascade'))
+      .addColumn('seq', 'integer', (c) => c.notNull())
+      .addColumn('title', text, (c) => c.notNull())
+      .addColumn('description', text, (c) => c.notNull())
+      .addColumn('policies_json', text, (c) => c.notNull())
+      .addColumn('source_card_id', text)
+      .addColumn('embedding_json', text)
+      .addColumn('embedding_model', text)
+      .addColumn('model', text)
+      .addColumn('prompt_version', text)
+      .addColumn('created_at', text, (c) => c.notNull())
+      .addUniqueConstraint('elicit_canonical_cards_seq_uq', ['deliberation_id', 'seq'])
+      .execute();
+
+    await db.schema
+      .createTable('elicit_card_links')
+      .addColumn('card_id', text, (c) => c.primaryKey().notNull().references('elicit_cards.id').onDelete('cascade'))
+      .addColumn('canonical_id', text, (c) => c.notNull().references('elicit_canonical_cards.id').onDelete('cascade'))
+      .addColumn('status', text, (c) => c.notNull())
+      .addColumn('similarity', 'double precision')
+      .addColumn('rationale', text)
+      .addColumn('model', text)
+      .addColumn('prompt_version', text)
+      .addColumn('created_at', text, (c) => c.notNull())
+      .addColumn('decided_at', text)
+      .execute();
+    await db.schema.createIndex('elicit_card_links_canonical_idx').on('elicit_card_links').column('canonical_id').execute();
+
+    await db.schema
+      .createTable('elicit_chat_contexts')
+      .addColumn('chat_id', text, (c) => c.notNull().references('elicit_chats.id').onDelete('cascade'))
+      .addColumn('context_id', text, (c) => c.notNull().references('elicit_contexts.id').onDelete('cascade'))
+      .addColumn('model', text)
+      .addColumn('prompt_version', text)
+      .addColumn('created_at', text, (c) => c.notNull())
+      .addPrimaryKeyConstraint('elicit_chat_contexts_pk', ['chat_id', 'context_id'])
+      .execute();
+
+    await db.schema
+      .createTable('elicit_hypotheses')
+      .addColumn('id', text, (c) => c.primaryKey().notNull())
+      .addColumn('deliberation_id', text, (c) => c.notNull().references('elicit_deliberations.id').onDelete('cascade'))
+      .addColumn('run_id', text, (c) => c.notNull())
+      .addColumn('from_id', text, (c) => c.notNull().references('elicit_canonical_cards.id').onDelete('cascade'))
+      .addColumn('to_id', text, (c) => c.notNull().references('elicit_canonical_cards.id').onDelete('cascade'))
+      .addColumn('context_id', text, (c) => c.notNull().references('elicit_contexts.id').onDelete('cascade'))
+      .addColumn('story', text, (c) => c.notNull())
+      .addColumn('reverse_story', text, (c) => c.notNull())
+      .addColumn('rationale', text)
+      .addColumn('model', text, (c) => c.notNull())
+      .addColumn('prompt_version', text, (c) => c.notNull())
+      .addColumn('created_at', text, (c) => c.notNull())
+      .addUniqueConstraint('elicit_hypotheses_uq', ['deliberation_id', 'run_id', 'from_id', 'to_id', 'context_id'])
+      .execute();
+    await db.schema.createIndex('elicit_hypotheses_delib_idx').on('elicit_hypotheses').columns(['deliberation_id', 'created_at']).execute();
+
+    await db.schema
+      .createTable('elicit_votes')
+      .addColumn('id', text, (c) => c.primaryKey().notNull())
+      .addColumn('deliberation_id', text, (c) => c.notNull().references('elicit_deliberations.id').onDelete('cascade'))
+      .addColumn('participant_id', text, (c) => c.notNull().references('elicit_participants.id').onDelete('cascade'))
+      .addColumn('hypothesis_id', text, (c) => c.notNull().references('elicit_hypotheses.id').onDelete('cascade'))
+      .addColumn('from_id', text, (c) => c.notNull())
+      .addColumn('to_id', text, (c) => c.notNull())
+      .addColumn('context_id', text, (c) => c.notNull())
+      .addColumn('pair_key', text, (c) => c.notNull())
+      .addColumn('relationship', text, (c) => c.notNull())
+      .addColumn('story_shown', text, (c) => c.notNull())
+      .addColumn('direction', text, (c) => c.notNull())
+      .addColumn('why', text)
+      .addColumn('created_at', text, (c) => c.notNull())
+      .addColumn('updated_at', text, (c) => c.notNull())
+      .addUniqueConstraint('elicit_votes_one_per_pair_uq', ['participant_id', 'pair_key', 'context_id'])
+      .execute();
+    await db.schema.createIndex('elicit_votes_delib_idx').on('elicit_votes').columns(['deliberation_id', 'created_at']).execute();
+    await db.schema.createIndex('elicit_votes_hypothesis_idx').on('elicit_votes').column('hypothesis_id').execute();
+
+    await db.schema
+      .createTable('elicit_value_votes')
+      .addColumn('participant_id', text, (c) => c.notNull().references('elicit_participants.id').onDelete('cascade'))
+      .addColumn('canonical_id', text, (c) => c.notNull().references('elicit_canonical_cards.id').onDelete('cascade'))
+      .addColumn('deliberation_id', text, (c) => c.notNull())
+      .addColumn('draw_id', text, (c) => c.notNull())
+      .addColumn('created_at', text, (c) => c.notNull())
+      .addPrimaryKeyConstraint('elicit_value_votes_pk', ['participant_id', 'canonical_id'])
+      .execute();
+    await db.schema.createIndex('elicit_value_votes_canonical_idx').on('elicit_value_votes').column('canonical_id').execute();
+
+    await db.schema
+      .createTable('elicit_impressions')
+      .addColumn('participant_id', text, (c) => c.notNull().references('elicit_participants.id').onDelete('cascade'))
+      .addColumn('canonical_id', text, (c) => c.notNull().references('elicit_canonical_cards.id').onDelete('cascade'))
+      .addColumn('deliberation_id', text, (c) => c.notNull())
+      .addColumn('draw_id', text, (c) => c.notNull())
+      .addColumn('created_at', text, (c) => c.notNull())
+      .addPrimaryKeyConstraint('elicit_impressions_pk', ['participant_id', 'canonical_id', 'draw_id'])
+      .execute();
+    await db.schema.createIndex('elicit_impressions_canonical_idx').on('elicit_impressions').column('canonical_id').execute();
+
+    await db.schema
+      .createTable('elicit_jobs')
+      .addColumn('id', text, (c) => c.primaryKey().notNull())
+      .addColumn('deliberation_id', text, (c) => c.notNull().references('elicit_deliberations.id').onDelete('cascade'))
+      .addColumn('kind', text, (c) => c.notNull())
+      .addColumn('status', text, (c) => c.notNull())
+      .addColumn('result_json', text)
+      .addColumn('error', text)
+      .addColumn('created_at', text, (c) => c.notNull())
+      .addColumn('updated_at', text, (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('elicit_jobs_delib_idx').on('elicit_jobs').columns(['deliberation_id', 'created_at']).execute();
+  },
+
+  async down(db: Kysely<any>): Promise<void> {
+    for (const table of [
+      'elicit_jobs', 'elicit_impressions', 'elicit_value_votes', 'elicit_votes', 'elicit_hypotheses', 'elicit_chat_contexts',
+      'elicit_card_links', 'elicit_canonical_cards', 'elicit_cards', 'elicit_chats', 'elicit_sessions', 'elicit_participants',
+      'elicit_question_contexts', 'elicit_contexts', 'elicit_questions', 'elicit_deliberations',
+    ]) {
+      await db.schema.dropTable(table).ifExists().execute();
+    }
+  },
+});
+
 /** Every migration for a dialect, by name; names sort in the order they apply. */
 export function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
   return {
     '0001_initial': m0001_initial(dialect),
+    '0002_elicitation': m0002_elicitation(dialect),
   };
 }
 

@@ -74,3 +74,220 @@ export interface StoreSchema {
   judgments: JudgmentsTable;
   cache: CacheTable;
 }
+
+// ---- Moral Graph Elicitation (migration 0002_elicitation) -------------------------------------------
+// A deliberation scopes everything below. Ids are text; canonical cards also carry `seq`, the integer id
+// they have in graph exports. Participants are known only by a random id and the SHA-256 of their invite
+// token (never the token itself).
+
+export interface ElicitDeliberationsTable {
+  id: string;
+  title: string;
+  description: string;
+  settings_json: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ElicitQuestionsTable {
+  id: string;
+  deliberation_id: string;
+  position: number;
+  title: string;
+  text: string;
+  created_at: string;
+}
+
+export interface ElicitContextsTable {
+  id: string;
+  deliberation_id: string;
+  /** "When …". Unique per deliberation. */
+  text: string;
+  /** 'seed' (admin) or 'extracted' (LLM). */
+  source: string;
+  model: string | null;
+  prompt_version: string | null;
+  created_at: string;
+}
+
+export interface ElicitQuestionContextsTable {
+  question_id: string;
+  context_id: string;
+  deliberation_id: string;
+}
+
+export interface ElicitParticipantsTable {
+  id: string;
+  deliberation_id: string;
+  /** SHA-256 (hex) of the invite token. */
+  token_hash: string;
+  /** An admin's note (e.g. a cohort name). Not for personal data. */
+  label: string;
+  created_at: string;
+  joined_at: string | null;
+  last_seen_at: string | null;
+}
+
+export interface ElicitSessionsTable {
+  /** SHA-256 (hex) of the session cookie's value. */
+  id: string;
+  participant_id: string;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface ElicitChatsTable {
+  id: string;
+  deliberation_id: string;
+  participant_id: string;
+  question_id: string;
+  messages_json: string;
+  /** The card last shown to the participant (JSON), if any. */
+  provisional_card_json: string | null;
+  /** The number of messages in the transcript when that card was shown. */
+  card_shown_at: number | null;
+  /** 'open' | 'submitted'. */
+  status: string;
+  model: string;
+  prompt_version: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ElicitCardsTable {
+  id: string;
+  deliberation_id: string;
+  participant_id: string;
+  question_id: string;
+  chat_id: string;
+  title: string;
+  description: string;
+  policies_json: string;
+  quality_json: string;
+  model: string;
+  prompt_version: string;
+  embedding_json: string | null;
+  embedding_model: string | null;
+  created_at: string;
+}
+
+export interface ElicitCanonicalCardsTable {
+  id: string;
+  deliberation_id: string;
+  /** The value's integer id in graph exports; 1, 2, … per deliberation. */
+  seq: number;
+  title: string;
+  description: string;
+  policies_json: string;
+  source_card_id: string | null;
+  embedding_json: string | null;
+  embedding_model: string | null;
+  model: string | null;
+  prompt_version: string | null;
+  created_at: string;
+}
+
+export interface ElicitCardLinksTable {
+  card_id: string;
+  canonical_id: string;
+  /** 'self' (the canonical card was made from this card) | 'proposed' | 'agreed' | 'declined'. */
+  status: string;
+  similarity: number | null;
+  rationale: string | null;
+  model: string | null;
+  prompt_version: string | null;
+  created_at: string;
+  decided_at: string | null;
+}
+
+export interface ElicitChatContextsTable {
+  chat_id: string;
+  context_id: string;
+  model: string | null;
+  prompt_version: string | null;
+  created_at: string;
+}
+
+export interface ElicitHypothesesTable {
+  id: string;
+  deliberation_id: string;
+  run_id: string;
+  /** Canonical card ids: the story moves from `from_id` (A) to the wiser `to_id` (B). */
+  from_id: string;
+  to_id: string;
+  context_id: string;
+  story: string;
+  /** The counterbalancing story, moving from B to A. */
+  reverse_story: string;
+  rationale: string | null;
+  model: string;
+  prompt_version: string;
+  created_at: string;
+}
+
+export interface ElicitVotesTable {
+  id: string;
+  deliberation_id: string;
+  participant_id: string;
+  hypothesis_id: string;
+  /** As shown: the story moved from `from_id` to `to_id` ("yes" = to_id is wiser). */
+  from_id: string;
+  to_id: string;
+  context_id: string;
+  /** The unordered pair, "lo|hi": one vote per participant, pair and context. */
+  pair_key: string;
+  relationship: string;
+  story_shown: string;
+  /** 'forward' (the hypothesis' story) or 'reverse' (its reverse story). */
+  direction: string;
+  why: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ElicitValueVotesTable {
+  participant_id: string;
+  canonical_id: string;
+  deliberation_id: string;
+  draw_id: string;
+  created_at: string;
+}
+
+export interface ElicitImpressionsTable {
+  participant_id: string;
+  canonical_id: string;
+  deliberation_id: string;
+  draw_id: string;
+  created_at: string;
+}
+
+export interface ElicitJobsTable {
+  id: string;
+  deliberation_id: string;
+  kind: string;
+  status: string;
+  result_json: string | null;
+  error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The store's tables plus the elicitation tables. */
+export interface ElicitSchema extends StoreSchema {
+  elicit_deliberations: ElicitDeliberationsTable;
+  elicit_questions: ElicitQuestionsTable;
+  elicit_contexts: ElicitContextsTable;
+  elicit_question_contexts: ElicitQuestionContextsTable;
+  elicit_participants: ElicitParticipantsTable;
+  elicit_sessions: ElicitSessionsTable;
+  elicit_chats: ElicitChatsTable;
+  elicit_cards: ElicitCardsTable;
+  elicit_canonical_cards: ElicitCanonicalCardsTable;
+  elicit_card_links: ElicitCardLinksTable;
+  elicit_chat_contexts: ElicitChatContextsTable;
+  elicit_hypotheses: ElicitHypothesesTable;
+  elicit_votes: ElicitVotesTable;
+  elicit_value_votes: ElicitValueVotesTable;
+  elicit_impressions: ElicitImpressionsTable;
+  elicit_jobs: ElicitJobsTable;
+}
