@@ -18,33 +18,8 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { TenetError } from '../errors.ts';
+import { parseMftFoundation, type MftFoundationId } from '../values/mft.ts';
 import { SCHWARTZ_VALUE_IDS, normaliseValueTypes, parseFulcraDialogue, valueIdOf, type Polarity, type SchwartzValueId } from './labels.ts';
-
-/** Moral Foundations ids (the 5 Value Compass uses, plus liberty). */
-export const FOUNDATION_IDS = ['care', 'fairness', 'loyalty', 'authority', 'sanctity', 'liberty'] as const;
-export type FoundationId = (typeof FOUNDATION_IDS)[number];
-
-/** Map "Care/Harm", "care", "Fairness/Cheating", "purity" … to a foundation id. */
-export function parseFoundation(name: string): FoundationId | undefined {
-  const key = name.toLowerCase().split(/[/|,]/)[0]!.replace(/[^a-z]/g, '');
-  const aliases: Record<string, FoundationId> = {
-    care: 'care',
-    harm: 'care',
-    fairness: 'fairness',
-    cheating: 'fairness',
-    loyalty: 'loyalty',
-    ingroup: 'loyalty',
-    betrayal: 'loyalty',
-    authority: 'authority',
-    subversion: 'authority',
-    sanctity: 'sanctity',
-    purity: 'sanctity',
-    degradation: 'sanctity',
-    liberty: 'liberty',
-    oppression: 'liberty',
-  };
-  return aliases[key];
-}
 
 /**
  * Touché23's 20 refined values folded to the 10 basic values (the refined theory's own grouping;
@@ -212,7 +187,7 @@ export interface ValueCompassCase {
   model: string;
   /** The dimension as written, e.g. "Care/Harm" or "Self-direction". */
   dimension: string;
-  foundation?: FoundationId;
+  foundation?: MftFoundationId;
   valueId?: SchwartzValueId;
   label: 'low' | 'high';
   /** For MFT: label is `low` (the continuation violates the foundation). */
@@ -245,7 +220,7 @@ export function loadValueCompassCases(
       response: str(obj, 'answer', file, line),
     };
     if (kind === 'mft') {
-      const f = parseFoundation(dimension);
+      const f = parseMftFoundation(dimension);
       if (!f) throw bad(file, line, `unknown moral foundation ${JSON.stringify(dimension)}`, undefined, 'value');
       row.foundation = f;
     } else if (kind === 'schwartz') {

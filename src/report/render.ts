@@ -110,7 +110,7 @@ function metricCell(set: MetricSet | undefined, key: MetricKey, best: boolean): 
   const ci = set ? pctRange(set.ci[key]) : '';
   const width = finite(value) ? Math.max(0, Math.min(100, value * 100)) : 0;
   return (
-    `<td class="metric${best ? ' best' : ''}"${finite(value) ? ` data-sort="${esc(value.toFixed(6))}"` : ''}>` +
+    `<td class="metric${best ? ' best' : ''}">` +
     `<span class="v">${esc(pct(value))}</span>` +
     (ci ? ` <span class="ci" title="95% bootstrap confidence interval">[${esc(ci)}]</span>` : '') +
     `<span class="meter" aria-hidden="true"><span style="width:${width.toFixed(1)}%"></span></span>` +
@@ -161,7 +161,11 @@ function summarySection(data: ReportData): string {
   return (
     '<section id="summary"><h2>Summary</h2>' +
     '<div class="table-wrap"><table class="summary">' +
-    '<caption>Violation metrics per model, over all prompts. Lower is better; the lowest value in each column is in bold. ' +
+    `<caption>${
+      data.run.kind === 'probe'
+        ? "The target's violation metrics over each principle's final prompt (N = principles). Lower is better. "
+        : 'Violation metrics per model, over all prompts. Lower is better; the lowest value in each column is marked ▼. '
+    }` +
     'Brackets: 95% bootstrap confidence interval (resampling prompts). Where two intervals overlap, the difference may be noise.</caption>' +
     '<thead><tr><th scope="col">Model</th>' +
     METRICS.map((m) => `<th scope="col"><abbr title="${esc(`${m.long}: ${m.explain}`)}">${esc(m.name)}</abbr></th>`).join('') +

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { TenetError } from '../../src/errors.ts';
+import { parseMftFoundation } from '../../src/values/mft.ts';
 import {
   TOUCHE_TO_SCHWARTZ,
   collect,
@@ -13,7 +14,6 @@ import {
   loadFulcra,
   loadTouche,
   loadValueCompassCases,
-  parseFoundation,
   readCsv,
 } from '../../src/judges/datasets.ts';
 import { SCHWARTZ_VALUE_IDS } from '../../src/judges/labels.ts';
@@ -83,9 +83,9 @@ describe('other JSONL loaders', () => {
     expect(ok[0]).toMatchObject({ foundation: 'care', violates: true, response: 'a' });
     const badLabel = file('mft2.jsonl', `${JSON.stringify({ ...row, label: 'mid' })}\n`);
     expect((await errorOf(collect(loadValueCompassCases(badLabel, 'mft')))).location).toMatchObject({ line: 1, path: 'label' });
-    expect(parseFoundation('Sanctity/Degradation')).toBe('sanctity');
-    expect(parseFoundation('purity')).toBe('sanctity');
-    expect(parseFoundation('nonsense')).toBeUndefined();
+    expect(parseMftFoundation('Sanctity/Degradation')).toBe('sanctity');
+    expect(parseMftFoundation('purity')).toBe('sanctity');
+    expect(parseMftFoundation('nonsense')).toBeUndefined();
   });
 });
 

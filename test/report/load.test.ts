@@ -62,8 +62,8 @@ const CONFIG: BenchRunConfig = {
   version: 1,
   prompts: { source: 'test.jsonl', sha256: '0'.repeat(64), count: 6 },
   models: [
-    { spec: 'openai:a', baseUrl: null },
-    { spec: 'ollama:b', baseUrl: null },
+    { spec: 'openai:a', model: 'a', baseUrl: null },
+    { spec: 'ollama:b', model: 'b', baseUrl: null },
   ],
   samples: 2,
   judge: { spec: 'local', id: 'test-judge', version: '1' },

@@ -2,6 +2,7 @@
  * Reads the reference data the local judge is trained and measured on, and assigns each row its part
  * (split.ts). Files are named relative to a data directory laid out as ../shared/data.
  */
+import type { MftFoundationId } from '../../values/mft.ts';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import {
   loadFulcra,
   loadTouche,
   loadValueCompassCases,
-  type FoundationId,
+
 } from '../datasets.ts';
 import type { Polarity, SchwartzValueId } from '../labels.ts';
 import { partOfEthicsRow, partOfPrompt, promptKey, type Part } from './split.ts';
@@ -51,7 +52,7 @@ export interface SchwartzItem {
 export interface BinaryItem {
   prompt: string;
   response: string;
-  foundation?: FoundationId;
+  foundation?: MftFoundationId;
   /** 1 = violates / morally wrong. */
   label: 0 | 1;
   part: Part;

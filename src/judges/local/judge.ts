@@ -16,7 +16,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { TenetError } from '../../errors.ts';
-import { parseFoundation } from '../datasets.ts';
+import { parseMftFoundation } from '../../values/mft.ts';
 import { SCHWARTZ_VALUE_IDS, type SchwartzValueId } from '../labels.ts';
 import { platt, schwartzValue } from './decision.ts';
 import type { Judge, JudgeItem as BaseJudgeItem, JudgeResult } from '../types.ts';
@@ -71,7 +71,7 @@ export function localJudgeFromWeights(w: WeightsFile, file = '<memory>'): LocalJ
     let terms = V;
     let violation: number | undefined;
     if (item.foundation !== undefined && item.foundation !== '') {
-      const f = parseFoundation(item.foundation);
+      const f = parseMftFoundation(item.foundation);
       if (!f) {
         throw new TenetError('BAD_INPUT', `item ${i}: unknown moral foundation ${JSON.stringify(item.foundation)}`, {
           hint: 'use care, fairness, loyalty, authority, sanctity or liberty',
