@@ -63,5 +63,5 @@ export function loadConfig(file?: string): TenetConfig {
   if (!path) return {};
   const data = readDataFile(path, 'configuration');
   const value = data.value ?? {};
-  return { ...validateDataFile({ ...data, value }, configSchema, 'configuration'), file: path };
+  return { ...validateDataFile({ ...data, value }, configSchema, { what: 'configuration', hint: 'see the Configuration section of the README for every field' }), file: path };
 }

@@ -14,7 +14,7 @@ export {
   loadVotes,
   loadValues,
   loadGraph,
-  formatPath,
+
   type JsonFile,
 } from './load.ts';
 export { tallyPairs, tallyByContext, pairKey, voteFacts, type PairTally } from './tally.ts';

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { z } from 'zod';
 import { TenetError } from '../errors.ts';
+import { formatPath, parseJson } from '../datafile.ts';
 import { edgeVotesSchema, graphValuesSchema, studySummarySchema, tenetGraphSchema } from './schema.ts';
 import type { EdgeVote, GraphValue, InputFile, LoadedGraph, StudySummary, TenetGraph } from './types.ts';
 import { TENET_GRAPH_FORMAT } from './types.ts';
@@ -31,37 +32,12 @@ export function readJsonFile(file: string): JsonFile {
       cause: error,
     });
   }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const line = jsonErrorLine(message, text);
-    throw new TenetError('BAD_INPUT', `${file} is not valid JSON: ${message}`, {
-      hint: 'fix the JSON syntax at the line shown',
-      location: line === undefined ? { file } : { file, line },
-    });
-  }
+  const data = parseJson(text, { file });
   return { data, name: basename(file), sha256: createHash('sha256').update(text).digest('hex') };
 }
 
-function jsonErrorLine(message: string, text: string): number | undefined {
-  const lineMatch = /line (\d+)/.exec(message);
-  if (lineMatch) return Number(lineMatch[1]);
-  const posMatch = /position (\d+)/.exec(message);
-  if (!posMatch) return undefined;
-  return text.slice(0, Number(posMatch[1])).split('\n').length;
-}
 
-/** `edges[3].counts.markedWiser` from a zod issue path (`[12].relationship` for a top-level array). */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const key of path) {
-    if (typeof key === 'number') out += `[${key}]`;
-    else out += out === '' ? String(key) : `.${String(key)}`;
-  }
-  return out;
-}
+
 
 /** Validate `data` against `schema`; the error names `file` and the path of the first problem. */
 export function parseInput<S extends z.ZodType>(schema: S, data: unknown, file: string, what: string): z.output<S> {

@@ -6,6 +6,7 @@
  * Model text (prompts, completions, principles, model names, notes) is untrusted: it only ever reaches the
  * page through `esc`, as text content or a quoted attribute value — never inside <script> or <style>.
  */
+import { createHash } from 'node:crypto';
 import { MFT_CORE_IDS, MFT_FOUNDATIONS } from '../values/mft.ts';
 import { SCHWARTZ_CIRCUMPLEX_ORDER, SCHWARTZ_VALUES, type SchwartzValueId } from '../values/schwartz.ts';
 import {
@@ -640,8 +641,11 @@ const SCRIPT = `
 })();
 `;
 
-/** The Content-Security-Policy: nothing may be fetched; only this document's own inline style and script run. */
-export const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
+/**
+ * The Content-Security-Policy: nothing may be fetched, and the only script that may run is ours (pinned by
+ * its hash), so even markup that slipped past escaping could neither load anything nor run.
+ */
+export const REPORT_CSP = `default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-${createHash('sha256').update(SCRIPT).digest('base64')}'; img-src data:; base-uri 'none'; form-action 'none'`;
 
 const TOC_LABELS: Record<string, string> = {
   summary: 'Summary',

@@ -174,7 +174,10 @@ export type LinkStatus = (typeof LINK_STATUSES)[number];
 
 export interface CardLink {
   cardId: string;
+  /** The canonical card this card counts as (while 'proposed': the proposed one). */
   canonicalId: string;
+  /** The canonical card the judge proposed (null for 'self'). */
+  proposedId: string | null;
   status: LinkStatus;
   similarity: number | null;
   rationale: string | null;
@@ -385,6 +388,7 @@ function toLink(row: Selectable<ElicitCardLinksTable>): CardLink {
   return {
     cardId: row.card_id,
     canonicalId: row.canonical_id,
+    proposedId: row.proposed_id,
     status: row.status as LinkStatus,
     similarity: row.similarity === null ? null : toNumber(row.similarity),
     rationale: row.rationale,
@@ -898,6 +902,7 @@ function build(db: Db, root: Db) {
       const row = {
         card_id: link.cardId,
         canonical_id: link.canonicalId,
+        proposed_id: link.proposedId,
         status: link.status,
         similarity: link.similarity,
         rationale: link.rationale,
@@ -912,6 +917,7 @@ function build(db: Db, root: Db) {
         .onConflict((oc) =>
           oc.column('card_id').doUpdateSet({
             canonical_id: row.canonical_id,
+            proposed_id: row.proposed_id,
             status: row.status,
             similarity: row.similarity,
             rationale: row.rationale,
@@ -928,11 +934,15 @@ function build(db: Db, root: Db) {
       const row = await db.selectFrom('elicit_card_links').selectAll().where('card_id', '=', cardId).executeTakeFirst();
       return row ? toLink(row) : undefined;
     },
-    /** Records the participant's answer to a proposed merge. Only a 'proposed' link can be decided. */
-    async decide(cardId: string, agree: boolean): Promise<CardLink | undefined> {
+    /**
+     * Records the participant's answer to a proposed merge. Only a 'proposed' link can be decided. On
+     * "no", `ownCanonicalId` (a canonical card made from their own card) becomes the card's canonical.
+     */
+    async decide(cardId: string, agree: boolean, ownCanonicalId?: string): Promise<CardLink | undefined> {
+      if (!agree && !ownCanonicalId) throw new TenetError('BAD_INPUT', 'links.decide: declining a merge needs the id of the card\'s own canonical card');
       const res = await db
         .updateTable('elicit_card_links')
-        .set({ status: agree ? 'agreed' : 'declined', decided_at: nowIso() })
+        .set({ status: agree ? 'agreed' : 'declined', decided_at: nowIso(), ...(agree ? {} : { canonical_id: ownCanonicalId! }) })
         .where('card_id', '=', cardId)
         .where('status', '=', 'proposed')
         .executeTakeFirst();
@@ -988,6 +998,7 @@ function build(db: Db, root: Db) {
         .selectAll()
         .where('deliberation_id', '=', deliberationId)
         .orderBy('created_at')
+        .orderBy('run_id')
         .orderBy('id')
         .execute();
       return rows.map(toHypothesis);
@@ -1040,11 +1051,13 @@ function build(db: Db, root: Db) {
         created_at: now,
         updated_at: now,
       };
-      const res = await db
+      const upsert = () => db
         .insertInto('elicit_votes')
         .values(row)
         .onConflict((oc) =>
-          oc.columns(['participant_id', 'pair_key', 'context_id']).doUpdateSet({
+          // The id is a hash of (participant, pair, context), so it stands for the unique key; targeting the
+          // primary key makes two racing inserts of one vote resolve to an update on Postgres too.
+          oc.column('id').doUpdateSet({
             hypothesis_id: row.hypothesis_id,
             from_id: row.from_id,
             to_id: row.to_id,
@@ -1057,6 +1070,15 @@ function build(db: Db, root: Db) {
         )
         .returning(['id', 'created_at', 'updated_at'])
         .executeTakeFirst();
+      let res: Awaited<ReturnType<typeof upsert>>;
+      try {
+        res = await upsert();
+      } catch (e) {
+        // Postgres: two racing first votes can collide on the (participant, pair, context) constraint
+        // before ON CONFLICT sees the other row; by now it is committed, so a retry becomes an update.
+        if (!isUniqueViolation(e)) throw e;
+        res = await upsert();
+      }
       const stored = await db.selectFrom('elicit_votes').selectAll().where('id', '=', res?.id ?? id).executeTakeFirstOrThrow();
       return { vote: toVote(stored), created: stored.created_at === stored.updated_at && stored.created_at === now };
     },

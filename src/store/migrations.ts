@@ -233,6 +233,7 @@ const m0002_elicitation = (dialect: StoreDialect): Migration => ({
       .createTable('elicit_card_links')
       .addColumn('card_id', text, (c) => c.primaryKey().notNull().references('elicit_cards.id').onDelete('cascade'))
       .addColumn('canonical_id', text, (c) => c.notNull().references('elicit_canonical_cards.id').onDelete('cascade'))
+      .addColumn('proposed_id', text)
       .addColumn('status', text, (c) => c.notNull())
       .addColumn('similarity', 'double precision')
       .addColumn('rationale', text)

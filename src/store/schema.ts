@@ -189,8 +189,15 @@ export interface ElicitCanonicalCardsTable {
 
 export interface ElicitCardLinksTable {
   card_id: string;
+  /** The canonical card this card counts as (for 'proposed': the one proposed, until the participant answers). */
   canonical_id: string;
-  /** 'self' (the canonical card was made from this card) | 'proposed' | 'agreed' | 'declined'. */
+  /** The canonical card the equivalence judge proposed merging into (null for 'self'). */
+  proposed_id: string | null;
+  /**
+   * 'self' (the canonical card was made from this card) | 'proposed' (waiting for the participant) |
+   * 'agreed' (merged with the participant's consent) | 'declined' (the participant said no; canonical_id is
+   * then a canonical card made from their own card).
+   */
   status: string;
   similarity: number | null;
   rationale: string | null;

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { TenetError } from '../errors.ts';
+import { formatPath } from '../datafile.ts';
 
 export const VALUES_CARD_TITLE_MAX = 80;
 export const VALUES_CARD_MIN_POLICIES = 3;
@@ -68,16 +69,6 @@ export interface CardIssue {
   message: string;
 }
 
-/** `['dimensions', 2, 'definition']` → `dimensions[2].definition`. */
-export function formatIssuePath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else out += out ? `.${String(part)}` : String(part);
-  }
-  return out;
-}
-
 /** Every problem with a would-be values card; an empty list means it is valid. */
 export function valuesCardIssues(x: unknown): CardIssue[] {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) {
@@ -85,12 +76,12 @@ export function valuesCardIssues(x: unknown): CardIssue[] {
   }
   const result = ValuesCardSchema.safeParse(x);
   if (result.success) return [];
-  const issues = result.error.issues.map((iss) => ({ path: formatIssuePath(iss.path), message: iss.message }));
+  const issues = result.error.issues.map((iss) => ({ path: formatPath(iss.path), message: iss.message }));
   // zod skips the list refinement when an entry is bad; run it on the raw list so nothing goes unreported.
   const raw = (x as { policies?: unknown }).policies;
   if (Array.isArray(raw)) {
     for (const issue of policyListIssues(raw)) {
-      const path = formatIssuePath(['policies', ...issue.path]);
+      const path = formatPath(['policies', ...issue.path]);
       if (!issues.some((i) => i.path === path && i.message === issue.message)) issues.push({ path, message: issue.message });
     }
   }

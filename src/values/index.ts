@@ -62,7 +62,7 @@ export {
   VALUES_CARD_MAX_POLICIES,
   validateValuesCard,
   valuesCardIssues,
-  formatIssuePath,
+
   type ValuesCard,
   type CardIssue,
 } from './cards.ts';
@@ -79,7 +79,6 @@ export {
   parseFramework,
   validateFramework,
   frameworkIssues,
-  jsonSyntaxError,
   getDimension,
   type Framework,
   type Dimension,

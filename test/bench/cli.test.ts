@@ -43,7 +43,7 @@ function script(req: ScriptRequest): string {
 let server: LoopbackServer;
 let configFile: string;
 beforeAll(async () => {
-  server = await startLoopbackServer(script, { latencyMs: 80 });
+  server = await startLoopbackServer(script, { latencyMs: 50 });
   configFile = join(dir, 'tenet.config.yaml');
   writeFileSync(configFile, [
     'retry: {baseDelayMs: 5, maxDelayMs: 20}',

@@ -83,7 +83,7 @@ describe.skipIf(chromiumMissing !== undefined)('the HTML report in headless Chro
       await page.addStyleTag({ content: 'nav.toc{position:static}' });
       await page.screenshot({ path: shot, fullPage: true });
       keep(shot, 'report-example.png');
-      expect(problems).toEqual({ consoleErrors: [], pageErrors: [], networkRequests: [] });
+      expect(problems).toEqual({ consoleErrors: [], pageErrors: [], networkRequests: [], blockedByCsp: [] });
     } finally {
       await close();
     }
@@ -103,7 +103,7 @@ describe.skipIf(chromiumMissing !== undefined)('the HTML report in headless Chro
       const shot = join(dir, 'report-probe-example.png');
       await page.locator('#probe').screenshot({ path: shot });
       keep(shot, 'report-probe-example.png');
-      expect(problems).toEqual({ consoleErrors: [], pageErrors: [], networkRequests: [] });
+      expect(problems).toEqual({ consoleErrors: [], pageErrors: [], networkRequests: [], blockedByCsp: [] });
     } finally {
       await close();
     }
@@ -119,7 +119,29 @@ describe.skipIf(chromiumMissing !== undefined)('the HTML report in headless Chro
       expect(await page.locator('iframe, img, link, object, embed').count()).toBe(0);
       expect(await page.locator('script').count()).toBe(1);
       expect(await page.locator('body').isVisible()).toBe(true);
-      expect(problems).toEqual({ consoleErrors: [], pageErrors: [], networkRequests: [] });
+      expect(problems).toEqual({ consoleErrors: [], pageErrors: [], networkRequests: [], blockedByCsp: [] });
+    } finally {
+      await close();
+    }
+  });
+
+  it('blocks, by its CSP, a script or a load that escaping had let through (defence in depth)', async () => {
+    const html = renderReport(benchFixture(), fixed).replace(
+      '</main>',
+      '<script>window.__injected = 1</script><img src="https://example.invalid/p.png" alt=""></main>',
+    );
+    const file = join(dir, 'injected.html');
+    writeFileSync(file, html);
+    const { page, problems, close } = await watchedPage(browser);
+    try {
+      await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+      expect(await page.evaluate('typeof window.__injected')).toBe('undefined');
+      // our own script still ran (the filter is shown), and nothing left the page
+      expect(await page.locator('#model-filter').isVisible()).toBe(true);
+      // Chromium reports the image request, but the CSP stops it before it is sent
+      expect(problems.networkRequests).toEqual(['https://example.invalid/p.png']);
+      expect(problems.blockedByCsp).toEqual(['https://example.invalid/p.png']);
+      expect(problems.consoleErrors.filter((e) => /Content Security Policy/i.test(e))).toHaveLength(2);
     } finally {
       await close();
     }

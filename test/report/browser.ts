@@ -33,6 +33,8 @@ export interface PageProblems {
   pageErrors: string[];
   /** Every request for something other than the file itself (file://, data:, about:). */
   networkRequests: string[];
+  /** Those of them the page's Content-Security-Policy stopped before they were sent. */
+  blockedByCsp: string[];
 }
 
 /**
@@ -42,7 +44,7 @@ export interface PageProblems {
 export async function watchedPage(browser: Browser, viewport = { width: 1280, height: 900 }): Promise<{ page: Page; problems: PageProblems; close(): Promise<void> }> {
   const context = await browser.newContext({ viewport, deviceScaleFactor: 1, offline: true, javaScriptEnabled: true });
   const page = await context.newPage();
-  const problems: PageProblems = { consoleErrors: [], pageErrors: [], networkRequests: [] };
+  const problems: PageProblems = { consoleErrors: [], pageErrors: [], networkRequests: [], blockedByCsp: [] };
   page.on('console', (msg) => {
     if (msg.type() === 'error' || msg.type() === 'warning') problems.consoleErrors.push(`${msg.type()}: ${msg.text()}`);
   });
@@ -50,6 +52,9 @@ export async function watchedPage(browser: Browser, viewport = { width: 1280, he
   page.on('request', (request) => {
     const url = request.url();
     if (!/^(?:file|data|about):/.test(url)) problems.networkRequests.push(url);
+  });
+  page.on('requestfailed', (request) => {
+    if (request.failure()?.errorText === 'csp') problems.blockedByCsp.push(request.url());
   });
   await context.route('**/*', (route) => {
     const url = route.request().url();

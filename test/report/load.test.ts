@@ -49,7 +49,7 @@ async function renderAndOpen(data: ReportData, name: string, charts: number): Pr
     await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
     expect(await page.locator('svg.chart').count()).toBe(charts);
     expect(await page.locator('svg.chart').first().isVisible()).toBe(true);
-    expect(problems).toEqual({ consoleErrors: [], pageErrors: [], networkRequests: [] });
+    expect(problems).toEqual({ consoleErrors: [], pageErrors: [], networkRequests: [], blockedByCsp: [] });
     await close();
   } finally {
     await browser.close();

@@ -90,9 +90,9 @@ describe.each(ways)('tenet values list via %s', (_name, script) => {
     expect(r.stderr).toContain('BAD_INPUT');
   });
 
-  it('a missing framework file exits 1 with NOT_FOUND', () => {
+  it('a missing framework file exits 2 (bad input) with NOT_FOUND', () => {
     const r = run(['values', 'list', '--framework', join(dir, 'nope.yaml')], script);
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(2);
     expect(r.stderr).toContain('NOT_FOUND');
     expect(r.stderr).toContain('schwartz');
   });

@@ -1,3 +1,4 @@
+import { jsonSyntaxError } from '../../src/datafile.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import {
   SCHWARTZ_FRAMEWORK,
   SCHWARTZ_VALUE_IDS,
   frameworkIssues,
-  jsonSyntaxError,
+
   loadFramework,
   parseFramework,
 } from '../../src/values/index.ts';
