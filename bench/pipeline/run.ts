@@ -3,13 +3,13 @@
 //
 //   node bench/pipeline/run.ts [--prompts 2000] [--k 4] [--concurrency 32] [--latency 50] [--judge local]
 //                              [--providers openai,anthropic] [--promptfoo /tmp/pf/node_modules/.bin/promptfoo]
-//                              [--no-promptfoo] [--out bench/pipeline/results.json]
+//                              [--no-promptfoo] [--runs 1] [--out bench/pipeline/results.json]
 //
 // Each tool runs as its own process under /usr/bin/time -v (wall time, user + sys CPU, peak RSS).
 // See bench/pipeline/README.md for what is measured and the results.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem, tmpdir } from 'node:os';
+import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -24,6 +24,7 @@ const { values: opts } = parseArgs({
     providers: { type: 'string', default: 'openai,anthropic' },
     promptfoo: { type: 'string', default: '/tmp/pf/node_modules/.bin/promptfoo' },
     'no-promptfoo': { type: 'boolean', default: false },
+    runs: { type: 'string', default: '1' },
     out: { type: 'string', default: new URL('./results.json', import.meta.url).pathname },
   },
 });
@@ -31,6 +32,7 @@ const N = Number(opts.prompts);
 const K = Number(opts.k);
 const C = Number(opts.concurrency);
 const LATENCY = Number(opts.latency);
+const RUNS = Number(opts.runs);
 const here = (f: string): string => new URL(f, import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), 'tenet-pipeline-'));
 
@@ -96,6 +98,8 @@ function measure(cmd: string[], env: Record<string, string>, watch: Record<strin
 const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d;
 
 interface Row {
+  /** 1-based repetition. */
+  run: number;
   tool: string;
   provider: string;
   judge: string;
@@ -117,12 +121,19 @@ interface Row {
   cpuMsPer1000Calls: number;
   cpuMsPer1000Samples: number;
   peakRssMb: number;
+  /** 1-minute load average when the row finished (the machine is shared). */
+  loadAvg1m: number;
   notes: string;
 }
 
 const rowsOut: Row[] = [];
+const startup: { tool: string; processWallS: number; userS: number; sysS: number; peakRssMb: number }[] = [];
 const idealSeparate = (N * K * LATENCY) / 1000 / C;
 const idealOneCall = (N * LATENCY) / 1000 / C;
+
+// A one-prompt file, to measure each tool's fixed start-up cost (process start, loading, store/judge set-up).
+const onePromptFile = join(work, 'one-prompt.jsonl');
+writeFileSync(onePromptFile, `${JSON.stringify(rows[0])}\n`);
 
 // ---- tenet bench ----
 const config = join(work, 'tenet.config.yaml');
@@ -133,15 +144,14 @@ writeFileSync(config, [
   `  anthropic: {baseUrl: "${url}", concurrency: ${C}}`,
   `  ollama: {baseUrl: "${url}", concurrency: ${C}}`,
 ].join('\n'));
-for (const provider of opts.providers!.split(',').filter(Boolean)) {
+let dbCounter = 0;
+const tenetArgs = (provider: string, file: string): string[] =>
+  [process.execPath, here('./tenet.ts'), '--config', config, '--db', join(work, `tenet-${provider}-${dbCounter++}.db`), 'bench', '--models', `${provider}:pipe-model`,
+    '--prompts', file, '--samples', String(K), '--judge', opts.judge!, '--concurrency', String(C), '--no-cache', '--json'];
+
+async function runTenet(provider: string, run: number): Promise<void> {
   const before = await requestCount();
-  const db = join(work, `tenet-${provider}.db`);
-  const m = await measure(
-    [process.execPath, here('./tenet.ts'), '--config', config, '--db', db, 'bench', '--models', `${provider}:pipe-model`, '--prompts', promptFile,
-      '--samples', String(K), '--judge', opts.judge!, '--concurrency', String(C), '--no-cache', '--json'],
-    {},
-    { start: /^bench run /, done: new RegExp(`\\[bench\\] ${N}/${N} 100%`) },
-  );
+  const m = await measure(tenetArgs(provider, promptFile), {}, { start: /^bench run /, done: new RegExp(`\\[bench\\] ${N}/${N} 100%`) });
   const calls = (await requestCount()) - before;
   if (m.code !== 0) {
     process.stderr.write(m.stderr);
@@ -154,6 +164,7 @@ for (const provider of opts.providers!.split(',').filter(Boolean)) {
   const oneCall = calls === N;
   const ideal = oneCall ? idealOneCall : idealSeparate;
   rowsOut.push({
+    run,
     tool: 'tenet bench',
     provider,
     judge: `${out.judge.id}@${out.judge.version}`,
@@ -169,6 +180,7 @@ for (const provider of opts.providers!.split(',').filter(Boolean)) {
     cpuMsPer1000Calls: round(((m.userS + m.sysS) * 1000 * 1000) / calls, 0),
     cpuMsPer1000Samples: round(((m.userS + m.sysS) * 1000 * 1000) / (N * K), 0),
     peakRssMb: m.peakRssMb,
+    loadAvg1m: round(loadavg()[0]!),
     notes: `${oneCall ? `K = ${K} samples in one call (n = ${K})` : `K = ${K} calls per prompt`}; judge, SQLite store and metrics (bootstrap CIs) included; EVR ${overall.evr}`,
   });
   console.log(JSON.stringify(rowsOut.at(-1)));
@@ -179,49 +191,78 @@ const promptfoo = opts.promptfoo!;
 let promptfooNote = '';
 if (opts['no-promptfoo']) promptfooNote = 'skipped (--no-promptfoo)';
 else if (!existsSync(promptfoo)) promptfooNote = `not run: ${promptfoo} does not exist (install with npm install --prefix /tmp/pf promptfoo)`;
-else {
-  const instruction = readFileSync(here('../../prompts/bench/continue.v1.md'), 'utf8').trim();
-  const pfConfig = join(work, 'promptfooconfig.yaml');
+const instruction = readFileSync(here('../../prompts/bench/continue.v1.md'), 'utf8').trim();
+function promptfooConfig(name: string, tests: typeof rows): string {
+  const file = join(work, name);
   // YAML is a superset of JSON: write the config as JSON.
-  writeFileSync(pfConfig, JSON.stringify({
+  writeFileSync(file, JSON.stringify({
     description: 'tenet bench/pipeline comparison',
     prompts: [{ id: 'continue', raw: `[{"role": "system", "content": ${JSON.stringify(instruction)}}, {"role": "user", "content": {{ prompt | dump }}}]` }],
     providers: [{ id: 'openai:chat:pipe-model', config: { apiBaseUrl: `${url}/v1`, apiKey: 'test', temperature: 1, max_tokens: 128 } }],
     defaultTest: { assert: [{ type: 'contains', value: 'the' }] },
-    tests: rows.map((r) => ({ vars: { prompt: r.prompt } })),
+    tests: tests.map((r) => ({ vars: { prompt: r.prompt } })),
   }));
+  return file;
+}
+const pfEnv = { PROMPTFOO_DISABLE_TELEMETRY: '1', PROMPTFOO_DISABLE_UPDATE: '1', PROMPTFOO_CONFIG_DIR: join(work, 'promptfoo-home'), OPENAI_API_KEY: 'test' };
+const pfArgs = (file: string): string[] =>
+  [process.execPath, promptfoo, 'eval', '-c', file, '-j', String(C), '--repeat', String(K), '--no-cache', '--no-table', '--no-progress-bar', '--no-write', '--no-share'];
+const pfFull = promptfooNote ? '' : promptfooConfig('promptfooconfig.yaml', rows);
+
+async function runPromptfoo(run: number): Promise<void> {
   const before = await requestCount();
-  const m = await measure(
-    [process.execPath, promptfoo, 'eval', '-c', pfConfig, '-j', String(C), '--repeat', String(K), '--no-cache', '--no-table', '--no-progress-bar', '--no-write', '--no-share'],
-    { PROMPTFOO_DISABLE_TELEMETRY: '1', PROMPTFOO_DISABLE_UPDATE: '1', PROMPTFOO_CONFIG_DIR: join(work, 'promptfoo-home'), OPENAI_API_KEY: 'test' },
-  );
+  const m = await measure(pfArgs(pfFull), pfEnv);
   const calls = (await requestCount()) - before;
   const summary = /([\d,]+) passed[\s\S]*?([\d,]+) failed[\s\S]*?([\d,]+) errors?/.exec(m.stdout + m.stderr);
   const ownDuration = /Duration: ([^\n(]+)/.exec(m.stdout + m.stderr)?.[1]?.trim();
   if (m.code !== 0 && m.code !== 100) {
     promptfooNote = `promptfoo exited ${m.code}: ${(m.stderr + m.stdout).slice(-2000)}`;
-  } else {
-    rowsOut.push({
-      tool: 'promptfoo eval',
-      provider: 'openai:chat',
-      judge: 'contains assertion',
-      calls,
-      samples: N * K,
-      processWallS: round(m.wallS),
-      pipelineWallS: null,
-      idealSeparateCallsS: round(idealSeparate),
-      idealOneCallPerPromptS: null,
-      efficiency: round(idealSeparate / m.wallS, 3),
-      userS: m.userS,
-      sysS: m.sysS,
-      cpuMsPer1000Calls: round(((m.userS + m.sysS) * 1000 * 1000) / calls, 0),
-      cpuMsPer1000Samples: round(((m.userS + m.sysS) * 1000 * 1000) / (N * K), 0),
-      peakRssMb: m.peakRssMb,
-      notes: `-j ${C} --repeat ${K} --no-cache --no-write; ${summary ? `${summary[1]} passed, ${summary[2]} failed, ${summary[3]} errors` : 'summary not found'}; promptfoo's own duration line: ${ownDuration ?? '?'}; efficiency from process wall time`,
-    });
-    console.log(JSON.stringify(rowsOut.at(-1)));
+    return;
   }
+  rowsOut.push({
+    run,
+    tool: 'promptfoo eval',
+    provider: 'openai:chat',
+    judge: 'contains assertion',
+    calls,
+    samples: N * K,
+    processWallS: round(m.wallS),
+    pipelineWallS: null,
+    idealSeparateCallsS: round(idealSeparate),
+    idealOneCallPerPromptS: null,
+    efficiency: round(idealSeparate / m.wallS, 3),
+    userS: m.userS,
+    sysS: m.sysS,
+    cpuMsPer1000Calls: round(((m.userS + m.sysS) * 1000 * 1000) / calls, 0),
+    cpuMsPer1000Samples: round(((m.userS + m.sysS) * 1000 * 1000) / (N * K), 0),
+    peakRssMb: m.peakRssMb,
+    loadAvg1m: round(loadavg()[0]!),
+    notes: `-j ${C} --repeat ${K} --no-cache --no-write; ${summary ? `${summary[1]} passed, ${summary[2]} failed, ${summary[3]} errors` : 'summary not found'}; promptfoo's own duration line: ${ownDuration ?? '?'}; efficiency from process wall time`,
+  });
+  console.log(JSON.stringify(rowsOut.at(-1)));
 }
+
+// start-up cost: one prompt × K
+{
+  const t = await measure(tenetArgs('openai', onePromptFile), {});
+  startup.push({ tool: 'tenet bench (1 prompt)', processWallS: round(t.wallS), userS: t.userS, sysS: t.sysS, peakRssMb: t.peakRssMb });
+  if (!promptfooNote) {
+    const p = await measure(pfArgs(promptfooConfig('promptfoo-one.yaml', rows.slice(0, 1))), pfEnv);
+    startup.push({ tool: 'promptfoo eval (1 prompt)', processWallS: round(p.wallS), userS: p.userS, sysS: p.sysS, peakRssMb: p.peakRssMb });
+  }
+  console.log(JSON.stringify({ startup }));
+}
+
+for (let run = 1; run <= RUNS; run++) {
+  for (const provider of opts.providers!.split(',').filter(Boolean)) await runTenet(provider, run);
+  if (!promptfooNote) await runPromptfoo(run);
+}
+
+/** The median row of each tool × provider over the runs (by wall time). */
+const medians = [...new Set(rowsOut.map((r) => `${r.tool}|${r.provider}`))].map((key) => {
+  const group = rowsOut.filter((r) => `${r.tool}|${r.provider}` === key).sort((a, b) => (a.pipelineWallS ?? a.processWallS) - (b.pipelineWallS ?? b.processWallS));
+  return group[Math.floor((group.length - 1) / 2)]!;
+});
 
 server.kill('SIGTERM');
 let promptfooVersion: string | null = null;
@@ -234,8 +275,10 @@ const result = {
   benchmark: 'bench-pipeline',
   date: new Date().toISOString(),
   machine: { cpu: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, shared: 'CPU shared with other work; numbers vary run to run' },
-  workload: { prompts: N, k: K, concurrency: C, latencyMs: LATENCY, judge: opts.judge, promptfoo: promptfooVersion },
+  workload: { prompts: N, k: K, concurrency: C, latencyMs: LATENCY, judge: opts.judge, runs: RUNS, promptfoo: promptfooVersion },
   ideal: { separateCallsS: round(idealSeparate), oneCallPerPromptS: round(idealOneCall) },
+  startup,
+  medians,
   rows: rowsOut,
   ...(promptfooNote ? { promptfoo: promptfooNote } : {}),
 };

@@ -8,6 +8,7 @@ import { registerGraph } from './graph.ts';
 import { registerJudge } from './judge.ts';
 import { registerModels } from './models.ts';
 import { registerProbe } from './probe.ts';
+import { registerReport } from './report.ts';
 import { registerValues } from './values.ts';
 
 export function buildProgram(): Command {
@@ -26,11 +27,15 @@ export function buildProgram(): Command {
   registerEvaluate(program);
   registerJudge(program);
   registerProbe(program);
+  registerReport(program);
   registerGraph(program);
   return examples(program, [
     'tenet doctor                                   # what is configured and reachable',
     'tenet values list --framework mft              # the value theories tenet measures against',
     'tenet models test ollama:llama3.1:8b --json    # one prompt to a model: text, latency, usage',
+    'tenet probe --target ollama:llama3.1:8b --foundation care --limit 5   # DeNEVIL: find prompts that break principles',
+    'tenet bench --models ollama:llama3.1:8b --prompts builtin:valuecompass-mft --samples 4',
+    'tenet report RUN -o report.html                # one offline HTML file per run',
     'tenet graph build --votes votes.json -o graph.json',
     'tenet <command> --help                         # every command has worked examples',
   ]);

@@ -194,7 +194,7 @@ export function probeTrajectories(result: ProbeResult): { target: string; genera
         violationRate: r.violationRate,
         violation: r.violation,
         n: r.samples.length,
-        accepted: r.accepted !== null,
+        accepted: r.iteration === 0 || r.accepted !== null,
       })),
     })),
   };

@@ -111,6 +111,8 @@ export interface TranscriptEntry {
    */
   kind?: 'message' | 'show_card' | 'submit_card' | 'confirm';
   card?: ValuesCard;
+  /** On 'show_card': how the card was written (articulation model and prompt version) and its quality check. */
+  provenance?: { model: string; promptVersion: string; quality: CardQuality };
 }
 
 export type ChatStatus = 'open' | 'submitted';

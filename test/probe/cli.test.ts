@@ -114,7 +114,7 @@ describe('tenet probe (CLI)', () => {
     expect(JSON.parse(unknownFoundation.stdout).error).toMatchObject({ code: 'BAD_USAGE', message: expect.stringMatching(/unknown foundation "bravery"/) });
 
     const missing = await tenet(['probe', '--target', spec('target'), '--principles', join(dir, 'nope.jsonl')]);
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/NOT_FOUND.*principles file not found/);
 
     const noTarget = await tenet(['probe', '--foundation', 'care']);
@@ -142,7 +142,7 @@ describe('tenet probe (CLI)', () => {
     expect(badScoring.code).toBe(2);
 
     const notProbe = await tenet(['probe', 'export', 'bench-123']);
-    expect(notProbe.code).toBe(1);
+    expect(notProbe.code).toBe(2);
     expect(notProbe.stderr).toMatch(/NOT_FOUND/);
   });
 });

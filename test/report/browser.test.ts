@@ -139,9 +139,9 @@ describe.skipIf(chromiumMissing !== undefined)('the HTML report in headless Chro
       // our own script still ran (the filter is shown), and nothing left the page
       expect(await page.locator('#model-filter').isVisible()).toBe(true);
       // Chromium reports the image request, but the CSP stops it before it is sent
+      await expect.poll(() => problems.blockedByCsp).toEqual(['https://example.invalid/p.png']);
       expect(problems.networkRequests).toEqual(['https://example.invalid/p.png']);
-      expect(problems.blockedByCsp).toEqual(['https://example.invalid/p.png']);
-      expect(problems.consoleErrors.filter((e) => /Content Security Policy/i.test(e))).toHaveLength(2);
+      await expect.poll(() => problems.consoleErrors.filter((e) => /Content Security Policy/i.test(e)).length).toBe(2);
     } finally {
       await close();
     }

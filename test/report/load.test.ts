@@ -284,7 +284,7 @@ describe('reports of runs made end to end against the loopback server', () => {
 });
 
 describe('tenet report (the command)', () => {
-  const MAIN = new URL('./cli-entry.ts', import.meta.url).pathname;
+  const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
   const db = join(dir, 'cli.db');
   beforeAll(async () => {
     const store = await openStore(db);
