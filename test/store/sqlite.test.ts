@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TenetError } from '../../src/errors.ts';
-import { openStore } from '../../src/store/index.ts';
+import { MIGRATION_NAMES, openStore } from '../../src/store/index.ts';
 import { storeSuite } from './suite.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'tenet-store-'));
@@ -127,7 +127,7 @@ describe('SQLite specifics', () => {
       });
     await Promise.all([run('a'), run('b'), run('c')]);
     const store = await openStore(fresh);
-    expect((await store.migrations()).map((m) => m.name)).toEqual(['0001_initial']);
+    expect((await store.migrations()).map((m) => m.name)).toEqual([...MIGRATION_NAMES]);
     expect(await store.samples.countByRun('shared-run')).toBe(3 * 5 + 40);
     await store.close();
   });

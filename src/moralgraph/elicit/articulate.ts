@@ -22,7 +22,7 @@ type Issue = CardQuality['issues'][number];
 /** Words that make a policy vague (the guidelines ask for concrete ones). */
 const VAGUE = /\b(meaningful|meaningfully|deep|deeply|profound|authentic|genuine(?:ly)?|appropriate(?:ly)?|important|proper(?:ly)?)\b/i;
 /** Negative phrasing: attend to what is there, not to what to avoid. */
-const NEGATIVE = /(^|\s)(not|never|avoid(?:ing|s)?|don't|doesn't|without|no longer)\b/i;
+const NEGATIVE = /(^|\s)(never|avoid(?:ing|s|ance)?|don't|do not|refrain(?:ing)?|prevent(?:ing)?|steer(?:ing)? clear)\b/i;
 /** A means to an end rather than part of the value. */
 const INSTRUMENTAL = /\b(in order to|so that|so as to|to ensure|to make sure|to achieve|to get|to maximi[sz]e)\b/i;
 /** About what others expect or allow. */
