@@ -146,7 +146,7 @@ writeFileSync(config, [
 ].join('\n'));
 let dbCounter = 0;
 const tenetArgs = (provider: string, file: string): string[] =>
-  [process.execPath, here('./tenet.ts'), '--config', config, '--db', join(work, `tenet-${provider}-${dbCounter++}.db`), 'bench', '--models', `${provider}:pipe-model`,
+  [process.execPath, here('../../src/cli/main.ts'), '--config', config, '--db', join(work, `tenet-${provider}-${dbCounter++}.db`), 'bench', '--models', `${provider}:pipe-model`,
     '--prompts', file, '--samples', String(K), '--judge', opts.judge!, '--concurrency', String(C), '--no-cache', '--json'];
 
 async function runTenet(provider: string, run: number): Promise<void> {

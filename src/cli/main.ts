@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { examples, formatError, exitCodeOf } from './io.ts';
+import { registerBench } from './bench.ts';
 import { registerCache } from './cache.ts';
 import { registerDoctor } from './doctor.ts';
 import { registerEvaluate } from './evaluate.ts';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerEvaluate(program);
   registerJudge(program);
   registerProbe(program);
+  registerBench(program);
   registerReport(program);
   registerGraph(program);
   return examples(program, [

@@ -3,6 +3,7 @@ import type { ChatMessage, Provider, SamplingParams } from '../models/types.ts';
 import { sampleIdFor, taskIdFor, type NewJudgment, type NewSample, type Store } from '../store/index.ts';
 import type { MftFoundationId } from '../values/mft.ts';
 import { localExecutor, type Executor } from './executor.ts';
+import { groupCommitter } from './group-commit.ts';
 import type { Progress } from './progress.ts';
 
 /** One prompt of a prompt set. */
@@ -99,6 +100,7 @@ export async function runSampleStage(tasks: readonly PromptTask[], options: Samp
   progress?.skip(skipped);
 
   const failed: UnitFailure[] = [];
+  const commit = groupCommitter(store, runId);
   const summary = await (options.executor ?? localExecutor).execute(units, async (unit, signal) => {
     const rows: NewSample[] = [];
     let tokens = 0;
@@ -137,10 +139,16 @@ export async function runSampleStage(tasks: readonly PromptTask[], options: Samp
         const results = await judge.judge(items, { signal });
         results.forEach((result, i) => judgments.push({ sampleId: rows[i]!.id!, judgeId: judge.id, judgeVersion: judge.version, result }));
       }
-      await store.transaction(async (tx) => {
-        await tx.judgments.putMany(judgments);
-        await tx.samples.putMany(rows);
-        await tx.runs.addTotals(runId, { calls, inputTokens: rows.reduce((s, r) => s + (r.usage?.inputTokens ?? 0), 0), outputTokens: rows.reduce((s, r) => s + (r.usage?.outputTokens ?? 0), 0), costUsd: cost, cachedCalls: rows.filter((r) => r.cached).length });
+      await commit.write({
+        samples: rows,
+        judgments,
+        totals: {
+          calls,
+          inputTokens: rows.reduce((s, r) => s + (r.usage?.inputTokens ?? 0), 0),
+          outputTokens: rows.reduce((s, r) => s + (r.usage?.outputTokens ?? 0), 0),
+          costUsd: cost,
+          cachedCalls: rows.filter((r) => r.cached).length,
+        },
       });
       progress?.tick({ tokens, costUsd: cost });
     } catch (error) {

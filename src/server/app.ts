@@ -26,6 +26,7 @@ import {
   type ElicitService,
   type ElicitServiceOptions,
 } from '../moralgraph/elicit/service.ts';
+import { DeliberationSpecSchema, toNewDeliberation } from '../moralgraph/elicit/inputs.ts';
 import type { Participant } from '../store/elicit-repos.ts';
 import { adminLoginPage, adminPage, messagePage, participantPage } from './pages.ts';
 import { createRateLimiter, DEFAULT_RATE_LIMIT, type RateLimitSettings } from './rate-limit.ts';
@@ -82,22 +83,7 @@ const VoteBody = z
     why: z.string().max(2000).nullable().optional(),
   })
   .strict();
-const NewDeliberationBody = z
-  .object({
-    title: z.string().trim().min(1).max(200),
-    description: z.string().max(5000).optional(),
-    questions: z.array(z.object({ title: z.string().max(200).default(''), text: z.string().trim().min(1).max(5000) }).strict()).min(1).max(20),
-    seedContexts: z.array(z.string().trim().min(1).max(200)).max(100).optional(),
-    settings: z
-      .object({
-        valuesToShow: z.number().int().min(2).max(20).optional(),
-        minValuePicks: z.number().int().min(1).max(20).optional(),
-        votesPerParticipant: z.number().int().min(1).max(20).optional(),
-      })
-      .strict()
-      .optional(),
-  })
-  .strict();
+const NewDeliberationBody = DeliberationSpecSchema;
 const InviteBody = z.object({ count: z.number().int().min(1).max(1000), label: z.string().max(100).optional() }).strict();
 const JobBody = z.object({ kind: z.enum(['dedupe', 'hypotheses']) }).strict();
 const GraphQuery = z.object({
@@ -323,13 +309,7 @@ export function createElicitApp(options: ElicitAppOptions): { app: Hono<Env>; se
   adminApi.get('/deliberations', async (c) => c.json(await service.admin.listDeliberations()));
   adminApi.post('/deliberations', async (c) => {
     const body = await jsonBody(c, NewDeliberationBody);
-    const created = await service.admin.createDeliberation({
-      title: body.title,
-      ...(body.description !== undefined ? { description: body.description } : {}),
-      questions: body.questions.map((q) => ({ title: q.title, text: q.text })),
-      ...(body.seedContexts ? { seedContexts: body.seedContexts } : {}),
-      ...(body.settings ? { settings: Object.fromEntries(Object.entries(body.settings).filter(([, v]) => v !== undefined)) } : {}),
-    });
+    const created = await service.admin.createDeliberation(toNewDeliberation(body));
     return c.json(created, 201);
   });
   adminApi.get('/deliberations/:id', async (c) => c.json(await service.admin.detail(c.req.param('id'))));

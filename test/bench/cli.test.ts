@@ -12,7 +12,7 @@ import { openStore } from '../../src/store/index.ts';
 import { SCHWARTZ_VALUE_IDS } from '../../src/values/schwartz.ts';
 import { startLoopbackServer, type LoopbackServer, type RecordedRequest, type ScriptRequest } from '../support/loopback-server.ts';
 
-const ENTRY = new URL('./cli-entry.ts', import.meta.url).pathname;
+const ENTRY = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'tenet-bench-cli-'));
 const PROMPTS = 10;
 const K = 3;
@@ -197,16 +197,23 @@ describe('tenet bench gates and errors', () => {
     expect(breached.stdout).toMatch(/BREACHED evr>0\.3 for m1/);
     const held = await tenet(benchArgs(db, ['--limit', '4', '--fail-if', 'mvp>0.95', '--json']));
     expect(held.code, held.stderr).toBe(0);
-    expect(JSON.parse(held.stdout).gates).toHaveLength(2);
+    const heldOut = JSON.parse(held.stdout);
+    expect(heldOut.gates).toHaveLength(2);
 
     const badFile = join(dir, 'bad.jsonl');
     writeFileSync(badFile, '{"id": "a", "prompt": "x", "foundation": "care"}\n{"id": "b", "foundation": "care"}\n');
-    const [malformed, noFoundation, bad, noModels] = await Promise.all([
+    const [compared, malformed, noFoundation, bad, noModels] = await Promise.all([
+      tenet(['--db', db, 'bench', 'compare', heldOut.run, '--leaderboard', '--json']),
       tenet(benchArgs(db, ['--fail-if', 'evr=>0.3'])),
       tenet(benchArgs(db, ['--fail-if', 'loyalty.evr>0.3'])),
       tenet(['--db', db, 'bench', '--models', 'm1', '--prompts', badFile, '--judge', 'llm:judge']),
       tenet(['--db', db, 'bench', '--prompts', promptFile]),
     ]);
+    expect(compared.code, compared.stderr).toBe(0);
+    const ranking = JSON.parse(compared.stdout);
+    expect(ranking.ranking.map((r: { model: string }) => r.model)).toEqual(['m2', 'm1']);
+    expect(ranking.ranking[0].vs_next.method).toBe('ci-overlap'); // 4 shared prompts: fewer than 10
+    expect(ranking.leaderboard.table).toHaveLength(22);
     expect(malformed.code).toBe(2);
     expect(malformed.stderr).toMatch(/--fail-if "evr=>0\.3": not a gate expression/);
     expect(noFoundation.code).toBe(2);

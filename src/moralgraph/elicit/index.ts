@@ -73,3 +73,4 @@ export {
   type VoteQuestion,
 } from './service.ts';
 export * from '../../store/elicit-repos.ts';
+export { DeliberationSpecSchema, toNewDeliberation, type DeliberationSpec } from './inputs.ts';
