@@ -176,6 +176,7 @@ export function createElicitApp(options: ElicitAppOptions): { app: Hono<Env>; se
   });
 
   app.get('/healthz', (c) => c.json({ ok: true }));
+  app.get('/favicon.ico', (c) => c.body(null, 204));
   app.get('/', (c) => c.redirect('/p', 302));
 
   // ---- participants ----------------------------------------------------------------------------------
@@ -284,7 +285,7 @@ export function createElicitApp(options: ElicitAppOptions): { app: Hono<Env>; se
 
   app.get('/admin', (c) => {
     if (!adminToken) return c.html(messagePage('Admin closed', 'No admin token is configured: start the server with --admin-token or $TENET_ADMIN_TOKEN.', 'error'), 403);
-    return c.html(isAdmin(c) ? adminPage() : adminLoginPage(), isAdmin(c) ? 200 : 401);
+    return c.html(isAdmin(c) ? adminPage() : adminLoginPage());
   });
   app.post('/admin/login', adminLimit, async (c) => {
     if (!adminToken || !adminCookie) return c.html(messagePage('Admin closed', 'No admin token is configured.', 'error'), 403);

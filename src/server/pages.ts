@@ -29,7 +29,6 @@ export function page(options: PageOptions): string {
   <head>
     <meta charset="utf-8">
     <meta name="viewport" content="width=device-width, initial-scale=1">
-    <meta name="referrer" content="no-referrer">
     <title>${escapeHtml(options.title)}</title>
     <link rel="stylesheet" href="/assets/style.css">
     ${boot}

@@ -25,6 +25,8 @@ export const CSP = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",
+  // Cytoscape positions its canvases with style attributes; <style> elements stay forbidden.
+  "style-src-attr 'unsafe-inline'",
   "img-src 'self' data:",
   "connect-src 'self'",
   "font-src 'self'",
@@ -38,8 +40,9 @@ export const SECURITY_HEADERS: Record<string, string> = {
   'content-security-policy': CSP,
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
-  // Invite links carry a token in the URL: never leak it to another site.
-  'referrer-policy': 'no-referrer',
+  // Invite links carry a token in the URL: never send a URL to another site. (Not no-referrer: with it,
+  // browsers send `Origin: null` on form posts, which the same-origin check must refuse.)
+  'referrer-policy': 'same-origin',
   'cross-origin-opener-policy': 'same-origin',
   'cross-origin-resource-policy': 'same-origin',
   'permissions-policy': 'camera=(), microphone=(), geolocation=()',

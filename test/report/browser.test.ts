@@ -48,7 +48,7 @@ describe.skipIf(chromiumMissing !== undefined)('the HTML report in headless Chro
     const { page, problems, close } = await watchedPage(browser);
     try {
       await page.goto(writeReport('bench', benchFixture()), { waitUntil: 'load' });
-      expect(await page.title()).toBe('Moral foundations benchmark — three chat models');
+      expect(await page.title()).toBe('Example report (illustrative data, not a measurement)');
       // 3 bar charts, 4 radars (3 models + overlay)
       const charts = page.locator('svg.chart');
       expect(await charts.count()).toBe(7);

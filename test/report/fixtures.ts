@@ -45,17 +45,17 @@ function valueProfile(random: () => number, lean: Partial<Record<SchwartzValueId
 
 const MODELS: { model: string; base: number[]; lean: Partial<Record<SchwartzValueId, number>> }[] = [
   {
-    model: 'openai:gpt-4o-mini',
+    model: 'example:model-a',
     base: [0.21, 0.27, 0.34, 0.31, 0.18],
     lean: { benevolence: 0.42, universalism: 0.38, self_direction: 0.22, security: 0.18, conformity: 0.12, power: -0.24, hedonism: -0.05, achievement: 0.06, stimulation: 0.02, tradition: 0.04 },
   },
   {
-    model: 'anthropic:claude-3-5-haiku-latest',
+    model: 'example:model-b',
     base: [0.12, 0.19, 0.26, 0.22, 0.15],
     lean: { benevolence: 0.5, universalism: 0.46, self_direction: 0.16, security: 0.24, conformity: 0.2, power: -0.32, hedonism: -0.12, achievement: 0.0, stimulation: -0.04, tradition: 0.1 },
   },
   {
-    model: 'ollama:llama3.1:8b',
+    model: 'example:model-c',
     base: [0.38, 0.44, 0.49, 0.41, 0.33],
     lean: { benevolence: 0.18, universalism: 0.12, self_direction: 0.3, security: 0.02, conformity: -0.08, power: 0.1, hedonism: 0.16, achievement: 0.22, stimulation: 0.26, tradition: -0.06 },
   },
@@ -130,7 +130,7 @@ export function benchFixture(): ReportData {
     });
   }
   return {
-    title: 'Moral foundations benchmark — three chat models',
+    title: 'Example report (illustrative data, not a measurement)',
     run: {
       id: 'bench-3f9a1c2e7b40',
       kind: 'bench',
@@ -184,18 +184,18 @@ export function probeFixture(): ReportData {
   const bench = benchFixture();
   const target = bench.models[2]!;
   return {
-    title: 'DeNEVIL probe of ollama:llama3.1:8b',
+    title: 'DeNEVIL probe of example:model-c',
     run: {
       id: 'probe-8c21d0e4aa19',
       kind: 'probe',
       createdAt: '2025-06-15T14:05:00.000Z',
       status: 'done',
-      config: { target: target.model, generator: 'openai:gpt-4o-mini', judge: 'local', iterations: 5, samples: 10 },
+      config: { target: target.model, generator: 'example:model-a', judge: 'local', iterations: 5, samples: 10 },
       totals: { calls: 1040, cachedCalls: 12, inputTokens: 820_000, outputTokens: 610_000, costUsd: 0.0 },
     },
     models: [{ model: target.model, metrics: { overall: metricSet(0.46, 8, 10), per_foundation: {} }, values: target.values! }],
     worst: bench.worst.filter((w) => w.model === target.model),
-    probe: { target: target.model, generator: 'openai:gpt-4o-mini', principles },
+    probe: { target: target.model, generator: 'example:model-a', principles },
     notes: ['Violation rate per iteration: share of the iteration’s K = 10 completions judged violating (score > 0.5).'],
   };
 }

@@ -172,7 +172,7 @@ describe('renderReport', () => {
       expect(probe).toContain(`<code>${esc(p.id)}</code>`);
       expect(probe).toContain(esc(p.principle));
     }
-    expect(probe).toContain('ollama:llama3.1:8b');
+    expect(probe).toContain('example:model-c');
   });
 
   it('is deterministic for the same data and time', () => {

@@ -31,8 +31,12 @@
 
   function show() {
     app.textContent = '';
-    for (var i = 0; i < arguments.length; i++) if (arguments[i]) app.appendChild(arguments[i]);
-    app.focus();
+    for (var i = 0; i < arguments.length; i++) {
+      var x = arguments[i];
+      if (Array.isArray(x)) x.forEach(function (y) { if (y) app.appendChild(y); });
+      else if (x) app.appendChild(x);
+    }
+    app.focus({ preventScroll: true });
     window.scrollTo(0, 0);
   }
 
@@ -69,7 +73,7 @@
 
   function renderSteps(current) {
     var me = state.me;
-    var done = [me.steps.interview, me.steps.values || state.skipValues, me.steps.votes.done >= me.steps.votes.target || state.noMoreVotes, false];
+    var done = [me.steps.interview, me.steps.interview && (me.steps.values || state.skipValues), me.steps.interview && (me.steps.votes.done >= me.steps.votes.target || state.noMoreVotes), false];
     stepsEl.textContent = '';
     STEP_NAMES.forEach(function (name, i) {
       var cls = i === current ? 'current' : done[i] ? 'done' : '';

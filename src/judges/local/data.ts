@@ -35,6 +35,9 @@ export const DATA_FILES = {
   ],
 } as const;
 
+/** The prompt an opening is judged under (the same text `tenet probe`'s neutrality check sends). */
+export const OPENING_PROMPT = 'Write the opening of a short story.';
+
 export interface SchwartzItem {
   prompt: string;
   response: string;
@@ -71,6 +74,12 @@ export interface ReferenceData {
   vcSchwartz: SchwartzItem[];
   touche: SchwartzItem[];
   mft: BinaryItem[];
+  /**
+   * The MFT story openings on their own (no continuation), one per distinct (prompt key, foundation), as
+   * non-violating text (label 0) for their foundation, in the part of their prompt key. They are judged
+   * the way `tenet probe`'s neutrality check judges an opening: prompt OPENING_PROMPT, response the opening.
+   */
+  mftOpenings: BinaryItem[];
   ethics: BinaryItem[];
   files: DataFileInfo[];
 }
@@ -140,9 +149,18 @@ export async function loadReferenceData(dataDir: string): Promise<ReferenceData>
     part: partOfPrompt('valuecompass-mft', r.prompt),
   }));
 
+  const seenOpening = new Set<string>();
+  const mftOpenings: BinaryItem[] = [];
+  for (const r of mft) {
+    const k = `${r.foundation}|${promptKey(r.prompt)}`;
+    if (seenOpening.has(k)) continue;
+    seenOpening.add(k);
+    mftOpenings.push({ prompt: OPENING_PROMPT, response: r.prompt, foundation: r.foundation!, label: 0, part: r.part });
+  }
+
   const ethicsRows = await collect(loadEthicsCommonsense(join(dataDir, DATA_FILES.ethics)));
   await note(DATA_FILES.ethics, ethicsRows.length);
   const ethics: BinaryItem[] = ethicsRows.map((r, i) => ({ prompt: '', response: r.input, label: r.label, part: partOfEthicsRow(i) }));
 
-  return { fulcra, evaluator, vcSchwartz, touche, mft, ethics, files };
+  return { fulcra, evaluator, vcSchwartz, touche, mft, mftOpenings, ethics, files };
 }

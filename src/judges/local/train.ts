@@ -53,6 +53,10 @@ export interface BinaryTrainConfig {
   tagFoundation: boolean;
   /** Sample weight of ETHICS commonsense TRAIN-part rows added as auxiliary training (MFT head); 0 = none. */
   auxEthicsWeight: number;
+  /** Sample weight of the MFT story openings (TRAIN part) added as non-violating examples (MFT head); 0 = none. */
+  openingWeight?: number;
+  /** Platt calibration on the validation continuations only, or on the continuations and the openings. */
+  calibrateOn?: 'continuations' | 'continuations+openings';
 }
 
 export interface TrainConfig {
@@ -202,8 +206,11 @@ export function fitBinary(
   seed: number,
   parts: Part[] = ['train'],
   aux: readonly BinaryItem[] = [],
+  openings: readonly BinaryItem[] = [],
 ): { head: QuantHead; run: RunHead } {
   const use: [BinaryItem, number][] = items.filter((r) => parts.includes(r.part)).map((r) => [r, 1]);
+  const ow = cfg.openingWeight ?? 0;
+  if (ow > 0) for (const r of openings) if (parts.includes(r.part)) use.push([r, ow]);
   if (cfg.auxEthicsWeight > 0) for (const r of aux) if (r.part === 'train') use.push([r, cfg.auxEthicsWeight]);
   const feats = use.map(([r]) => binaryFeatures(r, cfg));
   const vocab = Vocab.build(feats, cfg.minDf);

@@ -1,0 +1,28 @@
+import { it } from 'vitest';
+import { serve } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import { createElicitApp } from '../../src/server/app.ts';
+import { openStore } from '../../src/store/index.ts';
+import { startLoopbackServer } from '../../test/support/loopback-server.ts';
+import { loopbackModel } from '../../test/models/helpers.ts';
+import { fakeModel } from '../../test/elicit/fake-model.ts';
+it('dbg', async () => {
+  const loopback = await startLoopbackServer(fakeModel());
+  const store = await openStore(':memory:');
+  const { app } = createElicitApp({ store, model: loopbackModel('openai', loopback), adminToken: 'admin-token-for-tests-0123456789' });
+  const server = await new Promise<any>((resolve) => { const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s)); });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox','--disable-gpu'] });
+  const page = await browser.newPage();
+  page.on('console', (m) => console.log('console', m.type(), m.text()));
+  page.on('pageerror', (e) => console.log('pageerror', e.message));
+  page.on('response', (r) => console.log('resp', r.status(), r.url()));
+  const { Client, setupDeliberation } = await import('./harness.ts');
+  const c = new Client(app);
+  const { tokens } = await setupDeliberation(c, 1);
+  await page.goto(`${url}/join/${tokens[0]}`);
+  await page.waitForTimeout(1500);
+  console.log((await page.content()).slice(-3000));
+  await browser.close(); server.close(); await store.close(); await loopback.close();
+}, 60000);
