@@ -21,6 +21,10 @@ interface PageOptions {
   bodyClass?: string;
 }
 
+/**
+ * The stylesheet link carries the id Cytoscape looks for before injecting its own <style> element (which
+ * the CSP would block); style.css holds that one rule instead.
+ */
 export function page(options: PageOptions): string {
   const scripts = (options.scripts ?? []).map((s) => `<script src="/assets/${s}" defer></script>`).join('\n    ');
   const boot = options.boot === undefined ? '' : `<script type="application/json" id="boot">${jsonForHtml(options.boot)}</script>`;
@@ -30,7 +34,7 @@ export function page(options: PageOptions): string {
     <meta charset="utf-8">
     <meta name="viewport" content="width=device-width, initial-scale=1">
     <title>${escapeHtml(options.title)}</title>
-    <link rel="stylesheet" href="/assets/style.css">
+    <link rel="stylesheet" href="/assets/style.css" id="__________cytoscape_stylesheet">
     ${boot}
     ${scripts}
   </head>
