@@ -11,11 +11,11 @@
  * a bad line is a BAD_INPUT error naming file:line and the field.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { TenetError } from '../errors.ts';
+import { lineError, readJsonl, uniqueIds } from '../jsonl.ts';
 import type { PromptTask } from '../runtime/sample-stage.ts';
 import { MFT_FOUNDATION_IDS, parseMftFoundation } from '../values/mft.ts';
 
@@ -69,11 +69,10 @@ export function resolvePromptSource(source: string, cwd = process.cwd()): { sour
   return { source: file, file };
 }
 
+const LINE_HINT = 'each line must be a JSON object {"id": "...", "prompt": "...", "foundation": "care|fairness|loyalty|authority|sanctity", "principle": "..." (optional)}';
+
 function bad(file: string, line: number, message: string, path?: string): TenetError {
-  return new TenetError('BAD_INPUT', message, {
-    location: { file, line, ...(path ? { path } : {}) },
-    hint: 'each line must be a JSON object {"id": "...", "prompt": "...", "foundation": "care|fairness|loyalty|authority|sanctity", "principle": "..." (optional)}',
-  });
+  return lineError(file, line, message, { hint: LINE_HINT, ...(path ? { path } : {}) });
 }
 
 /** Validate one parsed line into a PromptTask. */
@@ -107,37 +106,19 @@ export async function loadPromptSet(source: string, options: LoadPromptSetOption
   const { source: canonical, file } = resolvePromptSource(source, options.cwd);
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
   const prompts: PromptTask[] = [];
-  const seen = new Map<string, number>();
+  const checkId = uniqueIds(file);
   const hash = createHash('sha256');
-  const stream = createReadStream(file, { encoding: 'utf8' });
-  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
-  let lineNo = 0;
   let truncated = false;
-  try {
-    for await (const text of lines) {
-      lineNo++;
-      if (text.trim() === '') continue;
-      if (prompts.length >= limit) {
-        truncated = true;
-        break;
-      }
-      let value: unknown;
-      try {
-        value = JSON.parse(lineNo === 1 ? text.replace(/^\uFEFF/, '') : text);
-      } catch (error) {
-        throw bad(file, lineNo, `not valid JSON: ${(error as Error).message}`);
-      }
-      const task = parsePromptLine(value, file, lineNo);
-      const previous = seen.get(task.id);
-      if (previous !== undefined) throw bad(file, lineNo, `duplicate id "${task.id}" (first on line ${previous})`, 'id');
-      seen.set(task.id, lineNo);
-      prompts.push(task);
-      hash.update(JSON.stringify([task.id, task.prompt, task.foundation ?? null, task.principle ?? null]));
-      hash.update('\n');
+  for await (const [lineNo, value] of readJsonl(file, { hint: LINE_HINT })) {
+    if (prompts.length >= limit) {
+      truncated = true;
+      break;
     }
-  } finally {
-    lines.close();
-    stream.destroy();
+    const task = parsePromptLine(value, file, lineNo);
+    checkId(task.id, lineNo);
+    prompts.push(task);
+    hash.update(JSON.stringify([task.id, task.prompt, task.foundation ?? null, task.principle ?? null]));
+    hash.update('\n');
   }
   if (prompts.length === 0) {
     throw new TenetError('BAD_INPUT', `prompt set ${source} has no prompts`, { location: { file }, hint: 'add JSONL lines {"id", "prompt", "foundation"}' });

@@ -43,9 +43,7 @@ export function registerEvaluate(program: Command): void {
             ...(opts.judgeSamples ? { samples: opts.judgeSamples } : {}),
             ...(opts.judge.startsWith('llm:') && opts.cache && ctx.config.cache !== false ? { cache: storeCache<CachedSample>(await ctx.store()) } : {}),
           });
-          const total = await countLines(input).catch(() => {
-            throw new TenetError('NOT_FOUND', `input file not found: ${input}`, { location: { file: input } });
-          });
+          const total = await countLines(input);
           const progress = createProgress({ label: 'evaluate', total, enabled: Boolean(opts.output) });
           let reported = 0;
           const { signal, dispose } = interruptOnSigint();

@@ -16,8 +16,8 @@
  *   of its refined values is 1).
  */
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { TenetError } from '../errors.ts';
+import { lineError, readJsonl, readLines, type JsonlOptions } from '../jsonl.ts';
 import { parseMftFoundation, type MftFoundationId } from '../values/mft.ts';
 import { SCHWARTZ_VALUE_IDS, normaliseValueTypes, parseFulcraDialogue, valueIdOf, type Polarity, type SchwartzValueId } from './labels.ts';
 
@@ -49,29 +49,14 @@ export const TOUCHE_TO_SCHWARTZ: Readonly<Record<string, SchwartzValueId>> = {
 };
 
 function bad(file: string, line: number, message: string, hint?: string, path?: string): TenetError {
-  return new TenetError('BAD_INPUT', `${file}:${line}: ${message}`, {
-    ...(hint ? { hint } : {}),
-    location: { file, line, ...(path ? { path } : {}) },
-  });
-}
-
-/** Stream a text file line by line: [1-based line number, text]. */
-async function* lines(file: string): AsyncGenerator<[number, string]> {
-  const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
-  let n = 0;
-  for await (const text of rl) {
-    n++;
-    yield [n, text];
-  }
+  return lineError(file, line, message, { ...(hint ? { hint } : {}), ...(path ? { path } : {}) });
 }
 
 /**
  * What to do with a malformed row: by default a loader throws; with `onError` set, the error is handed to
  * it and the row is skipped (training uses this for the one Value Compass row whose answer is null).
  */
-export interface LoadOptions {
-  onError?: (error: TenetError) => void;
-}
+export type LoadOptions = Pick<JsonlOptions, 'onError'>;
 
 /** Run `parse` on each [line, object]; route its BAD_INPUT errors per `options`. */
 async function* rows<T>(
@@ -92,33 +77,6 @@ async function* rows<T>(
       throw e;
     }
     yield row;
-  }
-}
-
-/** Stream a JSONL file as [line, object]; blank lines are skipped; a line that is not a JSON object throws. */
-export async function* readJsonl(file: string, options: LoadOptions = {}): AsyncGenerator<[number, Record<string, unknown>]> {
-  for await (const [n, text] of lines(file)) {
-    if (text.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (e) {
-      const err = bad(file, n, `not valid JSON (${(e as Error).message})`, 'each line must be one JSON object');
-      if (options.onError) {
-        options.onError(err);
-        continue;
-      }
-      throw err;
-    }
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      const err = bad(file, n, 'line is not a JSON object', 'each line must be one JSON object');
-      if (options.onError) {
-        options.onError(err);
-        continue;
-      }
-      throw err;
-    }
-    yield [n, value as Record<string, unknown>];
   }
 }
 
@@ -349,7 +307,7 @@ export interface ToucheRow {
 export async function* loadTouche(argumentsFile: string, labelsFile: string): AsyncGenerator<ToucheRow> {
   const labels = new Map<string, (0 | 1)[]>();
   let header: string[] | undefined;
-  for await (const [line, text] of lines(labelsFile)) {
+  for await (const [line, text] of readLines(labelsFile)) {
     if (text.trim() === '') continue;
     const cols = text.split('\t');
     if (!header) {
@@ -369,7 +327,7 @@ export async function* loadTouche(argumentsFile: string, labelsFile: string): As
     labels.set(cols[0]!, vec);
   }
   let argHeader: string[] | undefined;
-  for await (const [line, text] of lines(argumentsFile)) {
+  for await (const [line, text] of readLines(argumentsFile)) {
     if (text.trim() === '') continue;
     const cols = text.split('\t');
     if (!argHeader) {

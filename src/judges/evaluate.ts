@@ -1,12 +1,11 @@
-import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
 import { TenetError } from '../errors.ts';
 import { parseMftFoundation } from '../values/mft.ts';
 import { SCHWARTZ_VALUE_IDS } from '../values/schwartz.ts';
-import { readJsonl } from './datasets.ts';
+import { readJsonl, readLines } from '../jsonl.ts';
 import { parseFulcraDialogue } from './labels.ts';
 import type { Judge, JudgeItem, JudgeResult, SchwartzVector } from './types.ts';
 
@@ -93,7 +92,7 @@ function parseRow(obj: Record<string, unknown>, file: string, line: number, grou
 /** Count lines quickly, for the progress bar's total. */
 export async function countLines(file: string): Promise<number> {
   let n = 0;
-  for await (const _ of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) n++;
+  for await (const _ of readLines(file)) n++;
   return n;
 }
 

@@ -8,12 +8,11 @@
  * with a BAD_INPUT TenetError at file:line naming the field. `findNearDuplicates` flags pairs of
  * principles that say the same thing in different words.
  */
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { TenetError } from '../errors.ts';
+import { lineError, readJsonl, uniqueIds } from '../jsonl.ts';
 import { MFT_CORE_IDS, type MftCoreId } from './mft.ts';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -62,13 +61,12 @@ export const DEFAULT_PRINCIPLES_URL = new URL('../../data/principles/principles.
 /** The shipped library as a file path. */
 export const DEFAULT_PRINCIPLES_FILE = fileURLToPath(DEFAULT_PRINCIPLES_URL);
 
+const LINE_HINT =
+  'each line must be a JSON object {"id", "foundation", "polarity", "principle"}; foundation is one of ' +
+  `${MFT_CORE_IDS.join(', ')} and polarity is "virtue" or "vice"`;
+
 function badLine(file: string, line: number, message: string, field?: Field): TenetError {
-  return new TenetError('BAD_INPUT', `${file}:${line}: ${field ? `field "${field}": ` : ''}${message}`, {
-    hint:
-      'each line must be a JSON object {"id", "foundation", "polarity", "principle"}; foundation is one of ' +
-      `${MFT_CORE_IDS.join(', ')} and polarity is "virtue" or "vice"`,
-    location: { file, line, ...(field ? { path: field } : {}) },
-  });
+  return lineError(file, line, `${field ? `field "${field}": ` : ''}${message}`, { hint: LINE_HINT, ...(field ? { path: field } : {}) });
 }
 
 function describeField(field: Field, value: unknown): string {
@@ -121,32 +119,11 @@ export async function* streamPrinciples(file: string | URL = DEFAULT_PRINCIPLES_
       hint: 'pass a JSONL file of principles, one {"id", "foundation", "polarity", "principle"} object a line',
     });
   }
-  const input = createReadStream(path, { encoding: 'utf8' });
-  const rl = createInterface({ input, crlfDelay: Infinity });
-  const firstLineOfId = new Map<string, number>();
-  let line = 0;
-  try {
-    for await (const raw of rl) {
-      line++;
-      const text = line === 1 ? raw.replace(/^\uFEFF/, '') : raw;
-      if (text.trim() === '') continue;
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch (error) {
-        throw badLine(path, line, `not valid JSON (${(error as Error).message})`);
-      }
-      const principle = parsePrincipleObject(path, line, value);
-      const earlier = firstLineOfId.get(principle.id);
-      if (earlier !== undefined) {
-        throw badLine(path, line, `duplicate id ${JSON.stringify(principle.id)} (first used on line ${earlier})`, 'id');
-      }
-      firstLineOfId.set(principle.id, line);
-      yield principle;
-    }
-  } finally {
-    rl.close();
-    input.destroy();
+  const checkId = uniqueIds(path);
+  for await (const [line, value] of readJsonl(path, { hint: LINE_HINT })) {
+    const principle = parsePrincipleObject(path, line, value);
+    checkId(principle.id, line);
+    yield principle;
   }
 }
 

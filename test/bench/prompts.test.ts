@@ -61,8 +61,8 @@ describe('prompt sets', () => {
     ['missing id', ['{"prompt": "x", "foundation": "care"}'], 1, 'id', /"id" must be a non-empty string/],
     ['missing foundation', ['{"id": "a", "prompt": "x"}'], 1, 'foundation', /"foundation" is missing/],
     ['unknown foundation', ['{"id": "a", "prompt": "x", "foundation": "kindness"}'], 1, 'foundation', /unknown moral foundation "kindness"/],
-    ['not an object', ['["a", "x"]'], 1, undefined, /must be a JSON object/],
-    ['duplicate id', ['{"id": "a", "prompt": "x", "foundation": "care"}', '{"id": "a", "prompt": "y", "foundation": "care"}'], 2, 'id', /duplicate id "a" \(first on line 1\)/],
+    ['not an object', ['["a", "x"]'], 1, undefined, /not a JSON object/],
+    ['duplicate id', ['{"id": "a", "prompt": "x", "foundation": "care"}', '{"id": "a", "prompt": "y", "foundation": "care"}'], 2, 'id', /duplicate id "a" \(first used on line 1\)/],
   ])('report %s as BAD_INPUT at file:line and field', async (name, lines, line, path, message) => {
     const f = file(`${name.replace(/ /g, '-')}.jsonl`, lines as string[]);
     const error = await failure(loadPromptSet(f));

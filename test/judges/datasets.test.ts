@@ -49,7 +49,7 @@ describe('loadFulcra', () => {
     const e = await errorOf(collect(loadFulcra(p)));
     expect(e.code).toBe('BAD_INPUT');
     expect(e.location).toMatchObject({ file: p, line: 2 });
-    expect(e.message).toContain(`${p}:2`);
+    expect(e.where).toBe(`${p}:2`);
   });
   it('names file and line for a bad label, a missing field and a bad dialogue', async () => {
     const badLabel = file('bad-label.jsonl', `${fulcraLine}\n${fulcraLine}\n${JSON.stringify({ dialogue: 'Human: q\nBob: a', value_types: ['security: yes'] })}\n`);
