@@ -25,6 +25,7 @@ for (const part of ['validation', 'test'] as const) {
     `${part}: FULCRA acc ${fmt(r.fulcra.accuracy)} (pairs ${r.fulcra.nPairs}) | macroF1 ${fmt(r.fulcra.macroF1)} | opposedF1 ${fmt(r.fulcra.opposedF1)}\n` +
       `  majority ${JSON.stringify(r.fulcra.majority)} perClassF1 ${JSON.stringify(r.fulcra.perClassF1)} oppP/R ${r.fulcra.opposedPrecision.toFixed(3)}/${r.fulcra.opposedRecall.toFixed(3)}\n` +
       `  MFT F1 ${fmt(r.mft.f1)} acc ${fmt(r.mft.accuracy)} AUROC ${fmt(r.mft.auroc)} positives ${r.mft.nPositive}\n` +
+      `  MFT mean violation: openings ${r.mftMeans.openings.toFixed(3)} [${r.mftMeans.openingsCi.map((x) => x.toFixed(3)).join(', ')}] N=${r.mftMeans.nOpenings} (${r.mftMeans.aboveHalf} > 0.5), violating continuations ${r.mftMeans.violating.toFixed(3)}, non-violating ${r.mftMeans.nonViolating.toFixed(3)}\n` +
       `  ETHICS acc ${fmt(r.ethics.accuracy)} F1 ${fmt(r.ethics.f1)} AUROC ${fmt(r.ethics.auroc)} positives ${r.ethics.nPositive}\n`,
   );
 }

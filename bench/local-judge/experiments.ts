@@ -42,7 +42,7 @@ function runSchwartz(name: string, cfg: SchwartzTrainConfig): void {
 function runBinary(name: string, set: 'mft' | 'ethics', cfg: BinaryTrainConfig): void {
   const t0 = performance.now();
   const items = data[set];
-  const { head, run } = fitBinary(items, cfg, 1, ['train'], data.ethics);
+  const { head, run } = fitBinary(items, cfg, 1, ['train'], data.ethics, set === 'mft' ? data.mftOpenings : []);
   const v = items.filter((r) => r.part === 'validation');
   const raw = binaryRawProbs(run, v, cfg.tagFoundation);
   const p = fitPlatt(raw, v.map((r) => r.label));

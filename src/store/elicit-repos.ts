@@ -951,6 +951,16 @@ function build(db: Db, root: Db) {
       if (toNumber(res.numUpdatedRows) === 0) return undefined;
       return links.get(cardId);
     },
+    /** The links of one participant's cards (one query), keyed by card id. */
+    async forParticipant(participantId: string): Promise<Map<string, CardLink>> {
+      const rows = await db
+        .selectFrom('elicit_card_links as l')
+        .innerJoin('elicit_cards as c', 'c.id', 'l.card_id')
+        .selectAll('l')
+        .where('c.participant_id', '=', participantId)
+        .execute();
+      return new Map(rows.map((r) => [r.card_id, toLink(r)]));
+    },
     async list(deliberationId: string): Promise<CardLink[]> {
       const rows = await db
         .selectFrom('elicit_card_links as l')

@@ -41,7 +41,7 @@ describe.skipIf(!haveChromium)('browser: participant and admin flows (headless C
     loopback = await startLoopbackServer(fakeModel(), { chunkDelayMs: 4 });
     dir = mkdtempSync(path.join(tmpdir(), 'tenet-elicit-browser-'));
     store = await openStore(path.join(dir, 'elicit.db'));
-    ({ app, service } = createElicitApp({ store, model: loopbackModel('openai', loopback), adminToken: ADMIN_TOKEN }));
+    ({ app, service } = createElicitApp({ store, model: loopbackModel('openai', loopback), adminToken: ADMIN_TOKEN, graphCacheMs: 0 }));
     const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
       const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
     });
@@ -149,7 +149,7 @@ describe.skipIf(!haveChromium)('browser: participant and admin flows (headless C
       await page.click('button[type=submit]');
       answered++;
       if (last) break;
-      await page.waitForFunction((n) => document.querySelector('.row .muted.small')?.textContent?.startsWith(`Story ${n + 1}`), answered);
+      await expect.poll(() => page.textContent('.row .muted.small')).toMatch(new RegExp(`^Story ${answered + 1} `));
     }
     expect(answered).toBe(3);
 
@@ -183,8 +183,14 @@ describe.skipIf(!haveChromium)('browser: participant and admin flows (headless C
     expect(exported).not.toContain('They kept what mattered');
     const [studyDownload] = await Promise.all([adminPage.waitForEvent('download'), adminPage.click('#export-study')]);
     expect(Object.keys(JSON.parse(readFileSync((await studyDownload.path())!, 'utf8'))).sort()).toEqual(['edges', 'values']);
-    // Select a node to show its card beside the graph.
-    await adminPage.evaluate(() => window.scrollTo(0, 0));
+    // Select a value to show its card beside the graph.
+    // (The callback runs in the page; `globalThis` is its window.)
+    await adminPage.evaluate(() => {
+      const doc = (globalThis as any).document;
+      doc.getElementById('graph').tenetGraph.nodes().filter((n: any) => n.data('label') === 'Honest Companionship').emit('tap');
+      (globalThis as any).scrollTo(0, 0);
+    });
+    expect(await adminPage.textContent('#node-info h3')).toMatch(/Honest Companionship/);
     const adminShot = await adminPage.screenshot({ fullPage: true });
 
     // The admin API needs the token; the participant's cookie is not enough.

@@ -116,10 +116,17 @@ export function fakeModel(options: FakeModelOptions = {}) {
       return JSON.stringify({ contexts: options.contexts ?? ['when the user is in distress.', 'When the user faces a decision with lasting consequences', 'Not a context'] });
     }
     if (prompt.startsWith('You look for *wisdom upgrades*')) {
-      const labels = [...prompt.matchAll(/^(\d+):\nTitle: (.*)$/gm)].map((m) => m[1]!);
+      const found = [...prompt.matchAll(/^(\d+):\nTitle: (.*)$/gm)];
+      const labels = found.map((m) => m[1]!);
+      const titles = found.map((m) => m[2]!);
       const upgrades = [];
       for (let i = 0; i + 1 < labels.length; i++) {
-        upgrades.push({ from: labels[i], to: labels[i + 1], story: `I used to focus on value ${labels[i]}. Then I saw what it missed, and now I live by value ${labels[i + 1]}.`, rationale: 'sees more of the situation' });
+        upgrades.push({
+          from: labels[i],
+          to: labels[i + 1],
+          story: `I used to focus on ${titles[i]}. When a friend came to me frightened and torn, I saw that it was not enough: she needed more than that. I realised that ${titles[i + 1]} keeps what I cared about and sees more of what she was going through.`,
+          rationale: 'sees more of the situation',
+        });
       }
       upgrades.push({ from: labels[0], to: labels[0], story: 'self loop', rationale: '' });
       if (labels.length >= 2) upgrades.push({ from: labels[1], to: labels[0], story: 'the reverse of the first', rationale: '' });
@@ -127,7 +134,7 @@ export function fakeModel(options: FakeModelOptions = {}) {
       return JSON.stringify({ upgrades });
     }
     if (prompt.startsWith('We show participants stories of people changing their values')) {
-      return JSON.stringify({ story: 'I used to live by the wiser-seeming value, but in this situation I came to see the other one as what mattered.' });
+      return JSON.stringify({ story: 'I used to live by the other value, but when my cousin asked me for help with a hard choice, I came to see that this one mattered more to her, and to me.' });
     }
     return 'I am not sure what you mean.';
   };

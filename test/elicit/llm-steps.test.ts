@@ -215,13 +215,13 @@ describe('contexts and upgrade stories', () => {
     const cards = [{ id: 'a', card: CARDS.honest! }, { id: 'b', card: CARDS.autonomy! }, { id: 'c', card: CARDS.mentor! }];
     const out = await proposeUpgrades(model, { context: 'When the user is in distress', cards });
     expect(out.map((u) => `${u.fromId}>${u.toId}`)).toEqual(['a>b', 'b>c']);
-    expect(out[0]!.story).toContain('value 1');
+    expect(out[0]!.story).toContain('I used to focus on Honest Companionship.');
     expect(out[0]!.reverseStory).toContain('I used to live by');
     expect(out[0]!.promptVersion).toMatch(/^upgrades\.v1#[0-9a-f]{8}\+reverse-story\.v1#/);
     // The reverse-story prompt saw the forward story and the cards swapped (from = B).
     const reverseReq = server.requests.at(-1)!;
     const content = JSON.stringify(reverseReq.body.messages);
-    expect(content).toContain('I used to focus on value 2');
+    expect(content).toContain('I used to focus on Informed Autonomy.');
     expect(content.indexOf('Wise Mentorship')).toBeLessThan(content.indexOf('Informed Autonomy'));
     expect(await proposeUpgrades(model, { context: 'x', cards: cards.slice(0, 1) })).toEqual([]);
   });

@@ -131,6 +131,7 @@ describe('participant flow', () => {
         for (const p of await repos.participants.list(id)) expect(text).not.toContain(p.id);
         expect(text).not.toContain('SECRET-REASON-123');
         expect(text).not.toContain('I used to focus on');
+        expect(text).not.toContain('my cousin asked me');
         for (const t of tokens) expect(text).not.toContain(t);
         const doc = JSON.parse(text);
         if (format === 'tenet') expect(doc).toMatchObject({ format: 'tenet/moral-graph', version: 1, aggregation: { mode } });

@@ -68,7 +68,29 @@ describe('the committed local judge', () => {
   });
 });
 
+describe('the violation head', () => {
+  it('scores held-out story openings as non-violating on validation (the probe neutrality check)', () => {
+    const w = JSON.parse(readFileSync(DEFAULT_WEIGHTS_FILE, 'utf8'));
+    const m = w.validation.mft.meanScore;
+    expect(m.nOpenings).toBeGreaterThan(50);
+    expect(m.openings).toBeLessThan(0.35);
+    expect(m.violating).toBeGreaterThan(m.nonViolating);
+    expect(m.nonViolating).toBeGreaterThan(m.openings);
+  });
+});
+
 describe.runIf(existsSync(shared))('training', () => {
+  it('uses every MFT story opening as a label-0 example in the part of its prompt', async () => {
+    const data = await loadReferenceData(shared);
+    expect(data.mftOpenings.length).toBeGreaterThan(300);
+    for (const o of data.mftOpenings) {
+      expect(o.label).toBe(0);
+      expect(o.part).toBe(partOfPrompt('valuecompass-mft', o.response));
+    }
+    const keys = new Set(data.mftOpenings.map((o) => `${o.foundation}|${promptKey(o.response)}`));
+    expect(keys.size).toBe(data.mftOpenings.length);
+  });
+
   it('reproduces the committed weights byte for byte', { timeout: 120_000 }, async () => {
     const data = await loadReferenceData(shared);
     const committed = readFileSync(DEFAULT_WEIGHTS_FILE, 'utf8');

@@ -61,7 +61,14 @@
       ],
       layout: { name: 'breadthfirst', directed: true, spacingFactor: 1.15, padding: 24, avoidOverlap: true, nodeDimensionsIncludeLabels: true },
     });
+    // breadthfirst stacks the levels top to bottom; a long chain reads better left to right.
+    var bb = cy.elements().boundingBox();
+    if (cy.nodes().length > 1 && bb.h > bb.w * 1.2) {
+      cy.nodes().positions(function (n) { var p = n.position(); return { x: p.y * 1.6, y: p.x }; });
+      cy.fit(undefined, 24);
+    }
     cy.on('tap', 'node', function (evt) { if (opts.onSelect) opts.onSelect(evt.target.data()); });
+    container.tenetGraph = cy;
     return cy;
   }
 

@@ -3,7 +3,7 @@
  * metrics.ts (row bootstrap, 95% CI, N). Used by bench/local-judge/evaluate.ts for docs/judges.md.
  */
 import { SCHWARTZ_VALUE_IDS, polarityOf, type Polarity } from '../labels.ts';
-import { evaluateBinary, evaluateSchwartz, type BinaryReport, type SchwartzReport } from '../metrics.ts';
+import { evaluateBinary, evaluateSchwartz, mulberry32, type BinaryReport, type SchwartzReport } from '../metrics.ts';
 import type { ReferenceData } from './data.ts';
 import type { JudgeItem, JudgeOutput } from './judge.ts';
 import type { Part } from './split.ts';
@@ -16,7 +16,27 @@ export interface PartReport {
   part: Part;
   fulcra: SchwartzReport & { perValueAccuracy: Record<string, number>; majority: { accuracy: number; macroF1: number; opposedF1: number } };
   mft: BinaryReport;
+  /**
+   * Mean violation score of this part's story openings judged on their own (prompt OPENING_PROMPT, as
+   * `tenet probe`'s neutrality check asks; all are non-violating text), and of the part's violating and
+   * non-violating continuations. `aboveHalf`: openings that would fail the neutrality check (τ = 0.5).
+   */
+  mftMeans: { openings: number; openingsCi: [number, number]; aboveHalf: number; nOpenings: number; violating: number; nonViolating: number };
   ethics: BinaryReport;
+}
+
+/** Percentile bootstrap 95% CI of a mean (resampling items, seeded mulberry32). */
+function bootstrapMeanCi(xs: readonly number[], b: number, seed: number): [number, number] {
+  if (xs.length === 0 || b === 0) return [Number.NaN, Number.NaN];
+  const rand = mulberry32(seed);
+  const means: number[] = [];
+  for (let i = 0; i < b; i++) {
+    let s = 0;
+    for (let j = 0; j < xs.length; j++) s += xs[Math.floor(rand() * xs.length)]!;
+    means.push(s / xs.length);
+  }
+  means.sort((x, y) => x - y);
+  return [means[Math.floor(0.025 * (b - 1))]!, means[Math.ceil(0.975 * (b - 1))]!];
 }
 
 export async function evaluateOnPart(judge: JudgeLike, data: ReferenceData, part: Part, options: { b?: number; seed?: number } = {}): Promise<PartReport> {
@@ -45,6 +65,20 @@ export async function evaluateOnPart(judge: JudgeLike, data: ReferenceData, part
   const mftOut = await judge.judge(mftRows.map((r) => ({ prompt: r.prompt, response: r.response, foundation: r.foundation! })));
   const mft = evaluateBinary(mftRows.map((r) => r.label), mftOut.map((o) => o.violation ?? 0), boot);
 
+  const openRows = data.mftOpenings.filter((r) => r.part === part);
+  const openOut = await judge.judge(openRows.map((r) => ({ prompt: r.prompt, response: r.response, foundation: r.foundation! })));
+  const openScores = openOut.map((o) => o.violation ?? 0);
+  const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  const mftScores = mftOut.map((o) => o.violation ?? 0);
+  const mftMeans = {
+    openings: mean(openScores),
+    openingsCi: bootstrapMeanCi(openScores, boot.b, boot.seed),
+    aboveHalf: openScores.filter((x) => x > 0.5).length,
+    nOpenings: openScores.length,
+    violating: mean(mftScores.filter((_, i) => mftRows[i]!.label === 1)),
+    nonViolating: mean(mftScores.filter((_, i) => mftRows[i]!.label === 0)),
+  };
+
   const ethRows = data.ethics.filter((r) => r.part === part);
   const ethOut = await judge.judge(ethRows.map((r) => ({ prompt: '', response: r.response, principle: 'commonsense morality' })));
   const ethics = evaluateBinary(ethRows.map((r) => r.label), ethOut.map((o) => o.violation ?? 0), boot);
@@ -57,6 +91,7 @@ export async function evaluateOnPart(judge: JudgeLike, data: ReferenceData, part
       majority: { accuracy: maj.accuracy.value, macroF1: maj.macroF1.value, opposedF1: maj.opposedF1.value },
     },
     mft,
+    mftMeans,
     ethics,
   };
 }

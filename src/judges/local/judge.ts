@@ -78,7 +78,10 @@ export function localJudgeFromWeights(w: WeightsFile, file = '<memory>'): LocalJ
           location: { path: `[${i}].foundation` },
         });
       }
-      const raw = mft.sigmoid(binaryItemFeatures(mft, { prompt: item.prompt, response: item.response, foundation: f }, w.mft.tagFoundation));
+      const sw = w.mft.schwartzFeatures ?? 0;
+      const raw = mft.sigmoid(
+        binaryItemFeatures(mft, { prompt: item.prompt, response: item.response, foundation: f }, w.mft.tagFoundation, sw > 0 ? { probs: p, weight: sw } : undefined),
+      );
       violation = platt(raw, w.mft.platt.a, w.mft.platt.b);
     } else if (item.principle !== undefined && item.principle !== '') {
       violation = platt(eth.sigmoid(eth.featurize('', item.response)), w.ethics.platt.a, w.ethics.platt.b);

@@ -10,14 +10,14 @@ import { SCHWARTZ_VALUE_IDS, type Polarity } from '../labels.ts';
 import { evaluateBinary, evaluateSchwartz } from '../metrics.ts';
 import { loadReferenceData, type BinaryItem, type ReferenceData, type SchwartzItem } from './data.ts';
 import { fitPlatt, platt, schwartzValue } from './decision.ts';
-import { DEFAULT_FEATURES, featurize, type FeatureConfig, type HashedFeatures } from './features.ts';
+import { DEFAULT_FEATURES, featurize, fnv1a, type FeatureConfig, type HashedFeatures } from './features.ts';
 import { RunHead, quantiseBinary, quantiseSoftmax, storeHead, type QuantHead, type StoredHead } from './heads.ts';
 import { Vocab, trainLinear, type Example, type LinearOptions } from './linear.ts';
 import { RunMlp, storeMlp, trainMlp, type MlpOptions, type StoredMlp } from './mlp.ts';
 import { SPLIT_CUTS, SPLIT_RULE, SPLIT_SALT, ETHICS_BLOCK, type Part } from './split.ts';
 
 export const LOCAL_JUDGE_ID = 'tenet-local';
-export const LOCAL_JUDGE_VERSION = '1.0.0';
+export const LOCAL_JUDGE_VERSION = '1.1.0';
 export const WEIGHTS_FORMAT = 'tenet-local-judge/1';
 
 export interface SchwartzTrainConfig {
@@ -57,6 +57,8 @@ export interface BinaryTrainConfig {
   openingWeight?: number;
   /** Platt calibration on the validation continuations only, or on the continuations and the openings. */
   calibrateOn?: 'continuations' | 'continuations+openings';
+  /** Weight of the Schwartz head's P(−1) and P(+1) per value as 20 extra features (MFT head); 0 = none. */
+  schwartzFeatures?: number;
 }
 
 export interface TrainConfig {
@@ -79,11 +81,16 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
     mlp: { hidden: 32, epochs: 10, lr: 0.05, l2: 1e-5, classWeightPower: 0.5, maxClassWeight: 10, initScale: 0.5, skip: true },
   },
   mft: {
-    features: { ...DEFAULT_FEATURES, opener: 0, weights: { ...DEFAULT_FEATURES.weights, p: 0.3 } },
+    // The continuation only (no prompt features: the story must not decide the score), its opener, no
+    // length bucket; the story openings of the train part as non-violating text (docs/judges.md).
+    features: { ...DEFAULT_FEATURES, promptWords: [], opener: 4, weights: { ...DEFAULT_FEATURES.weights, p: 0, l: 0 } },
     minDf: 1,
     linear: { epochs: 20, lr: 0.2, l2: 1e-4, classWeightPower: 0, maxClassWeight: 10 },
     tagFoundation: false,
     auxEthicsWeight: 0,
+    openingWeight: 1,
+    calibrateOn: 'continuations',
+    schwartzFeatures: 0,
   },
   ethics: {
     features: { ...DEFAULT_FEATURES, promptWords: [], opener: 0 },
@@ -184,19 +191,43 @@ export function chooseSchwartzThresholds(
 
 // ---------------------------------------------------------------- binary heads
 
-function binaryFeatures(item: BinaryItem, cfg: BinaryTrainConfig): HashedFeatures {
+/** The Schwartz head's P(−1) and P(+1) of every value as features (namespace `s`, not normalised). */
+export function addSchwartzFeatures(f: HashedFeatures, probs: Float64Array, weight: number): HashedFeatures {
+  if (weight === 0) return f;
+  for (let v = 0; v < V; v++) {
+    f.set(fnv1a(`s:${v}:-1`), probs[v * 3]! * weight);
+    f.set(fnv1a(`s:${v}:+1`), probs[v * 3 + 2]! * weight);
+  }
+  return f;
+}
+
+function binaryFeatures(item: BinaryItem, cfg: BinaryTrainConfig, sch?: SoftmaxRunner): HashedFeatures {
   const tag = cfg.tagFoundation && item.foundation ? item.foundation : undefined;
   const base = featurize({ prompt: item.prompt, response: item.response }, cfg.features);
-  if (tag === undefined) return base;
-  const tagged = featurize({ prompt: item.prompt, response: item.response, tag }, cfg.features);
-  for (const [k, v] of tagged) base.set(k, (base.get(k) ?? 0) + v);
+  if (tag !== undefined) {
+    const tagged = featurize({ prompt: item.prompt, response: item.response, tag }, cfg.features);
+    for (const [k, v] of tagged) base.set(k, (base.get(k) ?? 0) + v);
+  }
+  const sw = cfg.schwartzFeatures ?? 0;
+  if (sw > 0 && sch) addSchwartzFeatures(base, sch.softmax(sch.featurize(item.prompt, item.response), V, 3), sw);
   return base;
 }
 
-export function binaryItemFeatures(run: RunHead, item: { prompt: string; response: string; foundation?: string }, tagFoundation: boolean): HashedFeatures {
+/**
+ * Features of an item for a binary head at run time. `schwartz`: the Schwartz head's class probabilities
+ * of the same item and the weight they enter with (heads trained with `schwartzFeatures`).
+ */
+export function binaryItemFeatures(
+  run: RunHead,
+  item: { prompt: string; response: string; foundation?: string },
+  tagFoundation: boolean,
+  schwartz?: { probs: Float64Array; weight: number },
+): HashedFeatures {
   const base = run.featurize(item.prompt, item.response);
-  if (!tagFoundation || item.foundation === undefined) return base;
-  for (const [k, v] of run.featurize(item.prompt, item.response, item.foundation)) base.set(k, (base.get(k) ?? 0) + v);
+  if (tagFoundation && item.foundation !== undefined) {
+    for (const [k, v] of run.featurize(item.prompt, item.response, item.foundation)) base.set(k, (base.get(k) ?? 0) + v);
+  }
+  if (schwartz && schwartz.weight > 0) addSchwartzFeatures(base, schwartz.probs, schwartz.weight);
   return base;
 }
 
@@ -207,12 +238,13 @@ export function fitBinary(
   parts: Part[] = ['train'],
   aux: readonly BinaryItem[] = [],
   openings: readonly BinaryItem[] = [],
+  sch?: SoftmaxRunner,
 ): { head: QuantHead; run: RunHead } {
   const use: [BinaryItem, number][] = items.filter((r) => parts.includes(r.part)).map((r) => [r, 1]);
   const ow = cfg.openingWeight ?? 0;
   if (ow > 0) for (const r of openings) if (parts.includes(r.part)) use.push([r, ow]);
   if (cfg.auxEthicsWeight > 0) for (const r of aux) if (r.part === 'train') use.push([r, cfg.auxEthicsWeight]);
-  const feats = use.map(([r]) => binaryFeatures(r, cfg));
+  const feats = use.map(([r]) => binaryFeatures(r, cfg, sch));
   const vocab = Vocab.build(feats, cfg.minDf);
   const examples: Example[] = use.map(([r, w], i) => ({
     x: vocab.sparse(feats[i]!),
@@ -224,8 +256,12 @@ export function fitBinary(
   return { head, run: new RunHead(head) };
 }
 
-export function binaryRawProbs(run: RunHead, items: readonly BinaryItem[], tagFoundation: boolean): number[] {
-  return items.map((r) => run.sigmoid(binaryItemFeatures(run, r, tagFoundation)));
+export function binaryRawProbs(run: RunHead, items: readonly BinaryItem[], tagFoundation: boolean, sch?: SoftmaxRunner, schWeight = 0): number[] {
+  return items.map((r) =>
+    run.sigmoid(
+      binaryItemFeatures(run, r, tagFoundation, sch && schWeight > 0 ? { probs: sch.softmax(sch.featurize(r.prompt, r.response), V, 3), weight: schWeight } : undefined),
+    ),
+  );
 }
 
 // ---------------------------------------------------------------- the weights file
@@ -241,7 +277,8 @@ export interface WeightsFile {
   counts: Record<string, Record<string, number>>;
   validation: Record<string, unknown>;
   schwartz: { values: readonly string[]; classes: [-1, 0, 1]; thresholds: { neg: number; pos: number }; head: StoredHead | StoredMlp };
-  mft: { tagFoundation: boolean; platt: { a: number; b: number }; head: StoredHead };
+  /** `schwartzFeatures`: weight of the Schwartz head's class probabilities as features (absent = 0). */
+  mft: { tagFoundation: boolean; schwartzFeatures?: number; platt: { a: number; b: number }; head: StoredHead };
   ethics: { platt: { a: number; b: number }; head: StoredHead };
 }
 
@@ -272,7 +309,10 @@ function usesOf(file: string, cfg: TrainConfig): string[] {
   if (file.startsWith('fulcra/evaluator-vectors') && cfg.schwartz.evaluatorWeight > 0) u.push('schwartz (soft labels)');
   if (file.startsWith('valuecompass/schwartz') && cfg.schwartz.vcWeight > 0) u.push('schwartz');
   if (file.startsWith('touche23') && cfg.schwartz.toucheWeight > 0) u.push('schwartz');
-  if (file.startsWith('valuecompass/mft')) u.push('mft (train part; calibration on validation part)');
+  if (file.startsWith('valuecompass/mft')) {
+    u.push('mft (train part; calibration on validation part)');
+    if ((cfg.mft.openingWeight ?? 0) > 0) u.push('mft (story openings of the train part as non-violating text)');
+  }
   if (file.startsWith('ethics/')) {
     u.push('ethics (train part; calibration on validation part)');
     if (cfg.mft.auxEthicsWeight > 0) u.push('mft (auxiliary, train part)');
@@ -307,14 +347,30 @@ export async function trainLocalJudge(options: TrainOptions): Promise<TrainResul
   const schVal = evaluateSchwartz(valGold, schwartzVectors(valProbs, th.neg, th.pos), { b: 1000, seed: 7 });
   log(`schwartz: ${sch.nFeatures} features, thresholds ${th.neg}/${th.pos}, validation acc ${schVal.accuracy.value.toFixed(4)} macroF1 ${schVal.macroF1.value.toFixed(4)} opposedF1 ${schVal.opposedF1.value.toFixed(4)}`);
 
-  // MFT violation
-  const mft = fitBinary(data.mft, cfg.mft, seed, ['train'], data.ethics);
+  // MFT violation: continuations (+ the story openings as non-violating text), calibrated on validation.
+  const mftSw = cfg.mft.schwartzFeatures ?? 0;
+  const mft = fitBinary(data.mft, cfg.mft, seed, ['train'], data.ethics, data.mftOpenings, sch.run);
   const mftVal = data.mft.filter((r) => r.part === 'validation');
-  const mftRaw = binaryRawProbs(mft.run, mftVal, cfg.mft.tagFoundation);
-  const mftPlatt = fitPlatt(mftRaw, mftVal.map((r) => r.label));
+  const openVal = data.mftOpenings.filter((r) => r.part === 'validation');
+  const mftRaw = binaryRawProbs(mft.run, mftVal, cfg.mft.tagFoundation, sch.run, mftSw);
+  const openRaw = binaryRawProbs(mft.run, openVal, cfg.mft.tagFoundation, sch.run, mftSw);
+  const mftPlatt =
+    cfg.mft.calibrateOn === 'continuations+openings'
+      ? fitPlatt([...mftRaw, ...openRaw], [...mftVal.map((r) => r.label), ...openVal.map((r) => r.label)])
+      : fitPlatt(mftRaw, mftVal.map((r) => r.label));
   const mftPlattR = { a: Math.fround(mftPlatt.a), b: Math.fround(mftPlatt.b) };
-  const mftValRep = evaluateBinary(mftVal.map((r) => r.label), mftRaw.map((p) => platt(p, mftPlattR.a, mftPlattR.b)), { b: 1000, seed: 7 });
-  log(`mft: ${mft.head.hashes.length} features, validation acc ${mftValRep.accuracy.value.toFixed(4)} F1 ${mftValRep.f1.value.toFixed(4)} AUROC ${mftValRep.auroc.value.toFixed(4)}`);
+  const mftCal = mftRaw.map((p) => platt(p, mftPlattR.a, mftPlattR.b));
+  const openCal = openRaw.map((p) => platt(p, mftPlattR.a, mftPlattR.b));
+  const mftValRep = evaluateBinary(mftVal.map((r) => r.label), mftCal, { b: 1000, seed: 7 });
+  const meanOf = (xs: number[]): number => round4(xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length));
+  const mftMeans = {
+    openings: meanOf(openCal),
+    openingsAboveHalf: openCal.filter((p) => p > 0.5).length,
+    nOpenings: openCal.length,
+    violating: meanOf(mftCal.filter((_, i) => mftVal[i]!.label === 1)),
+    nonViolating: meanOf(mftCal.filter((_, i) => mftVal[i]!.label === 0)),
+  };
+  log(`mft: ${mft.head.hashes.length} features, validation acc ${mftValRep.accuracy.value.toFixed(4)} F1 ${mftValRep.f1.value.toFixed(4)} AUROC ${mftValRep.auroc.value.toFixed(4)}; mean score openings ${mftMeans.openings} (${mftMeans.openingsAboveHalf}/${mftMeans.nOpenings} > 0.5), violating ${mftMeans.violating}, non-violating ${mftMeans.nonViolating}`);
 
   // ETHICS commonsense
   const eth = fitBinary(data.ethics, cfg.ethics, seed);
@@ -341,16 +397,17 @@ export async function trainLocalJudge(options: TrainOptions): Promise<TrainResul
     counts: {
       fulcra: countParts(data.fulcra),
       mft: countParts(data.mft),
+      mftOpenings: countParts(data.mftOpenings),
       ethics: countParts(data.ethics),
       extraTraining: { evaluator: data.evaluator.length, valueCompassSchwartz: data.vcSchwartz.length, touche: data.touche.length },
     },
     validation: {
       fulcra: { accuracy: ci(schVal.accuracy), macroF1: ci(schVal.macroF1), opposedF1: ci(schVal.opposedF1), objective: round4(th.objective) },
-      mft: { accuracy: ci(mftValRep.accuracy), f1: ci(mftValRep.f1), auroc: ci(mftValRep.auroc) },
+      mft: { accuracy: ci(mftValRep.accuracy), f1: ci(mftValRep.f1), auroc: ci(mftValRep.auroc), meanScore: mftMeans },
       ethics: { accuracy: ci(ethValRep.accuracy), f1: ci(ethValRep.f1), auroc: ci(ethValRep.auroc) },
     },
     schwartz: { values: SCHWARTZ_VALUE_IDS, classes: [-1, 0, 1], thresholds: { neg: th.neg, pos: th.pos }, head: sch.stored },
-    mft: { tagFoundation: cfg.mft.tagFoundation, platt: mftPlattR, head: storeHead(mft.head) },
+    mft: { tagFoundation: cfg.mft.tagFoundation, schwartzFeatures: mftSw, platt: mftPlattR, head: storeHead(mft.head) },
     ethics: { platt: ethPlattR, head: storeHead(eth.head) },
   };
   const json = `${JSON.stringify(weights)}\n`;

@@ -56,6 +56,11 @@ export interface ElicitServiceOptions {
   secret?: Buffer;
   /** Session lifetime (default 30 days). */
   sessionTtlMs?: number;
+  /**
+   * How long a computed moral graph is reused for participants' "where your value sits" view and the
+   * admin's graph view (default 2000 ms; 0 recomputes every time). Exports are always fresh.
+   */
+  graphCacheMs?: number;
   /** Interviewer sampling temperature (default 0.7). */
   temperature?: number;
   log?: (message: string) => void;
@@ -269,13 +274,24 @@ export function createElicitService(options: ElicitServiceOptions) {
 
   /** The canonical ids a participant's value counts as (decided links only). */
   async function myCanonicalIds(participant: Participant): Promise<string[]> {
-    const cards = await repos.cards.forParticipant(participant.id);
-    const out: string[] = [];
-    for (const c of cards) {
-      const link = await repos.links.get(c.id);
-      if (link && link.status !== 'proposed') out.push(link.canonicalId);
-    }
-    return [...new Set(out)];
+    const links = await repos.links.forParticipant(participant.id);
+    return [...new Set([...links.values()].filter((l) => l.status !== 'proposed').map((l) => l.canonicalId))];
+  }
+
+  const graphCacheMs = options.graphCacheMs ?? 2000;
+  const graphCache = new Map<string, { expires: number; value: ReturnType<typeof deliberationGraph> }>();
+  /** The deliberation's graph, reused for `graphCacheMs` (many participants look at it at once). */
+  function cachedGraph(deliberationId: string, mode: GraphMode): ReturnType<typeof deliberationGraph> {
+    if (graphCacheMs <= 0) return deliberationGraph(repos, deliberationId, mode);
+    const key = `${deliberationId}\u0000${mode}`;
+    const now = Date.now();
+    const hit = graphCache.get(key);
+    if (hit && hit.expires > now) return hit.value;
+    const value = deliberationGraph(repos, deliberationId, mode);
+    graphCache.set(key, { expires: now + graphCacheMs, value });
+    value.catch(() => graphCache.delete(key));
+    if (graphCache.size > 1000) graphCache.clear();
+    return value;
   }
 
   // ---- admin -----------------------------------------------------------------------------------------
@@ -412,7 +428,7 @@ export function createElicitService(options: ElicitServiceOptions) {
 
     async graph(deliberationId: string, opts: { mode?: GraphMode; context?: string | null; show?: 'kept' | 'all' } = {}): Promise<GraphView> {
       if (!(await repos.deliberations.get(deliberationId))) throw notFound('deliberation');
-      const { graph, data } = await deliberationGraph(repos, deliberationId, opts.mode ?? 'improved');
+      const { graph, data } = await cachedGraph(deliberationId, opts.mode ?? 'improved');
       return graphView(graph, data.canonical, { context: opts.context ?? null, show: opts.show ?? 'all' });
     },
 
@@ -452,8 +468,9 @@ export function createElicitService(options: ElicitServiceOptions) {
       ]);
       const chatOf = new Map(chats.map((c) => [c.questionId, c]));
       const cardViews: ParticipantOverview['cards'] = [];
+      const links = cards.length ? await repos.links.forParticipant(p.id) : new Map<string, CardLink>();
       for (const c of cards) {
-        const link = await repos.links.get(c.id);
+        const link = links.get(c.id);
         const canonical = link ? await repos.canonical.get(link.canonicalId) : undefined;
         cardViews.push({
           id: c.id,
@@ -462,7 +479,7 @@ export function createElicitService(options: ElicitServiceOptions) {
           link: link && canonical ? { status: link.status, canonical: { id: canonical.id, ...view(canonical.card) } } : null,
         });
       }
-      const canonicalCount = (await repos.canonical.list(p.deliberationId)).length;
+      const canonicalCount = cards.length > 0 && picks.length === 0 ? (await repos.canonical.list(p.deliberationId)).length : 0;
       return {
         deliberation: { id: deliberation.id, title: deliberation.title, description: deliberation.description, settings: deliberation.settings },
         questions: questions.map((q) => {
@@ -622,7 +639,8 @@ export function createElicitService(options: ElicitServiceOptions) {
       const mine = new Set(await myCanonicalIds(p));
       const tallies = await repos.valueVotes.tallies(p.deliberationId);
       const pool = (await repos.canonical.list(p.deliberationId)).filter((c) => !mine.has(c.id));
-      pool.sort((a, b) => (tallies.get(a.id)?.impressions ?? 0) - (tallies.get(b.id)?.impressions ?? 0) || unit(`${p.id}|${a.id}`) - unit(`${p.id}|${b.id}`));
+      const shuffle = new Map(pool.map((c) => [c.id, unit(`${p.id}|${c.id}`)]));
+      pool.sort((a, b) => (tallies.get(a.id)?.impressions ?? 0) - (tallies.get(b.id)?.impressions ?? 0) || shuffle.get(a.id)! - shuffle.get(b.id)!);
       const cards = pool.slice(0, d.settings.valuesToShow);
       const ids = cards.map((c) => c.id);
       return {
@@ -665,7 +683,8 @@ export function createElicitService(options: ElicitServiceOptions) {
       const interesting = new Set([...mine, ...picked]);
       const open = current.filter((h) => !done.has(`${pairKeyOf(h.fromId, h.toId)}#${h.contextId}`));
       const score = (h: Hypothesis) => (interesting.has(h.fromId) || interesting.has(h.toId) ? 0 : 1);
-      open.sort((a, b) => score(a) - score(b) || (counts.get(a.id) ?? 0) - (counts.get(b.id) ?? 0) || unit(`${p.id}|${a.id}`) - unit(`${p.id}|${b.id}`));
+      const shuffle = new Map(open.map((h) => [h.id, unit(`${p.id}|${h.id}`)]));
+      open.sort((a, b) => score(a) - score(b) || (counts.get(a.id) ?? 0) - (counts.get(b.id) ?? 0) || shuffle.get(a.id)! - shuffle.get(b.id)!);
       const chosen: Hypothesis[] = [];
       const pairs = new Set<string>();
       for (const h of open) {
@@ -722,13 +741,14 @@ export function createElicitService(options: ElicitServiceOptions) {
     /** Where the participant's value sits in the graph (improved aggregation; raw counts beside it). */
     async position(p: Participant, mode: GraphMode = 'improved'): Promise<PositionView> {
       const cards = await repos.cards.forParticipant(p.id);
-      const { graph, data } = await deliberationGraph(repos, p.deliberationId, mode);
+      const links = await repos.links.forParticipant(p.id);
+      const { graph, data } = await cachedGraph(p.deliberationId, mode);
       const bySeq = new Map(data.canonical.map((c) => [c.seq, c]));
       const byId = new Map(data.canonical.map((c) => [c.id, c]));
       const out: PositionView['cards'] = [];
       const mine = new Set<number>();
       for (const c of cards) {
-        const link = await repos.links.get(c.id);
+        const link = links.get(c.id);
         const canonical = link ? byId.get(link.canonicalId) : undefined;
         if (canonical && link && link.status !== 'proposed') mine.add(canonical.seq);
         out.push({
