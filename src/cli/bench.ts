@@ -2,12 +2,9 @@ import type { Command } from 'commander';
 import { TenetError } from '../errors.ts';
 import { compareRuns, evaluateGates, loadPromptSet, parseGates, runBench, benchRunConfigOf, DEFAULT_SAMPLES, type BenchRunConfig } from '../bench/index.ts';
 import { formatBenchResults, formatComparison } from '../bench/format.ts';
-import { createJudge } from '../judges/factory.ts';
-import type { CachedSample } from '../models/cache.ts';
 import type { SamplingParams } from '../models/types.ts';
 import { createProgress } from '../runtime/progress.ts';
 import { interruptOnSigint } from '../runtime/run.ts';
-import { storeCache } from '../store/index.ts';
 import { action, emit, examples, positiveInt } from './io.ts';
 import { withContext } from './context.ts';
 
@@ -89,8 +86,7 @@ export function registerBench(program: Command): void {
           return ctx.model(spec, { ...(baseUrl ? { baseUrl } : {}), noCache: !opts.cache });
         }));
         const judgeSpec = opts.judge ?? stored?.judge.spec ?? 'local';
-        const useCache = ctx.config.cache !== false && opts.cache;
-        const judge = await createJudge(judgeSpec, { config: ctx.config, ...(useCache ? { cache: storeCache<CachedSample>(store) } : {}) });
+        const judge = await ctx.judge(judgeSpec, { noCache: !opts.cache, forViolation: true });
         const sampling: SamplingParams = {
           ...stored?.sampling,
           ...(opts.temperature !== undefined ? { temperature: opts.temperature } : {}),

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig, type TenetConfig } from '../config.ts';
+import { createJudge, violationCaveat } from '../judges/factory.ts';
+import type { Judge } from '../judges/types.ts';
 import { createModel } from '../models/spec.ts';
 import type { Provider } from '../models/types.ts';
 import type { CachedSample } from '../models/cache.ts';
@@ -13,6 +15,8 @@ export interface CliContext {
   dbLocation: string | undefined;
   store(): Promise<Store>;
   model(spec: string, options?: { baseUrl?: string; noCache?: boolean }): Promise<Provider>;
+  /** A judge from its spec (`local`, `local:FILE`, `llm:MODEL_SPEC`); LLM judges use the response cache unless told not to. */
+  judge(spec: string, options?: { noCache?: boolean; samples?: number; forViolation?: boolean }): Promise<Judge>;
   close(): Promise<void>;
 }
 
@@ -34,6 +38,17 @@ export function cliContext(command: Command): CliContext {
         ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
         ...(useCache ? { cache: storeCache<CachedSample>(await store()) } : {}),
       });
+    },
+    async judge(spec, options = {}) {
+      const useCache = spec.startsWith('llm:') && config.cache !== false && !options.noCache;
+      const judge = await createJudge(spec, {
+        config,
+        ...(options.samples ? { samples: options.samples } : {}),
+        ...(useCache ? { cache: storeCache<CachedSample>(await store()) } : {}),
+      });
+      const caveat = options.forViolation ? violationCaveat(judge) : undefined;
+      if (caveat) process.stderr.write(`note: ${caveat}\n`);
+      return judge;
     },
     async close() {
       if (opened) await (await opened).close();

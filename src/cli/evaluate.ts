@@ -1,11 +1,8 @@
 import type { Command } from 'commander';
 import { TenetError } from '../errors.ts';
 import { evaluateFile, countLines, type ValueProfile } from '../judges/evaluate.ts';
-import { createJudge } from '../judges/factory.ts';
-import type { CachedSample } from '../models/cache.ts';
 import { createProgress } from '../runtime/progress.ts';
 import { interruptOnSigint } from '../runtime/run.ts';
-import { storeCache } from '../store/index.ts';
 import { SCHWARTZ_VALUE_IDS } from '../values/schwartz.ts';
 import { action, emit, examples, formatError, positiveInt } from './io.ts';
 import { withContext } from './context.ts';
@@ -38,11 +35,7 @@ export function registerEvaluate(program: Command): void {
           throw new TenetError('BAD_USAGE', `--on-error must be skip or fail, got "${opts.onError}"`);
         }
         return withContext(command, async (ctx) => {
-          const judge = await createJudge(opts.judge, {
-            config: ctx.config,
-            ...(opts.judgeSamples ? { samples: opts.judgeSamples } : {}),
-            ...(opts.judge.startsWith('llm:') && opts.cache && ctx.config.cache !== false ? { cache: storeCache<CachedSample>(await ctx.store()) } : {}),
-          });
+          const judge = await ctx.judge(opts.judge, { noCache: !opts.cache, ...(opts.judgeSamples ? { samples: opts.judgeSamples } : {}) });
           const total = await countLines(input);
           const progress = createProgress({ label: 'evaluate', total, enabled: Boolean(opts.output) });
           let reported = 0;

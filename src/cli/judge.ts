@@ -2,12 +2,9 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { TenetError } from '../errors.ts';
-import { createJudge } from '../judges/factory.ts';
 import { trainLocalJudge } from '../judges/local/train.ts';
 import { EVAL_FORMATS, measureJudge, type EvalFormat, type JudgeMeasurement } from '../judges/measure.ts';
 import type { MetricWithCI } from '../judges/metrics.ts';
-import type { CachedSample } from '../models/cache.ts';
-import { storeCache } from '../store/index.ts';
 import { action, emit, examples, positiveInt } from './io.ts';
 import { withContext } from './context.ts';
 
@@ -49,11 +46,7 @@ export function registerJudge(program: Command): void {
           throw new TenetError('BAD_USAGE', `--part must be train, validation, test or all, got "${opts.part}"`);
         }
         return withContext(command, async (ctx) => {
-          const judgeImpl = await createJudge(opts.judge, {
-            config: ctx.config,
-            ...(opts.judgeSamples ? { samples: opts.judgeSamples } : {}),
-            ...(opts.judge.startsWith('llm:') && opts.cache && ctx.config.cache !== false ? { cache: storeCache<CachedSample>(await ctx.store()) } : {}),
-          });
+          const judgeImpl = await ctx.judge(opts.judge, { noCache: !opts.cache, ...(opts.judgeSamples ? { samples: opts.judgeSamples } : {}) });
           const result = await measureJudge(judgeImpl, {
             file: opts.data, format: opts.format as EvalFormat, b: opts.bootstrap,
             ...(opts.part ? { part: opts.part as 'train' | 'validation' | 'test' | 'all' } : {}),

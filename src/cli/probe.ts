@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
 import { TenetError } from '../errors.ts';
-import { createJudge } from '../judges/factory.ts';
-import type { CachedSample } from '../models/cache.ts';
 import {
   EXPORT_FORMATS,
   PROBE_DEFAULTS,
@@ -18,7 +16,6 @@ import {
   type ProbeScoring,
 } from '../probe/index.ts';
 import { interruptOnSigint } from '../runtime/run.ts';
-import { storeCache } from '../store/index.ts';
 import { withContext } from './context.ts';
 import { action, emit, examples, positiveInt } from './io.ts';
 
@@ -130,8 +127,7 @@ export function registerProbe(program: Command): void {
       const target = await ctx.model(targetSpec, { noCache, ...(targetBase ? { baseUrl: targetBase } : {}) });
       checkScoring(target, scoring);
       const generator = await ctx.model(generatorSpec, { noCache, ...(generatorBase ? { baseUrl: generatorBase } : {}) });
-      const useCache = ctx.config.cache !== false && !noCache;
-      const judge = await createJudge(judgeSpec, { config: ctx.config, ...(useCache ? { cache: storeCache<CachedSample>(store) } : {}) });
+      const judge = await ctx.judge(judgeSpec, { noCache, forViolation: true });
 
       const interrupt = interruptOnSigint();
       try {

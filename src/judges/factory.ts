@@ -3,6 +3,7 @@ import type { ModelContext } from '../models/spec.ts';
 import { createModel } from '../models/spec.ts';
 import { createLlmJudge } from './llm.ts';
 import { loadLocalJudge } from './local/judge.ts';
+import { LOCAL_JUDGE_ID } from './local/train.ts';
 import type { Judge } from './types.ts';
 
 export interface JudgeSpecOptions extends ModelContext {
@@ -26,4 +27,14 @@ export async function createJudge(spec: string, options: JudgeSpecOptions = {}):
   throw new TenetError('BAD_USAGE', `unknown judge "${spec}"`, {
     hint: 'use --judge local (offline, the default) or --judge llm:MODEL_SPEC, e.g. llm:openai:gpt-4o-mini',
   });
+}
+
+/**
+ * What a user should know before trusting this judge's violation scores, or undefined. The offline judge's
+ * violation head is measured in docs/judges.md and is only a little better than calling everything a violation.
+ */
+export function violationCaveat(judge: Judge): string | undefined {
+  return judge.id === LOCAL_JUDGE_ID
+    ? `the offline judge (${judge.id}@${judge.version}) gives weak violation scores on held-out data (docs/judges.md); for violation rates you can rely on, use --judge llm:MODEL_SPEC`
+    : undefined;
 }

@@ -19,7 +19,7 @@ import {
   seriesColor,
   type LineSeries,
 } from './charts.ts';
-import type { MetricSet, ModelReport, ProbePrinciple, ReportData, ValueProfile, WorstExample } from './data.ts';
+import type { MetricSet, ModelReport, ReportData, ValueProfile, WorstExample } from './data.ts';
 import { VIOLATION_THRESHOLD } from './data.ts';
 import { attrs, esc, pct, pctRange, signed, slug, truncate } from './html.ts';
 
