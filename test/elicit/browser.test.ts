@@ -41,7 +41,7 @@ describe.skipIf(!haveChromium)('browser: participant and admin flows (headless C
     loopback = await startLoopbackServer(fakeModel(), { chunkDelayMs: 4 });
     dir = mkdtempSync(path.join(tmpdir(), 'tenet-elicit-browser-'));
     store = await openStore(path.join(dir, 'elicit.db'));
-    ({ app, service } = createElicitApp({ store, model: loopbackModel('openai', loopback), adminToken: ADMIN_TOKEN, graphCacheMs: 0 }));
+    ({ app, service } = createElicitApp({ store, model: loopbackModel('openai', loopback), adminToken: ADMIN_TOKEN, cacheMs: 0 }));
     const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
       const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
     });

@@ -22,7 +22,7 @@ export async function harness(options: { model?: FakeModelOptions; app?: Partial
   const loopback = await startLoopbackServer(fakeModel(options.model));
   const store = options.store ?? (await openStore(':memory:'));
   const model = loopbackModel('openai', loopback);
-  const { app, service } = createElicitApp({ store, model, adminToken: ADMIN_TOKEN, graphCacheMs: 0, ...options.app });
+  const { app, service } = createElicitApp({ store, model, adminToken: ADMIN_TOKEN, cacheMs: 0, ...options.app });
   return {
     app,
     service,

@@ -14,6 +14,7 @@ import {
   type CanonicalCard,
   type CardLink,
   type Chat,
+  type Deliberation,
   type DeliberationSettings,
   type ElicitRepos,
   type Hypothesis,
@@ -21,6 +22,7 @@ import {
   type NewDeliberation,
   type Participant,
   type PersonalCard,
+  type Question,
   type TranscriptEntry,
   type VoteRelationship,
 } from '../../store/elicit-repos.ts';
@@ -57,10 +59,13 @@ export interface ElicitServiceOptions {
   /** Session lifetime (default 30 days). */
   sessionTtlMs?: number;
   /**
-   * How long a computed moral graph is reused for participants' "where your value sits" view and the
-   * admin's graph view (default 2000 ms; 0 recomputes every time). Exports are always fresh.
+   * How long read-mostly data is reused across requests (default 2000 ms; 0 turns caching off): the
+   * computed moral graph (participants' "where your value sits" and the admin's graph view) and each
+   * deliberation's settings, questions, canonical cards, contexts, current hypotheses and vote tallies used
+   * to draw cards and stories. A new card or story shows up in draws after at most this long. Votes,
+   * chats, cards and everything a participant owns are always read fresh; exports are always fresh.
    */
-  graphCacheMs?: number;
+  cacheMs?: number;
   /** Interviewer sampling temperature (default 0.7). */
   temperature?: number;
   log?: (message: string) => void;
@@ -278,20 +283,58 @@ export function createElicitService(options: ElicitServiceOptions) {
     return [...new Set([...links.values()].filter((l) => l.status !== 'proposed').map((l) => l.canonicalId))];
   }
 
-  const graphCacheMs = options.graphCacheMs ?? 2000;
-  const graphCache = new Map<string, { expires: number; value: ReturnType<typeof deliberationGraph> }>();
-  /** The deliberation's graph, reused for `graphCacheMs` (many participants look at it at once). */
-  function cachedGraph(deliberationId: string, mode: GraphMode): ReturnType<typeof deliberationGraph> {
-    if (graphCacheMs <= 0) return deliberationGraph(repos, deliberationId, mode);
-    const key = `${deliberationId}\u0000${mode}`;
+  const cacheMs = options.cacheMs ?? 2000;
+  const caches = new Map<string, { expires: number; value: Promise<unknown> }>();
+  /** `load()`, reused for `cacheMs` under `key` (many participants ask for the same thing at once). */
+  function cached<T>(key: string, load: () => Promise<T>): Promise<T> {
+    if (cacheMs <= 0) return load();
     const now = Date.now();
-    const hit = graphCache.get(key);
-    if (hit && hit.expires > now) return hit.value;
-    const value = deliberationGraph(repos, deliberationId, mode);
-    graphCache.set(key, { expires: now + graphCacheMs, value });
-    value.catch(() => graphCache.delete(key));
-    if (graphCache.size > 1000) graphCache.clear();
+    const hit = caches.get(key);
+    if (hit && hit.expires > now) return hit.value as Promise<T>;
+    const value = load();
+    caches.set(key, { expires: now + cacheMs, value });
+    value.catch(() => caches.delete(key));
+    if (caches.size > 10_000) caches.clear();
     return value;
+  }
+  const cachedGraph = (deliberationId: string, mode: GraphMode) => cached(`graph\u0000${deliberationId}\u0000${mode}`, () => deliberationGraph(repos, deliberationId, mode));
+
+  /** A deliberation's read-mostly data, for drawing cards and stories. */
+  interface Snapshot {
+    deliberation: Deliberation;
+    questions: Question[];
+    canonical: CanonicalCard[];
+    canonicalById: Map<string, CanonicalCard>;
+    contexts: Map<string, string>;
+    hypotheses: Hypothesis[];
+    hypothesisById: Map<string, Hypothesis>;
+    voteCounts: Map<string, number>;
+    tallies: Map<string, { votes: number; impressions: number }>;
+  }
+  function snapshot(deliberationId: string): Promise<Snapshot> {
+    return cached(`snapshot\u0000${deliberationId}`, async () => {
+      const [deliberation, questions, canonical, contexts, hypotheses, voteCounts, tallies] = await Promise.all([
+        repos.deliberations.get(deliberationId),
+        repos.deliberations.questions(deliberationId),
+        repos.canonical.list(deliberationId),
+        repos.contexts.list(deliberationId),
+        repos.hypotheses.current(deliberationId),
+        repos.hypotheses.voteCounts(deliberationId),
+        repos.valueVotes.tallies(deliberationId),
+      ]);
+      if (!deliberation) throw notFound('deliberation');
+      return {
+        deliberation,
+        questions,
+        canonical,
+        canonicalById: new Map(canonical.map((c) => [c.id, c])),
+        contexts: new Map(contexts.map((c) => [c.id, c.text])),
+        hypotheses,
+        hypothesisById: new Map(hypotheses.map((h) => [h.id, h])),
+        voteCounts,
+        tallies,
+      };
+    });
   }
 
   // ---- admin -----------------------------------------------------------------------------------------
@@ -458,9 +501,9 @@ export function createElicitService(options: ElicitServiceOptions) {
     logout: (sessionToken: string) => repos.sessions.delete(hashToken(sessionToken)),
 
     async overview(p: Participant): Promise<ParticipantOverview> {
-      const deliberation = (await repos.deliberations.get(p.deliberationId))!;
-      const [questions, chats, cards, votes, picks] = await Promise.all([
-        repos.deliberations.questions(p.deliberationId),
+      const snap = await snapshot(p.deliberationId);
+      const { deliberation, questions } = snap;
+      const [chats, cards, votes, picks] = await Promise.all([
         repos.chats.forParticipant(p.id),
         repos.cards.forParticipant(p.id),
         repos.votes.forParticipant(p.id),
@@ -471,7 +514,7 @@ export function createElicitService(options: ElicitServiceOptions) {
       const links = cards.length ? await repos.links.forParticipant(p.id) : new Map<string, CardLink>();
       for (const c of cards) {
         const link = links.get(c.id);
-        const canonical = link ? await repos.canonical.get(link.canonicalId) : undefined;
+        const canonical = link ? (snap.canonicalById.get(link.canonicalId) ?? (await repos.canonical.get(link.canonicalId))) : undefined;
         cardViews.push({
           id: c.id,
           questionId: c.questionId,
@@ -479,7 +522,7 @@ export function createElicitService(options: ElicitServiceOptions) {
           link: link && canonical ? { status: link.status, canonical: { id: canonical.id, ...view(canonical.card) } } : null,
         });
       }
-      const canonicalCount = cards.length > 0 && picks.length === 0 ? (await repos.canonical.list(p.deliberationId)).length : 0;
+      const canonicalCount = cards.length > 0 && picks.length === 0 ? (await repos.canonical.list(p.deliberationId)).length : snap.canonical.length;
       return {
         deliberation: { id: deliberation.id, title: deliberation.title, description: deliberation.description, settings: deliberation.settings },
         questions: questions.map((q) => {
@@ -635,10 +678,11 @@ export function createElicitService(options: ElicitServiceOptions) {
 
     /** Up to `valuesToShow` canonical cards (not the participant's own), least seen first. */
     async drawValues(p: Participant): Promise<ValueDraw> {
-      const d = (await repos.deliberations.get(p.deliberationId))!;
-      const mine = new Set(await myCanonicalIds(p));
-      const tallies = await repos.valueVotes.tallies(p.deliberationId);
-      const pool = (await repos.canonical.list(p.deliberationId)).filter((c) => !mine.has(c.id));
+      const [snap, mineIds] = await Promise.all([snapshot(p.deliberationId), myCanonicalIds(p)]);
+      const d = snap.deliberation;
+      const mine = new Set(mineIds);
+      const tallies = snap.tallies;
+      const pool = snap.canonical.filter((c) => !mine.has(c.id));
       const shuffle = new Map(pool.map((c) => [c.id, unit(`${p.id}|${c.id}`)]));
       pool.sort((a, b) => (tallies.get(a.id)?.impressions ?? 0) - (tallies.get(b.id)?.impressions ?? 0) || shuffle.get(a.id)! - shuffle.get(b.id)!);
       const cards = pool.slice(0, d.settings.valuesToShow);
@@ -656,7 +700,7 @@ export function createElicitService(options: ElicitServiceOptions) {
       if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw new TenetError('BAD_INPUT', 'this selection of cards was not drawn for you; reload the page');
       const shown = new Set(input.shown);
       if (!input.picked.every((id) => shown.has(id))) throw new TenetError('BAD_INPUT', 'pick only among the cards shown');
-      const d = (await repos.deliberations.get(p.deliberationId))!;
+      const d = (await snapshot(p.deliberationId)).deliberation;
       const min = Math.min(d.settings.minValuePicks, shown.size);
       if (new Set(input.picked).size < min) throw new TenetError('BAD_INPUT', `pick at least ${min} card${min === 1 ? '' : 's'}`);
       await repos.valueVotes.record({ deliberationId: p.deliberationId, participantId: p.id, drawId: input.drawId.slice(0, 64), shown: [...shown], picked: input.picked });
@@ -669,14 +713,13 @@ export function createElicitService(options: ElicitServiceOptions) {
      * those with the fewest votes; each shown forward or reversed (counterbalanced per participant).
      */
     async drawVotes(p: Participant): Promise<VoteQuestion[]> {
-      const d = (await repos.deliberations.get(p.deliberationId))!;
-      const [current, counts, mine, picked, voted] = await Promise.all([
-        repos.hypotheses.current(p.deliberationId),
-        repos.hypotheses.voteCounts(p.deliberationId),
+      const [snap, mine, picked, voted] = await Promise.all([
+        snapshot(p.deliberationId),
         myCanonicalIds(p),
         repos.valueVotes.forParticipant(p.id),
         repos.votes.forParticipant(p.id),
       ]);
+      const { deliberation: d, hypotheses: current, voteCounts: counts } = snap;
       const remaining = Math.max(0, d.settings.votesPerParticipant - voted.length);
       if (remaining === 0) return [];
       const done = new Set(voted.map((v) => `${pairKeyOf(v.fromId, v.toId)}#${v.contextId}`));
@@ -694,8 +737,7 @@ export function createElicitService(options: ElicitServiceOptions) {
         chosen.push(h);
         if (chosen.length === remaining) break;
       }
-      const canonical = new Map((await repos.canonical.list(p.deliberationId)).map((c) => [c.id, c]));
-      const contexts = new Map((await repos.contexts.list(p.deliberationId)).map((c) => [c.id, c.text]));
+      const { canonicalById: canonical, contexts } = snap;
       return chosen.map((h) => {
         const direction = unit(`direction|${p.id}|${h.id}`) < 0.5 ? 'forward' : 'reverse';
         const a = canonical.get(h.fromId)!;
@@ -714,7 +756,7 @@ export function createElicitService(options: ElicitServiceOptions) {
 
     /** Casts (or changes) the participant's vote on a hypothesis, as shown in `direction`. */
     async castVote(p: Participant, input: { hypothesisId: string; direction: 'forward' | 'reverse'; relationship: VoteRelationship; why?: string | null }): Promise<{ created: boolean; voteId: string }> {
-      const h = await repos.hypotheses.get(input.hypothesisId);
+      const h = (await snapshot(p.deliberationId)).hypothesisById.get(input.hypothesisId) ?? (await repos.hypotheses.get(input.hypothesisId));
       if (!h || h.deliberationId !== p.deliberationId) throw notFound('story');
       const forward = input.direction === 'forward';
       const why = input.why?.trim() ? input.why.trim().slice(0, 2000) : null;
