@@ -4,6 +4,7 @@ import { examples, formatError, exitCodeOf } from './io.ts';
 import { registerBench } from './bench.ts';
 import { registerCache } from './cache.ts';
 import { registerDoctor } from './doctor.ts';
+import { registerElicit } from './elicit.ts';
 import { registerEvaluate } from './evaluate.ts';
 import { registerGraph } from './graph.ts';
 import { registerJudge } from './judge.ts';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerBench(program);
   registerReport(program);
   registerGraph(program);
+  registerElicit(program);
   return examples(program, [
     'tenet doctor                                   # what is configured and reachable',
     'tenet values list --framework mft              # the value theories tenet measures against',
@@ -39,6 +41,7 @@ export function buildProgram(): Command {
     'tenet bench --models ollama:llama3.1:8b --prompts builtin:valuecompass-mft --samples 4',
     'tenet report RUN -o report.html                # one offline HTML file per run',
     'tenet graph build --votes votes.json -o graph.json',
+    'tenet elicit serve --model openai:gpt-4o          # the moral graph elicitation web app',
     'tenet <command> --help                         # every command has worked examples',
   ]);
 }

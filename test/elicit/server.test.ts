@@ -241,7 +241,7 @@ describe('authorization', () => {
     expect(rows.rows[0]!.token_hash).toBe(hashToken(tokens[0]!));
     const dump = JSON.stringify((await sql`select * from elicit_participants`.execute(h.store.kysely)).rows) + JSON.stringify((await sql`select * from elicit_sessions`.execute(h.store.kysely)).rows);
     expect(dump).not.toContain(tokens[0]);
-    expect(dump).not.toContain(createHash('sha256').update(tokens[0]!).digest('hex')); // salted, not a bare hash
+    expect(dump).not.toContain(createHash('sha256').update(tokens[0]!).digest('hex')); // domain-separated, not a bare hash
 
     const p = new Client(h.app);
     expect((await p.get('/join/not-a-real-token-at-all-000')).status).toBe(404);
@@ -321,5 +321,42 @@ describe('validation and limits', () => {
     h.loopback.setScript(fakeModel());
     const retried = await p.turn(chat.id, {});
     expect(retried.events.find((e) => e.type === 'done').chat.messages.at(-1).role).toBe('assistant');
+  });
+});
+
+const PG_URL = process.env.TENET_TEST_PG_URL;
+describe.skipIf(!PG_URL)('the flow on Postgres (TENET_TEST_PG_URL)', () => {
+  it('interviews, a merge, upgrade stories, votes (one per pair and context) and an export', async () => {
+    const { openStore } = await import('../../src/store/index.ts');
+    const { randomBytes } = await import('node:crypto');
+    const schema = `tenet_elicit_flow_${randomBytes(5).toString('hex')}`;
+    const store = await openStore(PG_URL, { schema });
+    try {
+      h = await harness({ store });
+      const adminClient = new Client(h.app);
+      const { id, questionId, tokens } = await setupDeliberation(adminClient, 3);
+      const a = await interview(h.app, tokens[0]!, questionId, 'honest');
+      const b = await interview(h.app, tokens[1]!, questionId, 'honest');
+      await interview(h.app, tokens[2]!, questionId, 'mentor');
+      const proposal = b.events.find((e) => e.type === 'merge_proposal');
+      expect((await b.client.post(`/api/cards/${proposal.cardId}/merge`, { agree: false })).json.status).toBe('declined');
+      expect(await h.service.repos.canonical.list(id)).toHaveLength(3);
+      const result = await h.service.admin.runHypotheses(id);
+      expect(result.hypotheses).toBeGreaterThan(0);
+      const qs = (await a.client.get('/api/votes/draw')).json;
+      expect(qs.length).toBeGreaterThan(0);
+      for (const q of qs) expect((await a.client.post('/api/votes', { hypothesisId: q.hypothesisId, direction: q.direction, relationship: 'upgrade' })).status).toBe(201);
+      await Promise.all([1, 2, 3].map(() => a.client.post('/api/votes', { hypothesisId: qs[0].hypothesisId, direction: qs[0].direction, relationship: 'no_upgrade' })));
+      expect(await h.service.repos.votes.count(id)).toBe(qs.length);
+      const exp = await adminClient.get(`/api/admin/deliberations/${id}/export?format=tenet&mode=study`, admin);
+      expect(exp.json.provenance.voteCount).toBe(qs.length);
+      expect((await a.client.get('/api/position')).status).toBe(200);
+    } finally {
+      await h?.close();
+      h = undefined;
+      const admin2 = await openStore(PG_URL, { migrate: false });
+      await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(admin2.kysely);
+      await admin2.close();
+    }
   });
 });
