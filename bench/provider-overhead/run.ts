@@ -7,7 +7,7 @@ import { cpus } from 'node:os';
 import { createModel } from '../../src/models/spec.ts';
 
 const LATENCY_MS = 50;
-const ROUNDS = 40; // calls per concurrency slot: each level runs ~ROUNDS × 50 ms
+const ROUNDS = 100; // calls per concurrency slot: each level runs ~ROUNDS × 50 ms, long enough that ramp-up and drain are small
 const LEVELS = [1, 16, 64];
 const KINDS = ['openai', 'anthropic', 'ollama'] as const;
 

@@ -130,6 +130,15 @@ export function malformed(who: string, url: string, what: string, raw: string): 
   });
 }
 
+const parsedUrls = new Map<string, URL>();
+
+/** Endpoint URLs are few and reused for every call: parse each once. */
+function parsedUrl(url: string): URL {
+  let parsed = parsedUrls.get(url);
+  if (!parsed) parsedUrls.set(url, (parsed = new URL(url)));
+  return parsed;
+}
+
 /** POST JSON; returns the response when 2xx, otherwise throws a classified TenetError. */
 export async function postJson(
   url: string,
@@ -139,7 +148,7 @@ export async function postJson(
   who: string,
 ): Promise<HttpResponse> {
   if (signal.aborted) throw signal.reason;
-  const target = new URL(url);
+  const target = parsedUrl(url);
   const payload = Buffer.from(JSON.stringify(body));
   const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
   let response: HttpResponse;
