@@ -39,3 +39,6 @@ export { runProbe, exportMoralPrompt } from './probe/index.ts';
 export * as bench from './bench/index.ts';
 export * as probe from './probe/index.ts';
 export * as moralgraph from './moralgraph/index.ts';
+export * as report from './report/index.ts';
+export * as elicit from './moralgraph/elicit/index.ts';
+export { createElicitApp, serveElicit } from './server/index.ts';
