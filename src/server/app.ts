@@ -59,6 +59,7 @@ function loadAssets(): Map<string, Asset> {
     ['participant.js', 'text/javascript; charset=utf-8'],
     ['admin.js', 'text/javascript; charset=utf-8'],
     ['graph.js', 'text/javascript; charset=utf-8'],
+    ['dom.js', 'text/javascript; charset=utf-8'],
     ['style.css', 'text/css; charset=utf-8'],
   ] as const) {
     assets.set(name, { body: readFileSync(new URL(name, dir), 'utf8'), type });

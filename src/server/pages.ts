@@ -49,7 +49,7 @@ export function participantPage(title: string): string {
   return page({
     title,
     bodyClass: 'participant',
-    scripts: ['cytoscape.min.js', 'graph.js', 'participant.js'],
+    scripts: ['cytoscape.min.js', 'dom.js', 'graph.js', 'participant.js'],
     body: `    <header class="top"><span class="brand">tenet</span><span class="top-title">${escapeHtml(title)}</span>
       <nav aria-label="Progress"><ol id="steps" class="steps"></ol></nav></header>
     <main id="app" tabindex="-1" aria-live="polite"><p class="muted">Loading…</p></main>
@@ -61,7 +61,7 @@ export function adminPage(): string {
   return page({
     title: 'tenet · elicitation admin',
     bodyClass: 'admin',
-    scripts: ['cytoscape.min.js', 'graph.js', 'admin.js'],
+    scripts: ['cytoscape.min.js', 'dom.js', 'graph.js', 'admin.js'],
     body: `    <header class="top"><span class="brand">tenet</span><span class="top-title">Moral graph elicitation · admin</span>
       <form method="post" action="/admin/logout" class="top-right"><button class="link" type="submit">Sign out</button></form></header>
     <main id="app" tabindex="-1"><p class="muted">Loading…</p></main>

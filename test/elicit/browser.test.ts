@@ -3,7 +3,7 @@
  * real HTTP server and the scripted loopback model: a participant completes the interview, submits a card,
  * picks wise values, answers the "wiser?" questions and sees their place in the graph; the admin creates
  * the deliberation, invites, runs the jobs, browses the graph and exports it. Screenshots of both flows
- * are written to docs/elicit-participant.png and docs/elicit-admin.png.
+ * are written to docs/elicit-participant.png and docs/elicit-admin.png when missing or when TENET_UPDATE_SCREENSHOTS=1.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -209,10 +209,14 @@ describe.skipIf(!haveChromium)('browser: participant and admin flows (headless C
         .map(([t, b]) => `<figure style="margin:0"><figcaption style="margin:0 0 8px">${t}</figcaption><img style="width:100%;border:1px solid #b8bfcc;border-radius:8px" src="${img(b as Buffer)}"></figure>`)
         .join('')}
       </div></body></html>`);
-    await composePage.screenshot({ path: path.join(DOCS, 'elicit-participant.png'), fullPage: true });
+    const participantShot = await composePage.screenshot({ fullPage: true });
     await composePage.close();
-    const { writeFileSync } = await import('node:fs');
-    writeFileSync(path.join(DOCS, 'elicit-admin.png'), adminShot);
+    // docs/ keeps its screenshots unless they are missing or TENET_UPDATE_SCREENSHOTS=1 asks for new ones
+    const { existsSync, writeFileSync } = await import('node:fs');
+    for (const [name, shot] of [['elicit-participant.png', participantShot], ['elicit-admin.png', adminShot]] as const) {
+      const target = path.join(DOCS, name);
+      if (process.env.TENET_UPDATE_SCREENSHOTS === '1' || !existsSync(target)) writeFileSync(target, shot);
+    }
     await adminCtx.close();
     await pCtx.close();
   }, 120_000);
