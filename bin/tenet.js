@@ -1,5 +1,11 @@
 #!/usr/bin/env node
 // The published entry point runs the compiled CLI (`npm run build` writes dist/).
-import { main } from '../dist/cli/main.js';
-
+let main;
+try {
+  ({ main } = await import('../dist/cli/main.js'));
+} catch (error) {
+  if (error?.code !== 'ERR_MODULE_NOT_FOUND' || !String(error.message).includes('dist/cli/main.js')) throw error;
+  process.stderr.write('error [NOT_BUILT]: tenet has not been built in this checkout\n  hint: run `npm run build` (or `npm start`) first\n');
+  process.exit(2);
+}
 await main(process.argv);
