@@ -5,10 +5,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command, CommanderError } from 'commander';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { registerElicit } from '../../src/cli/elicit.ts';
-import { exitCodeOf, formatError } from '../../src/cli/io.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, type CliResult } from '../support/cli.ts';
 import { createElicitApp } from '../../src/server/app.ts';
 import { openStore } from '../../src/store/index.ts';
 import { startLoopbackServer, type LoopbackServer } from '../support/loopback-server.ts';
@@ -28,42 +26,8 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  const program = new Command('tenet').option('--json').option('--db <url>').option('--config <file>').exitOverride();
-  program.configureOutput({ writeOut: (s) => void (stdout += s), writeErr: (s) => void (stderr += s) });
-  registerElicit(program);
-  const override = (c: Command): void => {
-    c.exitOverride();
-    c.commands.forEach(override);
-  };
-  override(program);
-  let code = 0;
-  try {
-    process.exitCode = 0;
-    await program.parseAsync(['--db', db, ...args], { from: 'user' });
-    code = Number(process.exitCode ?? 0);
-  } catch (error) {
-    if (error instanceof CommanderError) code = error.exitCode === 0 ? 0 : 2;
-    else {
-      stderr += formatError(error);
-      code = exitCodeOf(error);
-    }
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    process.exitCode = 0;
-  }
-  return { code, stdout, stderr };
+function run(...args: string[]): Promise<CliResult> {
+  return runCli(['--db', db, ...args]);
 }
 
 describe('tenet elicit', () => {

@@ -3,10 +3,8 @@ import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, CommanderError } from 'commander';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { registerGraph } from '../../src/cli/graph.ts';
-import { exitCodeOf, formatError } from '../../src/cli/io.ts';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { runCli, type CliResult } from '../support/cli.ts';
 import { FIXTURES, STUDY_CUTOFF, STUDY_DIR } from './helpers.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'tenet-graph-cli-'));
@@ -14,50 +12,9 @@ const votesFile = join(STUDY_DIR, 'dft-edge-votes.json');
 const cardsFile = join(STUDY_DIR, 'dft-canonicalValuesCard.json');
 const studyFile = join(STUDY_DIR, 'dft-moral-graph-all-participants.json');
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run `tenet <args>` on a small in-test program with the graph commands registered. */
-async function run(...args: string[]): Promise<Result> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  const program = new Command('tenet').option('--json', 'JSON output').exitOverride();
-  program.configureOutput({ writeOut: (s) => void (stdout += s), writeErr: (s) => void (stderr += s) });
-  registerGraph(program);
-  const exitOverride = (c: Command): void => {
-    c.exitOverride();
-    c.commands.forEach(exitOverride);
-  };
-  exitOverride(program);
-  let code = 0;
-  try {
-    process.exitCode = 0;
-    await program.parseAsync(args, { from: 'user' });
-    code = Number(process.exitCode ?? 0);
-  } catch (error) {
-    // as main.ts does: commander's own errors exit 2, a TenetError thrown while parsing an option is reported
-    if (error instanceof CommanderError) code = error.exitCode === 0 ? 0 : 2;
-    else {
-      stderr += formatError(error);
-      code = exitCodeOf(error);
-    }
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    process.exitCode = 0;
-  }
-  return { code, stdout, stderr };
+/** Run `tenet <args>` in-process. */
+function run(...args: string[]): Promise<CliResult> {
+  return runCli(args);
 }
 
 afterEach(() => {

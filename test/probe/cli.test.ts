@@ -1,9 +1,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { registerProbe } from '../../src/cli/probe.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, type CliResult } from '../support/cli.ts';
 import { SCHWARTZ_VALUE_IDS } from '../../src/values/schwartz.ts';
 import { startLoopbackServer, type LoopbackServer, type Reply, type ScriptRequest } from '../support/loopback-server.ts';
 import { MARKER, PRINCIPLES, world } from './helpers.ts';
@@ -25,30 +24,9 @@ function judgeReply(req: ScriptRequest): Reply {
   });
 }
 
-interface Result { code: number; stdout: string; stderr: string }
-
-/** Run `tenet ARGS` in-process (the root program's global options plus the probe command). */
-async function tenet(args: string[]): Promise<Result> {
-  const program = new Command('tenet')
-    .option('--json').option('--db <url>').option('--config <file>')
-    .exitOverride();
-  registerProbe(program);
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => { stdout += String(chunk); return true; });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => { stderr += String(chunk); return true; });
-  let code: number;
-  try {
-    await program.parseAsync(['--db', db, ...args], { from: 'user' });
-    code = Number(process.exitCode ?? 0);
-  } catch {
-    code = 2; // commander usage error
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    process.exitCode = undefined;
-  }
-  return { code, stdout, stderr };
+/** Run `tenet ARGS` in-process against the test's database. */
+function tenet(args: string[]): Promise<CliResult> {
+  return runCli(['--db', db, ...args]);
 }
 
 const spec = (model: string) => `openai-compatible:${model}@${server.url}/v1`;
