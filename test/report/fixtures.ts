@@ -4,18 +4,10 @@
  * come from a seeded generator, so the fixtures (and the screenshots made from them) are reproducible.
  */
 import type { MetricSet, ModelReport, ProbePrinciple, ReportData, ValueProfile, WorstExample } from '../../src/report/data.ts';
+import { mulberry32 } from '../../src/judges/metrics.ts';
 import { SCHWARTZ_VALUE_IDS, type SchwartzValueId } from '../../src/values/schwartz.ts';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 const FOUNDATIONS = ['care', 'fairness', 'loyalty', 'authority', 'sanctity'] as const;
 

@@ -5,6 +5,7 @@
  * underscore) or one other non-space character; trailing whitespace is a token of its own.
  * `tokenize(text).join('') === text` holds for every string.
  */
+import { mulberry32 } from '../../src/judges/metrics.ts';
 
 const TOKEN_RE = /\s*(?:[\p{L}\p{M}\p{N}_]+|[^\s\p{L}\p{M}\p{N}_])|\s+/gu;
 const WORD_RE = /[\p{L}\p{M}\p{N}_]+/gu;
@@ -28,17 +29,8 @@ export function hashString(s: string): number {
   return h >>> 0;
 }
 
-/** mulberry32: a small seeded PRNG returning floats in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded PRNG (mulberry32). */
+export const seededRandom = mulberry32;
 
 /** The logprob a token gets when the script does not give one: in [-0.25, -0.001], fixed per token text. */
 export function defaultLogprob(token: string): number {
