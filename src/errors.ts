@@ -16,7 +16,8 @@ export type ErrorCode =
   | 'STRUCTURED_OUTPUT'
   | 'STORE'
   | 'MISSING_DEPENDENCY'
-  | 'CHECK_FAILED';
+  | 'CHECK_FAILED'
+  | 'INTERNAL';
 
 const USAGE_CODES: ReadonlySet<ErrorCode> = new Set(['BAD_USAGE', 'BAD_INPUT', 'CONFIG', 'NOT_FOUND']);
 

@@ -2,7 +2,7 @@ import { TenetError } from '../errors.ts';
 import type { ModelContext } from '../models/spec.ts';
 import { createModel } from '../models/spec.ts';
 import { createLlmJudge } from './llm.ts';
-import { loadLocalJudge } from './local/judge.ts';
+import { loadThreadedLocalJudge } from './local/threaded.ts';
 import { LOCAL_JUDGE_ID } from './local/train.ts';
 import type { Judge } from './types.ts';
 
@@ -12,13 +12,13 @@ export interface JudgeSpecOptions extends ModelContext {
 }
 
 /**
- * A judge from its spec: `local` (the offline judge shipped in data/judge/), `local:FILE` (other weights),
+ * A judge from its spec: `local` (the offline judge shipped in data/judge/, on its own thread), `local:FILE` (other weights),
  * or `llm:MODEL_SPEC` (an LLM judge on any provider, e.g. `llm:openai:gpt-4o-mini`).
  */
 export async function createJudge(spec: string, options: JudgeSpecOptions = {}): Promise<Judge> {
   if (spec === 'local' || spec.startsWith('local:')) {
     const file = spec === 'local' ? undefined : spec.slice('local:'.length);
-    return loadLocalJudge(file);
+    return loadThreadedLocalJudge(file);
   }
   if (spec.startsWith('llm:')) {
     const { samples, ...context } = options;
