@@ -7,20 +7,7 @@
 
   var h = window.TenetDom.h;
 
-  function api(method, path, body) {
-    return fetch('/api/admin' + path, {
-      method: method,
-      credentials: 'same-origin',
-      headers: body ? { 'content-type': 'application/json' } : {},
-      body: body ? JSON.stringify(body) : undefined,
-    }).then(function (res) {
-      return res.json().catch(function () { return {}; }).then(function (data) {
-        if (res.status === 401) { window.location.href = '/admin'; }
-        if (!res.ok) throw new Error((data.error && data.error.message) || 'HTTP ' + res.status);
-        return data;
-      });
-    });
-  }
+  var api = window.TenetDom.jsonApi('/api/admin', function () { window.location.href = '/admin'; });
 
   function errorBox(e) { return h('p', { class: 'error', role: 'alert', text: e.message || String(e) }); }
 

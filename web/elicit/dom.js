@@ -1,4 +1,4 @@
-/* tenet · elicitation pages: the one DOM builder both pages use. window.TenetDom.h(tag, attrs, ...children) */
+/* tenet · elicitation pages: what both pages share. window.TenetDom.h(tag, attrs, ...children), window.TenetDom.jsonApi(base, onUnauthorized) */
 (function () {
   'use strict';
 
@@ -24,5 +24,23 @@
     return el;
   }
 
-  window.TenetDom = { h: h };
+  /** A JSON API caller under `base`: resolves with the body, rejects with the server's error message. */
+  function jsonApi(base, onUnauthorized) {
+    return function api(method, path, body) {
+      return fetch(base + path, {
+        method: method,
+        credentials: 'same-origin',
+        headers: body ? { 'content-type': 'application/json' } : {},
+        body: body ? JSON.stringify(body) : undefined,
+      }).then(function (res) {
+        return res.json().catch(function () { return {}; }).then(function (data) {
+          if (res.status === 401 && onUnauthorized) onUnauthorized();
+          if (!res.ok) throw new Error((data.error && data.error.message) || 'HTTP ' + res.status);
+          return data;
+        });
+      });
+    };
+  }
+
+  window.TenetDom = { h: h, jsonApi: jsonApi };
 })();

@@ -21,19 +21,7 @@
     window.scrollTo(0, 0);
   }
 
-  function api(method, path, body) {
-    return fetch('/api' + path, {
-      method: method,
-      credentials: 'same-origin',
-      headers: body ? { 'content-type': 'application/json' } : {},
-      body: body ? JSON.stringify(body) : undefined,
-    }).then(function (res) {
-      return res.json().catch(function () { return {}; }).then(function (data) {
-        if (!res.ok) throw new Error((data.error && data.error.message) || 'HTTP ' + res.status);
-        return data;
-      });
-    });
-  }
+  var api = window.TenetDom.jsonApi('/api');
 
   function errorBox(err) {
     return h('p', { class: 'error', role: 'alert', text: err && err.message ? err.message : String(err) });
