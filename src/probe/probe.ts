@@ -381,7 +381,8 @@ async function round(ctx: Ctx, active: PrincipleState[], roundNo: number): Promi
     const neutral = work.candidates.flatMap((c, i) => (c.status === 'outranked' ? [i] : []));
     if (!work.previous) {
       if (neutral.length === 0) {
-        work.state.error = `the generator wrote no neutral opening in ${config.candidates} tries (every one was judged to state the violation, or was empty)`;
+        const scores = work.candidates.flatMap((c) => (typeof c.neutrality === 'number' ? [c.neutrality.toFixed(2)] : []));
+        work.state.error = `the generator wrote no neutral opening in ${config.candidates} tries: the judge scored the openings themselves as violating${scores.length ? ` (${scores.join(', ')} > τ = ${config.tau})` : ''}, or they were empty; a judge that tells a tempting situation from a violation (--judge llm:MODEL_SPEC) usually fixes this`;
         continue;
       }
       work.toSample = [neutral[0]!];
