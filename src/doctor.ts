@@ -67,7 +67,7 @@ async function reachable(url: string): Promise<string | undefined> {
 function providerChecks(config: TenetConfig, env: Record<string, string | undefined>): { check: Check; probe?: string }[] {
   const out: { check: Check; probe?: string }[] = [];
   for (const kind of PROVIDER_KINDS.filter((k) => k !== 'llamacpp')) {
-    const r = resolveSpec(`${kind}:probe`, { config, env: { ...env, OPENAI_API_KEY: env.OPENAI_API_KEY ?? 'unset', ANTHROPIC_API_KEY: env.ANTHROPIC_API_KEY ?? 'unset' } });
+    const r = resolveSpec(`${kind}:probe`, { config, env, requireKey: false });
     const keySet = r.keyEnv ? Boolean(env[r.keyEnv]) : undefined;
     const key = r.keyEnv ? (keySet ? `${r.keyEnv} is set` : `${r.keyEnv} is not set`) : 'no key needed';
     const official = r.baseUrl?.includes('api.openai.com') || r.baseUrl?.includes('api.anthropic.com');
@@ -75,8 +75,8 @@ function providerChecks(config: TenetConfig, env: Record<string, string | undefi
     const probe = kind === 'openai' ? `${r.baseUrl}/models` : kind === 'anthropic' ? r.baseUrl! : `${r.baseUrl}/api/version`;
     out.push({ check: { name: `provider ${kind}`, status, detail: `${r.baseUrl} (${key})` }, probe });
   }
-  for (const [name, endpoint] of Object.entries(config.endpoints ?? {})) {
-    const r = resolveSpec(name, { config, env: { ...env, [endpoint.apiKeyEnv ?? 'OPENAI_API_KEY']: env[endpoint.apiKeyEnv ?? ''] ?? 'unset' } });
+  for (const name of Object.keys(config.endpoints ?? {})) {
+    const r = resolveSpec(name, { config, env, requireKey: false });
     const key = r.keyEnv ? `${r.keyEnv} ${env[r.keyEnv] ? 'is set' : 'is not set'}` : 'no key needed';
     out.push({
       check: { name: `endpoint ${name}`, status: 'ok', detail: `${r.kind} ${r.model} at ${r.baseUrl ?? r.model} (${key})` },

@@ -27,6 +27,8 @@ export interface ModelContext {
   /** Overrides every other base URL source (the CLI's --base-url). */
   baseUrl?: string;
   env?: Record<string, string | undefined>;
+  /** Fail when a hosted API's key is missing (default true; `tenet doctor` only reports it). */
+  requireKey?: boolean;
 }
 
 /** A spec resolved to everything needed to reach the model. */
@@ -93,7 +95,7 @@ export function resolveSpec(spec: string, context: ModelContext = {}): ResolvedS
   const keyEnv = settings.apiKeyEnv ?? defaults.keyEnv;
   const apiKey = keyEnv ? env[keyEnv] : undefined;
   const needsKey = (kind === 'openai' && baseUrl?.includes('api.openai.com')) || (kind === 'anthropic' && baseUrl?.includes('api.anthropic.com'));
-  if (needsKey && !apiKey) {
+  if (needsKey && !apiKey && context.requireKey !== false) {
     throw new TenetError('PROVIDER_AUTH', `${spec} needs an API key and ${keyEnv} is not set`, {
       hint: `export ${keyEnv}=... (or point the spec at another server with --base-url)`,
     });
