@@ -65,6 +65,18 @@ interface Measured {
   marks: Record<string, number>;
 }
 
+/** The resource columns of a result row: CPU, CPU per 1,000 calls and samples, peak RSS, load. */
+function resources(m: Measured, calls: number) {
+  return {
+    userS: m.userS,
+    sysS: m.sysS,
+    cpuMsPer1000Calls: round(((m.userS + m.sysS) * 1000 * 1000) / calls, 0),
+    cpuMsPer1000Samples: round(((m.userS + m.sysS) * 1000 * 1000) / (N * K), 0),
+    peakRssMb: m.peakRssMb,
+    loadAvg1m: round(loadavg()[0]!),
+  };
+}
+
 /** Run a command under /usr/bin/time -v; note when stderr lines matching `watch` first appear. */
 function measure(cmd: string[], env: Record<string, string>, watch: Record<string, RegExp> = {}): Promise<Measured> {
   return new Promise((resolve) => {
@@ -175,12 +187,7 @@ async function runTenet(provider: string, run: number): Promise<void> {
     idealSeparateCallsS: round(idealSeparate),
     idealOneCallPerPromptS: oneCall ? round(idealOneCall) : null,
     efficiency: round(ideal / pipeline, 3),
-    userS: m.userS,
-    sysS: m.sysS,
-    cpuMsPer1000Calls: round(((m.userS + m.sysS) * 1000 * 1000) / calls, 0),
-    cpuMsPer1000Samples: round(((m.userS + m.sysS) * 1000 * 1000) / (N * K), 0),
-    peakRssMb: m.peakRssMb,
-    loadAvg1m: round(loadavg()[0]!),
+    ...resources(m, calls),
     notes: `${oneCall ? `K = ${K} samples in one call (n = ${K})` : `K = ${K} calls per prompt`}; judge, SQLite store and metrics (bootstrap CIs) included; EVR ${overall.evr}`,
   });
   console.log(JSON.stringify(rowsOut.at(-1)));
@@ -231,12 +238,7 @@ async function runPromptfoo(run: number): Promise<void> {
     idealSeparateCallsS: round(idealSeparate),
     idealOneCallPerPromptS: null,
     efficiency: round(idealSeparate / m.wallS, 3),
-    userS: m.userS,
-    sysS: m.sysS,
-    cpuMsPer1000Calls: round(((m.userS + m.sysS) * 1000 * 1000) / calls, 0),
-    cpuMsPer1000Samples: round(((m.userS + m.sysS) * 1000 * 1000) / (N * K), 0),
-    peakRssMb: m.peakRssMb,
-    loadAvg1m: round(loadavg()[0]!),
+    ...resources(m, calls),
     notes: `-j ${C} --repeat ${K} --no-cache --no-write; ${summary ? `${summary[1]} passed, ${summary[2]} failed, ${summary[3]} errors` : 'summary not found'}; promptfoo's own duration line: ${ownDuration ?? '?'}; efficiency from process wall time`,
   });
   console.log(JSON.stringify(rowsOut.at(-1)));

@@ -125,6 +125,34 @@ export function softmaxHeads(z: Float64Array, nHeads: number, nClasses: number):
   }
 }
 
+/** Fisher–Yates shuffle in place, driven by the seeded PRNG (the epoch's example order). */
+export function shuffle(order: Int32Array, rand: () => number): void {
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    const t = order[i]!;
+    order[i] = order[j]!;
+    order[j] = t;
+  }
+}
+
+/**
+ * The softmax cross-entropy gradient at the output of every head, (p − target) scaled by the example's
+ * class weight and weight, into `g`; zero for a head whose target is missing (NaN).
+ */
+export function outputGradient(e: Example, p: Float64Array, cw: Float64Array, nHeads: number, nClasses: number, g: Float64Array): void {
+  for (let h = 0; h < nHeads; h++) {
+    const o = h * nClasses;
+    if (Number.isNaN(e.target[o]!)) {
+      for (let c = 0; c < nClasses; c++) g[o + c] = 0;
+      continue;
+    }
+    let sw = 0;
+    for (let c = 0; c < nClasses; c++) sw += e.target[o + c]! * cw[o + c]!;
+    sw *= e.weight;
+    for (let c = 0; c < nClasses; c++) g[o + c] = (p[o + c]! - e.target[o + c]!) * sw;
+  }
+}
+
 export function trainLinear(examples: readonly Example[], nHeads: number, nClasses: number, nFeatures: number, opt: LinearOptions): LinearModel {
   const K = nHeads * nClasses;
   const m: LinearModel = { nHeads, nClasses, nFeatures, w: new Float64Array(nFeatures * K), b: new Float64Array(K) };
@@ -137,26 +165,11 @@ export function trainLinear(examples: readonly Example[], nHeads: number, nClass
   const g = new Float64Array(K);
   const eps = 1e-8;
   for (let epoch = 0; epoch < opt.epochs; epoch++) {
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(rand() * (i + 1));
-      const t = order[i]!;
-      order[i] = order[j]!;
-      order[j] = t;
-    }
+    shuffle(order, rand);
     for (let n = 0; n < order.length; n++) {
       const e = examples[order[n]!]!;
       predictInto(m, e.x, p);
-      for (let h = 0; h < nHeads; h++) {
-        const o = h * nClasses;
-        if (Number.isNaN(e.target[o]!)) {
-          for (let c = 0; c < nClasses; c++) g[o + c] = 0;
-          continue;
-        }
-        let sw = 0;
-        for (let c = 0; c < nClasses; c++) sw += e.target[o + c]! * cw[o + c]!;
-        sw *= e.weight;
-        for (let c = 0; c < nClasses; c++) g[o + c] = (p[o + c]! - e.target[o + c]!) * sw;
-      }
+      outputGradient(e, p, cw, nHeads, nClasses, g);
       for (let k = 0; k < K; k++) {
         const gk = g[k]!;
         if (gk === 0) continue;

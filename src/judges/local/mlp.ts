@@ -6,7 +6,7 @@
 import { mulberry32 } from '../metrics.ts';
 import type { FeatureConfig, HashedFeatures } from './features.ts';
 import { featurize } from './features.ts';
-import { classWeights, softmaxHeads, type Example, type Vocab } from './linear.ts';
+import { classWeights, outputGradient, shuffle, softmaxHeads, type Example, type Vocab } from './linear.ts';
 import { f32 } from './heads.ts';
 
 export interface MlpOptions {
@@ -65,26 +65,11 @@ export function trainMlp(examples: readonly Example[], nHeads: number, nClasses:
   const eps = 1e-8;
   const lr = opt.lr;
   for (let epoch = 0; epoch < opt.epochs; epoch++) {
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(rand() * (i + 1));
-      const t = order[i]!;
-      order[i] = order[j]!;
-      order[j] = t;
-    }
+    shuffle(order, rand);
     for (let n = 0; n < order.length; n++) {
       const e = examples[order[n]!]!;
       forward(m, e.x.idx, e.x.val, pre, h, z);
-      for (let hd = 0; hd < nHeads; hd++) {
-        const o = hd * nClasses;
-        if (Number.isNaN(e.target[o]!)) {
-          for (let c = 0; c < nClasses; c++) gz[o + c] = 0;
-          continue;
-        }
-        let sw = 0;
-        for (let c = 0; c < nClasses; c++) sw += e.target[o + c]! * cw[o + c]!;
-        sw *= e.weight;
-        for (let c = 0; c < nClasses; c++) gz[o + c] = (z[o + c]! - e.target[o + c]!) * sw;
-      }
+      outputGradient(e, z, cw, nHeads, nClasses, gz);
       // hidden gradient (before updating w2)
       for (let j = 0; j < H; j++) {
         if (pre[j]! <= 0) {
