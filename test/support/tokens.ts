@@ -70,16 +70,4 @@ export function embeddingToBase64(vector: number[]): string {
   return buf.toString('base64');
 }
 
-export function cosineSimilarity(a: number[], b: number[]): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < Math.min(a.length, b.length); i++) {
-    const x = a[i] ?? 0;
-    const y = b[i] ?? 0;
-    dot += x * y;
-    na += x * x;
-    nb += y * y;
-  }
-  return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
-}
+export { cosineSimilarity } from '../../src/moralgraph/elicit/dedupe.ts';
