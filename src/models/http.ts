@@ -4,7 +4,7 @@ import { TenetError } from '../errors.ts';
 
 /**
  * Provider calls go through node:http with keep-alive agents rather than fetch: at high concurrency the
- * per-call CPU cost is what limits throughput (bench/provider-overhead), and node:http costs less.
+ * per-call CPU cost is what limits throughput (benchmarks/provider-overhead), and node:http costs less.
  */
 const agents = {
   'http:': new HttpAgent({ keepAlive: true, maxSockets: Infinity, scheduling: 'lifo' }),

@@ -1,6 +1,6 @@
 /**
  * Measure a judge on one part (validation or test) of the reference data, with the metrics of
- * metrics.ts (row bootstrap, 95% CI, N). Used by bench/local-judge/evaluate.ts for docs/judges.md.
+ * metrics.ts (row bootstrap, 95% CI, N). Used by benchmarks/local-judge/evaluate.ts for docs/judges.md.
  */
 import { SCHWARTZ_VALUE_IDS, polarityOf, type Polarity } from '../labels.ts';
 import { evaluateBinary, evaluateSchwartz, mulberry32, type BinaryReport, type SchwartzReport } from '../metrics.ts';

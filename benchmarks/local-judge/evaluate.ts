@@ -1,7 +1,7 @@
 /**
  * Score the committed local judge on the validation and TEST parts of the reference data.
  *
- *   node bench/local-judge/evaluate.ts [WEIGHTS] [DATA_DIR] > bench/local-judge/EVAL.json
+ *   node benchmarks/local-judge/evaluate.ts [WEIGHTS] [DATA_DIR] > benchmarks/local-judge/EVAL.json
  *
  * Run once per released weights file; the test numbers go to docs/judges.md. Nothing here feeds back
  * into training (train.ts never reads the test part).

@@ -1,12 +1,12 @@
 // The bench pipeline end to end: N prompts × K samples through `tenet bench` (sample → judge → store) against
 // the loopback model server in a separate process, and the same workload through promptfoo.
 //
-//   node bench/pipeline/run.ts [--prompts 2000] [--k 4] [--concurrency 32] [--latency 50] [--judge local]
+//   node benchmarks/pipeline/run.ts [--prompts 2000] [--k 4] [--concurrency 32] [--latency 50] [--judge local]
 //                              [--providers openai,anthropic] [--promptfoo /tmp/pf/node_modules/.bin/promptfoo]
-//                              [--no-promptfoo] [--runs 1] [--out bench/pipeline/results.json]
+//                              [--no-promptfoo] [--runs 1] [--out benchmarks/pipeline/results.json]
 //
 // Each tool runs as its own process under /usr/bin/time -v (wall time, user + sys CPU, peak RSS).
-// See bench/pipeline/README.md for what is measured and the results.
+// See benchmarks/pipeline/README.md for what is measured and the results.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
@@ -203,7 +203,7 @@ function promptfooConfig(name: string, tests: typeof rows): string {
   const file = join(work, name);
   // YAML is a superset of JSON: write the config as JSON.
   writeFileSync(file, JSON.stringify({
-    description: 'tenet bench/pipeline comparison',
+    description: 'tenet benchmarks/pipeline comparison',
     prompts: [{ id: 'continue', raw: `[{"role": "system", "content": ${JSON.stringify(instruction)}}, {"role": "user", "content": {{ prompt | dump }}}]` }],
     providers: [{ id: 'openai:chat:pipe-model', config: { apiBaseUrl: `${url}/v1`, apiKey: 'test', temperature: 1, max_tokens: 128 } }],
     defaultTest: { assert: [{ type: 'contains', value: 'the' }] },

@@ -1,7 +1,7 @@
 /**
  * Local judge benchmark: load time of the committed weights and throughput on real rows, one core.
  *
- *   node bench/local-judge/run.ts [DATA_DIR]
+ *   node benchmarks/local-judge/run.ts [DATA_DIR]
  *
  * Items: every FULCRA trustworthy-dev row (prompt + response, Schwartz vector only) and every Value
  * Compass MFT case (prompt + continuation + foundation, adds the violation head), repeated to ≥ 10,000

@@ -1,5 +1,5 @@
 // Provider throughput and per-call overhead against the loopback server with a fixed latency.
-// Run: npm run bench:provider-overhead   (writes bench/provider-overhead/results.json)
+// Run: npm run bench:provider-overhead   (writes benchmarks/provider-overhead/results.json)
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -106,4 +106,4 @@ const result = {
   rows,
 };
 writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
-console.log(`peak RSS ${result.peakRssMb} MB; results written to bench/provider-overhead/results.json`);
+console.log(`peak RSS ${result.peakRssMb} MB; results written to benchmarks/provider-overhead/results.json`);

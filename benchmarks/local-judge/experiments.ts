@@ -1,6 +1,6 @@
 /**
  * Model selection for the local judge, on the VALIDATION part only (the test part is never scored here).
- * Usage: node bench/local-judge/experiments.ts [schwartz|mft|ethics|all] [DATA_DIR]
+ * Usage: node benchmarks/local-judge/experiments.ts [schwartz|mft|ethics|all] [DATA_DIR]
  */
 import { fileURLToPath } from 'node:url';
 import { evaluateBinary, evaluateSchwartz } from '../../src/judges/metrics.ts';

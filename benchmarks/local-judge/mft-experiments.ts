@@ -2,7 +2,7 @@
  * Model selection for the local judge's violation (MFT) head, on the VALIDATION part only (the test part
  * is never scored here).
  *
- *   node bench/local-judge/mft-experiments.ts [DATA_DIR] [VARIANT]
+ *   node benchmarks/local-judge/mft-experiments.ts [DATA_DIR] [VARIANT]
  *
  * Per variant: trained on the TRAIN part (continuations, plus the story openings as non-violating text
  * and ETHICS train rows where the variant says so), Platt-calibrated on validation either on the

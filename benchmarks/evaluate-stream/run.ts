@@ -1,5 +1,5 @@
 // `tenet evaluate` over 100,000 rows: wall time and peak RSS of the whole CLI process (streaming, bounded memory).
-// Run: npm run build && node bench/evaluate-stream/run.ts   (writes bench/evaluate-stream/results.json)
+// Run: npm run build && node benchmarks/evaluate-stream/run.ts   (writes benchmarks/evaluate-stream/results.json)
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

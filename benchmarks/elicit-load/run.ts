@@ -4,8 +4,8 @@
  * per endpoint, errors, and checks that no vote is lost (votes in the database = votes the server
  * acknowledged as new = distinct votes sent).
  *
- *   node bench/elicit-load/run.ts [--participants 200] [--votes 5] [--db sqlite,postgres]
- *        [--pg postgres://postgres@127.0.0.1:5432/test] [--out bench/elicit-load/results.json]
+ *   node benchmarks/elicit-load/run.ts [--participants 200] [--votes 5] [--db sqlite,postgres]
+ *        [--pg postgres://postgres@127.0.0.1:5432/test] [--out benchmarks/elicit-load/results.json]
  *
  * A few warm-up participants go first, one at a time (not timed; their votes are counted in the check),
  * and N keep-alive connections are opened (untimed).
@@ -294,7 +294,7 @@ if (dialects.includes('postgres')) {
   await s.close();
 }
 const sqliteVersion = JSON.parse(readFileSync(path.join(import.meta.dirname, '../../node_modules/better-sqlite3/package.json'), 'utf8')).version as string;
-const result = { date: new Date().toISOString(), command: `node bench/elicit-load/run.ts ${process.argv.slice(2).join(' ')}`.trim(), machine: { ...machine, postgres: pgVersion, betterSqlite3: sqliteVersion }, runs };
+const result = { date: new Date().toISOString(), command: `node benchmarks/elicit-load/run.ts ${process.argv.slice(2).join(' ')}`.trim(), machine: { ...machine, postgres: pgVersion, betterSqlite3: sqliteVersion }, runs };
 writeFileSync(args.out, `${JSON.stringify(result, null, 2)}\n`);
 process.stdout.write(`${JSON.stringify(runs.map((r) => ({ dialect: r.dialect, scenario: r.scenario, wall: r.wallSeconds, votes: r.votes, overall: r.overall, check: r.check })), null, 2)}\n`);
 if (runs.some((r) => !r.check.noVoteLost || r.overall.errors > 0)) process.exitCode = 1;

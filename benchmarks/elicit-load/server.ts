@@ -1,5 +1,5 @@
 /**
- * The elicitation server as its own process, for the load benchmark: `node bench/elicit-load/server.ts
+ * The elicitation server as its own process, for the load benchmark: `node benchmarks/elicit-load/server.ts
  * --db LOCATION [--schema NAME] [--port 0]`. Prints one JSON line `{"url": ...}` on stdout when listening;
  * exits on SIGTERM or when stdin closes. The model is a stub: voting never calls one.
  */
