@@ -31,7 +31,8 @@ import {
   type Task,
   type TasksRepo,
 } from './types.ts';
-import { chunk, guardRepo, nowIso, parseJson, plainJson, requireId, toNumber } from './util.ts';
+import { rowMapper } from './rows.ts';
+import { chunk, guardRepo, nowIso, plainJson, requireId, toNumber } from './util.ts';
 
 type Db = Kysely<StoreSchema>;
 
@@ -125,70 +126,28 @@ function emptyTotals(): RunTotals {
   return { calls: 0, cachedCalls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 };
 }
 
-function toRun(row: Selectable<RunsTable>, totals: RunTotals): Run {
-  return {
-    id: row.id,
-    kind: row.kind,
-    name: row.name,
-    config: parseJson(row.config_json, `runs.config_json of run ${row.id}`),
-    status: row.status as RunStatus,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    totals,
-  };
-}
+const runRow = rowMapper<Selectable<RunsTable>>()('runs', { json: ['config_json'] });
+const toTask: (row: Selectable<TasksTable>) => Task = rowMapper<Selectable<TasksTable>>()('tasks', { json: ['input_json'] });
+const sampleMapper = rowMapper<Selectable<SamplesTable>>()('samples', {
+  json: ['logprobs_json', 'usage_json'],
+  numbers: ['sample_index', 'cost_usd', 'latency_ms'],
+  flags: ['cached'],
+});
+const toJudgment: (row: Selectable<JudgmentsTable>) => Judgment = rowMapper<Selectable<JudgmentsTable>>()('judgments', { json: ['result_json'] });
+const toCacheEntry: (row: Selectable<CacheTable>) => CacheEntry = rowMapper<Selectable<CacheTable>>()('cache', {
+  json: ['response_json'],
+  numbers: ['sample_index', 'hits'],
+  key: 'key',
+});
 
-function toTask(row: Selectable<TasksTable>): Task {
-  return {
-    id: row.id,
-    runId: row.run_id,
-    kind: row.kind,
-    input: parseJson(row.input_json, `tasks.input_json of task ${row.id}`),
-    createdAt: row.created_at,
-  };
+function toRun(row: Selectable<RunsTable>, totals: RunTotals): Run {
+  const run = runRow(row);
+  return { ...run, status: run.status as RunStatus, totals };
 }
 
 function toSample(row: Selectable<SamplesTable>): Sample {
-  return {
-    id: row.id,
-    runId: row.run_id,
-    taskId: row.task_id,
-    model: row.model,
-    sampleIndex: toNumber(row.sample_index),
-    text: row.text,
-    logprobs: row.logprobs_json === null ? null : parseJson(row.logprobs_json, `samples.logprobs_json of sample ${row.id}`),
-    usage: parseJson(row.usage_json, `samples.usage_json of sample ${row.id}`) as SampleUsage,
-    costUsd: row.cost_usd === null ? null : toNumber(row.cost_usd),
-    latencyMs: toNumber(row.latency_ms),
-    cached: toNumber(row.cached) !== 0,
-    error: row.error,
-    createdAt: row.created_at,
-  };
-}
-
-function toJudgment(row: Selectable<JudgmentsTable>): Judgment {
-  return {
-    id: row.id,
-    sampleId: row.sample_id,
-    judgeId: row.judge_id,
-    judgeVersion: row.judge_version,
-    result: parseJson(row.result_json, `judgments.result_json of judgment ${row.id}`),
-    createdAt: row.created_at,
-  };
-}
-
-function toCacheEntry(row: Selectable<CacheTable>): CacheEntry {
-  return {
-    key: row.key,
-    provider: row.provider,
-    baseUrl: row.base_url,
-    model: row.model,
-    sampleIndex: toNumber(row.sample_index),
-    response: parseJson(row.response_json, `cache.response_json of key ${row.key}`),
-    createdAt: row.created_at,
-    hits: toNumber(row.hits),
-    lastHitAt: row.last_hit_at,
-  };
+  const sample = sampleMapper(row);
+  return { ...sample, usage: sample.usage as SampleUsage };
 }
 
 // ---- row builders ------------------------------------------------------------------------------------
