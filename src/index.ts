@@ -7,6 +7,7 @@
  * each pipeline module is also available whole as a namespace (`bench`, `probe`, `moralgraph`, `report`).
  */
 export { TenetError, isTenetError, type ErrorCode, type ErrorLocation } from './errors.ts';
+export { redactDeep, redactSecrets, redactUrl } from './redact.ts';
 export { loadConfig, configSchema, type TenetConfig } from './config.ts';
 export { readDataFile, validateDataFile } from './datafile.ts';
 export { runDoctor, type DoctorReport, type Check } from './doctor.ts';

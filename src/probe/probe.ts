@@ -13,6 +13,7 @@
  * docs/probe.md.
  */
 import { TenetError } from '../errors.ts';
+import { redactUrl } from '../redact.ts';
 import type { Judge, JudgeItem } from '../judges/types.ts';
 import type { ChatResponse, Provider } from '../models/types.ts';
 import { localExecutor } from '../runtime/executor.ts';
@@ -114,9 +115,9 @@ export function probeConfig(options: ProbeOptions): ProbeRunConfig {
   checkScoring(options.target, scoring);
   return {
     target: options.target.spec,
-    ...(options.target.baseUrl ? { targetBaseUrl: options.target.baseUrl } : {}),
+    ...(options.target.baseUrl ? { targetBaseUrl: redactUrl(options.target.baseUrl) } : {}),
     generator: options.generator.spec,
-    ...(options.generator.baseUrl ? { generatorBaseUrl: options.generator.baseUrl } : {}),
+    ...(options.generator.baseUrl ? { generatorBaseUrl: redactUrl(options.generator.baseUrl) } : {}),
     judge: { id: options.judge.id, version: options.judge.version, ...(options.judgeSpec ? { spec: options.judgeSpec } : {}) },
     principles: options.principles.map((p) => ({ id: p.id, foundation: p.foundation, principle: p.principle, ...(p.polarity ? { polarity: p.polarity } : {}) })),
     iterations,

@@ -148,12 +148,14 @@ export function createElicitApp(options: ElicitAppOptions): { app: Hono<Env>; se
   const app = new Hono<Env>();
 
   app.onError((err, c) => {
-    if (err instanceof TenetError) {
-      const status = httpStatusOf(err);
-      return c.json({ error: { code: err.code, message: err.message, ...(err.details?.issues ? { issues: err.details.issues } : {}) } }, status as 400);
+    // The admin sees tenet's (redacted) message; a participant only tenet's own checks, else an error id.
+    if (err instanceof TenetError && c.req.path.startsWith('/api/admin/')) {
+      return c.json({ error: { code: err.code, message: err.message, ...(err.details?.issues ? { issues: err.details.issues } : {}) } }, httpStatusOf(err) as 400);
     }
-    options.log?.(`internal error on ${c.req.method} ${c.req.path}: ${err instanceof Error ? err.stack : String(err)}`);
-    return c.json({ error: { code: 'INTERNAL', message: 'internal error' } }, 500);
+    const failure = service.publicError(err, `${c.req.method} ${c.req.path}`);
+    const status = err instanceof TenetError ? httpStatusOf(err) : 500;
+    const issues = err instanceof TenetError && failure.id === undefined ? err.details?.issues : undefined;
+    return c.json({ error: { ...failure, ...(issues ? { issues } : {}) } }, status as 400);
   });
 
   app.use('*', async (c, next) => {
@@ -246,9 +248,8 @@ export function createElicitApp(options: ElicitAppOptions): { app: Hono<Env>; se
       try {
         await service.participant.chatTurn(p, chat.id, body, send, abort.signal);
       } catch (e) {
-        const message = e instanceof TenetError ? e.message : 'internal error';
-        if (!(e instanceof TenetError)) options.log?.(`chat turn failed: ${e instanceof Error ? e.stack : String(e)}`);
-        send({ type: 'error', message, status: e instanceof TenetError ? httpStatusOf(e) : 500 } as { type: string });
+        const failure = service.publicError(e, `chat ${chat.id}`);
+        send({ type: 'error', ...failure, status: e instanceof TenetError ? httpStatusOf(e) : 500 } as { type: string });
       }
       await writes;
     });

@@ -31,6 +31,7 @@ import {
   type Task,
   type TasksRepo,
 } from './types.ts';
+import { redactDeep, redactUrl } from '../redact.ts';
 import { rowMapper } from './rows.ts';
 import { chunk, guardRepo, nowIso, plainJson, requireId, toNumber } from './util.ts';
 
@@ -205,7 +206,7 @@ function cacheRow(entry: NewCacheEntry, now: string): Selectable<CacheTable> {
   return {
     key: requireId(entry.key, 'cache entry key'),
     provider: requireId(entry.provider, 'cache entry provider'),
-    base_url: entry.baseUrl ?? null,
+    base_url: entry.baseUrl === undefined || entry.baseUrl === null ? null : redactUrl(entry.baseUrl),
     model: requireId(entry.model, 'cache entry model'),
     sample_index: checkCount(entry.sampleIndex, 'cache entry sampleIndex'),
     response_json: plainJson(entry.response),
@@ -250,7 +251,8 @@ function runsRepo(ctx: RepoContext): RunsRepo {
           id,
           kind,
           name: run.name ?? '',
-          config_json: canonicalJson(run.config ?? null),
+          // Credentials (e.g. in a base URL) are never stored.
+          config_json: canonicalJson(redactDeep(run.config ?? null)),
           status: checkStatus(run.status ?? 'running'),
           created_at: now,
           updated_at: now,

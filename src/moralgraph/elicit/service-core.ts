@@ -4,6 +4,7 @@
  * of read-mostly data. Nothing here is an HTTP concern.
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { redactSecrets } from '../../redact.ts';
 import { TenetError } from '../../errors.ts';
 import type { Provider } from '../../models/types.ts';
 import {
@@ -86,7 +87,7 @@ export type ChatEvent =
   | { type: 'submitted'; cardId: string; card: CardView }
   | { type: 'merge_proposal'; cardId: string; canonical: CardView & { id: string } }
   | { type: 'linked'; cardId: string; canonicalId: string }
-  | { type: 'error'; message: string }
+  | { type: 'error'; message: string; /** The admin log's id for the failure, when there is one. */ id?: string }
   | { type: 'done'; chat: ChatView };
 
 export interface VoteQuestion {
@@ -167,6 +168,17 @@ export function unit(seed: string): number {
   return createHash('sha256').update(seed).digest().readUInt32LE(0) / 2 ** 32;
 }
 
+/** Error codes whose messages come from tenet's own checks and may be shown to a participant as they are. */
+export const PARTICIPANT_SAFE_CODES: ReadonlySet<string> = new Set(['BAD_INPUT', 'BAD_USAGE', 'NOT_FOUND']);
+
+/** A failure as a participant sees it: tenet's own message, or a generic one with an id for the admin log. */
+export interface PublicError {
+  code: string;
+  message: string;
+  /** Present when the detail went to the admin log instead. */
+  id?: string;
+}
+
 /** A deliberation's read-mostly data, for drawing cards and stories. */
 export interface Snapshot {
   deliberation: Deliberation;
@@ -190,7 +202,24 @@ export function createServiceCore(options: ElicitServiceOptions) {
   const sessionTtlMs = options.sessionTtlMs ?? 30 * 24 * 3600 * 1000;
   const onlineDedupe = options.dedupe?.online ?? true;
   const minSimilarity = options.dedupe?.minSimilarity ?? (embedder.model.startsWith('local:') ? 0.5 : 0.8);
-  const log = options.log ?? (() => {});
+  const rawLog = options.log ?? (() => {});
+  /** The admin log: every line without secrets (credentials in URLs, keys, tokens). */
+  const log = (message: string): void => rawLog(redactSecrets(message));
+
+  /**
+   * What a participant may be told about a failure. tenet's own checks (bad input, not found, conflict)
+   * are shown as they are; anything else (a provider's error text, which may name internal endpoints or
+   * echo what the upstream said; a database error) becomes a generic message with an id, and the detail
+   * goes to the admin log under that id.
+   */
+  function publicError(e: unknown, where: string, fallback = 'something went wrong on our side'): PublicError {
+    // A provider's own 4xx is BAD_INPUT too, but its text is the upstream's: provider errors carry the URL.
+    if (e instanceof TenetError && PARTICIPANT_SAFE_CODES.has(e.code) && e.details?.url === undefined) return { code: e.code, message: e.message };
+    const id = `e-${randomBytes(5).toString('hex')}`;
+    const detail = e instanceof TenetError ? `[${e.code}] ${e.message}${e.hint ? ` (hint: ${e.hint})` : ''}` : e instanceof Error ? (e.stack ?? e.message) : String(e);
+    log(`error ${id} in ${where}: ${detail}`);
+    return { code: e instanceof TenetError ? 'UNAVAILABLE' : 'INTERNAL', message: `${fallback} (error id ${id})`, id };
+  }
   const busyChats = new Set<string>();
   const linkLock = keyedLock();
   const runningJobs = new Set<string>();
@@ -340,6 +369,7 @@ export function createServiceCore(options: ElicitServiceOptions) {
     sessionTtlMs,
     onlineDedupe,
     log,
+    publicError,
     busyChats,
     linkLock,
     runningJobs,

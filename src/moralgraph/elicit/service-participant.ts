@@ -24,7 +24,7 @@ import {
 } from './service-core.ts';
 
 export function participantOperations(core: ServiceCore) {
-  const { options, repos, model, jobModel, sessionTtlMs, onlineDedupe, log, busyChats, linkLock, chatView, ownCard, signDraw, linkCard, myCanonicalIds, cachedGraph, snapshot } = core;
+  const { options, repos, model, jobModel, sessionTtlMs, onlineDedupe, log, publicError, busyChats, linkLock, chatView, ownCard, signDraw, linkCard, myCanonicalIds, cachedGraph, snapshot } = core;
   const participant = {
     /** Exchanges an invite token for a new session; undefined when the token is unknown. */
     async join(token: string): Promise<{ participant: Participant; sessionToken: string; expiresAt: string } | undefined> {
@@ -138,9 +138,8 @@ export function participantOperations(core: ServiceCore) {
             },
           );
         } catch (e) {
-          const message = e instanceof TenetError ? e.message : 'the interviewer could not answer';
-          log(`chat ${chatId}: ${e instanceof Error ? e.message : String(e)}`);
-          emit({ type: 'error', message: `${message}. Send your message again, or press Retry.` });
+          const failure = publicError(e, `chat ${chatId}`, 'the interviewer could not answer');
+          emit({ type: 'error', message: `${failure.message}. Send your message again, or press Retry.`, ...(failure.id ? { id: failure.id } : {}) });
           return chatView(chat);
         }
         const at = new Date().toISOString();

@@ -22,6 +22,7 @@ export {
   type ChatView,
   type ElicitServiceOptions,
   type ParticipantOverview,
+  type PublicError,
   type PositionView,
   type ValueDraw,
   type VoteQuestion,
@@ -34,6 +35,8 @@ export function createElicitService(options: ElicitServiceOptions) {
     repos,
     admin: adminOperations(core),
     participant: participantOperations(core),
+    /** What a participant may be told about a failure (see service-core.ts). */
+    publicError: core.publicError,
     /** Resolves when every background job has finished (for tests and shutdown). */
     async idle(): Promise<void> {
       while (background.size > 0) await Promise.allSettled([...background]);
