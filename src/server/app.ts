@@ -79,7 +79,8 @@ const ValueVoteBody = z.object({ drawId: z.string().min(1).max(200), shown: z.ar
 const VoteBody = z
   .object({
     hypothesisId: id,
-    direction: z.enum(['forward', 'reverse']),
+    /** Optional: the server knows how it showed the story; when sent, it must agree. */
+    direction: z.enum(['forward', 'reverse']).optional(),
     relationship: z.enum(['upgrade', 'no_upgrade', 'not_sure']),
     why: z.string().max(2000).nullable().optional(),
   })

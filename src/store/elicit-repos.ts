@@ -20,7 +20,7 @@ import { contextsRepo, deliberationsRepo } from './elicit/deliberations.ts';
 import { jobsRepo } from './elicit/jobs.ts';
 import { participantsRepo, sessionsRepo } from './elicit/participants.ts';
 import { isRetryable, isUniqueViolation, type Db, type Scope } from './elicit/scope.ts';
-import { hypothesesRepo, valueVotesRepo, votesRepo } from './elicit/votes.ts';
+import { hypothesesRepo, servedRepo, valueVotesRepo, votesRepo } from './elicit/votes.ts';
 
 export * from './elicit/types.ts';
 
@@ -38,6 +38,8 @@ export interface ElicitRepos {
   links: ReturnType<typeof linksRepo>;
   hypotheses: ReturnType<typeof hypothesesRepo>;
   votes: ReturnType<typeof votesRepo>;
+  /** Which stories the server showed each participant, and which way round. */
+  served: ReturnType<typeof servedRepo>;
   valueVotes: ReturnType<typeof valueVotesRepo>;
   jobs: ReturnType<typeof jobsRepo>;
 }
@@ -68,6 +70,7 @@ function make(db: Db, root: Db): ElicitRepos {
     links: guardRepo('elicit.links', linksRepo(scope)),
     hypotheses: guardRepo('elicit.hypotheses', hypothesesRepo(scope)),
     votes: guardRepo('elicit.votes', votesRepo(scope)),
+    served: guardRepo('elicit.served', servedRepo(scope)),
     valueVotes: guardRepo('elicit.valueVotes', valueVotesRepo(scope)),
     jobs: guardRepo('elicit.jobs', jobsRepo(scope)),
   };

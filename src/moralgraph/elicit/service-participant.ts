@@ -282,8 +282,13 @@ export function participantOperations(core: ServiceCore) {
         if (chosen.length === remaining) break;
       }
       const { canonicalById: canonical, contexts } = snap;
+      // Counterbalanced per participant; a story shown before keeps the direction it was shown in. What is
+      // served is recorded: a vote is accepted only on a story served to that participant, in that direction.
+      const before = await repos.served.forParticipant(p.id);
+      const directionOf = (h: Hypothesis): 'forward' | 'reverse' => before.get(h.id) ?? (unit(`direction|${p.id}|${h.id}`) < 0.5 ? 'forward' : 'reverse');
+      await repos.served.record(p.id, p.deliberationId, chosen.map((h) => ({ hypothesisId: h.id, direction: directionOf(h) })));
       return chosen.map((h) => {
-        const direction = unit(`direction|${p.id}|${h.id}`) < 0.5 ? 'forward' : 'reverse';
+        const direction = directionOf(h);
         const a = canonical.get(h.fromId)!;
         const b = canonical.get(h.toId)!;
         const [from, to] = direction === 'forward' ? [a, b] : [b, a];
@@ -298,11 +303,17 @@ export function participantOperations(core: ServiceCore) {
       });
     },
 
-    /** Casts (or changes) the participant's vote on a hypothesis, as shown in `direction`. */
-    async castVote(p: Participant, input: { hypothesisId: string; direction: 'forward' | 'reverse'; relationship: VoteRelationship; why?: string | null }): Promise<{ created: boolean; voteId: string }> {
+    /**
+     * Casts (or changes) the participant's vote on a story the server showed them. The direction is the
+     * one it was served in (recorded by drawVotes); a client's `direction`, if sent, must agree with it.
+     */
+    async castVote(p: Participant, input: { hypothesisId: string; direction?: 'forward' | 'reverse'; relationship: VoteRelationship; why?: string | null }): Promise<{ created: boolean; voteId: string }> {
       const h = (await snapshot(p.deliberationId)).hypothesisById.get(input.hypothesisId) ?? (await repos.hypotheses.get(input.hypothesisId));
       if (!h || h.deliberationId !== p.deliberationId) throw notFound('story');
-      const forward = input.direction === 'forward';
+      const direction = await repos.served.get(p.id, h.id);
+      if (!direction) throw conflict('this story was not shown to you; reload the page to get your questions');
+      if (input.direction !== undefined && input.direction !== direction) throw conflict('this story was shown to you the other way round; reload the page');
+      const forward = direction === 'forward';
       const why = input.why?.trim() ? input.why.trim().slice(0, 2000) : null;
       const { vote, created } = await repos.votes.cast({
         deliberationId: p.deliberationId,
@@ -313,7 +324,7 @@ export function participantOperations(core: ServiceCore) {
         contextId: h.contextId,
         relationship: input.relationship,
         storyShown: forward ? h.story : h.reverseStory,
-        direction: input.direction,
+        direction,
         why,
       });
       return { created, voteId: vote.id };

@@ -222,3 +222,37 @@ export function valueVotesRepo({ db, tx }: Scope) {
   };
   return valueVotes;
 }
+
+export function servedRepo({ db }: Scope) {
+  const served = {
+    /**
+     * Records the stories the server showed a participant and which way round. The first showing of a
+     * story fixes its direction; showing it again changes nothing.
+     */
+    async record(participantId: string, deliberationId: string, stories: readonly { hypothesisId: string; direction: Vote['direction'] }[]): Promise<void> {
+      if (stories.length === 0) return;
+      const now = nowIso();
+      await db
+        .insertInto('elicit_served_stories')
+        .values(stories.map((s) => ({ participant_id: participantId, hypothesis_id: s.hypothesisId, deliberation_id: deliberationId, direction: s.direction, served_at: now })))
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+    },
+    /** How each story was shown to this participant, by hypothesis id. */
+    async forParticipant(participantId: string): Promise<Map<string, Vote['direction']>> {
+      const rows = await db.selectFrom('elicit_served_stories').select(['hypothesis_id', 'direction']).where('participant_id', '=', participantId).execute();
+      return new Map(rows.map((r) => [r.hypothesis_id, r.direction as Vote['direction']]));
+    },
+    /** How the story was shown to this participant, or undefined when it never was. */
+    async get(participantId: string, hypothesisId: string): Promise<Vote['direction'] | undefined> {
+      const row = await db
+        .selectFrom('elicit_served_stories')
+        .select('direction')
+        .where('participant_id', '=', participantId)
+        .where('hypothesis_id', '=', hypothesisId)
+        .executeTakeFirst();
+      return row ? (row.direction as Vote['direction']) : undefined;
+    },
+  };
+  return served;
+}
