@@ -18,7 +18,7 @@ import { cardsRepo, canonicalRepo, linksRepo } from './elicit/cards.ts';
 import { chatsRepo } from './elicit/chats.ts';
 import { contextsRepo, deliberationsRepo } from './elicit/deliberations.ts';
 import { jobsRepo } from './elicit/jobs.ts';
-import { participantsRepo, sessionsRepo } from './elicit/participants.ts';
+import { adminSessionsRepo, participantsRepo, sessionsRepo } from './elicit/participants.ts';
 import { isRetryable, isUniqueViolation, type Db, type Scope } from './elicit/scope.ts';
 import { hypothesesRepo, servedRepo, valueVotesRepo, votesRepo } from './elicit/votes.ts';
 
@@ -32,6 +32,7 @@ export interface ElicitRepos {
   contexts: ReturnType<typeof contextsRepo>;
   participants: ReturnType<typeof participantsRepo>;
   sessions: ReturnType<typeof sessionsRepo>;
+  adminSessions: ReturnType<typeof adminSessionsRepo>;
   chats: ReturnType<typeof chatsRepo>;
   cards: ReturnType<typeof cardsRepo>;
   canonical: ReturnType<typeof canonicalRepo>;
@@ -64,6 +65,7 @@ function make(db: Db, root: Db): ElicitRepos {
     contexts: guardRepo('elicit.contexts', contextsRepo(scope)),
     participants: guardRepo('elicit.participants', participantsRepo(scope)),
     sessions: guardRepo('elicit.sessions', sessionsRepo(scope)),
+    adminSessions: guardRepo('elicit.adminSessions', adminSessionsRepo(scope)),
     chats: guardRepo('elicit.chats', chatsRepo(scope)),
     cards: guardRepo('elicit.cards', cardsRepo(scope)),
     canonical: guardRepo('elicit.canonical', canonicalRepo(scope)),

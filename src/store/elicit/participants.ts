@@ -78,3 +78,34 @@ export function sessionsRepo({ db }: Scope) {
   };
   return sessions;
 }
+
+/** Admin sign-ins: each a random session whose hash is stored with an expiry; sign-out revokes it. */
+export function adminSessionsRepo({ db }: Scope) {
+  const adminSessions = {
+    async create(sessionHash: string, expiresAt: string): Promise<void> {
+      await db.insertInto('elicit_admin_sessions').values({ id: sessionHash, created_at: nowIso(), expires_at: expiresAt, revoked_at: null }).execute();
+    },
+    /** Whether the session exists, has not expired and has not been revoked. */
+    async valid(sessionHash: string, now: string = nowIso()): Promise<boolean> {
+      const row = await db
+        .selectFrom('elicit_admin_sessions')
+        .select('id')
+        .where('id', '=', sessionHash)
+        .where('expires_at', '>', now)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+    /** Revokes one session (sign-out); true when it was live. */
+    async revoke(sessionHash: string): Promise<boolean> {
+      const res = await db.updateTable('elicit_admin_sessions').set({ revoked_at: nowIso() }).where('id', '=', sessionHash).where('revoked_at', 'is', null).executeTakeFirst();
+      return Number(res.numUpdatedRows) > 0;
+    },
+    /** Revokes every live admin session (e.g. after the admin token leaked); returns how many. */
+    async revokeAll(): Promise<number> {
+      const res = await db.updateTable('elicit_admin_sessions').set({ revoked_at: nowIso() }).where('revoked_at', 'is', null).executeTakeFirst();
+      return Number(res.numUpdatedRows);
+    },
+  };
+  return adminSessions;
+}
