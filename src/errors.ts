@@ -19,9 +19,11 @@ export type ErrorCode =
   | 'STORE'
   | 'MISSING_DEPENDENCY'
   | 'CHECK_FAILED'
+  /** Another process holds the run's lease (runtime/lease.ts). */
+  | 'RUN_BUSY'
   | 'INTERNAL';
 
-const USAGE_CODES: ReadonlySet<ErrorCode> = new Set(['BAD_USAGE', 'BAD_INPUT', 'CONFIG', 'NOT_FOUND']);
+const USAGE_CODES: ReadonlySet<ErrorCode> = new Set(['BAD_USAGE', 'BAD_INPUT', 'CONFIG', 'NOT_FOUND', 'RUN_BUSY']);
 
 export interface ErrorLocation {
   file?: string;

@@ -32,6 +32,7 @@ export { bootstrap, evaluateSchwartz, evaluateBinary, type MetricWithCI } from '
 export { localExecutor, type Executor, type ExecuteOptions, type ExecutionSummary } from './runtime/executor.ts';
 export { runSampleStage, type PromptTask, type SampleStageOptions, type StageSummary } from './runtime/sample-stage.ts';
 export { openRun, interruptOnSigint } from './runtime/run.ts';
+export { acquireRunLease, PROCESS_OWNER, RUN_LEASE_TTL_MS, type RunLease, type RunLeaseOptions } from './runtime/lease.ts';
 export { createProgress, type Progress } from './runtime/progress.ts';
 
 export { runBench, benchMetrics, compareRuns, loadPromptSet, evaluateGates } from './bench/index.ts';

@@ -13,6 +13,7 @@
  * docs/probe.md.
  */
 import { TenetError } from '../errors.ts';
+import { acquireRunLease } from '../runtime/lease.ts';
 import { redactUrl } from '../redact.ts';
 import type { Judge, JudgeItem } from '../judges/types.ts';
 import type { ChatResponse, Provider } from '../models/types.ts';
@@ -516,6 +517,18 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeResult> {
     config,
     ...(options.resume ? { resume: options.resume } : {}),
   });
+  // One process per run: held across every round (the generator's calls too), refused when held elsewhere.
+  const lease = await acquireRunLease(store, run.id);
+  try {
+    return await probeRun(options, config, run.id, concurrency);
+  } finally {
+    await lease.release();
+  }
+}
+
+async function probeRun(options: ProbeOptions, config: ProbeRunConfig, runId: string, concurrency: number): Promise<ProbeResult> {
+  const { store } = options;
+  const run = { id: runId };
   const ctx: Ctx = {
     store,
     runId: run.id,

@@ -6,7 +6,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { sql } from 'kysely';
 import { TenetError } from '../errors.ts';
 import { canonicalJson, judgmentIdFor, sampleIdFor, taskIdFor } from './ids.ts';
-import type { CacheTable, JudgmentsTable, RunsTable, SamplesTable, StoreSchema, TasksTable } from './schema.ts';
+import type { CacheTable, JudgmentsTable, RunLeasesTable, RunsTable, SamplesTable, StoreSchema, TasksTable } from './schema.ts';
 import {
   RUN_STATUSES,
   type CacheEntry,
@@ -16,11 +16,13 @@ import {
   type CacheStats,
   type Judgment,
   type JudgmentsRepo,
+  type LeasesRepo,
   type NewCacheEntry,
   type NewJudgment,
   type NewSample,
   type NewTask,
   type Run,
+  type RunLeaseHolder,
   type RunStatus,
   type RunTotals,
   type RunsRepo,
@@ -514,10 +516,74 @@ function cacheRepo(ctx: RepoContext): CacheRepo {
   };
 }
 
-/** The five repositories over one context, each turning database errors into TenetError('STORE'). */
+const toLeaseHolder: (row: Selectable<RunLeasesTable>) => RunLeaseHolder = rowMapper<Selectable<RunLeasesTable>>()('run_leases', { key: 'run_id' });
+
+function leasesRepo(ctx: RepoContext): LeasesRepo {
+  const expiry = (ttlMs: number): string => new Date(Date.now() + checkFinite(ttlMs, 'lease ttlMs')).toISOString();
+  async function get(runId: string): Promise<RunLeaseHolder | undefined> {
+    const row = await ctx.db().selectFrom('run_leases').selectAll().where('run_id', '=', runId).executeTakeFirst();
+    return row ? toLeaseHolder(row) : undefined;
+  }
+  return {
+    async acquire(runId, owner, ttlMs) {
+      requireId(runId, 'lease runId');
+      requireId(owner, 'lease owner');
+      const now = nowIso();
+      const expiresAt = expiry(ttlMs);
+      // Taken when free; taken over when expired; renewed when already ours: one statement, so two
+      // processes racing for it cannot both win.
+      const won = await ctx
+        .db()
+        .insertInto('run_leases')
+        .values({ run_id: runId, owner, acquired_at: now, heartbeat_at: now, expires_at: expiresAt })
+        .onConflict((oc) =>
+          oc
+            .column('run_id')
+            .doUpdateSet({ owner, acquired_at: now, heartbeat_at: now, expires_at: expiresAt })
+            .where((eb) => eb.or([eb('run_leases.expires_at', '<=', now), eb('run_leases.owner', '=', owner)])),
+        )
+        .returningAll()
+        .executeTakeFirst();
+      if (won) return { acquired: true, holder: toLeaseHolder(won) };
+      const holder = await get(runId);
+      if (!holder) throw new TenetError('STORE', `store: the lease of run ${runId} vanished while it was being taken; retry`);
+      return { acquired: holder.owner === owner, holder };
+    },
+    async heartbeat(runId, owner, ttlMs) {
+      const now = nowIso();
+      const res = await ctx
+        .db()
+        .updateTable('run_leases')
+        .set({ heartbeat_at: now, expires_at: expiry(ttlMs) })
+        .where('run_id', '=', runId)
+        .where('owner', '=', owner)
+        .executeTakeFirst();
+      return toNumber(res.numUpdatedRows) > 0;
+    },
+    async release(runId, owner) {
+      await ctx.db().deleteFrom('run_leases').where('run_id', '=', runId).where('owner', '=', owner).execute();
+    },
+    async takeOver(runId, from, owner, ttlMs) {
+      requireId(owner, 'lease owner');
+      const now = nowIso();
+      const res = await ctx
+        .db()
+        .updateTable('run_leases')
+        .set({ owner, acquired_at: now, heartbeat_at: now, expires_at: expiry(ttlMs) })
+        .where('run_id', '=', runId)
+        .where('owner', '=', from)
+        .executeTakeFirst();
+      return toNumber(res.numUpdatedRows) > 0;
+    },
+    get,
+  };
+}
+
+/** The repositories over one context, each turning database errors into TenetError('STORE'). */
 export function createRepos(ctx: RepoContext): StoreRepos {
   return {
     runs: guardRepo('runs', runsRepo(ctx)),
+    leases: guardRepo('leases', leasesRepo(ctx)),
     tasks: guardRepo('tasks', tasksRepo(ctx)),
     samples: guardRepo('samples', samplesRepo(ctx)),
     judgments: guardRepo('judgments', judgmentsRepo(ctx)),
