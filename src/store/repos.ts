@@ -33,7 +33,7 @@ import {
   type Task,
   type TasksRepo,
 } from './types.ts';
-import { redactDeep, redactUrl } from '../redact.ts';
+import { redactDeep, redactSecrets, redactUrl } from '../redact.ts';
 import { rowMapper } from './rows.ts';
 import { chunk, guardRepo, nowIso, plainJson, requireId, toNumber } from './util.ts';
 
@@ -184,7 +184,7 @@ function sampleRow(sample: NewSample, now: string): Selectable<SamplesTable> {
     cost_usd: costUsd === null ? null : checkFinite(costUsd, 'sample.costUsd'),
     latency_ms: checkFinite(sample.latencyMs ?? 0, 'sample.latencyMs'),
     cached: sample.cached ? 1 : 0,
-    error: sample.error ?? null,
+    error: sample.error === undefined || sample.error === null ? null : redactSecrets(sample.error),
     created_at: sample.createdAt ?? now,
   };
 }

@@ -1,5 +1,6 @@
 /** Admin operations of the elicitation service: deliberations, invites, background jobs (dedupe, hypotheses) and the graph. They take deliberation ids; the caller has checked that the admin is signed in. */
 import { randomBytes } from 'node:crypto';
+import { redactSecrets } from '../../redact.ts';
 import { TenetError } from '../../errors.ts';
 import type { CanonicalCard, Job, NewDeliberation } from '../../store/elicit-repos.ts';
 import { exportDeliberationGraph, graphView, type GraphMode, type GraphView } from './graph.ts';
@@ -124,7 +125,7 @@ export function adminOperations(core: ServiceCore) {
           await repos.jobs.update(job.id, { status: 'done', result });
           log(`job ${kind} ${job.id}: ${JSON.stringify(result)}`);
         } catch (e) {
-          const message = e instanceof Error ? e.message : String(e);
+          const message = redactSecrets(e instanceof Error ? e.message : String(e));
           log(`job ${kind} ${job.id} failed: ${message}`);
           await repos.jobs.update(job.id, { status: 'failed', error: message }).catch(() => {});
         } finally {
