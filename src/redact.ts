@@ -1,8 +1,9 @@
 /**
  * The one place secrets are taken out of text before it is shown, logged or stored: credentials in URLs
  * (`http://user:key@host` → `http://user:***@host`; a user name alone is kept), secret
- * query parameters (`?api_key=…`, `password=`, `token=`, `key=`…), `Bearer …` tokens and `sk-…` style
- * API keys. Used by TenetError (every message and hint), the store (run configs, cache rows), the
+ * query parameters (`?api_key=…`, `password=`, `token=`, `key=`…), `Bearer …` tokens, `sk-…` style
+ * API keys, and the value of any secret-looking environment variable (`*_KEY`, `*_TOKEN`, `*_SECRET`,
+ * `*_PASSWORD`) that appears verbatim. Used by TenetError (every message and hint), the store (run configs, cache rows), the
  * transports (endpoint names), reports and logs.
  */
 
@@ -13,10 +14,17 @@ const SECRET_PARAM = /(\b(?:password|passwd|pwd|api[_-]?key|apikey|key|token|acc
 const BEARER = /\b(bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi;
 const API_KEY = /\b((?:sk-proj|sk-ant|sk|pk|rk)-)[A-Za-z0-9_-]{16,}/g;
 
+/** Environment variables whose values are secrets. */
+const SECRET_ENV = /(KEY|TOKEN|SECRET|PASSWORD|PASS)$/i;
+
 /** `text` with every credential it contains replaced by `***`. Idempotent; safe on any string. */
-export function redactSecrets(text: string): string {
+export function redactSecrets(text: string, env: Record<string, string | undefined> = process.env): string {
   if (text.length === 0) return text;
-  return text
+  let out = text;
+  for (const [name, value] of Object.entries(env)) {
+    if (value && value.length >= 8 && SECRET_ENV.test(name) && out.includes(value)) out = out.split(value).join(REDACTED);
+  }
+  return out
     .replace(URL_USERINFO, (_, scheme: string, userinfo: string) => {
       const colon = userinfo.indexOf(':');
       return colon >= 0 ? `${scheme}${userinfo.slice(0, colon)}:${REDACTED}@` : `${scheme}${userinfo}@`;

@@ -39,6 +39,7 @@ describe('redactSecrets', () => {
     expect(redactSecrets('Authorization: Bearer abcdefghijkl')).toBe('Authorization: Bearer ***');
     expect(redactSecrets('key sk-proj-ABCDEFGHIJKLMNOPQRSTUV here')).toBe('key sk-proj-*** here');
     expect(redactSecrets('http://alice@h/v1')).toBe('http://alice@h/v1');
+    expect(redactSecrets('echoed x-key: abcdefgh1234 back', { MY_API_KEY: 'abcdefgh1234', HOME: '/home/abcdefgh1234' })).toBe('echoed x-key: *** back');
     const once = redactSecrets(`x http://a:${SECRET}@h`);
     expect(redactSecrets(once)).toBe(once);
     expect(isRedacted(once)).toBe(true);
