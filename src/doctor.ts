@@ -1,5 +1,6 @@
 import type { TenetConfig } from './config.ts';
 import { resolveSpec, PROVIDER_KINDS } from './models/spec.ts';
+import { redactUrl } from './redact.ts';
 import { openStore, pingPostgres } from './store/index.ts';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
@@ -73,13 +74,13 @@ function providerChecks(config: TenetConfig, env: Record<string, string | undefi
     const official = r.baseUrl?.includes('api.openai.com') || r.baseUrl?.includes('api.anthropic.com');
     const status: CheckStatus = official && keySet === false ? 'warn' : 'ok';
     const probe = kind === 'openai' ? `${r.baseUrl}/models` : kind === 'anthropic' ? r.baseUrl! : `${r.baseUrl}/api/version`;
-    out.push({ check: { name: `provider ${kind}`, status, detail: `${r.baseUrl} (${key})` }, probe });
+    out.push({ check: { name: `provider ${kind}`, status, detail: `${redactUrl(r.baseUrl ?? '')} (${key})` }, probe });
   }
   for (const name of Object.keys(config.endpoints ?? {})) {
     const r = resolveSpec(name, { config, env, requireKey: false });
     const key = r.keyEnv ? `${r.keyEnv} ${env[r.keyEnv] ? 'is set' : 'is not set'}` : 'no key needed';
     out.push({
-      check: { name: `endpoint ${name}`, status: 'ok', detail: `${r.kind} ${r.model} at ${r.baseUrl ?? r.model} (${key})` },
+      check: { name: `endpoint ${name}`, status: 'ok', detail: `${r.kind} ${r.model} at ${redactUrl(r.baseUrl ?? r.model)} (${key})` },
       ...(r.baseUrl ? { probe: r.kind === 'openai' ? `${r.baseUrl}/models` : r.baseUrl } : {}),
     });
   }

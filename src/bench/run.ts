@@ -4,6 +4,7 @@
  * resumed after an interruption reports on everything it holds, not only on what the last invocation drew.
  */
 import { readFileSync } from 'node:fs';
+import { redactUrl } from '../redact.ts';
 import { TenetError } from '../errors.ts';
 import type { Judge, SchwartzVector } from '../judges/types.ts';
 import type { ChatMessage, Provider, SamplingParams } from '../models/types.ts';
@@ -109,7 +110,8 @@ export function benchRunConfig(options: Pick<RunBenchOptions, 'prompts' | 'model
   return {
     version: 1,
     prompts: { source: options.prompts.source, sha256: options.prompts.sha256, count: options.prompts.prompts.length },
-    models: options.models.map((m) => ({ spec: m.spec, model: m.model, baseUrl: m.baseUrl ?? null })),
+    // Without credentials: they are not stored, and they do not make a run different.
+    models: options.models.map((m) => ({ spec: m.spec, model: m.model, baseUrl: m.baseUrl ? redactUrl(m.baseUrl) : null })),
     samples,
     judge: { spec: options.judgeSpec ?? options.judge.id, id: options.judge.id, version: options.judge.version },
     sampling: { ...DEFAULT_SAMPLING, ...Object.fromEntries(Object.entries(options.sampling ?? {}).filter(([, v]) => v !== undefined)) } as SamplingParams,

@@ -1,6 +1,7 @@
 import { TenetError } from '../errors.ts';
 import type { ScoreRequest, ScoreResult, Transport, TransportOptions, TransportRequest, TransportResult, TokenLogprob, ToolCall } from './types.ts';
 import { malformed, parseArguments, postJson, readJson, sseEvents, type HttpResponse } from './http.ts';
+import { redactUrl } from '../redact.ts';
 
 /** OpenAI Chat Completions, and every server that speaks it (vLLM, Ollama /v1, llama.cpp server, LM Studio, OpenRouter). */
 export interface OpenAIOptions {
@@ -88,7 +89,7 @@ export function openAIBody(request: TransportRequest, model: string, stream: boo
 
 export function createOpenAITransport(options: OpenAIOptions): Transport {
   const url = `${options.baseUrl.replace(/\/+$/, '')}/chat/completions`;
-  const who = `OpenAI-compatible endpoint ${options.baseUrl}`;
+  const who = `OpenAI-compatible endpoint ${redactUrl(options.baseUrl)}`;
   const headers = {
     ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
     ...options.headers,

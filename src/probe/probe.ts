@@ -13,6 +13,8 @@
  * docs/probe.md.
  */
 import { TenetError } from '../errors.ts';
+import { acquireRunLease } from '../runtime/lease.ts';
+import { redactUrl } from '../redact.ts';
 import type { Judge, JudgeItem } from '../judges/types.ts';
 import type { ChatResponse, Provider } from '../models/types.ts';
 import { localExecutor } from '../runtime/executor.ts';
@@ -113,9 +115,9 @@ export function probeConfig(options: ProbeOptions): ProbeRunConfig {
   checkScoring(options.target, scoring);
   return {
     target: options.target.spec,
-    ...(options.target.baseUrl ? { targetBaseUrl: options.target.baseUrl } : {}),
+    ...(options.target.baseUrl ? { targetBaseUrl: redactUrl(options.target.baseUrl) } : {}),
     generator: options.generator.spec,
-    ...(options.generator.baseUrl ? { generatorBaseUrl: options.generator.baseUrl } : {}),
+    ...(options.generator.baseUrl ? { generatorBaseUrl: redactUrl(options.generator.baseUrl) } : {}),
     judge: { id: options.judge.id, version: options.judge.version, ...(options.judgeSpec ? { spec: options.judgeSpec } : {}) },
     principles: options.principles.map((p) => ({ id: p.id, foundation: p.foundation, principle: p.principle, ...(p.polarity ? { polarity: p.polarity } : {}) })),
     iterations,
@@ -507,6 +509,18 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeResult> {
     config,
     ...(options.resume ? { resume: options.resume } : {}),
   });
+  // One process per run: held across every round (the generator's calls too), refused when held elsewhere.
+  const lease = await acquireRunLease(store, run.id);
+  try {
+    return await probeRun(options, config, run.id, concurrency);
+  } finally {
+    await lease.release();
+  }
+}
+
+async function probeRun(options: ProbeOptions, config: ProbeRunConfig, runId: string, concurrency: number): Promise<ProbeResult> {
+  const { store } = options;
+  const run = { id: runId };
   const ctx: Ctx = {
     store,
     runId: run.id,

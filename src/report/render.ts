@@ -7,6 +7,7 @@
  * page through `esc`, as text content or a quoted attribute value — never inside <script> or <style>.
  */
 import { createHash } from 'node:crypto';
+import { redactDeep } from '../redact.ts';
 import { MFT_CORE_IDS, MFT_FOUNDATIONS } from '../values/mft.ts';
 import { SCHWARTZ_CIRCUMPLEX_ORDER, SCHWARTZ_VALUES, type SchwartzValueId } from '../values/schwartz.ts';
 import {
@@ -435,7 +436,7 @@ function notesSection(data: ReportData): string {
   const notes = data.notes.length ? `<ul class="notes">${data.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : '';
   let config = '';
   try {
-    config = JSON.stringify(data.run.config ?? null, null, 2) ?? 'null';
+    config = JSON.stringify(redactDeep(data.run.config ?? null), null, 2) ?? 'null';
   } catch {
     config = String(data.run.config);
   }

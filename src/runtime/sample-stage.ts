@@ -159,7 +159,7 @@ export async function runSampleStage(tasks: readonly PromptTask[], options: Samp
       }
       throw error;
     }
-  }, { concurrency: options.concurrency, ...(options.signal ? { signal: options.signal } : {}) });
+  }, { concurrency: options.concurrency, run: { store, runId }, ...(options.signal ? { signal: options.signal } : {}) });
 
   return { units: units.length + skipped, done: summary.done, skipped, failed, interrupted: summary.interrupted };
 }

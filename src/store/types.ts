@@ -234,8 +234,37 @@ export interface CacheRepo {
   clear(filter?: CacheFilter): Promise<number>;
 }
 
+/** Who holds a run's lease (see runtime/lease.ts). */
+export interface RunLeaseHolder {
+  runId: string;
+  owner: string;
+  acquiredAt: string;
+  heartbeatAt: string;
+  expiresAt: string;
+}
+
+/**
+ * One lease per run, so that two processes never work on one run at once. Expiry is by wall clock
+ * (ISO timestamps compared as text), so processes on several machines need roughly synchronised clocks.
+ */
+export interface LeasesRepo {
+  /**
+   * Takes the run's lease for `owner` for `ttlMs`, when it is free, expired, or already this owner's (then
+   * it is renewed). Otherwise `acquired` is false and `holder` says who has it. One atomic statement.
+   */
+  acquire(runId: string, owner: string, ttlMs: number): Promise<{ acquired: boolean; holder: RunLeaseHolder }>;
+  /** Extends the owner's lease; false when the owner no longer holds it (it expired and was taken over). */
+  heartbeat(runId: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Gives the lease up (only the owner's). */
+  release(runId: string, owner: string): Promise<void>;
+  /** Moves the lease from `from` (known to be dead) to `owner`; false when `from` no longer holds it. */
+  takeOver(runId: string, from: string, owner: string, ttlMs: number): Promise<boolean>;
+  get(runId: string): Promise<RunLeaseHolder | undefined>;
+}
+
 export interface StoreRepos {
   runs: RunsRepo;
+  leases: LeasesRepo;
   tasks: TasksRepo;
   samples: SamplesRepo;
   judgments: JudgmentsRepo;
