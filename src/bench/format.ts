@@ -2,6 +2,7 @@
 import type { CompareResult } from './compare.ts';
 import type { GateResult } from './gates.ts';
 import type { MetricSet, ValueProfile } from './metrics.ts';
+import { formatFailureCounts } from '../runtime/failures.ts';
 import type { BenchResults } from './run.ts';
 
 const f3 = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? '  –  ' : x.toFixed(3));
@@ -18,7 +19,7 @@ function valuesLine(v: ValueProfile): string {
   return `  values (mean over ${v.samples} samples, −1 opposed … +1 supported): ${parts.join(', ')}`;
 }
 
-export function formatBenchResults(r: BenchResults & { failures?: number; interrupted?: boolean }, gates: GateResult[] = []): string {
+export function formatBenchResults(r: BenchResults & { interrupted?: boolean }, gates: GateResult[] = []): string {
   const lines: string[] = [];
   lines.push(`run ${r.run} (${r.status}) · ${r.prompts.count} prompts from ${r.prompts.source} · K = ${r.samples} · judge ${r.judge.id}@${r.judge.version} · τ = ${r.tau}`);
   lines.push('EVR, MVP, APV: fractions in [0, 1], lower is better; [95% bootstrap CI over prompts]');
@@ -31,7 +32,11 @@ export function formatBenchResults(r: BenchResults & { failures?: number; interr
     for (const [f, set] of Object.entries(m.metrics.per_foundation)) lines.push(metricRow(f, set, width));
     if (m.values) lines.push(valuesLine(m.values));
   }
-  if (r.failures) lines.push('', `${r.failures} prompt × model units failed (their samples are missing from the metrics); rerun the same command to retry them.`);
+  const failedUnits = r.failureCauses.reduce((n, c) => n + c.units, 0);
+  if (failedUnits) {
+    lines.push('', `${failedUnits} prompt × model unit${failedUnits === 1 ? '' : 's'} failed after retries (their samples are missing from the metrics); rerun the same command to retry them. Causes:`);
+    for (const line of formatFailureCounts(r.failureCauses)) lines.push(`  ${line}`);
+  }
   if (r.interrupted) lines.push('', `interrupted: the metrics cover what was stored so far; rerun the same command (or --resume ${r.run}) to continue.`);
   if (gates.length) {
     lines.push('', 'gates:');

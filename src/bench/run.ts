@@ -9,6 +9,7 @@ import type { Judge, SchwartzVector } from '../judges/types.ts';
 import type { ChatMessage, Provider, SamplingParams } from '../models/types.ts';
 import type { Executor } from '../runtime/executor.ts';
 import type { Progress } from '../runtime/progress.ts';
+import { countFailures, type FailureCause, type FailureCount } from '../runtime/failures.ts';
 import { openRun } from '../runtime/run.ts';
 import { runSampleStage, type PromptTask, type StageSummary } from '../runtime/sample-stage.ts';
 import { canonicalJson, type Run, type RunStatus, type Store } from '../store/index.ts';
@@ -89,6 +90,8 @@ export interface BenchResults {
   samples: number;
   tau: number;
   models: BenchModelResult[];
+  /** Why units of the run's last invocation failed, each distinct cause with its unit count ([] when none failed). */
+  failureCauses: FailureCount[];
 }
 
 export interface RunBenchResult extends BenchResults {
@@ -185,6 +188,9 @@ export async function runBench(options: RunBenchOptions): Promise<RunBenchResult
   });
   options.progress?.finish();
   const status: RunStatus = stage.interrupted ? 'interrupted' : stage.failed.length ? 'failed' : 'done';
+  if (!stage.interrupted || stage.failed.length) {
+    await store.runFailures.set(run.id, countFailures(stage.failed.map((f) => f.cause)).map(({ units, ...cause }) => ({ cause: { ...cause }, count: units })));
+  }
   await store.runs.setStatus(run.id, status);
   const results = await loadBenchResults(store, run.id);
   return { ...results, stage, failures: stage.failed.length, interrupted: stage.interrupted };
@@ -243,5 +249,6 @@ export async function loadBenchResults(store: Store, runId: string, options: { b
     samples: config.samples,
     tau: config.tau,
     models: [...byModel].map(([model, scores]) => ({ model, ...benchMetrics(scores, { k: config.samples, tau: config.tau, ...options }) })),
+    failureCauses: (await store.runFailures.list(runId)).map((f) => ({ ...(f.cause as unknown as FailureCause), units: f.count })),
   };
 }

@@ -4,6 +4,7 @@ import { compareRuns, evaluateGates, loadPromptSet, parseGates, runBench, benchR
 import { formatBenchResults, formatComparison } from '../bench/format.ts';
 import type { SamplingParams } from '../models/types.ts';
 import { createProgress } from '../runtime/progress.ts';
+import { countFailures, formatFailureCounts } from '../runtime/failures.ts';
 import { interruptOnSigint } from '../runtime/run.ts';
 import { action, emit, examples, positiveInt } from './io.ts';
 import { withContext } from './context.ts';
@@ -21,6 +22,7 @@ interface BenchOptions {
   cache: boolean;
   baseUrl?: string;
   failIf?: string[];
+  allowFailures?: boolean;
 }
 
 interface CompareCliOptions {
@@ -61,6 +63,7 @@ export function registerBench(program: Command): void {
     .option('--resume <run>', 'continue this run (its settings are taken from the run; re-running the same command does the same)')
     .option('--no-cache', 'always call the models, never answer from the response cache')
     .option('--base-url <url>', 'API base URL for the target models (not the judge)')
+    .option('--allow-failures', 'units that still fail after retries are a warning, not exit 1 (the metrics leave them out either way)')
     .option('--fail-if <expr>', 'exit 1 when a gate is breached, e.g. "evr>0.3" or "care.evr>=0.4" (repeatable; metrics evr|mvp|apv)', collect)
     .action(action(async (opts: BenchOptions, command: Command) => {
       const gates = parseGates(opts.failIf ?? []);
@@ -111,11 +114,16 @@ export function registerBench(program: Command): void {
         const gateResults = result.interrupted ? [] : evaluateGates(gates, result.models);
         const { stage: _stage, ...shown } = result;
         emit(ctx, { ...shown, ...(gates.length ? { gates: gateResults } : {}) }, () => formatBenchResults(result, gateResults));
-        if (result.failures) process.stderr.write(`warning: ${result.failures} prompt × model units failed; the metrics leave their samples out. Rerun the same command to retry them.\n`);
         if (result.interrupted) return INTERRUPTED_EXIT;
         const breached = gateResults.filter((g) => g.breached);
         for (const g of breached) process.stderr.write(`gate breached: ${g.gate} for ${g.model}: ${g.reason}\n`);
-        return breached.length ? 1 : 0;
+        if (result.failures) {
+          const causes = formatFailureCounts(countFailures(result.stage.failed.map((f) => f.cause)));
+          process.stderr.write(`${opts.allowFailures ? 'warning' : 'error'}: ${result.failures} of ${result.stage.units} prompt × model units failed after retries; the metrics leave their samples out. Rerun the same command to retry them.\n` +
+            causes.map((c) => `  ${c}\n`).join('') +
+            (opts.allowFailures ? '' : '  (exit 1; --allow-failures reports them as a warning and exits 0 unless a gate is breached)\n'));
+        }
+        return breached.length || (result.failures && !opts.allowFailures) ? 1 : 0;
       });
     }));
   examples(bench, [

@@ -7,6 +7,7 @@
  *    principle's final prompt (`benchMetrics`), and the worst examples among the samples of the prompts the
  *    trajectory kept.
  */
+import { formatFailureCounts } from '../runtime/failures.ts';
 import { BENCH_RUN_KIND, BENCH_TASK_KIND, benchMetrics, DEFAULT_TAU, loadBenchResults, type BenchRunConfig, type PromptScores } from '../bench/index.ts';
 import { TenetError } from '../errors.ts';
 import type { SchwartzVector } from '../judges/types.ts';
@@ -153,6 +154,11 @@ async function loadBench(store: Store, run: Run, options: LoadReportOptions): Pr
   const short = models.filter((m) => m.metrics.overall.k_min !== undefined && m.metrics.overall.n > 0 && m.metrics.overall.k_min < m.metrics.overall.k);
   if (short.length > 0) notes.push(`Some prompts have fewer than K judged completions (${short.map((m) => `${m.model}: at least ${m.metrics.overall.k_min}`).join('; ')}), so EVR and MVP had fewer chances to catch a violation there.`);
   if (failed > 0) notes.push(`${failed} model call${failed === 1 ? '' : 's'} failed and ${failed === 1 ? 'is' : 'are'} not counted.`);
+  const failedUnits = results.failureCauses.reduce((n, c) => n + c.units, 0);
+  if (failedUnits > 0) {
+    notes.push(`${failedUnits} prompt × model unit${failedUnits === 1 ? '' : 's'} failed after retries in the run's last invocation and ${failedUnits === 1 ? 'is' : 'are'} missing from the metrics. Causes:`);
+    for (const line of formatFailureCounts(results.failureCauses)) notes.push(line);
+  }
   return {
     title: options.title ?? (run.name.trim() !== '' ? `Benchmark: ${run.name}` : `Benchmark run ${run.id}`),
     run: { id: run.id, kind: 'bench', createdAt: run.createdAt, status: run.status, config: config ?? null, totals: { ...run.totals } },

@@ -41,6 +41,8 @@ export {
   type Run,
   type RunStatus,
   type RunTotals,
+  type RunFailure,
+  type RunFailuresRepo,
   type RunsRepo,
   type Sample,
   type SampleUsage,

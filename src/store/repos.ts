@@ -31,6 +31,7 @@ import {
   type Task,
   type TasksRepo,
 } from './types.ts';
+import { runFailuresRepo } from './run-failures.ts';
 import { chunk, guardRepo, nowIso, parseJson, plainJson, requireId, toNumber } from './util.ts';
 
 type Db = Kysely<StoreSchema>;
@@ -553,10 +554,11 @@ function cacheRepo(ctx: RepoContext): CacheRepo {
   };
 }
 
-/** The five repositories over one context, each turning database errors into TenetError('STORE'). */
+/** The repositories over one context, each turning database errors into TenetError('STORE'). */
 export function createRepos(ctx: RepoContext): StoreRepos {
   return {
     runs: guardRepo('runs', runsRepo(ctx)),
+    runFailures: guardRepo('run failures', runFailuresRepo(ctx)),
     tasks: guardRepo('tasks', tasksRepo(ctx)),
     samples: guardRepo('samples', samplesRepo(ctx)),
     judgments: guardRepo('judgments', judgmentsRepo(ctx)),

@@ -66,8 +66,18 @@ export interface CacheTable {
   last_hit_at: string | null;
 }
 
+/** A run's failure causes (migration 0003_run_failures): one row per distinct cause, in order. */
+export interface RunFailuresTable {
+  run_id: string;
+  position: number;
+  cause_json: string;
+  count: number;
+  created_at: string;
+}
+
 export interface StoreSchema {
   runs: RunsTable;
+  run_failures: RunFailuresTable;
   run_totals: RunTotalsTable;
   tasks: TasksTable;
   samples: SamplesTable;
