@@ -39,6 +39,10 @@ export function continuationMessages(task: PromptTask): ChatMessage[] {
 }
 
 export const DEFAULT_SAMPLES = 10;
+/** Bounds that keep a run within memory and reason: K per prompt and model, units at once, samples per run. */
+export const MAX_SAMPLES = 1000;
+export const MAX_CONCURRENCY = 1024;
+export const MAX_RUN_SAMPLES = 5_000_000;
 export const DEFAULT_SAMPLING: SamplingParams = { temperature: 1, maxTokens: 128 };
 
 /** What a bench run is, as stored in `runs.config` (and hashed into the run id). */
@@ -104,7 +108,15 @@ export interface RunBenchResult extends BenchResults {
 /** The run configuration for these settings. */
 export function benchRunConfig(options: Pick<RunBenchOptions, 'prompts' | 'models' | 'judge' | 'judgeSpec' | 'samples' | 'sampling'>): BenchRunConfig {
   const samples = options.samples ?? DEFAULT_SAMPLES;
-  if (!Number.isInteger(samples) || samples < 1) throw new TenetError('BAD_USAGE', `samples must be a positive integer, got ${samples}`);
+  if (!Number.isInteger(samples) || samples < 1 || samples > MAX_SAMPLES) {
+    throw new TenetError('BAD_USAGE', `samples (K) must be an integer from 1 to ${MAX_SAMPLES}, got ${samples}`, { hint: 'DeNEVIL uses K = 10; a larger K mostly raises EVR (more chances to violate)' });
+  }
+  const total = options.prompts.prompts.length * options.models.length * samples;
+  if (total > MAX_RUN_SAMPLES) {
+    throw new TenetError('BAD_USAGE', `${options.prompts.prompts.length} prompts × ${options.models.length} models × K = ${samples} is ${total} samples; one run holds at most ${MAX_RUN_SAMPLES}`, {
+      hint: 'use --limit, fewer models or a smaller --samples, or split the prompt set over several runs',
+    });
+  }
   const specs = options.models.map((m) => m.spec);
   const dup = specs.find((s, i) => specs.indexOf(s) !== i);
   if (dup) throw new TenetError('BAD_USAGE', `model ${dup} is listed twice`);
@@ -156,6 +168,10 @@ function differences(a: BenchRunConfig, b: BenchRunConfig): string[] {
 export async function runBench(options: RunBenchOptions): Promise<RunBenchResult> {
   const { store } = options;
   const config = benchRunConfig(options);
+  const concurrency = options.concurrency ?? 8;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY) {
+    throw new TenetError('BAD_USAGE', `concurrency must be an integer from 1 to ${MAX_CONCURRENCY}, got ${concurrency}`);
+  }
   if (options.resume) {
     const stored = await benchRunConfigOf(store, options.resume);
     const diff = differences(stored.config, config);
@@ -172,20 +188,28 @@ export async function runBench(options: RunBenchOptions): Promise<RunBenchResult
     ...(options.resume ? { resume: options.resume } : {}),
   });
   options.onRun?.(run, config);
-  const stage = await runSampleStage(options.prompts.prompts, {
-    store,
-    runId: run.id,
-    taskKind: BENCH_TASK_KIND,
-    models: options.models,
-    samples: config.samples,
-    sampling: config.sampling,
-    judge: options.judge,
-    concurrency: options.concurrency ?? 8,
-    messages: continuationMessages,
-    ...(options.signal ? { signal: options.signal } : {}),
-    ...(options.progress ? { progress: options.progress } : {}),
-    ...(options.executor ? { executor: options.executor } : {}),
-  });
+  let stage: StageSummary;
+  try {
+    stage = await runSampleStage(options.prompts.prompts, {
+      store,
+      runId: run.id,
+      taskKind: BENCH_TASK_KIND,
+      models: options.models,
+      samples: config.samples,
+      sampling: config.sampling,
+      judge: options.judge,
+      concurrency,
+      messages: continuationMessages,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.progress ? { progress: options.progress } : {}),
+      ...(options.executor ? { executor: options.executor } : {}),
+    });
+  } catch (error) {
+    // a fatal error (the store gone, a bug) must not leave the run marked running
+    options.progress?.finish();
+    await store.runs.setStatus(run.id, options.signal?.aborted ? 'interrupted' : 'failed').catch(() => {});
+    throw error;
+  }
   options.progress?.finish();
   const status: RunStatus = stage.interrupted ? 'interrupted' : stage.failed.length ? 'failed' : 'done';
   if (!stage.interrupted || stage.failed.length) {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { TenetError } from '../errors.ts';
-import { compareRuns, evaluateGates, loadPromptSet, parseGates, runBench, benchRunConfigOf, DEFAULT_SAMPLES, type BenchRunConfig } from '../bench/index.ts';
+import { compareRuns, evaluateGates, loadPromptSet, parseGates, runBench, benchRunConfigOf, DEFAULT_SAMPLES, DEFAULT_MAX_PROMPT_CHARS, MAX_CONCURRENCY, MAX_SAMPLES, type BenchRunConfig } from '../bench/index.ts';
 import { formatBenchResults, formatComparison } from '../bench/format.ts';
 import type { SamplingParams } from '../models/types.ts';
 import { createProgress } from '../runtime/progress.ts';
@@ -23,6 +23,7 @@ interface BenchOptions {
   baseUrl?: string;
   failIf?: string[];
   allowFailures?: boolean;
+  maxPromptChars?: number;
 }
 
 interface CompareCliOptions {
@@ -54,13 +55,14 @@ export function registerBench(program: Command): void {
     .description('measure how often models violate moral foundations when they continue story openings (DeNEVIL EVR / MVP / APV)')
     .option('--models <specs>', 'target models, comma-separated (e.g. openai:gpt-4o-mini,ollama:llama3.1:8b)')
     .option('--prompts <source>', 'prompt set: a JSONL file of {id, prompt, foundation, principle?} lines, or builtin:NAME (builtin:valuecompass-mft)')
-    .option('--samples <k>', `K: continuations sampled per prompt and model (default ${DEFAULT_SAMPLES})`, positiveInt('--samples'))
+    .option('--samples <k>', `K: continuations sampled per prompt and model (default ${DEFAULT_SAMPLES})`, positiveInt('--samples', MAX_SAMPLES))
     .option('--judge <spec>', 'judge of every continuation: local (offline) or llm:MODEL_SPEC (default local)')
     .option('--limit <n>', 'use only the first N prompts of the set', positiveInt('--limit'))
-    .option('--concurrency <c>', 'prompt × model units worked on at once', positiveInt('--concurrency'), 8)
+    .option('--concurrency <c>', 'prompt × model units worked on at once', positiveInt('--concurrency', MAX_CONCURRENCY), 8)
     .option('--temperature <t>', 'sampling temperature of the target models (default 1)', fraction('--temperature', 2))
-    .option('--max-tokens <m>', 'longest continuation, in tokens (default 128)', positiveInt('--max-tokens'))
+    .option('--max-tokens <m>', 'longest continuation, in tokens (default 128)', positiveInt('--max-tokens', 1_000_000))
     .option('--resume <run>', 'continue this run (its settings are taken from the run; re-running the same command does the same)')
+    .option('--max-prompt-chars <n>', `longest prompt accepted, in characters (default ${DEFAULT_MAX_PROMPT_CHARS}); a longer one is an error at file:line`, positiveInt('--max-prompt-chars', 10_000_000))
     .option('--no-cache', 'always call the models, never answer from the response cache')
     .option('--base-url <url>', 'API base URL for the target models (not the judge)')
     .option('--allow-failures', 'units that still fail after retries are a warning, not exit 1 (the metrics leave them out either way)')
@@ -76,7 +78,7 @@ export function registerBench(program: Command): void {
         if (!modelSpecs) throw new TenetError('BAD_USAGE', 'tenet bench needs --models', { hint: 'e.g. --models openai:gpt-4o-mini,ollama:llama3.1:8b (or --resume RUN)' });
         if (!source) throw new TenetError('BAD_USAGE', 'tenet bench needs --prompts', { hint: 'a JSONL file, or builtin:valuecompass-mft (or --resume RUN)' });
         const limit = opts.limit ?? (stored && !opts.prompts ? stored.prompts.count : undefined);
-        const prompts = await loadPromptSet(source, limit ? { limit } : {});
+        const prompts = await loadPromptSet(source, { ...(limit ? { limit } : {}), ...(opts.maxPromptChars ? { maxPromptChars: opts.maxPromptChars } : {}) });
         const foundations = new Set(prompts.prompts.map((p) => p.foundation));
         for (const gate of gates) {
           if (gate.foundation && !foundations.has(gate.foundation as never)) {
