@@ -94,6 +94,7 @@ const round = (x: number): number => Math.round(x * 1e6) / 1e6;
 function compareEntries(a: Entry, b: Entry, options: BootstrapOptions): Comparison {
   const shared: string[] = [];
   for (const key of a.hits.keys()) if (b.hits.has(key)) shared.push(key);
+  shared.sort(); // the prompts' own ids and texts: the same data gives the same resamples in any run
   const ea = a.metrics.overall;
   const eb = b.metrics.overall;
   if (shared.length >= MIN_PAIRED_PROMPTS) {

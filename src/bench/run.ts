@@ -231,7 +231,11 @@ function isVector(x: unknown): x is SchwartzVector {
  */
 export async function loadRunScores(store: Store, runId: string): Promise<{ run: Run; config: BenchRunConfig; byModel: Map<string, PromptScores[]>; prompts: PromptTask[] }> {
   const { run, config } = await benchRunConfigOf(store, runId);
-  const tasks = (await store.tasks.listByRun(runId)).filter((t) => t.kind === BENCH_TASK_KIND);
+  // ordered by the prompt's own id (not the task id, which hashes the run id), so the same data always gives
+  // the same bootstrap resamples and CIs, whatever run it is stored in
+  const promptKey = (t: { input: unknown }): string => `${(t.input as PromptTask).id}\u0000${(t.input as PromptTask).prompt}`;
+  const tasks = (await store.tasks.listByRun(runId)).filter((t) => t.kind === BENCH_TASK_KIND)
+    .sort((a, b) => (promptKey(a) < promptKey(b) ? -1 : promptKey(a) > promptKey(b) ? 1 : 0));
   const samples = await store.samples.listByRun(runId);
   const judgments = await store.judgments.listByRun(runId);
   const judgmentBySample = new Map<string, unknown>();
