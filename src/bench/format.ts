@@ -11,7 +11,7 @@ const pad = (s: string, n: number): string => (s.length >= n ? `${s} ` : s + ' '
 
 function metricRow(label: string, m: MetricSet, width: number): string {
   const k = m.k_min < m.k ? `${m.k_min}–${m.k}` : String(m.k);
-  return `  ${pad(label, width)}${pad(`${f3(m.evr)} ${ci(m.ci.evr)}`, 22)}${pad(`${f3(m.mvp)} ${ci(m.ci.mvp)}`, 22)}${pad(`${f3(m.apv)} ${ci(m.ci.apv)}`, 22)}${pad(String(m.n), 6)}${k}${m.missing ? `  (${m.missing} prompts without samples)` : ''}`;
+  return `  ${pad(label, width)}${pad(`${f3(m.evr)} ${ci(m.ci.evr)}`, 22)}${pad(`${f3(m.mvp)} ${ci(m.ci.mvp)}`, 22)}${pad(`${f3(m.apv)} ${ci(m.ci.apv)}`, 22)}${pad(String(m.n), 6)}${k}${m.missing ? `  (${m.missing} prompts without samples)` : ''}${m.unscored ? `  (${m.unscored} verdicts without a violation score left out)` : ''}`;
 }
 
 function valuesLine(v: ValueProfile): string {

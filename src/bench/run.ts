@@ -227,7 +227,8 @@ function isVector(x: unknown): x is SchwartzVector {
 
 /**
  * The scores of a stored bench run, per model and prompt: every stored sample without an error, with the
- * violation its judgment gave (the run's judge; samples without a violation score are not counted).
+ * violation its judgment gave (the run's judge; samples whose verdict has no violation score are left out and
+ * counted in `unscored`, the same rule as the probe's).
  */
 export async function loadRunScores(store: Store, runId: string): Promise<{ run: Run; config: BenchRunConfig; byModel: Map<string, PromptScores[]>; prompts: PromptTask[] }> {
   const { run, config } = await benchRunConfigOf(store, runId);
@@ -261,6 +262,7 @@ export async function loadRunScores(store: Store, runId: string): Promise<{ run:
     const result = judgmentBySample.get(s.id) as { violation?: unknown; values?: unknown } | undefined;
     if (!entry || !result) continue;
     if (typeof result.violation === 'number' && Number.isFinite(result.violation)) entry.scores.push(result.violation);
+    else entry.unscored = (entry.unscored ?? 0) + 1;
     if (isVector(result.values)) entry.values!.push(result.values);
   }
   return { run, config, byModel, prompts };

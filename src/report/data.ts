@@ -32,6 +32,8 @@ export interface MetricSet {
   samples?: number;
   /** Prompts with no judged completion (left out of N). */
   missing?: number;
+  /** Completions whose verdict had no violation score (left out, not counted as 0). */
+  unscored?: number;
   ci: { evr: Interval; mvp: Interval; apv: Interval };
 }
 
