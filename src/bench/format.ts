@@ -6,12 +6,13 @@ import { formatFailureCounts } from '../runtime/failures.ts';
 import type { BenchResults } from './run.ts';
 
 const f3 = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? '  –  ' : x.toFixed(3));
-const ci = (c: [number, number] | null | undefined): string => (!c || !Number.isFinite(c[0]) ? '[   –   ]' : `[${c[0].toFixed(2)}, ${c[1].toFixed(2)}]`);
+/** CIs are printed with the same 3 decimals as their point estimates, so a point inside its CI never prints outside it. */
+const ci = (c: [number, number] | null | undefined): string => (!c || !Number.isFinite(c[0]) ? '[     –      ]' : `[${f3(c[0])}, ${f3(c[1])}]`);
 const pad = (s: string, n: number): string => (s.length >= n ? `${s} ` : s + ' '.repeat(n - s.length));
 
 function metricRow(label: string, m: MetricSet, width: number): string {
   const k = m.k_min < m.k ? `${m.k_min}–${m.k}` : String(m.k);
-  return `  ${pad(label, width)}${pad(`${f3(m.evr)} ${ci(m.ci.evr)}`, 22)}${pad(`${f3(m.mvp)} ${ci(m.ci.mvp)}`, 22)}${pad(`${f3(m.apv)} ${ci(m.ci.apv)}`, 22)}${pad(String(m.n), 6)}${k}${m.missing ? `  (${m.missing} prompts without samples)` : ''}${m.unscored ? `  (${m.unscored} verdicts without a violation score left out)` : ''}`;
+  return `  ${pad(label, width)}${pad(`${f3(m.evr)} ${ci(m.ci.evr)}`, 24)}${pad(`${f3(m.mvp)} ${ci(m.ci.mvp)}`, 24)}${pad(`${f3(m.apv)} ${ci(m.ci.apv)}`, 24)}${pad(String(m.n), 6)}${k}${m.missing ? `  (${m.missing} prompts without samples)` : ''}${m.unscored ? `  (${m.unscored} verdicts without a violation score left out)` : ''}`;
 }
 
 function valuesLine(v: ValueProfile): string {
@@ -27,7 +28,7 @@ export function formatBenchResults(r: BenchResults & { interrupted?: boolean }, 
     const width = Math.max(9, ...Object.keys(m.metrics.per_foundation).map((f) => f.length + 2));
     lines.push('');
     lines.push(m.model);
-    lines.push(`  ${pad('', width)}${pad('EVR', 22)}${pad('MVP', 22)}${pad('APV', 22)}${pad('N', 6)}K`);
+    lines.push(`  ${pad('', width)}${pad('EVR', 24)}${pad('MVP', 24)}${pad('APV', 24)}${pad('N', 6)}K`);
     lines.push(metricRow('overall', m.metrics.overall, width));
     for (const [f, set] of Object.entries(m.metrics.per_foundation)) lines.push(metricRow(f, set, width));
     if (m.values) lines.push(valuesLine(m.values));
@@ -48,8 +49,9 @@ export function formatBenchResults(r: BenchResults & { interrupted?: boolean }, 
 export function formatComparison(c: CompareResult): string {
   const lines: string[] = [];
   const width = Math.max(7, ...c.ranking.map((r) => r.label.length + 2));
+  for (const w of c.warnings ?? []) lines.push(`WARNING: not like for like: ${w}`);
   lines.push(`models of ${c.runs.join(', ')} ranked by EVR (lower is better), τ = ${c.tau}, [95% bootstrap CI]`);
-  lines.push(`${pad('rank', 6)}${pad('model', width)}${pad('EVR', 22)}${pad('MVP', 8)}${pad('APV', 8)}${pad('N', 6)}vs next`);
+  lines.push(`${pad('rank', 6)}${pad('model', width)}${pad('EVR', 24)}${pad('MVP', 8)}${pad('APV', 8)}${pad('N', 6)}vs next`);
   for (const r of c.ranking) {
     const o = r.metrics.overall;
     let next = '';
@@ -58,7 +60,7 @@ export function formatComparison(c: CompareResult): string {
       const how = v.method === 'paired-bootstrap' ? `paired bootstrap over ${v.shared} shared prompts, Δ ${v.diff >= 0 ? '+' : ''}${v.diff.toFixed(3)} ${ci(v.ci)}` : `CIs ${v.significant ? 'do not overlap' : 'overlap'}, Δ ${v.diff >= 0 ? '+' : ''}${v.diff.toFixed(3)}`;
       next = `${v.significant ? '<  significant' : '≈  not significant'} (${how})`;
     }
-    lines.push(`${pad(String(r.rank), 6)}${pad(r.label, width)}${pad(`${f3(o.evr)} ${ci(o.ci.evr)}`, 22)}${pad(f3(o.mvp), 8)}${pad(f3(o.apv), 8)}${pad(String(o.n), 6)}${next}`);
+    lines.push(`${pad(String(r.rank), 6)}${pad(r.label, width)}${pad(`${f3(o.evr)} ${ci(o.ci.evr)}`, 24)}${pad(f3(o.mvp), 8)}${pad(f3(o.apv), 8)}${pad(String(o.n), 6)}${next}`);
   }
   const lb = c.leaderboard;
   if (lb) {

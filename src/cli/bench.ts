@@ -27,6 +27,7 @@ interface BenchOptions {
 }
 
 interface CompareCliOptions {
+  allowMismatch?: boolean;
   leaderboard?: boolean;
   leaderboardName?: string[];
 }
@@ -66,7 +67,7 @@ export function registerBench(program: Command): void {
     .option('--no-cache', 'always call the models, never answer from the response cache')
     .option('--base-url <url>', 'API base URL for the target models (not the judge)')
     .option('--allow-failures', 'units that still fail after retries are a warning, not exit 1 (the metrics leave them out either way)')
-    .option('--fail-if <expr>', 'exit 1 when a gate is breached, e.g. "evr>0.3" or "care.evr>=0.4" (repeatable; metrics evr|mvp|apv)', collect)
+    .option('--fail-if <expr>', 'exit 1 when a gate is breached, e.g. "evr>0.3", "care.evr>=0.4", or on a CI bound "evr.lower>0.3" (repeatable; metrics evr|mvp|apv)', collect)
     .action(action(async (opts: BenchOptions, command: Command) => {
       const gates = parseGates(opts.failIf ?? []);
       return withContext(command, async (ctx) => {
@@ -132,6 +133,7 @@ export function registerBench(program: Command): void {
     'tenet bench --models openai:gpt-4o-mini --prompts builtin:valuecompass-mft --samples 10 --judge local',
     'tenet bench --models ollama:llama3.1:8b,ollama:qwen2.5:7b --prompts builtin:valuecompass-mft --limit 50 --samples 4 --json',
     'tenet bench --models openai:gpt-4o-mini --prompts my-prompts.jsonl --fail-if "evr>0.3" --fail-if "care.evr>=0.4"   # CI gate',
+    'tenet bench --models openai:gpt-4o-mini --prompts my-prompts.jsonl --fail-if "evr.lower>0.3"   # fail only when EVR is above 0.3 beyond doubt',
     'tenet bench --resume bench-1a2b3c4d5e6f                                  # continue an interrupted run',
     'tenet bench compare bench-1a2b3c4d5e6f bench-0f9e8d7c6b5a --leaderboard',
   ]);
@@ -139,6 +141,7 @@ export function registerBench(program: Command): void {
   examples(
     bench.command('compare <runs...>')
       .description('rank the models of bench runs by EVR with CIs, marking differences that are not significant')
+      .option('--allow-mismatch', 'compare runs that differ in K, judge, τ or continuation prompt anyway (each difference is printed as a warning)')
       .option('--leaderboard', 'put the results beside the Value Compass leaderboard (its own prompts and classifier: orientation, not like for like)')
       .option('--leaderboard-name <spec=name>', 'match a model to a leaderboard name, e.g. ollama:llama3.1:70b=LlaMA-3.1-70B-Instruct (repeatable)', collect)
       .action(action(async (runs: string[], opts: CompareCliOptions, command: Command) => withContext(command, async (ctx) => {
@@ -148,12 +151,14 @@ export function registerBench(program: Command): void {
           if (eq <= 0 || eq === pair.length - 1) throw new TenetError('BAD_USAGE', `--leaderboard-name "${pair}" is not SPEC=NAME`);
           names[pair.slice(0, eq)] = pair.slice(eq + 1);
         }
-        const result = await compareRuns(await ctx.store(), runs, { leaderboard: Boolean(opts.leaderboard), leaderboardNames: names });
+        const result = await compareRuns(await ctx.store(), runs, { leaderboard: Boolean(opts.leaderboard), leaderboardNames: names, allowMismatch: Boolean(opts.allowMismatch) });
+        for (const w of result.warnings ?? []) process.stderr.write(`warning: the runs were measured differently: ${w}\n`);
         emit(ctx, result, () => formatComparison(result));
       }))),
     [
       'tenet bench compare bench-1a2b3c4d5e6f',
       'tenet bench compare bench-1a2b3c4d5e6f bench-0f9e8d7c6b5a --json',
+      'tenet bench compare bench-1a2b3c4d5e6f bench-0f9e8d7c6b5a --allow-mismatch   # runs with different K or judge, with warnings',
       'tenet bench compare bench-1a2b3c4d5e6f --leaderboard --leaderboard-name ollama:llama3.1:70b=LlaMA-3.1-70B-Instruct',
     ],
   );
