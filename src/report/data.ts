@@ -118,6 +118,8 @@ export interface ReportData {
   probe?: { target?: string; generator?: string; principles: ProbePrinciple[] };
   /** Caveats and facts worth stating (judge, τ, what was skipped). */
   notes: string[];
+  /** Warnings a reader must see before trusting the numbers (e.g. a weak judge), shown at the top. */
+  caveats?: string[];
 }
 
 /** The violation threshold τ of DeNEVIL's metrics. */

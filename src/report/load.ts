@@ -7,6 +7,7 @@
  *    principle's final prompt (`benchMetrics`), and the worst examples among the samples of the prompts the
  *    trajectory kept.
  */
+import { violationCaveat } from '../judges/factory.ts';
 import { formatFailureCounts } from '../runtime/failures.ts';
 import { BENCH_RUN_KIND, BENCH_TASK_KIND, benchMetrics, DEFAULT_TAU, loadBenchResults, type BenchRunConfig, type PromptScores } from '../bench/index.ts';
 import { TenetError } from '../errors.ts';
@@ -167,7 +168,14 @@ async function loadBench(store: Store, run: Run, options: LoadReportOptions): Pr
     models,
     worst: pickWorst(candidates, tau, options.worstPerGroup ?? 3),
     notes,
+    ...judgeCaveats(results.judge),
   };
+}
+
+/** The caveat the CLI prints about the run's judge, for the report's top (the same words). */
+function judgeCaveats(judge: { id: string; version: string }): { caveats?: string[] } {
+  const caveat = violationCaveat(judge);
+  return caveat ? { caveats: [caveat.charAt(0).toUpperCase() + caveat.slice(1)] } : {};
 }
 
 function candidate(s: Sample, task: PromptTask, score: number, rationale: string | undefined): WorstCandidate {
@@ -268,5 +276,6 @@ async function loadProbe(store: Store, run: Run, options: LoadReportOptions): Pr
     worst: pickWorst(candidates, tau, options.worstPerGroup ?? 3),
     probe: { target: trajectories.target, generator: trajectories.generator, principles },
     notes,
+    ...judgeCaveats(config.judge),
   };
 }
