@@ -14,7 +14,7 @@ export interface CliContext {
   /** The store location as chosen: --db, then $TENET_DB, then the config file's `db`, else the default. */
   dbLocation: string | undefined;
   store(): Promise<Store>;
-  model(spec: string, options?: { baseUrl?: string; noCache?: boolean }): Promise<Provider>;
+  model(spec: string, options?: { baseUrl?: string; noCache?: boolean; role?: 'target' | 'generator' }): Promise<Provider>;
   /** A judge from its spec (`local`, `local:FILE`, `llm:MODEL_SPEC`); LLM judges use the response cache unless told not to. */
   judge(spec: string, options?: { noCache?: boolean; samples?: number; forViolation?: boolean }): Promise<Judge>;
   close(): Promise<void>;
@@ -35,6 +35,7 @@ export function cliContext(command: Command): CliContext {
       const useCache = config.cache !== false && !options.noCache;
       return createModel(spec, {
         config,
+        ...(options.role ? { role: options.role } : {}),
         ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
         ...(useCache ? { cache: storeCache<CachedSample>(await store()) } : {}),
       });

@@ -135,7 +135,7 @@ export function registerProbe(program: Command): void {
       const noCache = !opts.cache;
       const target = await ctx.model(targetSpec, { noCache, ...(targetBase ? { baseUrl: targetBase } : {}) });
       checkScoring(target, scoring);
-      const generator = await ctx.model(generatorSpec, { noCache, ...(generatorBase ? { baseUrl: generatorBase } : {}) });
+      const generator = await ctx.model(generatorSpec, { noCache, role: 'generator', ...(generatorBase ? { baseUrl: generatorBase } : {}) });
       const judge = await ctx.judge(judgeSpec, { noCache, forViolation: true });
 
       const interrupt = interruptOnSigint();

@@ -22,7 +22,7 @@ export async function createJudge(spec: string, options: JudgeSpecOptions = {}):
   }
   if (spec.startsWith('llm:')) {
     const { samples, ...context } = options;
-    return createLlmJudge(createModel(spec.slice('llm:'.length), context), { ...(samples ? { samples } : {}) });
+    return createLlmJudge(createModel(spec.slice('llm:'.length), { role: 'judge', ...context }), { ...(samples ? { samples } : {}) });
   }
   throw new TenetError('BAD_USAGE', `unknown judge "${spec}"`, {
     hint: 'use --judge local (offline, the default) or --judge llm:MODEL_SPEC, e.g. llm:openai:gpt-4o-mini',
