@@ -65,6 +65,8 @@ export function createProvider(settings: ProviderSettings): Provider {
           }, timeoutMs);
           return transport.send(request, { signal: attempt.signal, ...(onDelta ? { onDelta } : {}) }).finally(() => clearTimeout(timer));
         });
+        // a transport that returned what it had when the timeout cut its stream must not pass for a whole reply
+        if (timedOut) throw attempt.signal.reason;
         limiter.settle(estimate, result.usage.inputTokens + result.usage.outputTokens);
         if (result.samples.length !== request.n) {
           throw new TenetError('MALFORMED_RESPONSE', `${spec} returned ${result.samples.length} samples, ${request.n} were asked for`, {
