@@ -212,6 +212,33 @@ export function parseDataText(source: string, options: { file?: string; format?:
   };
 }
 
+/** The largest YAML/JSON input file read whole (config, frameworks, votes, cards, graphs). */
+export const MAX_DATA_FILE_BYTES = 256 * 1024 * 1024;
+
+/**
+ * A data file's text: over MAX_DATA_FILE_BYTES is BAD_INPUT (it would be read whole), and so is invalid
+ * UTF-8, at the line of the first bad byte (never silently replaced). A leading byte-order mark is dropped.
+ */
+export function readTextFile(file: string, maxBytes = MAX_DATA_FILE_BYTES): string {
+  const size = statSync(file).size;
+  if (size > maxBytes) {
+    throw new TenetError('BAD_INPUT', `${file} is ${size} bytes; input files of this kind may have at most ${maxBytes}`, {
+      hint: 'is this the right file?',
+      location: { file },
+    });
+  }
+  const bytes = readFileSync(file);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, '');
+  } catch {
+    const loose = bytes.toString('utf8');
+    throw new TenetError('BAD_INPUT', 'the file is not valid UTF-8', {
+      hint: 'save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8 in.json > out.json`)',
+      location: { file, line: lineAt(loose, loose.indexOf('\uFFFD')) },
+    });
+  }
+}
+
 /** Read a .yaml, .yml or .json file: NOT_FOUND when missing, BAD_INPUT for a directory, another extension or bad syntax. */
 export function readDataFile(file: string, what: string, hint?: string): DataFile {
   const fileHint = hint ?? `give the path to a .yaml, .yml or .json ${what} file`;
@@ -223,7 +250,7 @@ export function readDataFile(file: string, what: string, hint?: string): DataFil
   if (ext !== '.yaml' && ext !== '.yml' && ext !== '.json') {
     throw new TenetError('BAD_INPUT', `cannot tell the format of "${file}" from its extension "${ext}"`, { hint: fileHint, location: { file } });
   }
-  const source = readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
+  const source = readTextFile(file);
   return parseDataText(source, { file, format: ext === '.json' ? 'json' : 'yaml', ...(hint ? { hint } : {}) });
 }
 

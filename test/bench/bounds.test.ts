@@ -142,3 +142,25 @@ describe('runBench bounds and fatal errors', () => {
     }
   });
 });
+
+describe('YAML / JSON data files', () => {
+  it('reject invalid UTF-8 at file:line (config from the CLI, votes from the library) and a file over the size limit', async () => {
+    const { readTextFile } = await import('../../src/datafile.ts');
+    const { loadVotes } = await import('../../src/moralgraph/index.ts');
+    const config = join(dir, 'latin1.yaml');
+    writeFileSync(config, Buffer.concat([Buffer.from('cache: true\n# caf'), Buffer.from([0xe9]), Buffer.from('\ndb: ./x.db\n')]));
+    const run = await spawnTenet(['--config', config, 'doctor'], { cwd: dir });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`error [BAD_INPUT] (${config}:2): the file is not valid UTF-8`);
+    const votes = join(dir, 'votes-latin1.json');
+    writeFileSync(votes, Buffer.concat([Buffer.from('[\n  {"story": "caf'), Buffer.from([0xe9]), Buffer.from('"}\n]\n')]));
+    let error: unknown;
+    try {
+      loadVotes(votes);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: 'BAD_INPUT', location: { file: votes, line: 2 } });
+    expect(() => readTextFile(okFile, 10)).toThrow(/may have at most 10/);
+  });
+});
