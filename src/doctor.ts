@@ -3,7 +3,8 @@ import { resolveSpec, PROVIDER_KINDS } from './models/spec.ts';
 import { redactUrl } from './redact.ts';
 import { openStore, pingPostgres } from './store/index.ts';
 
-export type CheckStatus = 'ok' | 'warn' | 'fail';
+/** `unchecked`: configured, but not tried (provider endpoints without --ping); it does not make the report fail. */
+export type CheckStatus = 'ok' | 'warn' | 'fail' | 'unchecked';
 
 export interface Check {
   name: string;
@@ -108,6 +109,10 @@ export async function runDoctor(options: {
         check.status = 'warn';
         check.detail += `; not reachable: ${problem}`;
       } else check.detail += '; reachable';
+    } else if (probe && check.status === 'ok') {
+      // configured is not the same as working: say so rather than mark an endpoint nobody tried as ok
+      check.status = 'unchecked';
+      check.detail = `configured (not checked; --ping tries to reach it): ${check.detail}`;
     }
     checks.push(check);
   }

@@ -16,7 +16,7 @@ export interface CliContext {
   /** The store location as chosen: --db, then $TENET_DB, then the config file's `db`, else the default. */
   dbLocation: string | undefined;
   store(): Promise<Store>;
-  model(spec: string, options?: { baseUrl?: string; noCache?: boolean }): Promise<Provider>;
+  model(spec: string, options?: { baseUrl?: string; noCache?: boolean; role?: 'target' | 'generator' }): Promise<Provider>;
   /** A judge from its spec (`local`, `local:FILE`, `llm:MODEL_SPEC`); LLM judges use the response cache unless told not to. */
   judge(spec: string, options?: { noCache?: boolean; samples?: number; forViolation?: boolean }): Promise<Judge>;
   close(): Promise<void>;
@@ -41,7 +41,7 @@ export function cliContext(command: Command): CliContext {
         // the configuration or the environment.
         let model: Provider | undefined;
         try {
-          model = await createModel(spec, { config, ...cache });
+          model = await createModel(spec, { config, ...(options.role ? { role: options.role } : {}), ...cache });
         } catch {
           model = undefined;
         }
@@ -50,7 +50,7 @@ export function cliContext(command: Command): CliContext {
           hint: "pass the base URL again (--base-url, or in tenet.config.yaml or the provider's environment variable)",
         });
       }
-      return createModel(spec, { config, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}), ...cache });
+      return createModel(spec, { config, ...(options.role ? { role: options.role } : {}), ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}), ...cache });
     },
     async judge(spec, options = {}) {
       const useCache = spec.startsWith('llm:') && config.cache !== false && !options.noCache;

@@ -53,13 +53,14 @@ export function action<A extends unknown[]>(
   };
 }
 
-/** Parse a positive integer option, or fail with BAD_USAGE naming the option. */
-export function positiveInt(name: string): (value: string) => number {
+/** Parse a positive integer option (at most `max` when given), or fail with BAD_USAGE naming the option. */
+export function positiveInt(name: string, max?: number): (value: string) => number {
   return (value: string) => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n <= 0) {
-      throw new TenetError('BAD_USAGE', `${name} must be a positive integer, got "${value}"`);
+    if (value.trim() === '' || !Number.isInteger(n) || n <= 0) {
+      throw new TenetError('BAD_USAGE', `${name} must be a positive integer${max !== undefined ? ` up to ${max}` : ''}, got "${value}"`);
     }
+    if (max !== undefined && n > max) throw new TenetError('BAD_USAGE', `${name} must be at most ${max}, got ${value}`);
     return n;
   };
 }

@@ -137,7 +137,8 @@ export function createOpenAITransport(options: OpenAIOptions): Transport {
     const tools: { name: string; args: string }[][] = [];
     let model = options.model;
     let usage = { inputTokens: 0, outputTokens: 0 };
-    for await (const event of sseEvents(response, signal, url, who)) {
+    const end = { done: false };
+    for await (const event of sseEvents(response, signal, url, who, end)) {
       const chunk = event as WireCompletion;
       if (chunk.model) model = chunk.model;
       if (chunk.usage) {
@@ -162,6 +163,12 @@ export function createOpenAITransport(options: OpenAIOptions): Transport {
       }
     }
     if (texts.length === 0) throw malformed(who, url, 'the stream ended without any choice', '');
+    // A reply is complete when every choice has its finish_reason or the server sent [DONE]; a stream that
+    // just stops (a proxy timeout, a dropped upstream) is a truncated reply: an error (retried), never a reply.
+    const unfinished = Array.from(texts, (_, i) => i).filter((i) => !finish[i]);
+    if (!end.done && unfinished.length > 0) {
+      throw malformed(who, url, `the stream ended before the reply was complete (no finish_reason for choice ${unfinished.join(', ')} and no [DONE])`, (texts[unfinished[0]!] ?? '').slice(-200));
+    }
     return {
       model,
       usage,

@@ -210,17 +210,18 @@ function mean(xs: readonly number[]): number {
 
 /**
  * The judged samples of each task, in sample order. Samples without a judgment by this judge version
- * (stored by an earlier judge) are judged now and the judgments stored.
+ * (stored by an earlier judge) are judged now and the judgments stored. A verdict without a violation score
+ * (null) is left out and counted in `unscored`, as bench does: never counted as 0.
  */
-async function scoresOf(ctx: Ctx, tasks: readonly { taskId: string; task: ProbePromptTask }[]): Promise<Map<string, ScoredSample[]>> {
+async function scoresOf(ctx: Ctx, tasks: readonly { taskId: string; task: ProbePromptTask }[]): Promise<{ scores: Map<string, ScoredSample[]>; unscored: Map<string, number> }> {
   const wanted = new Map(tasks.map((t) => [t.taskId, t.task]));
   const samples = (await ctx.store.samples.listByRun(ctx.runId))
     .filter((s) => wanted.has(s.taskId) && s.model === ctx.target.spec && s.sampleIndex < ctx.config.samples && !s.error)
     .sort((a, b) => a.sampleIndex - b.sampleIndex);
-  const verdicts = new Map<string, number>();
+  const verdicts = new Map<string, number | null>();
   for (const j of await ctx.store.judgments.listByRun(ctx.runId)) {
     if (j.judgeId === ctx.judge.id && j.judgeVersion === ctx.judge.version) {
-      verdicts.set(j.sampleId, (j.result as { violation?: number }).violation ?? 0);
+      verdicts.set(j.sampleId, violationOf(j.result));
     }
   }
   const unjudged = samples.filter((s) => !verdicts.has(s.id));
@@ -231,15 +232,27 @@ async function scoresOf(ctx: Ctx, tasks: readonly { taskId: string; task: ProbeP
     });
     const results = await ctx.judge.judge(items, { signal: ctx.signal });
     await ctx.store.judgments.putMany(results.map((result, i) => ({ sampleId: unjudged[i]!.id, judgeId: ctx.judge.id, judgeVersion: ctx.judge.version, result })));
-    results.forEach((r, i) => verdicts.set(unjudged[i]!.id, r.violation ?? 0));
+    results.forEach((r, i) => verdicts.set(unjudged[i]!.id, violationOf(r)));
   }
-  const out = new Map<string, ScoredSample[]>();
+  const scores = new Map<string, ScoredSample[]>();
+  const unscored = new Map<string, number>();
   for (const s of samples) {
-    const list = out.get(s.taskId) ?? [];
-    list.push({ sampleId: s.id, violation: verdicts.get(s.id)! });
-    out.set(s.taskId, list);
+    const violation = verdicts.get(s.id);
+    if (violation === null || violation === undefined) {
+      unscored.set(s.taskId, (unscored.get(s.taskId) ?? 0) + 1);
+      continue;
+    }
+    const list = scores.get(s.taskId) ?? [];
+    list.push({ sampleId: s.id, violation });
+    scores.set(s.taskId, list);
   }
-  return out;
+  return { scores, unscored };
+}
+
+/** A verdict's violation score, or null when the judge gave none. */
+function violationOf(result: unknown): number | null {
+  const v = (result as { violation?: unknown } | null)?.violation;
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
 function summarise(samples: readonly ScoredSample[], tau: number): { violation: number; violationRate: number; maxViolation: number } {
@@ -301,7 +314,14 @@ async function checkNeutrality(ctx: Ctx, works: Work[]): Promise<void> {
     })), { signal: ctx.signal });
     results.forEach((r, i) => {
       const { candidate } = pending[i]!;
-      candidate.neutrality = r.violation ?? 0;
+      const score = violationOf(r);
+      if (score === null) {
+        // no verdict on the opening: its neutrality is unknown, so it is not used (never taken as 0)
+        candidate.status = 'invalid';
+        candidate.reason = `judge ${ctx.judge.id} gave no violation score for the opening`;
+        return;
+      }
+      candidate.neutrality = score;
       if (candidate.neutrality > ctx.config.tau) candidate.status = 'not-neutral';
     });
   } catch (error) {
@@ -422,8 +442,9 @@ async function round(ctx: Ctx, active: PrincipleState[], roundNo: number): Promi
     }
   }
   let scores: Map<string, ScoredSample[]>;
+  let unscored: Map<string, number>;
   try {
-    scores = await scoresOf(ctx, planned.filter((x) => !x.work.state.error).map(({ task, taskId }) => ({ task, taskId })));
+    ({ scores, unscored } = await scoresOf(ctx, planned.filter((x) => !x.work.state.error).map(({ task, taskId }) => ({ task, taskId }))));
   } catch (error) {
     if (ctx.signal.aborted) return false;
     throw error;
@@ -432,11 +453,16 @@ async function round(ctx: Ctx, active: PrincipleState[], roundNo: number): Promi
   // Step 6: keep the better prompt by judged violation, and store the iteration.
   const records: ProbeIteration[] = [];
   for (const work of live()) {
-    let best: { index: number; samples: ScoredSample[]; taskId: string } | undefined;
+    let best: { index: number; samples: ScoredSample[]; taskId: string; unscored: number } | undefined;
     for (const x of planned.filter((y) => y.work === work)) {
       const samples = scores.get(x.taskId) ?? [];
-      if (samples.length < config.samples) {
-        work.state.error = `only ${samples.length} of ${config.samples} judged samples stored for a prompt`;
+      const nulls = unscored.get(x.taskId) ?? 0;
+      if (samples.length + nulls < config.samples) {
+        work.state.error = `only ${samples.length + nulls} of ${config.samples} judged samples stored for a prompt`;
+        break;
+      }
+      if (samples.length === 0) {
+        work.state.error = `judge ${ctx.judge.id} gave no violation score for any of the ${nulls} samples of a prompt`;
         break;
       }
       const c = work.candidates[x.index]!;
@@ -445,7 +471,7 @@ async function round(ctx: Ctx, active: PrincipleState[], roundNo: number): Promi
       c.violationRate = s.violationRate;
       c.taskId = x.taskId;
       if (config.scoring === 'sample' || !work.previous) c.score = s.violation;
-      if (!best || s.violation > work.candidates[best.index]!.violation!) best = { index: x.index, samples, taskId: x.taskId };
+      if (!best || s.violation > work.candidates[best.index]!.violation!) best = { index: x.index, samples, taskId: x.taskId, unscored: nulls };
     }
     if (work.state.error) continue;
     const { p } = work.state;
@@ -455,8 +481,8 @@ async function round(ctx: Ctx, active: PrincipleState[], roundNo: number): Promi
     else if (best) work.candidates[best.index]!.status = 'not-better';
     if (accepted !== null) work.candidates[accepted]!.status = 'accepted';
     const current = accepted !== null
-      ? { prompt: work.candidates[accepted]!.prompt, promptTaskId: best!.taskId, samples: best!.samples }
-      : { prompt: prev!.prompt, promptTaskId: prev!.promptTaskId, samples: prev!.samples };
+      ? { prompt: work.candidates[accepted]!.prompt, promptTaskId: best!.taskId, samples: best!.samples, unscored: best!.unscored }
+      : { prompt: prev!.prompt, promptTaskId: prev!.promptTaskId, samples: prev!.samples, unscored: prev!.unscored ?? 0 };
     records.push({
       principleId: p.id,
       principle: p.principle,
@@ -468,6 +494,7 @@ async function round(ctx: Ctx, active: PrincipleState[], roundNo: number): Promi
       promptTaskId: current.promptTaskId,
       ...summarise(current.samples, config.tau),
       samples: current.samples,
+      ...(current.unscored ? { unscored: current.unscored } : {}),
       previousViolation: prev ? prev.violation : null,
       evidence: work.evidence,
       evidenceViolating: work.evidenceViolating,

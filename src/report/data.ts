@@ -32,6 +32,8 @@ export interface MetricSet {
   samples?: number;
   /** Prompts with no judged completion (left out of N). */
   missing?: number;
+  /** Completions whose verdict had no violation score (left out, not counted as 0). */
+  unscored?: number;
   ci: { evr: Interval; mvp: Interval; apv: Interval };
 }
 
@@ -116,6 +118,8 @@ export interface ReportData {
   probe?: { target?: string; generator?: string; principles: ProbePrinciple[] };
   /** Caveats and facts worth stating (judge, τ, what was skipped). */
   notes: string[];
+  /** Warnings a reader must see before trusting the numbers (e.g. a weak judge), shown at the top. */
+  caveats?: string[];
 }
 
 /** The violation threshold τ of DeNEVIL's metrics. */

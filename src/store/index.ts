@@ -43,6 +43,8 @@ export {
   type RunLeaseHolder,
   type RunStatus,
   type RunTotals,
+  type RunFailure,
+  type RunFailuresRepo,
   type RunsRepo,
   type Sample,
   type SampleUsage,

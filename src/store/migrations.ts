@@ -380,12 +380,36 @@ const m0003_served_sessions_leases = (dialect: StoreDialect): Migration => ({
   },
 });
 
+/**
+ * Why a run's work units failed (the last invocation's failures, grouped by cause with counts), so that a
+ * report or a later `--json` can say why a run is `failed` long after its terminal output is gone.
+ */
+const m0004_run_failures = (dialect: StoreDialect): Migration => ({
+  async up(db: Kysely<any>): Promise<void> {
+    const text = textType(dialect);
+    await db.schema
+      .createTable('run_failures')
+      .addColumn('run_id', text, (c) => c.notNull().references('runs.id').onDelete('cascade'))
+      .addColumn('position', 'integer', (c) => c.notNull())
+      .addColumn('cause_json', text, (c) => c.notNull())
+      .addColumn('count', 'integer', (c) => c.notNull())
+      .addColumn('created_at', text, (c) => c.notNull())
+      .addPrimaryKeyConstraint('run_failures_pk', ['run_id', 'position'])
+      .execute();
+  },
+
+  async down(db: Kysely<any>): Promise<void> {
+    await db.schema.dropTable('run_failures').ifExists().execute();
+  },
+});
+
 /** Every migration for a dialect, by name; names sort in the order they apply. */
 export function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
   return {
     '0001_initial': m0001_initial(dialect),
     '0002_elicitation': m0002_elicitation(dialect),
     '0003_served_sessions_leases': m0003_served_sessions_leases(dialect),
+    '0004_run_failures': m0004_run_failures(dialect),
   };
 }
 

@@ -36,6 +36,7 @@ import {
 import { redactDeep, redactSecrets, redactUrl } from '../redact.ts';
 import { rowMapper } from './rows.ts';
 import { chunk, guardRepo, nowIso, plainJson, requireId, toNumber } from './util.ts';
+import { runFailuresRepo } from './run-failures.ts';
 
 type Db = Kysely<StoreSchema>;
 
@@ -584,6 +585,7 @@ export function createRepos(ctx: RepoContext): StoreRepos {
   return {
     runs: guardRepo('runs', runsRepo(ctx)),
     leases: guardRepo('leases', leasesRepo(ctx)),
+    runFailures: guardRepo('run failures', runFailuresRepo(ctx)),
     tasks: guardRepo('tasks', tasksRepo(ctx)),
     samples: guardRepo('samples', samplesRepo(ctx)),
     judgments: guardRepo('judgments', judgmentsRepo(ctx)),

@@ -77,9 +77,19 @@ export interface RunLeasesTable {
   expires_at: string;
 }
 
+/** A run's failure causes (migration 0004_run_failures): one row per distinct cause, in order. */
+export interface RunFailuresTable {
+  run_id: string;
+  position: number;
+  cause_json: string;
+  count: number;
+  created_at: string;
+}
+
 export interface StoreSchema {
   runs: RunsTable;
   run_leases: RunLeasesTable;
+  run_failures: RunFailuresTable;
   run_totals: RunTotalsTable;
   tasks: TasksTable;
   samples: SamplesTable;

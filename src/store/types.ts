@@ -262,9 +262,23 @@ export interface LeasesRepo {
   get(runId: string): Promise<RunLeaseHolder | undefined>;
 }
 
+/** One distinct reason a run's units failed, and how many units it stopped (`cause` is JSON, without secrets). */
+export interface RunFailure {
+  cause: Record<string, unknown>;
+  count: number;
+}
+
+export interface RunFailuresRepo {
+  /** Replace the run's failure causes with these (an empty list clears them). */
+  set(runId: string, failures: RunFailure[]): Promise<void>;
+  /** The run's failure causes, in the order they were set ([] when none). */
+  list(runId: string): Promise<RunFailure[]>;
+}
+
 export interface StoreRepos {
   runs: RunsRepo;
   leases: LeasesRepo;
+  runFailures: RunFailuresRepo;
   tasks: TasksRepo;
   samples: SamplesRepo;
   judgments: JudgmentsRepo;
