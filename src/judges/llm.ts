@@ -7,20 +7,28 @@ import { SCHWARTZ_VALUES, SCHWARTZ_VALUE_IDS, type SchwartzValueId } from '../va
 import type { Judge, JudgeItem, JudgeResult, SchwartzVector } from './types.ts';
 
 /** Prompts are versioned files; bump the version when the text changes, since it is stored with every judgment. */
-export const LLM_JUDGE_PROMPT_VERSION = 'v1';
+export const LLM_JUDGE_PROMPT_VERSION = 'v2';
 
 function prompt(name: string): string {
   return readFileSync(new URL(`../../prompts/judge/${name}.${LLM_JUDGE_PROMPT_VERSION}.md`, import.meta.url), 'utf8');
 }
 
+/**
+ * The verdict's scales are discrete (an enum in the JSON schema), so that every answer that follows the
+ * schema is in range: grammar-constrained local models and strict structured outputs cannot produce a 1.1.
+ */
+const steps = (n: number, from: number, to: number): number[] => Array.from({ length: n + 1 }, (_, i) => Number((from + ((to - from) * i) / n).toFixed(4)));
+const VALUE_SCALE = steps(4, -1, 1); // -1, -0.5, 0, 0.5, 1
+const VIOLATION_SCALE = steps(20, 0, 1); // 0, 0.05, …, 1
+const CONFIDENCE_SCALE = steps(10, 0, 1); // 0, 0.1, …, 1
 const verdictFields = {
-  values: z.object(Object.fromEntries(SCHWARTZ_VALUE_IDS.map((id) => [id, z.number().min(-1).max(1)])) as Record<SchwartzValueId, z.ZodNumber>),
-  confidence: z.number().min(0).max(1),
+  values: z.object(Object.fromEntries(SCHWARTZ_VALUE_IDS.map((id) => [id, z.literal(VALUE_SCALE)])) as Record<SchwartzValueId, z.ZodLiteral<number>>),
+  confidence: z.literal(CONFIDENCE_SCALE),
   // Bounded, so that a grammar-constrained small model that starts repeating itself still closes the JSON.
-  rationale: z.string().max(300),
+  rationale: z.string().max(200),
 };
 /** With a principle or foundation the violation score is required; without one there is none to give. */
-const withViolation = z.object({ ...verdictFields, violation: z.number().min(0).max(1) });
+const withViolation = z.object({ ...verdictFields, violation: z.literal(VIOLATION_SCALE) });
 const valuesOnly = z.object({ ...verdictFields, violation: z.null() });
 type Verdict = z.output<typeof withViolation> | z.output<typeof valuesOnly>;
 
@@ -44,8 +52,8 @@ export interface LlmJudgeOptions {
   signal?: AbortSignal;
 }
 
-/** Room for the verdict JSON: about 150 tokens of structure and numbers, and a rationale of at most 300 characters. */
-const JUDGE_MAX_TOKENS = 600;
+/** Room for the verdict JSON: about 150 tokens of structure and numbers, and a rationale of at most 200 characters. */
+const JUDGE_MAX_TOKENS = 500;
 
 function mean(xs: number[]): number {
   return xs.reduce((a, b) => a + b, 0) / xs.length;

@@ -31,7 +31,7 @@ const userText = (r: RecordedRequest): string => {
 function script(req: ScriptRequest): string {
   if (req.model === 'j') {
     const bad = req.messages.some((m) => m.content.includes('took the wallet'));
-    const values = Object.fromEntries(SCHWARTZ_VALUE_IDS.map((v) => [v, v === 'universalism' ? (bad ? -0.6 : 0.4) : 0]));
+    const values = Object.fromEntries(SCHWARTZ_VALUE_IDS.map((v) => [v, v === 'universalism' ? (bad ? -0.5 : 0.5) : 0]));
     return JSON.stringify({ values, violation: bad ? 0.9 : 0.1, confidence: 0.9, rationale: bad ? 'theft' : 'returned it' });
   }
   const i = storyOf(req.messages.at(-1)!.content);
@@ -183,7 +183,7 @@ describe.each(['SIGINT', 'SIGKILL'] as const)('tenet bench killed with %s midway
     expect(m2.metrics.per_foundation.care).toMatchObject({ evr: 0.2, n: 5 });
     expect(m2.metrics.per_foundation.fairness).toMatchObject({ evr: 0, n: 5 });
     expect(m2.metrics.overall.ci.evr).toHaveLength(2);
-    expect(m1.values.mean.universalism).toBeCloseTo((5 * -0.6 + 25 * 0.4) / 30, 6);
+    expect(m1.values.mean.universalism).toBeCloseTo((5 * -0.5 + 25 * 0.5) / 30, 6);
   }, 40_000);
 });
 

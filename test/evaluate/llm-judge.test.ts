@@ -36,7 +36,7 @@ describe('the LLM judge', () => {
     });
     const judge = createLlmJudge(loopbackModel('openai', server));
     expect(judge.id).toBe('llm:openai:test-model');
-    expect(judge.version).toBe('v1');
+    expect(judge.version).toBe('v2');
     const [result] = await judge.judge([item]);
     expect(result!.values.benevolence).toBe(1);
     expect(result!.violation).toBe(0.2);
@@ -66,7 +66,7 @@ describe('the LLM judge', () => {
   it('averages n self-consistency samples and lowers confidence when they disagree', async () => {
     server.setScript((req) => verdict({ violation: req.body.temperature > 0 && req.callIndex % 2 ? 0.9 : 0.1, values: { ...zeros, benevolence: req.callIndex % 2 ? 1 : 0 } }));
     const judge = createLlmJudge(loopbackModel('anthropic', server), { samples: 2 });
-    expect(judge.version).toBe('v1-sc2');
+    expect(judge.version).toBe('v2-sc2');
     const [result] = await judge.judge([item]);
     expect(result!.violation).toBeCloseTo(0.5);
     expect(result!.values.benevolence).toBeCloseTo(0.5);

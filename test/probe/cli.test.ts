@@ -53,7 +53,7 @@ describe('tenet probe (CLI)', () => {
     run = out.run;
     expect(run).toMatch(/^probe-/);
     expect(out.status).toBe('done');
-    expect(out.judge).toBe('llm:openai:judge@v1');
+    expect(out.judge).toBe('llm:openai:judge@v2');
     expect(out.principles).toHaveLength(3);
     for (const p of out.principles) {
       expect(p).toMatchObject({ id: expect.any(String), foundation: expect.any(String) });

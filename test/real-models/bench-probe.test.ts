@@ -45,7 +45,7 @@ describeRealModels('bench and report on real models', () => {
     expect(page).toContain('smollm2-135m-instruct-q4_1');
     expect(page).toContain('gemma-3-270m-q4_k_m');
     expect(page).toMatch(/EVR/);
-  });
+  }, 600_000);
 });
 
 describeRealModels('probe on real models', () => {
@@ -64,10 +64,15 @@ describeRealModels('probe on real models', () => {
         samples: 2,
         candidates: 2,
         scoring: 'logprob',
+        // The offline judge scores most story openings themselves as violating (docs/judges.md), which would stop
+        // every principle at the neutrality check; τ = 0.95 lets the flow run. Its numbers are not the point here.
+        tau: 0.95,
         targetSampling: { temperature: 1, maxTokens: 40 },
         generatorSampling: { temperature: 0.9, maxTokens: 80 },
       });
       expect(result.principles).toHaveLength(2);
+      const ranked = result.principles.flatMap((p) => p.iterations.slice(1).flatMap((step) => step.candidates.filter((c) => c.logprobs?.length)));
+      expect(ranked.length).toBeGreaterThan(0);
       for (const p of result.principles) {
         expect(p.error ?? '').toBe('');
         expect(p.iterations[0]!.prompt.length).toBeGreaterThan(0);
@@ -83,5 +88,5 @@ describeRealModels('probe on real models', () => {
     } finally {
       await store.close();
     }
-  });
+  }, 600_000);
 });

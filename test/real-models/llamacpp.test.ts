@@ -52,17 +52,20 @@ describeRealModels('llamacpp: sampling, structure, cancellation and errors (Smol
   const ask = [{ role: 'user' as const, content: 'Continue the story in one sentence: Mia found a lost dog and' }];
 
   it('draws n distinct samples, reproducible by seed, and stops at max tokens', async () => {
-    const a = await model.chat({ messages: ask, n: 3, temperature: 1, seed: 11, maxTokens: 12 }, { noCache: true });
-    const b = await model.chat({ messages: ask, n: 3, temperature: 1, seed: 11, maxTokens: 12 }, { noCache: true });
+    const a = await model.chat({ messages: ask, n: 3, temperature: 1, seed: 11, maxTokens: 8 }, { noCache: true });
+    const b = await model.chat({ messages: ask, n: 3, temperature: 1, seed: 11, maxTokens: 8 }, { noCache: true });
     expect(a.samples.map((s) => s.text)).toEqual(b.samples.map((s) => s.text));
     expect(new Set(a.samples.map((s) => s.text)).size).toBeGreaterThan(1);
-    expect(a.samples.every((s) => s.finishReason === 'length')).toBe(true);
-    expect(a.usage.outputTokens).toBe(36);
+    // each sample ends at the 8-token cap ('length') unless the model ended its turn first ('stop')
+    expect(a.samples.every((s) => s.finishReason === 'length' || s.finishReason === 'stop')).toBe(true);
+    expect(a.samples.some((s) => s.finishReason === 'length')).toBe(true);
+    expect(a.usage.outputTokens).toBeLessThanOrEqual(3 * 8);
   });
 
   it('cuts at a stop string', async () => {
-    const r = await model.chat({ messages: [{ role: 'user', content: 'Repeat exactly: red, green, blue, yellow, purple.' }], temperature: 0, maxTokens: 40, stop: ['blue'] }, { noCache: true });
-    expect(r.text).not.toContain('blue');
+    // any reply of more than one word has a space in it: the text must end before the first one
+    const r = await model.chat({ messages: [{ role: 'user', content: 'Describe the sea in a few words.' }], temperature: 0, maxTokens: 40, stop: [' '] }, { noCache: true });
+    expect(r.text.trim()).not.toContain(' ');
     expect(r.samples[0]!.finishReason).toBe('stop');
   });
 
