@@ -340,11 +340,33 @@ const m0002_elicitation = (dialect: StoreDialect): Migration => ({
   },
 });
 
+/** Judgments a reader marked as wrong in `tenet view` (append-only; one row per flag). */
+const m0003_disputes = (dialect: StoreDialect): Migration => ({
+  async up(db: Kysely<any>): Promise<void> {
+    const text = textType(dialect);
+    await db.schema
+      .createTable('disputes')
+      .addColumn('id', text, (c) => c.primaryKey().notNull())
+      .addColumn('run_id', text, (c) => c.notNull())
+      .addColumn('sample_id', text, (c) => c.notNull())
+      .addColumn('judgment_id', text, (c) => c.notNull())
+      .addColumn('reason', text, (c) => c.notNull())
+      .addColumn('created_at', text, (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('disputes_run_idx').on('disputes').columns(['run_id', 'judgment_id']).execute();
+    await db.schema.createIndex('disputes_judgment_idx').on('disputes').column('judgment_id').execute();
+  },
+  async down(db: Kysely<any>): Promise<void> {
+    await db.schema.dropTable('disputes').ifExists().execute();
+  },
+});
+
 /** Every migration for a dialect, by name; names sort in the order they apply. */
 export function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
   return {
     '0001_initial': m0001_initial(dialect),
     '0002_elicitation': m0002_elicitation(dialect),
+    '0003_disputes': m0003_disputes(dialect),
   };
 }
 
