@@ -238,6 +238,23 @@ export type GraphResponse = z.infer<typeof GraphResponseSchema>;
 
 export const ApiErrorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
+/** What a static export's data.js holds (`window.__TENET_VIEW_DATA__`). */
+export interface StaticViewData {
+  generatedAt: string;
+  store: string;
+  runs: RunItem[];
+  summaries: Record<string, RunSummary>;
+  /** Every row with its whole prompt and completion. */
+  samples: Record<string, SampleRow[]>;
+  /** Samples left out of a run because of the export's limit. */
+  truncated: Record<string, number>;
+  /** Keyed by the run ids joined with ','. */
+  compare: Record<string, CompareResponse>;
+  leaderboard: LeaderboardResponse | null;
+  graphs: GraphList;
+  graph: Record<string, GraphResponse>;
+}
+
 // ---- pure helpers both sides use -------------------------------------------------------------------------
 
 /** Whether a row passes the filters (the static export filters in the browser with this; the server in SQL). */

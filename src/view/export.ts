@@ -10,26 +10,10 @@ import { join } from 'node:path';
 import { BENCH_RUN_KIND } from '../bench/index.ts';
 import { TenetError } from '../errors.ts';
 import type { Store } from '../store/index.ts';
-import { SamplesQuerySchema, type CompareResponse, type GraphResponse, type LeaderboardResponse, type RunItem, type RunSummary, type SampleRow, type GraphList } from './api.ts';
+import { SamplesQuerySchema, type RunItem, type SampleRow, type StaticViewData } from './api.ts';
 import { loadViewAssets, viewShell, type ViewAssets } from './app.ts';
 import { compareView, graphResponse, leaderboardView, listGraphs, runSummary } from './data.ts';
 import { getRunItem, iterateRows, listRunItems } from './queries.ts';
-
-/** What data.js holds. */
-export interface StaticViewData {
-  generatedAt: string;
-  store: string;
-  runs: RunItem[];
-  summaries: Record<string, RunSummary>;
-  samples: Record<string, SampleRow[]>;
-  /** Samples left out of a run because of `maxSamples`. */
-  truncated: Record<string, number>;
-  /** Keyed by the run ids joined with ',' in the order given. */
-  compare: Record<string, CompareResponse>;
-  leaderboard: LeaderboardResponse | null;
-  graphs: GraphList;
-  graph: Record<string, GraphResponse>;
-}
 
 export interface ExportViewOptions {
   store: Store;
