@@ -10,7 +10,7 @@ export function buildViewAssets(): Promise<string> {
   built ??= (async () => {
     const { build } = await import('vite');
     const outDir = mkdtempSync(join(tmpdir(), 'tenet-view-assets-'));
-    await build({ configFile: fileURLToPath(new URL('../../web/view/vite.config.ts', import.meta.url)), logLevel: 'error', build: { outDir, emptyOutDir: true } });
+    await build({ mode: 'production', configFile: fileURLToPath(new URL('../../web/view/vite.config.ts', import.meta.url)), logLevel: 'error', build: { outDir, emptyOutDir: true } });
     return outDir;
   })();
   return built;

@@ -13,7 +13,8 @@ export default defineConfig({
   logLevel: 'warn',
   publicDir: false,
   define: { 'process.env.NODE_ENV': JSON.stringify('production') },
-  oxc: { jsx: { runtime: 'automatic' } },
+  mode: 'production',
+  oxc: { jsx: { runtime: 'automatic', development: false } },
   build: {
     outDir: fileURLToPath(new URL('../../dist/web/view/', import.meta.url)),
     emptyOutDir: true,

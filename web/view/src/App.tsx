@@ -7,8 +7,8 @@ import { href, useRoute } from './route.ts';
 import { RunPage } from './RunPage.tsx';
 import { RunsPage } from './RunsPage.tsx';
 import type { Source } from './source.ts';
+import { ThemeContext, type Theme } from './ui.tsx';
 
-type Theme = 'light' | 'dark';
 const THEME_KEY = 'tenet-view-theme';
 
 function initialTheme(): Theme {
@@ -59,7 +59,7 @@ export function App({ source }: { source: Source }): ReactNode {
         {!source.live ? <span className="tag">static export</span> : null}
         <button type="button" className="theme" onClick={() => setTheme(theme === 'dark' ? 'light' : 'dark')} aria-label={`Switch to ${theme === 'dark' ? 'light' : 'dark'} mode`}>{theme === 'dark' ? '☀ light' : '☾ dark'}</button>
       </header>
-      <main>{body}</main>
+      <ThemeContext.Provider value={theme}><main>{body}</main></ThemeContext.Provider>
     </>
   );
 }

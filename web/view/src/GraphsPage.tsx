@@ -1,23 +1,20 @@
 /** Moral graphs (an elicitation's from the store, or imported files): Cytoscape, values cards, edges with votes, ranking. */
 import cytoscape from 'cytoscape';
-import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { useContext, useEffect, useRef, useState, type ReactNode } from 'react';
 import type { GraphResponse } from '../../../src/view/api.ts';
 import { href } from './route.ts';
 import type { Source } from './source.ts';
-import { ErrorBox, Loading, useAsync } from './ui.tsx';
+import { ErrorBox, Loading, ThemeContext, useAsync } from './ui.tsx';
 
 type Node = GraphResponse['nodes'][number]['data'];
 type Edge = GraphResponse['edges'][number]['data'];
 
-function dark(): boolean {
-  return document.documentElement.dataset.theme === 'dark';
-}
-
 function GraphCanvas({ graph, onNode, onEdge }: { graph: GraphResponse; onNode(n: Node): void; onEdge(e: Edge): void }): ReactNode {
   const box = useRef<HTMLDivElement>(null);
+  const isDark = useContext(ThemeContext) === 'dark';
   useEffect(() => {
     if (!box.current) return;
-    const fg = dark() ? '#e6e9ef' : '#1d2330';
+    const fg = isDark ? '#e6e9ef' : '#1d2330';
     const cy = cytoscape({
       container: box.current,
       elements: [
@@ -28,7 +25,7 @@ function GraphCanvas({ graph, onNode, onEdge }: { graph: GraphResponse; onNode(n
       minZoom: 0.3,
       maxZoom: 2.5,
       style: [
-        { selector: 'node', style: { shape: 'round-rectangle', width: 150, height: 48, 'background-color': dark() ? '#26314f' : '#e9eefc', 'border-color': '#3a56c5', 'border-width': 1.5, label: 'data(label)', 'text-wrap': 'wrap', 'text-max-width': '138px', 'text-valign': 'center', 'text-halign': 'center', 'font-size': 11, color: fg } },
+        { selector: 'node', style: { shape: 'round-rectangle', width: 150, height: 48, 'background-color': isDark ? '#26314f' : '#e9eefc', 'border-color': '#3a56c5', 'border-width': 1.5, label: 'data(label)', 'text-wrap': 'wrap', 'text-max-width': '138px', 'text-valign': 'center', 'text-halign': 'center', 'font-size': 11, color: fg } },
         { selector: 'node:selected', style: { 'border-width': 3, 'border-color': fg } },
         { selector: 'edge', style: { 'curve-style': 'bezier', 'target-arrow-shape': 'triangle', width: 'data(w)', 'line-color': '#3a56c5', 'target-arrow-color': '#3a56c5', opacity: 0.85 } },
         { selector: 'edge.voted', style: { 'line-style': 'dashed', 'line-color': '#9aa3b5', 'target-arrow-color': '#9aa3b5' } },
@@ -41,7 +38,7 @@ function GraphCanvas({ graph, onNode, onEdge }: { graph: GraphResponse; onNode(n
     (box.current as HTMLDivElement & { cy?: unknown }).cy = cy;
     return () => cy.destroy();
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [graph]);
+  }, [graph, isDark]);
   return <div className="graph-canvas" ref={box} role="img" aria-label={`Moral graph: ${graph.nodes.length} values, ${graph.edges.length} edges (arrows point to the wiser value)`} id="graph-canvas" />;
 }
 
@@ -57,7 +54,7 @@ function GraphView({ source, id }: { source: Source; id: string }): ReactNode {
   return (
     <>
       <h1>{g.title}</h1>
-      <p className="muted">{g.nodes.length} values · {g.edges.length} edges · {g.voteCount} votes by {g.voterCount} voters · {g.mode} aggregation{g.contexts.length ? ` · ${g.contexts.length} contexts` : ''}. Solid arrows: kept edges (to the wiser value); dashed: voted, not kept.</p>
+      <p className="muted">{g.nodes.length} values · {g.edges.length} edges · {g.voteCount > 0 ? `${g.voteCount} votes by ${g.voterCount} voters · ` : ''}{g.mode} aggregation{g.contexts.length ? ` · ${g.contexts.length} contexts` : ''}. Solid arrows: kept edges (to the wiser value); dashed: voted, not kept.</p>
       <div className="graph-layout">
         <GraphCanvas graph={g} onNode={(n) => { setNode(n); setEdge(undefined); }} onEdge={(e) => { setEdge(e); setNode(undefined); }} />
         <aside className="graph-side" id="graph-detail">

@@ -1,5 +1,9 @@
 /** Small shared pieces: loading data, numbers with CIs, SVG charts from src/report/charts.ts, keyboard tables. */
-import { useCallback, useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { createContext, useCallback, useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+
+export type Theme = 'light' | 'dark';
+/** The current theme, for what CSS cannot restyle (Cytoscape's canvas). */
+export const ThemeContext = createContext<Theme>('light');
 
 export interface Async<T> {
   data: T | undefined;
