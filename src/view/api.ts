@@ -4,7 +4,8 @@
  * not follow fails loudly. Pure: imports only zod, so the front end bundles it as it is.
  *
  *   GET  /api/runs                          → RunsResponse
- *   GET  /api/runs/:id                      → RunSummary
+ *   GET  /api/runs/:id                      → RunSummary (fast: no metrics)
+ *   GET  /api/runs/:id/report               → RunReport (metrics with bootstrap CIs; computed once per run version)
  *   GET  /api/runs/:id/samples?…            → SamplesPage (SamplesQuery; paginated)
  *   GET  /api/runs/:id/samples.jsonl?…      → one SampleRow per line (streamed)
  *   GET  /api/runs/:id/samples/:sampleId    → SampleDetail
@@ -116,13 +117,16 @@ export const RunSummarySchema = z.object({
   run: RunItemSchema,
   config: z.unknown(),
   settings: RunSettingsSchema,
-  /** Null for a kind the viewer has no page for (its samples still show). */
-  report: ReportSchema.nullable(),
   facets: z.object({ models: z.array(z.string()), foundations: z.array(z.string()), principles: z.array(z.string()) }),
   /** Disputed judgments per model. */
   disputedByModel: z.record(z.string(), z.number().int()),
 });
 export type RunSummary = z.infer<typeof RunSummarySchema>;
+
+/** A run's metrics; `report` is null for a kind the viewer has no summary for (its samples still show). */
+export const RunReportSchema = z.object({ report: ReportSchema.nullable() });
+export type RunReport = z.infer<typeof RunReportSchema>;
+export type Report = z.infer<typeof ReportSchema>;
 
 export const SAMPLE_SORTS = ['order', 'score-desc', 'score-asc'] as const;
 export const MAX_PAGE = 500;
@@ -166,7 +170,8 @@ export const SampleRowSchema = z.object({
 });
 export type SampleRow = z.infer<typeof SampleRowSchema>;
 
-export const SamplesPageSchema = z.object({ total: z.number().int(), offset: z.number().int(), rows: z.array(SampleRowSchema) });
+/** `total` is counted on the first page (offset 0) only; later pages say null. */
+export const SamplesPageSchema = z.object({ total: z.number().int().nullable(), offset: z.number().int(), rows: z.array(SampleRowSchema) });
 export type SamplesPage = z.infer<typeof SamplesPageSchema>;
 
 export const DisputeSchema = z.object({ id: z.string(), runId: z.string(), sampleId: z.string(), judgmentId: z.string(), reason: z.string(), createdAt: z.string() });
@@ -244,6 +249,7 @@ export interface StaticViewData {
   store: string;
   runs: RunItem[];
   summaries: Record<string, RunSummary>;
+  reports: Record<string, RunReport>;
   /** Every row with its whole prompt and completion. */
   samples: Record<string, SampleRow[]>;
   /** Samples left out of a run because of the export's limit. */

@@ -15,7 +15,7 @@ import { escapeHtml } from '../server/pages.ts';
 import { safeEqual, sameOrigin, SECURITY_HEADERS } from '../server/security.ts';
 import type { Store } from '../store/index.ts';
 import { DisputeBodySchema, SamplesQuerySchema, type RunsResponse } from './api.ts';
-import { compareView, graphResponse, leaderboardView, listGraphs, runSummary } from './data.ts';
+import { compareView, graphResponse, leaderboardView, listGraphs, runReport, runSummary } from './data.ts';
 import { addDispute, getRunItem, iterateRows, listDisputes, listRunItems, samplesPage, sampleDetail } from './queries.ts';
 
 /** Where `npm run build` puts the front end (app.js, app.css), from src/view/ and from dist/view/ alike. */
@@ -142,6 +142,7 @@ export function createViewApp(options: ViewAppOptions): Hono {
     return c.json(body);
   });
   app.get('/api/runs/:id', async (c) => c.json(await runSummary(store, c.req.param('id'))));
+  app.get('/api/runs/:id/report', async (c) => c.json(await runReport(store, c.req.param('id'))));
   app.get('/api/runs/:id/samples', async (c) => {
     const { run } = await getRunItem(store, c.req.param('id'));
     return c.json(await samplesPage(store, run, parseQuery(SamplesQuerySchema, c.req.query())));

@@ -21,7 +21,7 @@ import { loadReportData } from '../report/load.ts';
 import type { ReportData } from '../report/data.ts';
 import { elicitRepos, type CanonicalCard } from '../store/elicit-repos.ts';
 import type { Run, Store } from '../store/index.ts';
-import type { CompareResponse, GraphList, GraphResponse, LeaderboardResponse, PairDiff, RunSettings, RunSummary } from './api.ts';
+import type { CompareResponse, GraphList, GraphResponse, LeaderboardResponse, PairDiff, RunReport, RunSettings, RunSummary } from './api.ts';
 import { disputedByModel, getRunItem, runFacets, runSettings } from './queries.ts';
 
 export type KindLoader = (store: Store, run: Run) => Promise<ReportData>;
@@ -47,11 +47,19 @@ async function cachedReport(store: Store, run: Run, loader: KindLoader): Promise
   return hit;
 }
 
+/** What a run's page opens with: cheap SQL reads only, so a run of any size opens at once. */
 export async function runSummary(store: Store, runId: string): Promise<RunSummary> {
   const { run, item } = await getRunItem(store, runId);
+  const [facets, disputed] = await Promise.all([runFacets(store, run.id), disputedByModel(store, run.id)]);
+  return { run: item, config: run.config, settings: runSettings(run.config), facets, disputedByModel: disputed };
+}
+
+/** A run's metrics by its kind's loader (bootstrap CIs: the slow part, cached per run version). */
+export async function runReport(store: Store, runId: string): Promise<RunReport> {
+  const run = await store.runs.get(runId);
+  if (!run) throw new TenetError('NOT_FOUND', `no run ${runId} in this store`);
   const loader = RUN_KIND_LOADERS[run.kind];
-  const [report, facets, disputed] = await Promise.all([loader ? cachedReport(store, run, loader) : Promise.resolve(null), runFacets(store, run.id), disputedByModel(store, run.id)]);
-  return { run: item, config: run.config, settings: runSettings(run.config), report: report as RunSummary['report'], facets, disputedByModel: disputed };
+  return { report: loader ? ((await cachedReport(store, run, loader)) as RunReport['report']) : null };
 }
 
 // ---- compare -------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import { TenetError } from '../errors.ts';
 import type { Store } from '../store/index.ts';
 import { SamplesQuerySchema, type RunItem, type SampleRow, type StaticViewData } from './api.ts';
 import { loadViewAssets, viewShell, type ViewAssets } from './app.ts';
-import { compareView, graphResponse, leaderboardView, listGraphs, runSummary } from './data.ts';
+import { compareView, graphResponse, leaderboardView, listGraphs, runReport, runSummary } from './data.ts';
 import { getRunItem, iterateRows, listRunItems } from './queries.ts';
 
 export interface ExportViewOptions {
@@ -35,10 +35,11 @@ export async function buildStaticData(options: ExportViewOptions): Promise<Stati
   const { store } = options;
   const max = options.maxSamples ?? DEFAULT_EXPORT_MAX_SAMPLES;
   const runs: RunItem[] = options.runs && options.runs.length > 0 ? await Promise.all(options.runs.map(async (id) => (await getRunItem(store, id)).item)) : (await listRunItems(store, 20));
-  const data: StaticViewData = { generatedAt: new Date().toISOString(), store: store.describe().location, runs, summaries: {}, samples: {}, truncated: {}, compare: {}, leaderboard: null, graphs: [], graph: {} };
+  const data: StaticViewData = { generatedAt: new Date().toISOString(), store: store.describe().location, runs, summaries: {}, reports: {}, samples: {}, truncated: {}, compare: {}, leaderboard: null, graphs: [], graph: {} };
   const all = SamplesQuerySchema.parse({});
   for (const item of runs) {
     data.summaries[item.id] = await runSummary(store, item.id);
+    data.reports[item.id] = await runReport(store, item.id);
     const run = (await store.runs.get(item.id))!;
     const rows: SampleRow[] = [];
     for await (const page of iterateRows(store, run, all, { max })) rows.push(...page);

@@ -7,7 +7,7 @@
  */
 export * from './api.ts';
 export { createViewApp, loadViewAssets, VIEW_ASSETS_DIR, viewShell, type ViewAppOptions, type ViewAssets } from './app.ts';
-export { compareView, graphResponse, leaderboardView, listGraphs, pairedEvrDiff, RUN_KIND_LOADERS, runSummary, settingsWarnings, validatedLeaderboard, type KindLoader } from './data.ts';
+export { compareView, graphResponse, leaderboardView, listGraphs, pairedEvrDiff, RUN_KIND_LOADERS, runReport, runSummary, settingsWarnings, validatedLeaderboard, type KindLoader } from './data.ts';
 export { buildStaticData, DEFAULT_EXPORT_MAX_SAMPLES, EXPORT_CSP, exportView, type ExportViewOptions } from './export.ts';
 export { addDispute, listDisputes, listRunItems, samplesPage } from './queries.ts';
 export { DEFAULT_VIEW_PORT, isLoopback, serveView, type ServeViewOptions, type ViewServer } from './serve.ts';

@@ -8,7 +8,7 @@ import { sql, type RawBuilder } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import { TenetError } from '../errors.ts';
 import type { Run, Store } from '../store/index.ts';
-import { ROW_TEXT_CHARS, type Dispute, type RunItem, type RunSettings, type SampleDetail, type SampleRow, type SamplesPage, type SamplesQuery } from './api.ts';
+import { ROW_TEXT_CHARS, SamplesQuerySchema, type Dispute, type RunItem, type RunSettings, type SampleDetail, type SampleRow, type SamplesPage, type SamplesQuery } from './api.ts';
 
 type Dialect = Store['dialect'];
 
@@ -141,34 +141,48 @@ function baseQuery(store: Store, run: Run, q: SamplesQuery) {
 
 /** One page of a run's samples with their judgment by the run's judge; texts cut to ROW_TEXT_CHARS. */
 export async function samplesPage(store: Store, run: Run, q: SamplesQuery): Promise<SamplesPage> {
-  const { query } = baseQuery(store, run, q);
-  const totalRow = await query.select((eb) => eb.fn.countAll().as('n')).executeTakeFirst();
+  let total: number | null = null;
+  if (q.offset === 0) {
+    const { query } = baseQuery(store, run, q);
+    total = asNumber((await query.select((eb) => eb.fn.countAll().as('n')).executeTakeFirst())?.n);
+  }
   const rows = await pageRows(store, run, q, q.offset, q.limit, ROW_TEXT_CHARS);
-  return { total: asNumber(totalRow?.n), offset: q.offset, rows };
+  return { total, offset: q.offset, rows };
 }
 
+/**
+ * Two steps, so a deep page stays cheap: the ids of the page (filters and order only; "run order" is
+ * (created_at, id), which the samples_run_idx index serves), then those rows' columns.
+ */
 async function pageRows(store: Store, run: Run, q: SamplesQuery, offset: number, limit: number, chars: number): Promise<SampleRow[]> {
   const d = store.dialect;
-  const { query, score, input } = baseQuery(store, run, q);
-  let select = query.select([
-    's.id',
-    's.task_id',
-    's.model',
-    's.sample_index',
-    's.error',
-    'j.id as judgment_id',
-    sql<string>`substr(s.text, 1, ${chars})`.as('text'),
-    sql<string | null>`substr(${jsonText(d, input, 'prompt')}, 1, ${chars})`.as('prompt'),
-    jsonText(d, input, 'id').as('prompt_id'),
-    jsonText(d, input, 'foundation').as('foundation'),
-    jsonText(d, input, 'principle').as('principle'),
-    score.as('score'),
-    (eb) => eb.selectFrom('disputes as dd').select((e) => e.fn.countAll().as('n')).whereRef('dd.judgment_id', '=', 'j.id').as('disputes'),
-  ]);
-  if (q.sort === 'score-desc') select = select.orderBy(sql`coalesce(${score}, -1)`, 'desc');
-  if (q.sort === 'score-asc') select = select.orderBy(sql`coalesce(${score}, 2)`, 'asc');
-  const rows = await select.orderBy('t.created_at').orderBy('s.task_id').orderBy('s.model').orderBy('s.sample_index').orderBy('s.id').limit(limit).offset(offset).execute();
-  return rows.map((r) => ({
+  const { query, score } = baseQuery(store, run, q);
+  let ordered = query.select('s.id');
+  if (q.sort === 'score-desc') ordered = ordered.orderBy(sql`coalesce(${score}, -1)`, 'desc');
+  if (q.sort === 'score-asc') ordered = ordered.orderBy(sql`coalesce(${score}, 2)`, 'asc');
+  const ids = (await ordered.orderBy('s.created_at').orderBy('s.id').limit(limit).offset(offset).execute()).map((r) => r.id);
+  if (ids.length === 0) return [];
+  const { query: byId, input } = baseQuery(store, run, SamplesQuerySchema.parse({}));
+  const rows = await byId
+    .where('s.id', 'in', ids)
+    .select([
+      's.id',
+      's.task_id',
+      's.model',
+      's.sample_index',
+      's.error',
+      'j.id as judgment_id',
+      sql<string>`substr(s.text, 1, ${chars})`.as('text'),
+      sql<string | null>`substr(${jsonText(d, input, 'prompt')}, 1, ${chars})`.as('prompt'),
+      jsonText(d, input, 'id').as('prompt_id'),
+      jsonText(d, input, 'foundation').as('foundation'),
+      jsonText(d, input, 'principle').as('principle'),
+      score.as('score'),
+      (eb) => eb.selectFrom('disputes as dd').select((e) => e.fn.countAll().as('n')).whereRef('dd.judgment_id', '=', 'j.id').as('disputes'),
+    ])
+    .execute();
+  const byIdMap = new Map(rows.map((r) => [r.id, r]));
+  return ids.map((id) => byIdMap.get(id)!).filter(Boolean).map((r) => ({
     id: r.id,
     taskId: r.task_id,
     promptId: r.prompt_id ?? null,

@@ -24,7 +24,7 @@ export function RunPage({ source, id }: { source: Source; id: string }): ReactNo
   return (
     <section>
       <p className="crumbs"><a href={href(['runs'])}>Runs</a> ›</p>
-      <h1>{s.report?.title ?? (s.run.name || s.run.id)}</h1>
+      <h1>{s.run.name || s.run.id}</h1>
       <dl className="facts run-facts">
         <dt>Run</dt><dd>{s.run.id}</dd>
         <dt>Kind</dt><dd>{s.run.kind}</dd>
@@ -45,7 +45,7 @@ export function RunPage({ source, id }: { source: Source; id: string }): ReactNo
       <div role="tabpanel">
         {tab.id === 'samples' ? <SamplesTab source={source} summary={s} onChanged={summary.reload} />
           : tab.id === 'config' ? <pre className="config">{JSON.stringify(s.config, null, 2)}</pre>
-          : tab.render ? tab.render(s) : null}
+          : tab.render ? tab.render({ source, summary: s }) : null}
       </div>
     </section>
   );

@@ -56,7 +56,7 @@ export function SamplesTab({ source, summary, onChanged }: { source: Source; sum
     source.samples(runId, { ...query, offset: page * PAGE, limit: PAGE }).then(
       (res) => {
         if (started !== key) return;
-        setTotal(res.total);
+        if (res.total !== null) setTotal(res.total);
         setPages((m) => new Map(m).set(page, res.rows));
       },
       (e: unknown) => setError(e instanceof Error ? e.message : String(e)),

@@ -1,11 +1,10 @@
 /** A run's metrics: EVR/MVP/APV per model with N, K and CIs; per foundation as bars; Schwartz radars. */
 import type { ReactNode } from 'react';
 import { foundationColor, groupedBarChart, lineChart, niceExtent, radarChart, seriesColor } from '../../../src/report/charts.ts';
-import type { RunSummary } from '../../../src/view/api.ts';
+import type { Report, RunSummary } from '../../../src/view/api.ts';
 import { SCHWARTZ_CIRCUMPLEX_ORDER, SCHWARTZ_VALUES } from '../../../src/values/schwartz.ts';
 import { pct, Rate, signed, Svg } from './ui.tsx';
 
-type Report = NonNullable<RunSummary['report']>;
 type ModelReport = Report['models'][number];
 
 const VALUE_NAME = new Map(SCHWARTZ_VALUES.map((v) => [v.id as string, v.name]));
@@ -17,8 +16,7 @@ export function foundationsOf(models: readonly ModelReport[]): string[] {
   return [...order.filter((f) => found.has(f)), ...[...found].filter((f) => !order.includes(f)).sort()];
 }
 
-export function MetricsTable({ summary }: { summary: RunSummary }): ReactNode {
-  const report = summary.report!;
+export function MetricsTable({ summary, report }: { summary: RunSummary; report: Report }): ReactNode {
   return (
     <table className="metrics" id="metrics">
       <caption>Overall, per model. 95% CIs: percentile bootstrap over prompts. Lower is better.</caption>

@@ -12,6 +12,7 @@ import {
   GraphResponseSchema,
   LeaderboardResponseSchema,
   rowMatches,
+  RunReportSchema,
   RunSummarySchema,
   RunsResponseSchema,
   SampleDetailSchema,
@@ -21,6 +22,7 @@ import {
   type GraphList,
   type GraphResponse,
   type LeaderboardResponse,
+  type RunReport,
   type RunSummary,
   type RunsResponse,
   type SampleDetail,
@@ -36,6 +38,7 @@ export interface Source {
   live: boolean;
   runs(): Promise<RunsResponse>;
   run(id: string): Promise<RunSummary>;
+  report(id: string): Promise<RunReport>;
   samples(id: string, q: SamplesQuery): Promise<SamplesPage>;
   sample(id: string, sampleId: string): Promise<SampleDetail>;
   flag(judgmentId: string, reason: string): Promise<Dispute>;
@@ -72,6 +75,7 @@ export function liveSource(): Source {
     live: true,
     runs: () => call(RunsResponseSchema, 'api/runs'),
     run: (id) => call(RunSummarySchema, `api/runs/${enc(id)}`),
+    report: (id) => call(RunReportSchema, `api/runs/${enc(id)}/report`),
     samples: (id, q) => call(SamplesPageSchema, `api/runs/${enc(id)}/samples?${queryString(q)}`),
     sample: (id, sampleId) => call(SampleDetailSchema, `api/runs/${enc(id)}/samples/${enc(sampleId)}`),
     flag: (judgmentId, reason) => call(DisputeSchema, 'api/disputes', { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ judgmentId, reason }) }),
@@ -95,6 +99,7 @@ export function staticSource(data: StaticViewData): Source {
     live: false,
     runs: () => Promise.resolve({ store: data.store, runs: data.runs, live: false }),
     run: (id) => need(data.summaries[id], `run ${id}`),
+    report: (id) => need(data.reports[id], `run ${id}`),
     async samples(id, q) {
       const all = await need(data.samples[id], `run ${id}`);
       const rows = sortRows(all.filter((r) => rowMatches(r, q)), q.sort);
