@@ -39,8 +39,8 @@ export interface ViewAssets {
   css: string;
 }
 
-/** The built app, or a clear error saying how to build it. */
-export function loadViewAssets(dir: URL | string = VIEW_ASSETS_DIR): ViewAssets {
+/** The built app (from `dir`, else $TENET_VIEW_ASSETS, else VIEW_ASSETS_DIR), or a clear error saying how to build it. */
+export function loadViewAssets(dir: URL | string = process.env.TENET_VIEW_ASSETS || VIEW_ASSETS_DIR): ViewAssets {
   const base = typeof dir === 'string' ? new URL(`file://${dir.endsWith('/') ? dir : `${dir}/`}`) : dir;
   const js = new URL('app.js', base);
   if (!existsSync(js)) {

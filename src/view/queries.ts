@@ -143,8 +143,12 @@ function baseQuery(store: Store, run: Run, q: SamplesQuery) {
 export async function samplesPage(store: Store, run: Run, q: SamplesQuery): Promise<SamplesPage> {
   let total: number | null = null;
   if (q.offset === 0) {
-    const { query } = baseQuery(store, run, q);
-    total = asNumber((await query.select((eb) => eb.fn.countAll().as('n')).executeTakeFirst())?.n);
+    const filtered = Boolean(q.model || q.foundation || q.principle || q.q || q.disputed || q.min !== undefined || q.max !== undefined);
+    if (!filtered) total = await store.samples.countByRun(run.id);
+    else {
+      const { query } = baseQuery(store, run, q);
+      total = asNumber((await query.select((eb) => eb.fn.countAll().as('n')).executeTakeFirst())?.n);
+    }
   }
   const rows = await pageRows(store, run, q, q.offset, q.limit, ROW_TEXT_CHARS);
   return { total, offset: q.offset, rows };

@@ -200,6 +200,11 @@ describe.skipIf(chromiumMissing !== undefined)('tenet view in headless Chromium'
       await page.goto(`${pathToFileURL(join(out, 'index.html')).href}#/graph/file-1`);
       await page.locator('#graph-canvas canvas').first().waitFor();
       expect(problems).toEqual({ consoleErrors: [], pageErrors: [], networkRequests: [], blockedByCsp: [] });
+      // and the page's own CSP refuses any fetch, before the test's offline routing would
+      const directive = await page.evaluate(
+        "new Promise(function (resolve) { document.addEventListener('securitypolicyviolation', function (e) { resolve(e.effectiveDirective); }); fetch('https://example.org/').catch(function () {}); })",
+      );
+      expect(directive).toBe('connect-src');
     } finally {
       await close();
     }
