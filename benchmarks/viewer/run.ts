@@ -110,10 +110,10 @@ try {
         await page.locator('.grid-row[data-sample]').nth(5).waitFor({ timeout: 60_000 });
       });
       jumpMs.push(performance.now() - t);
+      await page.goto('about:blank');
       t = performance.now();
-      await page.goto(`${url}/#/run/${runId}`);
-      await page.reload();
-      await page.locator('#metrics td.evr').first().waitFor({ timeout: 120_000 });
+      await page.goto(`${url}/#/run/${runId}`, { timeout: 300_000 });
+      await page.locator('#metrics td.evr').first().waitFor({ timeout: 300_000 });
       metricsMs.push(performance.now() - t);
       await page.close();
     }

@@ -19,7 +19,7 @@ import { exportView, loadViewAssets, serveView, type ViewServer } from '../../sr
 import { chromiumMissing, launchChromium, watchedPage } from '../report/browser.ts';
 import type { LoopbackServer } from '../support/loopback-server.ts';
 import { buildViewAssets } from './build.ts';
-import { makeViewRuns, startViewModels, type ViewRuns } from './fixtures.ts';
+import { makeProbeRun, makeViewRuns, startViewModels, type ViewRuns } from './fixtures.ts';
 
 if (chromiumMissing) console.warn(`[test/view] ${chromiumMissing}`);
 
@@ -65,11 +65,13 @@ describe.skipIf(chromiumMissing !== undefined)('tenet view in headless Chromium'
   let runs: ViewRuns;
   let view: ViewServer;
   let assetsDir: string;
+  let probeRun: string;
 
   beforeAll(async () => {
     [browser, models, assetsDir] = await Promise.all([launchChromium(), startViewModels(), buildViewAssets()]);
     store = await openStore(join(dir, 'view.db'));
     runs = await makeViewRuns(store, models, dir);
+    probeRun = await makeProbeRun(store);
     view = await serveView({ store, port: 0, assetsDir, graphs: [GRAPH] });
   }, 180_000);
   afterAll(async () => {
@@ -85,7 +87,7 @@ describe.skipIf(chromiumMissing !== undefined)('tenet view in headless Chromium'
     try {
       await page.goto(view.url);
       await page.locator('table.runs tbody tr').first().waitFor();
-      expect(await page.locator('table.runs tbody tr').count()).toBe(2);
+      expect(await page.locator('table.runs tbody tr').count()).toBe(3);
       expect(await page.locator(`tr[data-run="${runs.runA}"] td.num`).first().textContent()).toBe('120');
       // keyboard: the list is navigable; Enter opens the selected run
       await keep(page, 'viewer-runs.png');
@@ -103,6 +105,7 @@ describe.skipIf(chromiumMissing !== undefined)('tenet view in headless Chromium'
         expect(shown).toBe(pct(m.metrics.overall.evr!));
       }
       expect(await page.locator('#radars svg.chart').count()).toBe(2);
+      expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1280);
       await keep(page, 'viewer-run.png');
 
       // samples: filter by foundation, then by score
@@ -174,6 +177,23 @@ describe.skipIf(chromiumMissing !== undefined)('tenet view in headless Chromium'
       await page.locator('button.theme').click();
       expect(await page.locator('html').getAttribute('data-theme')).toBe('dark');
       await keep(page, 'viewer-graph.png');
+      expect(problems).toEqual({ console: [], errors: [], foreign: [] });
+    } finally {
+      await close();
+    }
+  }, 90_000);
+
+  it('a probe run shows the violation rate per iteration and each principle\'s prompt history', async () => {
+    const { page, problems, close } = await livePage(browser, view.url);
+    try {
+      await page.goto(`${view.url}/#/run/${probeRun}?tab=iterations`);
+      await page.locator('#iterations svg.chart').waitFor();
+      expect(await page.locator('#iterations table.principles tbody tr').count()).toBe(5);
+      await page.locator('#iterations summary').first().click();
+      expect(await page.locator('#iterations ol.history li').count()).toBeGreaterThanOrEqual(1);
+      await page.locator('nav.tabs a', { hasText: 'Overview' }).click();
+      await page.locator('#metrics td.evr').first().waitFor();
+      expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1280);
       expect(problems).toEqual({ console: [], errors: [], foreign: [] });
     } finally {
       await close();

@@ -75,3 +75,26 @@ export async function makeViewRuns(store: Store, server: LoopbackServer, dir: st
   const b = await runBench({ store, prompts, models: [loopbackModel('openai', server, { model: 'm1' })], judge, samples: 2, concurrency: 4 });
   return { judge, runA: a.run, runB: b.run };
 }
+
+/** A real DeNEVIL probe run (the probe tests' scripted world on its own loopback server, their marker judge). */
+export async function makeProbeRun(store: Store): Promise<string> {
+  const { runProbe } = await import('../../src/probe/index.ts');
+  const { PRINCIPLES, markerJudge, world } = await import('../probe/helpers.ts');
+  const server = await startLoopbackServer(world());
+  try {
+    const result = await runProbe({
+      store,
+      target: loopbackModel('openai', server, { model: 'target' }),
+      generator: loopbackModel('openai', server, { model: 'gen' }),
+      judge: markerJudge,
+      principles: PRINCIPLES,
+      iterations: 3,
+      samples: 4,
+      candidates: 3,
+      concurrency: 2,
+    });
+    return result.run;
+  } finally {
+    await server.close();
+  }
+}

@@ -21,21 +21,26 @@ export function RunPage({ source, id }: { source: Source; id: string }): ReactNo
   const tabs: (KindTab | { id: string; label: string; render?: undefined })[] = [...kindTabs(s.run.kind), { id: 'samples', label: 'Samples' }, { id: 'config', label: 'Configuration' }];
   const tab = tabs.find((t) => t.id === route.params.get('tab')) ?? tabs[0]!;
   const st = s.settings;
+  const facts: [string, ReactNode, string?][] = [
+    ['Run', s.run.id],
+    ['Kind', s.run.kind],
+    ['Status', s.run.status],
+    ['Created', shortDate(s.run.createdAt)],
+    ['Samples', s.run.samples.toLocaleString('en'), 'run-samples'],
+    ['K', st.k ?? '—'],
+    ['τ', st.tau ?? '—'],
+    ['Judge', st.judge ?? '—'],
+    ...(st.template ? [['Template', st.template] as [string, ReactNode]] : []),
+    ['Disputed', s.run.disputed, 'run-disputed'],
+  ];
   return (
     <section>
       <p className="crumbs"><a href={href(['runs'])}>Runs</a> ›</p>
       <h1>{s.run.name || s.run.id}</h1>
       <dl className="facts run-facts">
-        <dt>Run</dt><dd>{s.run.id}</dd>
-        <dt>Kind</dt><dd>{s.run.kind}</dd>
-        <dt>Status</dt><dd className={`status status-${s.run.status}`}>{s.run.status}</dd>
-        <dt>Created</dt><dd>{shortDate(s.run.createdAt)}</dd>
-        <dt>Samples</dt><dd id="run-samples">{s.run.samples.toLocaleString('en')}</dd>
-        <dt>K</dt><dd>{st.k ?? '—'}</dd>
-        <dt>τ</dt><dd>{st.tau ?? '—'}</dd>
-        <dt>Judge</dt><dd>{st.judge ?? '—'}</dd>
-        {st.template ? <><dt>Template</dt><dd>{st.template}</dd></> : null}
-        <dt>Disputed</dt><dd id="run-disputed">{s.run.disputed}</dd>
+        {facts.map(([label, value, id]) => (
+          <div key={label}><dt>{label}</dt><dd {...(id ? { id } : {})} className={label === 'Status' ? `status status-${s.run.status}` : undefined}>{value}</dd></div>
+        ))}
       </dl>
       <nav className="tabs" role="tablist">
         {tabs.map((t) => (

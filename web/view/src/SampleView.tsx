@@ -44,9 +44,9 @@ export function SampleView({ source, runId, sampleId, onClose, onFlagged }: { so
       {detail.error ? <ErrorBox error={detail.error} /> : !d ? <Loading what="the sample" /> : (
         <>
           <dl className="facts">
-            <dt>Prompt</dt><dd>{d.sample.promptId ?? d.sample.taskId}</dd>
-            <dt>Foundation</dt><dd>{d.sample.foundation ?? '—'}</dd>
-            {d.sample.principle ? <><dt>Principle</dt><dd>{d.sample.principle}</dd></> : null}
+            <div><dt>Prompt</dt><dd>{d.sample.promptId ?? d.sample.taskId}</dd></div>
+            <div><dt>Foundation</dt><dd>{d.sample.foundation ?? '—'}</dd></div>
+            {d.sample.principle ? <div><dt>Principle</dt><dd>{d.sample.principle}</dd></div> : null}
           </dl>
           <h3>Prompt</h3>
           <div className="text">{d.sample.prompt}</div>
