@@ -128,7 +128,7 @@ describe.skipIf(chromiumMissing !== undefined)('tenet view in headless Chromium'
       await page.locator('.grid-body').focus();
       await page.keyboard.press('Enter');
       await page.locator('#sample-view .judgment.primary').waitFor();
-      await page.fill('#sample-view input[name="reason"]', 'the continuation is kind; the judge is wrong');
+      await page.fill('#sample-view input[name="reason"]', 'the score is right, but power and achievement are not what this completion supports');
       await page.locator('#sample-view button[type="submit"]').click();
       await page.locator('#sample-view .disputed-tag').waitFor();
       await expect.poll(() => page.locator('#run-disputed').textContent()).toBe('1');
