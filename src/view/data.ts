@@ -31,12 +31,17 @@ export const RUN_KIND_LOADERS: Record<string, KindLoader> = {
   probe: (store, run) => loadReportData(store, run.id),
 };
 
-/** Summaries are bootstrapped once per run version (id + updatedAt); a few are kept. */
+/**
+ * Reports are computed once per run version (id + updatedAt) and a few are kept. A running run changes with
+ * every call, so its report is reused for RUNNING_REPORT_MS instead of recomputed on every refresh.
+ */
 const SUMMARY_CACHE_SIZE = 16;
+const RUNNING_REPORT_MS = 30_000;
 const summaryCache = new Map<string, Promise<ReportData>>();
 
 async function cachedReport(store: Store, run: Run, loader: KindLoader): Promise<ReportData> {
-  const key = `${store.describe().location}\u0000${run.id}\u0000${run.updatedAt}`;
+  const version = run.status === 'running' ? `running@${Math.floor(Date.now() / RUNNING_REPORT_MS)}` : run.updatedAt;
+  const key = `${store.describe().location}\u0000${run.id}\u0000${version}`;
   let hit = summaryCache.get(key);
   if (!hit) {
     hit = loader(store, run);

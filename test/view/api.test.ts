@@ -223,6 +223,21 @@ function suite(name: string, open: () => Promise<Store>, cleanup: () => Promise<
       expect((await app.request('/assets/app.js')).status).toBe(200);
     });
 
+    it('a running run of a kind without a page shows its progress, samples and configuration; its report is null', async () => {
+      const id = `align-live-${store.dialect}`;
+      await store.runs.create({ id, kind: 'align', name: 'an alignment run', config: { arms: [{ model: 'openai:m1' }] }, status: 'running' });
+      const task = await store.tasks.put({ runId: id, kind: 'align', input: { id: 'p1', prompt: 'A prompt', foundation: 'care' } });
+      const count = async () => RunsResponseSchema.parse((await get('/api/runs')).body).runs.find((r) => r.id === id)!;
+      expect(await count()).toMatchObject({ status: 'running', samples: 0, models: ['openai:m1'] });
+      await store.samples.put({ runId: id, taskId: task.id, model: 'openai:m1', sampleIndex: 0, text: 'first' });
+      expect((await count()).samples).toBe(1);
+      await store.samples.put({ runId: id, taskId: task.id, model: 'openai:m1', sampleIndex: 1, text: 'second' });
+      expect((await count()).samples).toBe(2);
+      expect(RunReportSchema.parse((await get(`/api/runs/${id}/report`)).body)).toEqual({ report: null });
+      const page = SamplesPageSchema.parse((await get(`/api/runs/${id}/samples`)).body);
+      expect(page.rows.map((r) => [r.text, r.foundation, r.score]).sort()).toEqual([['first', 'care', null], ['second', 'care', null]]);
+    });
+
     it('with a token, every request needs it (header or the cookie set by ?token=)', async () => {
       const locked = createViewApp({ store, assetsDir, token: 'a-long-enough-token' });
       expect((await locked.request('/api/runs')).status).toBe(401);

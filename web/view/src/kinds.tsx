@@ -17,7 +17,7 @@ export interface KindTab {
 
 /** Loads the run's metrics (computed once per run version on the server) and renders them. */
 function WithReport({ source, summary, children }: { source: Source; summary: RunSummary; children(report: Report | null): ReactNode }): ReactNode {
-  const report = useAsync(() => source.report(summary.run.id), `${summary.run.id}/${summary.run.updatedAt}/${summary.run.disputed}`);
+  const report = useAsync(() => source.report(summary.run.id), `${summary.run.id}/${summary.run.updatedAt}`);
   if (report.error) return <ErrorBox error={report.error} />;
   if (!report.data) return <p className="muted" role="status">Computing the metrics with bootstrap CIs over {summary.run.samples.toLocaleString('en')} samples…</p>;
   return children(report.data.report);
