@@ -8,7 +8,7 @@ import { serveView } from '../../src/view/index.ts';
 
 const { values } = parseArgs({ options: { db: { type: 'string' }, assets: { type: 'string' } } });
 const store = await openStore(values.db);
-const server = await serveView({ store, port: 0, ...(values.assets ? { assetsDir: values.assets } : {}), log: (m) => process.stderr.write(`${m}\n`) });
+const server = await serveView({ store, storeLocation: values.db!, port: 0, ...(values.assets ? { assetsDir: values.assets } : {}), log: (m) => process.stderr.write(`${m}\n`) });
 process.stdout.write(`${JSON.stringify({ url: server.url })}\n`);
 const stop = async (): Promise<void> => {
   await server.close();

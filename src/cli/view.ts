@@ -73,7 +73,7 @@ export function registerView(program: Command): void {
             token = randomBytes(18).toString('base64url');
             generated = true;
           }
-          const server = await serveView({ store, graphs, port: opts.port, host: opts.host, ...(token ? { token } : {}), log: (m) => process.stderr.write(`[view] ${m}\n`) });
+          const server = await serveView({ store, graphs, ...(ctx.dbLocation ? { storeLocation: ctx.dbLocation } : { storeLocation: store.describe().location }), port: opts.port, host: opts.host, ...(token ? { token } : {}), log: (m) => process.stderr.write(`[view] ${m}\n`) });
           const url = token ? `${server.url}/?token=${encodeURIComponent(token)}` : server.url;
           emit(g, { url: server.url, store: store.describe(), ...(generated ? { token } : {}) }, () =>
             [`tenet view: serving ${store.describe().location} on ${url}`, ...(generated ? ['  (a token was generated because --host is not loopback; the link above carries it)'] : []), 'Press Ctrl-C to stop.'].join('\n'),

@@ -16,6 +16,7 @@ import { safeEqual, sameOrigin, SECURITY_HEADERS } from '../server/security.ts';
 import type { Store } from '../store/index.ts';
 import { DisputeBodySchema, SamplesQuerySchema, type RunsResponse } from './api.ts';
 import { compareView, graphResponse, leaderboardView, listGraphs, runReport, runSummary } from './data.ts';
+import { startReportThread, type ReportThread } from './report-thread.ts';
 import { addDispute, getRunItem, iterateRows, listDisputes, listRunItems, samplesPage, sampleDetail } from './queries.ts';
 
 /** Where `npm run build` puts the front end (app.js, app.css), from src/view/ and from dist/view/ alike. */
@@ -27,6 +28,11 @@ export interface ViewAppOptions {
   graphs?: readonly string[];
   /** Required on every request when set. */
   token?: string;
+  /**
+   * The store's location (file path or Postgres URL, as given to openStore): run reports are then computed
+   * on a worker thread with its own connection, so a large run's bootstrap does not stall other requests.
+   */
+  storeLocation?: string;
   /** The built front end (default VIEW_ASSETS_DIR). */
   assetsDir?: URL | string;
   log?: (line: string) => void;
@@ -90,8 +96,9 @@ function runList(c: Context): string[] {
   return (c.req.query('runs') ?? '').split(',').map((s) => s.trim()).filter(Boolean).slice(0, 20);
 }
 
-export function createViewApp(options: ViewAppOptions): Hono {
+export function createViewApp(options: ViewAppOptions): Hono & { reportThread?: ReportThread } {
   const { store } = options;
+  const thread = options.storeLocation && options.storeLocation !== ':memory:' ? startReportThread(options.storeLocation) : undefined;
   const assets = loadViewAssets(options.assetsDir);
   const graphs = { store, files: options.graphs ?? [] };
   const token = options.token && options.token.length > 0 ? options.token : undefined;
@@ -142,7 +149,7 @@ export function createViewApp(options: ViewAppOptions): Hono {
     return c.json(body);
   });
   app.get('/api/runs/:id', async (c) => c.json(await runSummary(store, c.req.param('id'))));
-  app.get('/api/runs/:id/report', async (c) => c.json(await runReport(store, c.req.param('id'))));
+  app.get('/api/runs/:id/report', async (c) => c.json(await runReport(store, c.req.param('id'), thread)));
   app.get('/api/runs/:id/samples', async (c) => {
     const { run } = await getRunItem(store, c.req.param('id'));
     return c.json(await samplesPage(store, run, parseQuery(SamplesQuerySchema, c.req.query())));
@@ -181,5 +188,5 @@ export function createViewApp(options: ViewAppOptions): Hono {
   app.get('/api/graphs/:id', async (c) => c.json(await graphResponse(graphs, c.req.param('id'))));
 
   app.notFound((c) => (c.req.path.startsWith('/api/') ? c.json({ error: { code: 'NOT_FOUND', message: 'not found' } }, 404) : c.html(`<!doctype html><title>Not found</title><p>Nothing here. <a href="/">tenet view</a></p>`, 404)));
-  return app;
+  return Object.assign(app, thread ? { reportThread: thread } : {});
 }

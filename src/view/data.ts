@@ -23,6 +23,7 @@ import { elicitRepos, type CanonicalCard } from '../store/elicit-repos.ts';
 import type { Run, Store } from '../store/index.ts';
 import type { CompareResponse, GraphList, GraphResponse, LeaderboardResponse, PairDiff, RunReport, RunSettings, RunSummary } from './api.ts';
 import { disputedByModel, getRunItem, runFacets, runSettings } from './queries.ts';
+import type { ReportThread } from './report-thread.ts';
 
 export type KindLoader = (store: Store, run: Run) => Promise<ReportData>;
 
@@ -37,14 +38,14 @@ export const RUN_KIND_LOADERS: Record<string, KindLoader> = {
  */
 const SUMMARY_CACHE_SIZE = 16;
 const RUNNING_REPORT_MS = 30_000;
-const summaryCache = new Map<string, Promise<ReportData>>();
+const summaryCache = new Map<string, Promise<ReportData | null>>();
 
-async function cachedReport(store: Store, run: Run, loader: KindLoader): Promise<ReportData> {
+async function cachedReport(store: Store, run: Run, compute: () => Promise<ReportData | null>): Promise<ReportData | null> {
   const version = run.status === 'running' ? `running@${Math.floor(Date.now() / RUNNING_REPORT_MS)}` : run.updatedAt;
   const key = `${store.describe().location}\u0000${run.id}\u0000${version}`;
   let hit = summaryCache.get(key);
   if (!hit) {
-    hit = loader(store, run);
+    hit = compute();
     summaryCache.set(key, hit);
     hit.catch(() => summaryCache.delete(key));
     while (summaryCache.size > SUMMARY_CACHE_SIZE) summaryCache.delete(summaryCache.keys().next().value!);
@@ -59,12 +60,17 @@ export async function runSummary(store: Store, runId: string): Promise<RunSummar
   return { run: item, config: run.config, settings: runSettings(run.config), facets, disputedByModel: disputed };
 }
 
-/** A run's metrics by its kind's loader (bootstrap CIs: the slow part, cached per run version). */
-export async function runReport(store: Store, runId: string): Promise<RunReport> {
+/**
+ * A run's metrics by its kind's loader (bootstrap CIs: the slow part, cached per run version), on the
+ * report thread when one is given, so the server stays responsive meanwhile.
+ */
+export async function runReport(store: Store, runId: string, thread?: ReportThread): Promise<RunReport> {
   const run = await store.runs.get(runId);
   if (!run) throw new TenetError('NOT_FOUND', `no run ${runId} in this store`);
   const loader = RUN_KIND_LOADERS[run.kind];
-  return { report: loader ? ((await cachedReport(store, run, loader)) as RunReport['report']) : null };
+  if (!loader) return { report: null };
+  const report = await cachedReport(store, run, () => (thread ? thread.report(run.id) : loader(store, run)));
+  return { report: report as RunReport['report'] };
 }
 
 // ---- compare -------------------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ export async function serveView(options: ServeViewOptions): Promise<ViewServer> 
             server.close(() => done());
             (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
           });
+          await app.reportThread?.close();
         },
       });
     });

@@ -34,6 +34,7 @@ import {
 } from '../../src/view/index.ts';
 import type { LoopbackServer } from '../support/loopback-server.ts';
 import { makeViewRuns, startViewModels, type ViewRuns } from './fixtures.ts';
+import { startReportThread } from '../../src/view/report-thread.ts';
 import { buildViewAssets } from './build.ts';
 
 const PG_URL = process.env.TENET_TEST_PG_URL;
@@ -52,7 +53,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function suite(name: string, open: () => Promise<Store>, cleanup: () => Promise<void> = async () => {}): void {
+function suite(name: string, location: string, cleanup: () => Promise<void> = async () => {}): void {
+  const open = () => openStore(location);
   describe(name, () => {
     let store: Store;
     let runs: ViewRuns;
@@ -238,6 +240,31 @@ function suite(name: string, open: () => Promise<Store>, cleanup: () => Promise<
       expect(page.rows.map((r) => [r.text, r.foundation, r.score]).sort()).toEqual([['first', 'care', null], ['second', 'care', null]]);
     });
 
+    it('on a report thread (its own connection), the report is the same and other requests are answered meanwhile', async () => {
+      const threaded = createViewApp({ store, assetsDir, storeLocation: location });
+      try {
+        const pending = threaded.request(`/api/runs/${runs.runB}/report`);
+        expect((await threaded.request('/api/runs')).status).toBe(200);
+        const { report } = RunReportSchema.parse(await (await pending).json());
+        const direct = await loadReportData(store, runs.runB);
+        expect(report!.models.map((m) => m.metrics)).toEqual(JSON.parse(JSON.stringify(direct.models.map((m) => m.metrics))));
+        expect((await threaded.request('/api/runs/nope/report')).status).toBe(404);
+      } finally {
+        await threaded.reportThread?.close();
+      }
+      // the thread itself, with nothing cached in between
+      const thread = startReportThread(location);
+      try {
+        const fromThread = await thread.report(runs.runA);
+        const direct = await loadReportData(store, runs.runA);
+        expect(fromThread!.models).toEqual(JSON.parse(JSON.stringify(direct.models)));
+        expect(fromThread!.notes).toEqual(direct.notes);
+        await expect(thread.report('bench-nope')).rejects.toThrow(/no run bench-nope/);
+      } finally {
+        await thread.close();
+      }
+    });
+
     it('with a token, every request needs it (header or the cookie set by ?token=)', async () => {
       const locked = createViewApp({ store, assetsDir, token: 'a-long-enough-token' });
       expect((await locked.request('/api/runs')).status).toBe(401);
@@ -251,11 +278,11 @@ function suite(name: string, open: () => Promise<Store>, cleanup: () => Promise<
   });
 }
 
-suite('view API on SQLite', () => openStore(join(dir, `view-${randomBytes(4).toString('hex')}.db`)));
+suite('view API on SQLite', join(dir, `view-${randomBytes(4).toString('hex')}.db`));
 
 const schema = `tenet_view_${randomBytes(6).toString('hex')}`;
 if (PG_URL) {
-  suite(`view API on Postgres (schema ${schema})`, () => openStore(`${PG_URL}${PG_URL.includes('?') ? '&' : '?'}schema=${schema}`), async () => {
+  suite(`view API on Postgres (schema ${schema})`, `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}schema=${schema}`, async () => {
     const admin = await openStore(PG_URL, { migrate: false });
     try {
       await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(admin.kysely);
