@@ -9,7 +9,8 @@
  * The runs are written straight into the store through its repositories (the texts are a few sentences
  * each, judgments carry a violation score and a Schwartz vector): this measures the viewer, not models.
  * Cold = the first visit (the server computes and caches the run's summary with 1,000 bootstrap
- * resamples); warm = later visits (median).
+ * resamples, on its report thread); warm = later visits (median). While the cold metrics are computed, one
+ * request for a page of samples is timed, to show the server still answers.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -97,6 +98,7 @@ try {
     const samplesMs: number[] = [];
     const metricsMs: number[] = [];
     const jumpMs: number[] = [];
+    let duringColdMetricsMs = 0;
     for (let r = 0; r < REPEATS; r++) {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       let t = performance.now();
@@ -113,6 +115,13 @@ try {
       await page.goto('about:blank');
       t = performance.now();
       await page.goto(`${url}/#/run/${runId}`, { timeout: 300_000 });
+      if (r === 0) {
+        // while the first (cold) metrics are being computed, another request: does the server still answer?
+        await new Promise((done) => setTimeout(done, 300));
+        const t1 = performance.now();
+        await (await fetch(`${url}/api/runs/${runId}/samples?offset=${size / 2}&limit=100`)).text();
+        duringColdMetricsMs = performance.now() - t1;
+      }
       await page.locator('#metrics td.evr').first().waitFor({ timeout: 300_000 });
       metricsMs.push(performance.now() - t);
       await page.close();
@@ -127,6 +136,7 @@ try {
       firstRowsMs: { cold: Math.round(samplesMs[0]!), warmMedian: Math.round(median(samplesMs.slice(1).length ? samplesMs.slice(1) : samplesMs)) },
       metricsMs: { cold: Math.round(metricsMs[0]!), warmMedian: Math.round(median(metricsMs.slice(1).length ? metricsMs.slice(1) : metricsMs)) },
       jumpToMiddleMs: Math.round(median(jumpMs)),
+      pageWhileColdMetricsMs: Math.round(duringColdMetricsMs),
       serverMb: { idle: idle.rssMb, afterRss: after.rssMb, peakRss: after.peakMb },
     };
     results.push(row);

@@ -9,6 +9,8 @@ import type { ReportData } from '../report/data.ts';
 
 export interface ReportThread {
   report(runId: string): Promise<ReportData | null>;
+  /** Start the thread now (it loads its modules and opens the store in the background), still unreferenced. */
+  warm(): void;
   close(): Promise<void>;
 }
 
@@ -40,6 +42,10 @@ export function startReportThread(location: string): ReportThread {
     return w;
   };
   return {
+    warm() {
+      worker ??= start();
+      if (pending.size === 0) worker.unref();
+    },
     report(runId) {
       return new Promise((resolve, reject) => {
         worker ??= start();

@@ -26,6 +26,7 @@ export function isLoopback(host: string): boolean {
 
 export async function serveView(options: ServeViewOptions): Promise<ViewServer> {
   const app = createViewApp(options);
+  app.reportThread?.warm();
   const host = options.host ?? '127.0.0.1';
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: options.port ?? DEFAULT_VIEW_PORT, hostname: host }, (info: AddressInfo) => {
