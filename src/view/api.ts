@@ -101,7 +101,8 @@ export const RunItemSchema = z.object({
 });
 export type RunItem = z.infer<typeof RunItemSchema>;
 
-export const RunsResponseSchema = z.object({ store: z.string(), runs: z.array(RunItemSchema), live: z.boolean() });
+/** `notes`: what a static export left out. */
+export const RunsResponseSchema = z.object({ store: z.string(), runs: z.array(RunItemSchema), live: z.boolean(), notes: z.array(z.string()).optional() });
 export type RunsResponse = z.infer<typeof RunsResponseSchema>;
 
 /** What is measured how: the settings a comparison warns about when they differ. */

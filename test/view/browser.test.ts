@@ -249,6 +249,13 @@ describe.skipIf(chromiumMissing !== undefined)('tenet view in headless Chromium'
         "new Promise(function (resolve) { document.addEventListener('securitypolicyviolation', function (e) { resolve(e.effectiveDirective); }); fetch('https://example.org/').catch(function () {}); })",
       );
       expect(directive).toBe('connect-src');
+
+      // an export cut by --max-samples says so
+      const cut = join(dir, 'export-cut');
+      await exportView({ store, dir: cut, runs: [runs.runA], maxSamples: 50, assets: loadViewAssets(assetsDir) });
+      await page.goto(pathToFileURL(join(cut, 'index.html')).href);
+      await page.locator('table.runs tbody tr').first().waitFor();
+      expect(await page.locator('.notice').textContent()).toBe(`${runs.runA}: 70 samples are not in this export (its --max-samples limit); its metrics cover all of them.`);
     } finally {
       await close();
     }

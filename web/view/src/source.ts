@@ -97,7 +97,13 @@ export function staticSource(data: StaticViewData): Source {
   const need = <T>(value: T | undefined, what: string): Promise<T> => (value === undefined ? Promise.reject(new ApiError(`${what} is not in this export`)) : Promise.resolve(value));
   return {
     live: false,
-    runs: () => Promise.resolve({ store: data.store, runs: data.runs, live: false }),
+    runs: () =>
+      Promise.resolve({
+        store: data.store,
+        runs: data.runs,
+        live: false,
+        notes: Object.entries(data.truncated).map(([run, n]) => `${run}: ${n.toLocaleString('en')} samples are not in this export (its --max-samples limit); its metrics cover all of them.`),
+      }),
     run: (id) => need(data.summaries[id], `run ${id}`),
     report: (id) => need(data.reports[id], `run ${id}`),
     async samples(id, q) {
