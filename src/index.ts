@@ -4,7 +4,7 @@
  *   import { createModel, createJudge, openStore, runBench } from 'tenet';
  *
  * The core (errors, configuration, value theories, models, store, judges, runtime) is exported flat;
- * each pipeline module is also available whole as a namespace (`bench`, `probe`, `moralgraph`, `report`).
+ * each pipeline module is also available whole as a namespace (`bench`, `probe`, `moralgraph`, `report`, `view`).
  */
 export { TenetError, isTenetError, type ErrorCode, type ErrorLocation } from './errors.ts';
 export { redactDeep, redactSecrets, redactUrl } from './redact.ts';
@@ -44,3 +44,4 @@ export * as moralgraph from './moralgraph/index.ts';
 export * as report from './report/index.ts';
 export * as elicit from './moralgraph/elicit/index.ts';
 export { createElicitApp, serveElicit } from './server/index.ts';
+export * as view from './view/index.ts';
