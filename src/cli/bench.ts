@@ -7,6 +7,7 @@ import { createProgress } from '../runtime/progress.ts';
 import { interruptOnSigint } from '../runtime/run.ts';
 import { action, emit, examples, positiveInt } from './io.ts';
 import { withContext } from './context.ts';
+import { executorFor, executorOption, type ExecutorName } from './executor.ts';
 
 interface BenchOptions {
   models?: string;
@@ -21,6 +22,7 @@ interface BenchOptions {
   cache: boolean;
   baseUrl?: string;
   failIf?: string[];
+  executor: ExecutorName;
 }
 
 interface CompareCliOptions {
@@ -61,10 +63,12 @@ export function registerBench(program: Command): void {
     .option('--resume <run>', 'continue this run (its settings are taken from the run; re-running the same command does the same)')
     .option('--no-cache', 'always call the models, never answer from the response cache')
     .option('--base-url <url>', 'API base URL for the target models (not the judge)')
-    .option('--fail-if <expr>', 'exit 1 when a gate is breached, e.g. "evr>0.3" or "care.evr>=0.4" (repeatable; metrics evr|mvp|apv)', collect)
-    .action(action(async (opts: BenchOptions, command: Command) => {
+    .option('--fail-if <expr>', 'exit 1 when a gate is breached, e.g. "evr>0.3" or "care.evr>=0.4" (repeatable; metrics evr|mvp|apv)', collect);
+  executorOption(bench);
+  bench.action(action(async (opts: BenchOptions, command: Command) => {
       const gates = parseGates(opts.failIf ?? []);
       return withContext(command, async (ctx) => {
+        const executor = executorFor(ctx, opts);
         const store = await ctx.store();
         let stored: BenchRunConfig | undefined;
         if (opts.resume) stored = (await benchRunConfigOf(store, opts.resume)).config;
@@ -100,6 +104,7 @@ export function registerBench(program: Command): void {
           result = await runBench({
             store, prompts, models, judge, judgeSpec, samples, sampling, concurrency: opts.concurrency,
             signal: sigint.signal, progress,
+            ...(executor ? { executor } : {}),
             ...(opts.resume ? { resume: opts.resume } : {}),
             onRun: (run, config) => process.stderr.write(
               `bench run ${run.id}: ${config.prompts.count} prompts × ${config.models.length} model${config.models.length > 1 ? 's' : ''} × K=${config.samples}, judge ${config.judge.id}@${config.judge.version}` +
@@ -123,6 +128,7 @@ export function registerBench(program: Command): void {
     'tenet bench --models ollama:llama3.1:8b,ollama:qwen2.5:7b --prompts builtin:valuecompass-mft --limit 50 --samples 4 --json',
     'tenet bench --models openai:gpt-4o-mini --prompts my-prompts.jsonl --fail-if "evr>0.3" --fail-if "care.evr>=0.4"   # CI gate',
     'tenet bench --resume bench-1a2b3c4d5e6f                                  # continue an interrupted run',
+    'tenet bench --db postgres://tenet@db:5432/tenet --executor pgboss --models openai:gpt-4o-mini --prompts builtin:valuecompass-mft   # units run by `tenet worker` processes',
     'tenet bench compare bench-1a2b3c4d5e6f bench-0f9e8d7c6b5a --leaderboard',
   ]);
 
