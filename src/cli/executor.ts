@@ -5,7 +5,7 @@
  */
 import { Option, type Command } from 'commander';
 import { pgbossExecutor } from '../distributed/dispatch.ts';
-import { queueUrl } from '../distributed/queue.ts';
+import { queueTarget } from '../distributed/queue.ts';
 import { TenetError } from '../errors.ts';
 import type { UnitDispatcher } from '../runtime/executor.ts';
 import type { CliContext } from './context.ts';
@@ -32,7 +32,7 @@ export function executorOption(command: Command): Command {
  */
 export function executorFor(ctx: CliContext, opts: { executor?: ExecutorName; cache?: boolean }): UnitDispatcher | undefined {
   if ((opts.executor ?? 'local') === 'local') return undefined;
-  queueUrl(ctx.dbLocation);
+  queueTarget(ctx.dbLocation);
   return pgbossExecutor({
     db: ctx.dbLocation,
     noCache: opts.cache === false,

@@ -7,7 +7,7 @@ import { TenetError } from '../errors.ts';
 import type { DispatchOptions, ExecutionSummary, UnitDispatcher } from '../runtime/executor.ts';
 import type { SampleUnit } from '../runtime/sample-unit.ts';
 import type { RunTotals } from '../store/index.ts';
-import { createBoss, failureMessage, jobIdFor, jobStates, queueUrl, SAMPLE_QUEUE, startBoss, type SampleJob } from './queue.ts';
+import { createBoss, failureMessage, jobIdFor, jobStates, queueTarget, startBoss, type SampleJob } from './queue.ts';
 
 export interface PgbossExecutorOptions {
   /** The store location (a postgres:// URL; SQLite is a clear error). */
@@ -28,7 +28,8 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 /** The distributed executor: pass it as `executor` to the sample stage (bench, probe, …). */
 export function pgbossExecutor(options: PgbossExecutorOptions): UnitDispatcher {
-  const url = queueUrl(options.db);
+  const target = queueTarget(options.db);
+  const { url, queue } = target;
   const pollMs = options.pollMs ?? 500;
   const log = options.log ?? (() => {});
   return {
@@ -36,22 +37,22 @@ export function pgbossExecutor(options: PgbossExecutorOptions): UnitDispatcher {
     name: 'pgboss',
     async dispatch(units: SampleUnit[], dispatch: DispatchOptions): Promise<ExecutionSummary<SampleUnit>> {
       const { store, runId, judge, progress } = dispatch;
-      if (store.dialect !== 'postgres') queueUrl(store.describe().location);
+      if (store.dialect !== 'postgres') queueTarget(store.describe().location);
       const summary: ExecutionSummary<SampleUnit> = { done: 0, failed: [], interrupted: false };
       if (units.length === 0) return summary;
       const boss = createBoss(url, { instanceName: 'tenet-enqueue' });
       boss.on('error', () => {});
-      await startBoss(boss, url);
+      await startBoss(boss, target);
       try {
         const byId = new Map(units.map((u) => [jobIdFor(u), u]));
         const ids = [...byId.keys()];
         // Jobs left from an earlier invocation: queued or running ones are followed as they are; finished
         // ones whose samples are still missing (failed, cancelled by Ctrl-C) are replaced by fresh jobs.
-        const before = await jobStates(boss, ids);
+        const before = await jobStates(boss, queue, ids);
         const stale = [...before].filter(([, s]) => s.state === 'failed' || s.state === 'cancelled' || s.state === 'completed').map(([id]) => id);
-        for (let i = 0; i < stale.length; i += INSERT_CHUNK) await boss.deleteJob(SAMPLE_QUEUE, stale.slice(i, i + INSERT_CHUNK));
+        for (let i = 0; i < stale.length; i += INSERT_CHUNK) await boss.deleteJob(queue, stale.slice(i, i + INSERT_CHUNK));
         for (let i = 0; i < ids.length; i += INSERT_CHUNK) {
-          await boss.insert(SAMPLE_QUEUE, ids.slice(i, i + INSERT_CHUNK).map((id) => {
+          await boss.insert(queue, ids.slice(i, i + INSERT_CHUNK).map((id) => {
             const data: SampleJob = { v: 1, unit: byId.get(id)!, judge, noCache: options.noCache ?? false };
             return { id, data };
           }));
@@ -63,12 +64,12 @@ export function pgbossExecutor(options: PgbossExecutorOptions): UnitDispatcher {
         while (pending.size > 0) {
           if (dispatch.signal?.aborted) {
             summary.interrupted = true;
-            await withdraw(boss, [...pending]).catch(() => {});
+            await withdraw(boss, queue, [...pending]).catch(() => {});
             break;
           }
           let states: Awaited<ReturnType<typeof jobStates>>;
           try {
-            states = await jobStates(boss, [...pending]);
+            states = await jobStates(boss, queue, [...pending]);
             if (failingSince !== undefined) log(`Postgres is back after ${((Date.now() - failingSince) / 1000).toFixed(0)} s; following the run again`);
             failingSince = undefined;
           } catch (error) {
@@ -113,8 +114,8 @@ export function pgbossExecutor(options: PgbossExecutorOptions): UnitDispatcher {
 }
 
 /** Ctrl-C: take the units nobody has started off the queue; those running finish and are stored. */
-async function withdraw(boss: Awaited<ReturnType<typeof createBoss>>, ids: string[]): Promise<void> {
-  const states = await jobStates(boss, ids);
+async function withdraw(boss: Awaited<ReturnType<typeof createBoss>>, queue: string, ids: string[]): Promise<void> {
+  const states = await jobStates(boss, queue, ids);
   const queued = [...states].filter(([, s]) => s.state === 'created' || s.state === 'retry').map(([id]) => id);
-  for (let i = 0; i < queued.length; i += INSERT_CHUNK) await boss.cancel(SAMPLE_QUEUE, queued.slice(i, i + INSERT_CHUNK));
+  for (let i = 0; i < queued.length; i += INSERT_CHUNK) await boss.cancel(queue, queued.slice(i, i + INSERT_CHUNK));
 }

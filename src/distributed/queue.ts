@@ -9,7 +9,10 @@ import { TenetError } from '../errors.ts';
 import type { SampleUnit } from '../runtime/sample-unit.ts';
 import { redactUrl, resolveStoreLocation } from '../store/index.ts';
 
-/** The queue every sample unit goes through. */
+/**
+ * The queue sample units go through: one per tenet store, so stores kept in different schemas of one
+ * database (`?schema=NAME`) never see each other's units.
+ */
 export const SAMPLE_QUEUE = 'tenet-sample-units';
 /** pg-boss's schema in the store's database. */
 export const BOSS_SCHEMA = 'pgboss';
@@ -45,10 +48,28 @@ export function jobIdFor(unit: Pick<SampleUnit, 'runId' | 'taskId' | 'model' | '
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
+/** Where a store's units are queued: the URL pg-boss connects with and the queue's name. */
+export interface QueueTarget {
+  url: string;
+  queue: string;
+}
+
 /**
- * The Postgres URL pg-boss connects with, from a store location. A SQLite store is a clear error: several
- * processes on several machines can only share a database server.
+ * The queue of a store location. A SQLite store is a clear error: several processes on several machines
+ * can only share a database server.
  */
+export function queueTarget(location: string | undefined, what = '--executor pgboss'): QueueTarget {
+  const url = queueUrl(location, what);
+  const schema = new URL(resolveStoreLocation(location).target).searchParams.get('schema');
+  return { url, queue: schema ? `${SAMPLE_QUEUE}.${schema}` : SAMPLE_QUEUE };
+}
+
+/** How a worker of this queue names itself in pg-boss's instance registry (what `workers status` lists). */
+export function workerInstanceName(queue: string): string {
+  return `tenet-worker:${queue}`;
+}
+
+/** The Postgres URL pg-boss connects with, from a store location (SQLite: a clear error). */
 export function queueUrl(location: string | undefined, what = '--executor pgboss'): string {
   const resolved = resolveStoreLocation(location);
   if (resolved.dialect !== 'postgres') {
@@ -76,10 +97,10 @@ export function createBoss(url: string, options: Partial<ConstructorOptions> = {
 }
 
 /** Start pg-boss and make sure the queue exists; errors name the database without its password. */
-export async function startBoss(boss: PgBoss, url: string): Promise<void> {
+export async function startBoss(boss: PgBoss, { url, queue }: QueueTarget): Promise<void> {
   try {
     await boss.start();
-    if (!(await boss.getQueue(SAMPLE_QUEUE))) await boss.createQueue(SAMPLE_QUEUE, QUEUE_SETTINGS);
+    if (!(await boss.getQueue(queue))) await boss.createQueue(queue, QUEUE_SETTINGS);
   } catch (cause) {
     await boss.stop({ graceful: false, close: true }).catch(() => {});
     throw new TenetError('STORE', `could not start the pg-boss queue on ${redactUrl(url)}: ${cause instanceof Error ? cause.message : String(cause)}`, {
@@ -92,12 +113,12 @@ export async function startBoss(boss: PgBoss, url: string): Promise<void> {
 export type JobState = 'created' | 'retry' | 'active' | 'completed' | 'cancelled' | 'failed';
 
 /** The state of each of these jobs that exists (read from pg-boss's job table). */
-export async function jobStates(boss: PgBoss, ids: readonly string[]): Promise<Map<string, { state: JobState; output: unknown }>> {
+export async function jobStates(boss: PgBoss, queue: string, ids: readonly string[]): Promise<Map<string, { state: JobState; output: unknown }>> {
   const out = new Map<string, { state: JobState; output: unknown }>();
   for (let i = 0; i < ids.length; i += 5000) {
     const { rows } = await boss.getDb().executeSql(
       `SELECT id::text AS id, state::text AS state, CASE WHEN state = 'failed' THEN output END AS output FROM ${BOSS_SCHEMA}.job WHERE name = $1 AND id = ANY($2::uuid[])`,
-      [SAMPLE_QUEUE, ids.slice(i, i + 5000)],
+      [queue, ids.slice(i, i + 5000)],
     );
     for (const r of rows as { id: string; state: JobState; output: unknown }[]) out.set(r.id, { state: r.state, output: r.output });
   }

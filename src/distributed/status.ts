@@ -2,7 +2,7 @@
  * `tenet workers status`: the workers registered with pg-boss (alive or quiet), and per run the units
  * queued, active, done and failed, with the throughput of the last minute.
  */
-import { BOSS_SCHEMA, createBoss, queueUrl, SAMPLE_QUEUE, startBoss } from './queue.ts';
+import { BOSS_SCHEMA, createBoss, queueTarget, startBoss, workerInstanceName } from './queue.ts';
 
 export interface WorkerInfo {
   host: string;
@@ -37,16 +37,17 @@ export interface WorkersStatus {
 }
 
 export async function workersStatus(db: string | undefined): Promise<WorkersStatus> {
-  const url = queueUrl(db, 'tenet workers status');
+  const target = queueTarget(db, 'tenet workers status');
+  const { url, queue } = target;
   const boss = createBoss(url, { supervise: false, schedule: false, registerInstance: false, max: 2 });
   boss.on('error', () => {});
-  await startBoss(boss, url);
+  await startBoss(boss, target);
   try {
     const instances = await boss.getInstances();
     const workers: WorkerInfo[] = instances
-      .filter((i) => i.name === 'tenet-worker' && i.stoppedOn === null)
+      .filter((i) => i.name === workerInstanceName(queue) && i.stoppedOn === null)
       .map((i) => {
-        const mine = i.workers.filter((w) => w.queue === SAMPLE_QUEUE);
+        const mine = i.workers.filter((w) => w.queue === queue);
         return {
           host: i.host,
           pid: i.pid,
@@ -70,12 +71,12 @@ export async function workersStatus(db: string | undefined): Promise<WorkersStat
               count(*) FILTER (WHERE state = 'completed' AND completed_on > now() - interval '60 seconds')::int AS recent,
               max(coalesce(completed_on, started_on, created_on)) AS latest
          FROM ${BOSS_SCHEMA}.job WHERE name = $1 GROUP BY 1 ORDER BY latest DESC`,
-      [SAMPLE_QUEUE],
+      [queue],
     );
     const runs = (rows as (Omit<RunQueueCounts, 'unitsPerMinute'> & { recent: number })[]).map(({ recent, ...r }) => ({
       run: r.run, queued: r.queued, active: r.active, done: r.done, failed: r.failed, cancelled: r.cancelled, unitsPerMinute: recent,
     }));
-    return { queue: SAMPLE_QUEUE, workers, alive: workers.filter((w) => w.alive).length, runs };
+    return { queue, workers, alive: workers.filter((w) => w.alive).length, runs };
   } finally {
     await boss.stop({ graceful: false, close: true }).catch(() => {});
   }

@@ -22,7 +22,7 @@ import { groupCommitter } from '../runtime/group-commit.ts';
 import { runSampleUnit } from '../runtime/sample-unit.ts';
 import { openStore, sampleIdFor, storeCache, type Store } from '../store/index.ts';
 import { TenetError } from '../errors.ts';
-import { createBoss, queueUrl, SAMPLE_QUEUE, startBoss, type SampleJob } from './queue.ts';
+import { createBoss, queueTarget, startBoss, workerInstanceName, type SampleJob } from './queue.ts';
 import { shareLimits } from './limits.ts';
 
 export interface WorkerOptions {
@@ -143,7 +143,8 @@ async function retrying<T>(op: () => Promise<T>, signal: AbortSignal, log: (line
 
 /** Run a worker until `signal` fires. Resolves with what it did. */
 export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> {
-  const url = queueUrl(options.db, 'tenet worker');
+  const target = queueTarget(options.db, 'tenet worker');
+  const { url, queue } = target;
   const log = options.log ?? (() => {});
   const concurrency = options.concurrency ?? 16;
   const healthMs = options.healthMs ?? 2000;
@@ -204,12 +205,12 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     while (!options.signal.aborted) {
       let stopped = false;
       try {
-        boss = createBoss(url, { instanceName: 'tenet-worker', instanceHeartbeatSeconds: 10 });
+        boss = createBoss(url, { instanceName: workerInstanceName(queue), instanceHeartbeatSeconds: 10 });
         boss.on('error', (error) => queueError(error));
         boss.on('stopped', () => { stopped = true; });
-        await startBoss(boss, url);
-        await boss.work<SampleJob>(SAMPLE_QUEUE, { localConcurrency: concurrency, batchSize: 1, pollingIntervalSeconds: 0.5 }, handle as never);
-        log(`${summary.restarts ? 'reconnected' : 'connected'}: claiming units from ${SAMPLE_QUEUE} (concurrency ${concurrency}, host ${hostname()}, pid ${process.pid})`);
+        await startBoss(boss, target);
+        await boss.work<SampleJob>(queue, { localConcurrency: concurrency, batchSize: 1, pollingIntervalSeconds: 0.5 }, handle as never);
+        log(`${summary.restarts ? 'reconnected' : 'connected'}: claiming units from ${queue} (concurrency ${concurrency}, host ${hostname()}, pid ${process.pid})`);
         backoff = 1000;
       } catch (error) {
         log(`cannot start the queue (${message(error)}); retrying in ${backoff / 1000} s`);
