@@ -205,11 +205,15 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     while (!options.signal.aborted) {
       let stopped = false;
       try {
-        boss = createBoss(url, { instanceName: workerInstanceName(queue), instanceHeartbeatSeconds: 10 });
+        boss = createBoss(url, { instanceName: workerInstanceName(queue), instanceHeartbeatSeconds: 10, monitorIntervalSeconds: 2, queueCacheIntervalSeconds: 2 });
         boss.on('error', (error) => queueError(error));
         boss.on('stopped', () => { stopped = true; });
         await startBoss(boss, target);
-        await boss.work<SampleJob>(queue, { localConcurrency: concurrency, batchSize: 1, pollingIntervalSeconds: 0.5 }, handle as never);
+        await boss.work<SampleJob>(queue, {
+          localConcurrency: concurrency, batchSize: 1, pollingIntervalSeconds: 0.5,
+          // with a backlog, fetch the next unit as soon as one is done (no poll delay between units)
+          burstWhenReadyExceeds: 1,
+        }, handle as never);
         log(`${summary.restarts ? 'reconnected' : 'connected'}: claiming units from ${queue} (concurrency ${concurrency}, host ${hostname()}, pid ${process.pid})`);
         backoff = 1000;
       } catch (error) {
