@@ -65,7 +65,7 @@ writeFileSync(config, ['cache: false', 'providers:', `  openai: {baseUrl: "${url
 interface Measured { wallS: number; userS: number; sysS: number; peakRssMb: number; stdout: string; stderr: string; code: number | null; marks: Record<string, number> }
 
 /** Start a command under /usr/bin/time -v; `marks` records when stderr lines matching `watch` first appear. */
-function start(cmd: string[], watch: Record<string, RegExp> = {}): { child: ChildProcess; done: Promise<Measured>; marks: Record<string, number> } {
+function start(cmd: string[], watch: Record<string, RegExp> = {}): { child: ChildProcess; done: Promise<Measured>; marks: Record<string, number>; pid: () => number } {
   const started = performance.now();
   const child = spawn('/usr/bin/time', ['-v', ...cmd], { cwd: work, env: { PATH: process.env.PATH ?? '', HOME: work } });
   let stdout = '';
@@ -86,7 +86,8 @@ function start(cmd: string[], watch: Record<string, RegExp> = {}): { child: Chil
       stdout, stderr, code, marks,
     });
   }));
-  return { child, done, marks };
+  const pid = (): number => Number(/\bpid (\d+)\)/.exec(stderr)?.[1] ?? child.pid);
+  return { child, done, marks, pid };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -134,7 +135,8 @@ async function runOnce(run: number, workers: number): Promise<void> {
   { start: /^bench run /, done: new RegExp(`\\[bench\\] ${N}/${N} 100%`) });
   const b = await bench.done;
   const calls = (await requestCount()) - before;
-  for (const p of procs) p.child.kill('SIGTERM');
+  // SIGTERM to the worker itself (its pid is on its "connected" line), not to /usr/bin/time around it
+  for (const p of procs) process.kill(p.pid(), 'SIGTERM');
   const w = await Promise.all(procs.map((p) => p.done));
   if (b.code !== 0) throw new Error(`bench exited ${b.code}: ${b.stderr.slice(-2000)}`);
   const out = JSON.parse(b.stdout);
