@@ -153,11 +153,16 @@ describe.skipIf(!PG_URL)('distributed bench on pg-boss (TENET_TEST_PG_URL)', () 
     expect(run?.status).toBe('done');
 
     // calls: m1 asks for K samples in one call, m2 (Ollama) makes one call per sample
+    // Repeated calls are bounded by the units in flight at the kill (the killed worker's concurrency) and,
+    // for the outage, by the units the two survivors had in flight when Postgres went away: a unit whose
+    // heartbeat lapsed during the outage may be handed to the other worker before its first run's cache
+    // write lands. Nothing else may call twice.
     const needed = PROMPTS * 1 + PROMPTS * K;
     const inFlightAtKill = WORKER_CONCURRENCY * K;
+    const inFlightAtOutage = 2 * WORKER_CONCURRENCY * K;
     const calls = targetCalls();
     expect(calls).toBeGreaterThanOrEqual(needed);
-    expect(calls).toBeLessThanOrEqual(needed + inFlightAtKill);
+    expect(calls).toBeLessThanOrEqual(needed + inFlightAtKill + inFlightAtOutage);
     // the run's totals count one chat per stored unit, once (a unit written twice adds nothing); units the
     // killed worker had called for were replayed from the response cache by the worker that took them over
     expect(run!.totals.calls).toBeLessThanOrEqual(PROMPTS * 2);
