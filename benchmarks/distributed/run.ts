@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { deleteQueue } from '../../src/distributed/queue.ts';
 
 const { values: opts } = parseArgs({
   options: {
@@ -175,7 +176,10 @@ try {
   server.kill('SIGTERM');
   const admin = new pg.Client({ connectionString: PG });
   await admin.connect();
-  for (const s of schemas) await admin.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
+  for (const s of schemas) {
+    await deleteQueue(`${PG}?schema=${s}`).catch(() => {});
+    await admin.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
+  }
   await admin.end();
 }
 

@@ -74,7 +74,7 @@ export function queueUrl(location: string | undefined, what = '--executor pgboss
   const resolved = resolveStoreLocation(location);
   if (resolved.dialect !== 'postgres') {
     throw new TenetError('BAD_USAGE', `${what} needs a PostgreSQL store, and the store is SQLite (${resolved.target})`, {
-      hint: 'pass --db postgres://user@host:5432/db (or set TENET_DB): the workers and this command must share one Postgres database; or use --executor local (the default) to run on this machine with SQLite',
+      hint: `pass --db postgres://user@host:5432/db (or set TENET_DB): the workers and the command that starts a run share one Postgres database${what === '--executor pgboss' ? '; or use --executor local (the default) to run on this machine with SQLite' : ''}`,
     });
   }
   // tenet's own ?schema= parameter names where its tables live; pg-boss has its own schema.
@@ -129,4 +129,17 @@ export async function jobStates(boss: PgBoss, queue: string, ids: readonly strin
 export function failureMessage(output: unknown): string {
   if (output && typeof output === 'object' && typeof (output as { message?: unknown }).message === 'string') return (output as { message: string }).message;
   return output === null || output === undefined ? 'failed (no error recorded)' : JSON.stringify(output).slice(0, 500);
+}
+
+/** Delete a store's queue and its jobs (for tests and benchmarks that use throwaway schemas). */
+export async function deleteQueue(location: string): Promise<void> {
+  const target = queueTarget(location, 'deleteQueue');
+  const boss = createBoss(target.url, { supervise: false, schedule: false, registerInstance: false, max: 1 });
+  boss.on('error', () => {});
+  try {
+    await boss.start();
+    if (await boss.getQueue(target.queue)) await boss.deleteQueue(target.queue);
+  } finally {
+    await boss.stop({ graceful: false, close: true }).catch(() => {});
+  }
 }

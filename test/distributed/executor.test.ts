@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJudge } from '../../src/judges/factory.ts';
 import { pgbossExecutor } from '../../src/distributed/dispatch.ts';
 import { parseShare, shareLimits } from '../../src/distributed/limits.ts';
-import { jobIdFor, queueUrl } from '../../src/distributed/queue.ts';
+import { deleteQueue, jobIdFor, queueUrl } from '../../src/distributed/queue.ts';
 import { workersStatus } from '../../src/distributed/status.ts';
 import { runWorker } from '../../src/distributed/worker.ts';
 import { openRun } from '../../src/runtime/run.ts';
@@ -94,6 +94,7 @@ describe.skipIf(!PG_URL)('the pg-boss executor on Postgres (TENET_TEST_PG_URL)',
   });
   afterAll(async () => {
     await store?.close();
+    await deleteQueue(db).catch(() => {});
     const admin = new pg.Client({ connectionString: PG_URL });
     await admin.connect();
     await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);

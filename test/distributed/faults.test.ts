@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deleteQueue } from '../../src/distributed/queue.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
 import { startLoopbackServer, type LoopbackServer } from '../support/loopback-server.ts';
 
@@ -75,6 +76,7 @@ describe.skipIf(!PG_URL)('distributed bench on pg-boss (TENET_TEST_PG_URL)', () 
   afterAll(async () => {
     for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
     await store?.close();
+    await deleteQueue(db).catch(() => {});
     await admin?.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => {});
     await admin?.end();
     await server?.close();
