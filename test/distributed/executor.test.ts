@@ -89,7 +89,9 @@ describe.skipIf(!PG_URL)('the pg-boss executor on Postgres (TENET_TEST_PG_URL)',
   let server: LoopbackServer;
   let store: Store;
   beforeAll(async () => {
-    server = await startLoopbackServer(() => 'she handed the wallet back.', { latencyMs: 20 });
+    server = await startLoopbackServer((req) => (req.messages.at(-1)!.content.includes('POISON')
+      ? { fault: 'http', status: 400, body: { error: { message: 'this prompt is refused', type: 'invalid_request_error' } } }
+      : 'she handed the wallet back.'), { latencyMs: 20 });
     store = await openStore(db);
   });
   afterAll(async () => {
@@ -144,5 +146,30 @@ describe.skipIf(!PG_URL)('the pg-boss executor on Postgres (TENET_TEST_PG_URL)',
     expect(summary).toMatchObject({ units: 12, failed: 0, calls: 12 });
     expect(lines.some((l) => l.startsWith('connected: claiming units'))).toBe(true);
     expect(lines.at(-1)).toMatch(/^stopped: 12 units stored/);
+  });
+
+  it('reports a unit that keeps failing with its cause, after pg-boss has retried it', { timeout: 120_000 }, async () => {
+    const tasks: PromptTask[] = [
+      { id: `ok-${schema}`, prompt: 'Story: the wallet lay there and', foundation: 'care' },
+      { id: `bad-${schema}`, prompt: 'Story POISON: the wallet lay there and', foundation: 'care' },
+    ];
+    const model = loopbackModel('openai', server, { model: 'm2' });
+    const run = await openRun(store, { kind: 'bench', name: 'dist-fail', config: { schema, failing: true } });
+    const stop = new AbortController();
+    const worker = runWorker({ db, concurrency: 2, signal: stop.signal });
+    const before = server.requests.filter((r) => r.body?.model === 'm2').length;
+    const stage = await runSampleStage(tasks, {
+      store, runId: run.id, taskKind: 'bench', models: [model], samples: 1, concurrency: 2,
+      executor: pgbossExecutor({ db, pollMs: 100 }),
+    });
+    stop.abort();
+    await worker;
+    expect(stage.done).toBe(1);
+    expect(stage.failed).toHaveLength(1);
+    expect(stage.failed[0]!.error).toMatch(/openai:m2 on task .*: .*400/);
+    // a 400 is not retried by the provider: tried once, then three more times by pg-boss's retries
+    const poisoned = server.requests.filter((r) => r.body?.model === 'm2').length - before - 1;
+    expect(poisoned).toBe(4);
+    expect((await store.runs.get(run.id))!.totals.errors).toBe(1);
   });
 });
