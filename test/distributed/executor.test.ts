@@ -12,11 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJudge } from '../../src/judges/factory.ts';
 import { pgbossExecutor } from '../../src/distributed/dispatch.ts';
 import { parseShare, shareLimits } from '../../src/distributed/limits.ts';
-import { deleteQueue, jobIdFor, queueUrl } from '../../src/distributed/queue.ts';
+import { createBoss, deleteQueue, jobIdFor, jobStates, queueTarget, queueUrl } from '../../src/distributed/queue.ts';
 import { workersStatus } from '../../src/distributed/status.ts';
 import { runWorker } from '../../src/distributed/worker.ts';
 import { openRun } from '../../src/runtime/run.ts';
-import { runSampleStage, type PromptTask } from '../../src/runtime/sample-stage.ts';
+import { runSampleStage, taskIdOf, type PromptTask } from '../../src/runtime/sample-stage.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
 import { runCli } from '../support/cli.ts';
 import { startLoopbackServer, type LoopbackServer } from '../support/loopback-server.ts';
@@ -171,5 +171,42 @@ describe.skipIf(!PG_URL)('the pg-boss executor on Postgres (TENET_TEST_PG_URL)',
     const poisoned = server.requests.filter((r) => r.body?.model === 'm2').length - before - 1;
     expect(poisoned).toBe(4);
     expect((await store.runs.get(run.id))!.totals.errors).toBe(1);
+  });
+
+  it('a worker told to stop finishes the units in hand and leaves none claimed; another worker takes the rest', { timeout: 120_000 }, async () => {
+    const tasks: PromptTask[] = Array.from({ length: 40 }, (_, i) => ({ id: `g${i}-${schema}`, prompt: `Story ${i}: a lost dog and`, foundation: 'care' }));
+    const model = loopbackModel('openai', server, { model: 'm3' });
+    const run = await openRun(store, { kind: 'bench', name: 'dist-drain', config: { schema, drain: true } });
+    const calls = (): number => server.requests.filter((r) => r.body?.model === 'm3').length;
+    const first = new AbortController();
+    const lines: string[] = [];
+    const worker1 = runWorker({ db, concurrency: 3, signal: first.signal, log: (l) => lines.push(l) });
+    const stage = runSampleStage(tasks, {
+      store, runId: run.id, taskKind: 'bench', models: [model], samples: 1, concurrency: 4,
+      executor: pgbossExecutor({ db, pollMs: 100 }),
+    });
+    while ((await store.samples.countByRun(run.id)) < 5) await new Promise((r) => setTimeout(r, 50));
+    first.abort();
+    const s1 = await worker1;
+    expect(lines.some((l) => l.startsWith('stopping: finishing the units in hand'))).toBe(true);
+    // nothing left claimed: every unit is stored or still queued
+    const boss = createBoss(queueTarget(db).url, { supervise: false, registerInstance: false, max: 1 });
+    boss.on('error', () => {});
+    await boss.start();
+    const ids = tasks.map((t) => jobIdFor({ runId: run.id, taskId: taskIdOf(run.id, 'bench', t), model: model.spec, indices: [0] }));
+    const states = [...(await jobStates(boss, queueTarget(db).queue, ids)).values()].map((x) => x.state);
+    await boss.stop({ graceful: false, close: true });
+    expect(states.filter((x) => x === 'active')).toEqual([]);
+    expect(states.filter((x) => x === 'completed').length).toBe(s1.units);
+    expect(await store.samples.countByRun(run.id)).toBe(s1.units);
+
+    const second = new AbortController();
+    const worker2 = runWorker({ db, concurrency: 3, signal: second.signal });
+    const summary = await stage;
+    second.abort();
+    const s2 = await worker2;
+    expect(summary).toMatchObject({ done: 40, failed: [] });
+    expect(s1.units + s2.units).toBe(40);
+    expect(calls()).toBe(40);
   });
 });
