@@ -51,6 +51,7 @@ export interface WorkerSummary {
   units: number;
   /** Units claimed again whose samples another run had already stored (nothing written). */
   duplicates: number;
+  /** Unit attempts that failed here (pg-boss retries a unit before the run reports it failed). */
   failed: number;
   calls: number;
   restarts: number;
@@ -252,7 +253,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       log('stopping: finishing the units in hand (units not started stay queued for other workers)');
       await boss.stop({ graceful: true, close: true, timeout: options.drainMs ?? 60_000 }).catch((e) => log(`stop: ${message(e)}`));
     }
-    log(`stopped: ${summary.units} units stored, ${summary.duplicates} duplicates skipped, ${summary.failed} failed, ${summary.calls} model calls`);
+    log(`stopped: ${summary.units} units stored, ${summary.duplicates} duplicates skipped, ${summary.failed} failed attempts, ${summary.calls} model calls`);
     return summary;
   } finally {
     await store.close();
