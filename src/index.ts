@@ -34,6 +34,11 @@ export { runSampleStage, type PromptTask, type SampleStageOptions, type StageSum
 export { openRun, interruptOnSigint } from './runtime/run.ts';
 export { acquireRunLease, PROCESS_OWNER, RUN_LEASE_TTL_MS, type RunLease, type RunLeaseOptions } from './runtime/lease.ts';
 export { createProgress, type Progress } from './runtime/progress.ts';
+export { runSampleUnit, type SampleUnit } from './runtime/sample-unit.ts';
+export { pgbossExecutor, type PgbossExecutorOptions } from './distributed/dispatch.ts';
+export { runWorker, type WorkerOptions, type WorkerSummary } from './distributed/worker.ts';
+export { workersStatus, type WorkersStatus } from './distributed/status.ts';
+export { type UnitDispatcher, type DispatchOptions } from './runtime/executor.ts';
 
 export { runBench, benchMetrics, compareRuns, loadPromptSet, evaluateGates } from './bench/index.ts';
 export { runProbe, exportMoralPrompt } from './probe/index.ts';

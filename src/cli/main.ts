@@ -13,6 +13,7 @@ import { registerProbe } from './probe.ts';
 import { registerReport } from './report.ts';
 import { registerValues } from './values.ts';
 import { registerView } from './view.ts';
+import { registerWorker } from './worker.ts';
 
 export function buildProgram(): Command {
   const program = new Command('tenet')
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerGraph(program);
   registerElicit(program);
   registerView(program);
+  registerWorker(program);
   return examples(program, [
     'tenet doctor                                   # what is configured and reachable',
     'tenet values list --framework mft              # the value theories tenet measures against',
