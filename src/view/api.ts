@@ -30,6 +30,8 @@ export const MetricSetSchema = z.object({
   k_min: z.number().int().optional(),
   samples: z.number().int().optional(),
   missing: z.number().int().optional(),
+  /** Verdicts without a violation score, left out of the metrics (bench and probe count them the same way). */
+  unscored: z.number().int().optional(),
   ci: z.object({ evr: IntervalSchema, mvp: IntervalSchema, apv: IntervalSchema }),
 });
 
