@@ -12,6 +12,7 @@ import { registerModels } from './models.ts';
 import { registerProbe } from './probe.ts';
 import { registerReport } from './report.ts';
 import { registerValues } from './values.ts';
+import { registerAlign } from './align.ts';
 
 export function buildProgram(): Command {
   const program = new Command('tenet')
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerReport(program);
   registerGraph(program);
   registerElicit(program);
+  registerAlign(program);
   return examples(program, [
     'tenet doctor                                   # what is configured and reachable',
     'tenet values list --framework mft              # the value theories tenet measures against',
