@@ -104,7 +104,7 @@ export function targetFromAnswers(q: Questionnaire, answers: ReadonlyMap<string,
   const scores = centredScores(answers, q.items, { maxMissing: 0 });
   if (!scores) throw new TenetError('BAD_INPUT', 'every item must be answered');
   const how = options.rescale ?? 'range';
-  const vector = rescale(scores.map((s) => s ?? 0), q.scale.max - q.scale.min, how).map((v) => Number(v.toFixed(6)));
+  const vector = rescale(scores.map((s) => s ?? 0), q.scale.max - q.scale.min, how).map((v) => Number(v.toFixed(6)) || 0);
   return {
     id: options.id ?? 'personal',
     name: options.name ?? 'Personal target (questionnaire)',

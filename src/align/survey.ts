@@ -124,7 +124,7 @@ export async function targetFromSurvey(options: SurveyOptions): Promise<SurveyTa
   return {
     id: `ess-${country.toLowerCase()}`,
     name: `${country} (ESS Human Values Scale)`,
-    vector: rescale(means, ESS_SCALE.max - ESS_SCALE.min, how).map((v) => Number(v.toFixed(6))),
+    vector: rescale(means, ESS_SCALE.max - ESS_SCALE.min, how).map((v) => Number(v.toFixed(6)) || 0),
     provenance: {
       source: 'survey',
       note: `European Social Survey Human Values Scale, ${country}: ratings centred on each respondent's mean, per-value means${options.weightColumn ? ` weighted by ${options.weightColumn}` : ''}, rescaled by ${how === 'range' ? 'the scale width (5)' : 'the largest |score|'}`,
