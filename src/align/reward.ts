@@ -45,7 +45,7 @@ export function distances(e: ValueVector, t: ValueVector): Distances {
     l1 += Math.abs(diff);
   }
   const distance = baseAlignDistance(e, t);
-  return { reward: -distance, distance, l2: Math.sqrt(sq), l1 };
+  return { reward: 0 - distance, distance, l2: Math.sqrt(sq), l1 }; // 0 − d: never −0
 }
 
 /** A judge's SchwartzVector as a vector in Schwartz order. */
