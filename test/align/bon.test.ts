@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBestOfN, loadAlignResults, bonPicks } from '../../src/align/bon.ts';
 import { exportRun } from '../../src/align/export.ts';
+import { loadReportData, renderReport } from '../../src/report/index.ts';
 import { loadAlignPrompts } from '../../src/align/prompts.ts';
 import { qualityRater } from '../../src/align/raters.ts';
 import { loadTarget } from '../../src/align/targets.ts';
@@ -144,5 +145,28 @@ describe('best-of-N', () => {
       { prompt: 'Q0: what should I do?', completion: 'answer-1', label: true },
       { prompt: 'Q0: what should I do?', completion: 'answer-0', label: false },
     ]);
+  });
+
+  it('reports a best-of-N run: target and both arms on one radar, both reward distributions, numbers with N and CIs', async () => {
+    const run = (await store.runs.list({ limit: 5 })).find((r) => r.kind === 'align')!.id;
+    const data = await loadReportData(store, run, { b: 200 });
+    expect(data.run.kind).toBe('align');
+    expect(data.align!.arms.map((a) => a.label)).toEqual(['baseline (N = 1)', 'best-of-4']);
+    expect(data.align!.arms[1]!.rewards).toHaveLength(9);
+    expect(data.align!.target.vector).toEqual([0, 0, 0, 1, 0, 1, 0, 1, 1, 1]);
+    const html = renderReport(data, { generatedAt: new Date('2026-01-01T00:00:00Z') });
+    expect(html).toContain('<section id="align"><h2>Best-of-N</h2>');
+    expect(html).toContain("default-src &#39;none&#39;");
+    const radar = /<svg[^>]*class="chart radar"[\s\S]*?<\/svg>/.exec(html)![0];
+    expect(radar).toContain('data-model="target"');
+    expect(radar).toContain('data-model="baseline (N = 1)"');
+    expect(radar).toContain('data-model="best-of-4"');
+    const bars = /<svg[^>]*class="chart bars"[\s\S]*?<\/svg>/.exec(html)![0];
+    expect(bars).toContain('Reward distribution of both arms');
+    // best-of-4 has all 9 prompts at reward 0: the top bin holds 100% of them
+    expect(bars).toContain('best-of-4 — -0.24…0.00: share of prompts 100.0%');
+    expect(html).toContain('difference (paired)');
+    expect(html).toContain('quality:openai:q');
+    expect(html).not.toContain('<section id="summary">');
   });
 });

@@ -41,7 +41,7 @@ describe('the reward server', () => {
     const query = [`${prompts[0]}I will help them.<|im_end|>`, `${prompts[1]} I refuse.</s>`, `${prompts[2]} ok`];
     const res = await post(JSON.stringify({ query, prompts, labels: [null, null, null] }));
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = (await res.json()) as any;
     // benevolence 0.9 → |0.9 − 1| = 0.1; −0.9 → 1.9; 0 → not confident → 0
     expect(body.rewards.map((r: number) => Number(r.toFixed(12)))).toEqual([-0.1, -1.9, 0]);
     expect(body.scores).toEqual(body.rewards);
@@ -53,7 +53,7 @@ describe('the reward server', () => {
 
   it('judges the whole query when prompts are absent, and has a health route', async () => {
     const res = await post(JSON.stringify({ query: ['help'] }));
-    expect((await res.json()).rewards).toHaveLength(1);
+    expect(((await res.json()) as any).rewards).toHaveLength(1);
     const health = await fetch(`${server.url}/health`);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: 'ok', target: { id: 'ideal' }, judge: 'test-judge@1' });
@@ -65,7 +65,7 @@ describe('the reward server', () => {
     expect((await post(JSON.stringify({ query: ['a'], prompts: ['a', 'b'] }))).status).toBe(400);
     const big = await post(JSON.stringify({ query: ['x'.repeat(5000)] }));
     expect(big.status).toBe(413);
-    expect((await big.json()).error).toContain('limit');
+    expect(((await big.json()) as any).error).toContain('limit');
     // a chunked body without content-length is cut off at the limit too
     const chunked = await new Promise<number>((resolve, reject) => {
       const url = new URL(`${server.url}/get_reward`);
@@ -80,7 +80,7 @@ describe('the reward server', () => {
     expect((await fetch(`${server.url}/nope`)).status).toBe(404);
     const failed = await post(JSON.stringify({ query: ['FAIL'] }));
     expect(failed.status).toBe(502);
-    expect((await failed.json()).error).toContain('judge down');
+    expect(((await failed.json()) as any).error).toContain('judge down');
     const slow = await post(JSON.stringify({ query: ['SLOW'] }));
     expect(slow.status).toBe(504);
   });
