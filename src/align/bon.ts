@@ -15,7 +15,7 @@ import { localExecutor, type Executor } from '../runtime/executor.ts';
 import type { Progress } from '../runtime/progress.ts';
 import { openRun } from '../runtime/run.ts';
 import { runSampleStage, type PromptTask, type StageSummary } from '../runtime/sample-stage.ts';
-import type { Run, RunStatus, Store } from '../store/index.ts';
+import { canonicalJson, type Run, type RunStatus, type Store } from '../store/index.ts';
 import { SCHWARTZ_VALUE_IDS } from '../values/schwartz.ts';
 import type { PromptSet } from '../bench/prompts.ts';
 import type { Rater } from './raters.ts';
@@ -279,9 +279,14 @@ export async function runBestOfN(options: RunBonOptions): Promise<RunBonResult> 
   const config = alignRunConfig(options);
   if (options.resume) {
     const stored = await alignRunConfigOf(store, options.resume);
-    const a = JSON.stringify({ ...stored.config, judge: { ...stored.config.judge, spec: '' } });
-    const b = JSON.stringify({ ...config, judge: { ...config.judge, spec: '' } });
-    if (a !== b) throw new TenetError('BAD_USAGE', `run ${options.resume} was started with other settings`, { hint: 'rerun with the settings it was started with, or start a new run without --resume' });
+    const was = { ...stored.config, judge: { ...stored.config.judge, spec: '' } } as Record<string, unknown>;
+    const now = { ...config, judge: { ...config.judge, spec: '' } } as Record<string, unknown>;
+    const diff = Object.keys(now).filter((k) => canonicalJson(was[k]) !== canonicalJson(now[k]));
+    if (diff.length) {
+      throw new TenetError('BAD_USAGE', `run ${options.resume} was started with other settings: ${diff.map((k) => `${k} ${canonicalJson(was[k])} vs ${canonicalJson(now[k])}`).join('; ')}`, {
+        hint: 'rerun with the settings it was started with (or leave them out to take them from the run), or start a new run without --resume',
+      });
+    }
   }
   const run = await openRun(store, {
     kind: ALIGN_RUN_KIND,
