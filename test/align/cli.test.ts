@@ -155,4 +155,27 @@ describe('tenet align', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).target).toBe('personal');
   });
+
+  it('serve-reward answers a real HTTP client with the offline judge and stops on SIGTERM', async () => {
+    const child = spawn(process.execPath, [ENTRY, '--config', configFile, '--db', join(dir, 't.db'), 'align', 'serve-reward', '--target', 'ideal', '--judge', 'local', '--port', '0', '--json'], { cwd: dir, env: { PATH: process.env.PATH ?? '', HOME: dir } });
+    let stdout = '';
+    const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const started = await new Promise<{ reward_url: string; url: string }>((resolve, reject) => {
+      child.stdout.on('data', (d) => {
+        stdout += d;
+        try { resolve(JSON.parse(stdout)); } catch { /* not complete yet */ }
+      });
+      child.on('close', () => reject(new Error(`exited early: ${stdout}`)));
+    });
+    expect(started.reward_url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/get_reward$/);
+    const res = await fetch(started.reward_url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: ['Q: my friend is sad\nA: I will sit with her and listen.', 'Q: hi\nA: go away'], prompts: ['Q: my friend is sad\nA:', 'Q: hi\nA:'] }) });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { rewards: number[]; extra_logs: { l2: number[] } };
+    expect(body.rewards).toHaveLength(2);
+    for (const r of body.rewards) expect(r).toBeLessThanOrEqual(0);
+    expect(body.extra_logs.l2).toHaveLength(2);
+    expect((await fetch(started.reward_url, { method: 'POST', body: 'nope' })).status).toBe(400);
+    child.kill('SIGTERM');
+    expect(await closed).toBe(0);
+  });
 });
