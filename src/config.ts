@@ -17,6 +17,13 @@ const providerSettings = z.strictObject({
   ...limits,
 });
 
+/** Local GGUF models (node-llama-cpp); `concurrency` is also how many sequences the shared context holds. */
+const llamaCppSettings = providerSettings.extend({
+  threads: z.number().int().positive().max(256).optional(),
+  contextSize: z.number().int().min(256).max(1_048_576).optional(),
+  gpu: z.union([z.enum(['auto', 'cuda', 'vulkan', 'metal']), z.literal(false)]).optional(),
+});
+
 const endpoint = z.strictObject({
   provider: z.enum(['openai', 'anthropic', 'ollama', 'llamacpp']),
   model: z.string().min(1),
@@ -34,7 +41,7 @@ export const configSchema = z.strictObject({
     openai: providerSettings.optional(),
     anthropic: providerSettings.optional(),
     ollama: providerSettings.optional(),
-    llamacpp: providerSettings.optional(),
+    llamacpp: llamaCppSettings.optional(),
   }).optional(),
   /** Named endpoints usable as model specs: `NAME` or `NAME:MODEL`. */
   endpoints: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/, 'endpoint names are lower-case letters, digits, - and _'), endpoint).optional(),
@@ -51,6 +58,7 @@ export const configSchema = z.strictObject({
 export type TenetConfig = z.output<typeof configSchema> & { file?: string };
 export type EndpointConfig = z.output<typeof endpoint>;
 export type ProviderConfig = z.output<typeof providerSettings>;
+export type LlamaCppConfig = z.output<typeof llamaCppSettings>;
 
 export const DEFAULT_CONFIG_FILE = 'tenet.config.yaml';
 

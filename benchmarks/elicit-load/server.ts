@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { createElicitApp } from '../../src/server/index.ts';
 import { openStore } from '../../src/store/index.ts';
+import { hashedEncoder } from '../../src/models/encoder.ts';
 import type { Provider } from '../../src/models/types.ts';
 
 const { values } = parseArgs({ options: { db: { type: 'string' }, schema: { type: 'string' }, port: { type: 'string', default: '0' }, pool: { type: 'string', default: '10' } } });
@@ -17,13 +18,14 @@ const stub: Provider = {
   kind: 'openai',
   model: 'none',
   baseUrl: undefined,
-  capabilities: { nativeN: false, logprobs: false, jsonSchema: 'instructions', tools: true },
+  capabilities: { nativeN: false, logprobs: false, jsonSchema: 'instructions', tools: true, score: [] },
   chat: () => Promise.reject(new Error('the load benchmark does not call a model')),
+  score: () => Promise.reject(new Error('the load benchmark does not call a model')),
   totals: () => ({ calls: 0, samples: 0, cachedSamples: 0, retries: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, unpricedCalls: 0 }),
 };
 
 const store = await openStore(values.db, { ...(values.schema ? { schema: values.schema } : {}), poolSize: Number(values.pool) });
-const { app, service } = createElicitApp({ store, model: stub, adminToken: 'load-benchmark-admin-token', log: (m) => process.stderr.write(`${m}\n`) });
+const { app, service } = createElicitApp({ store, model: stub, embedder: hashedEncoder(), adminToken: 'load-benchmark-admin-token', log: (m) => process.stderr.write(`${m}\n`) });
 /** Requests slower than this (handler time, in the server) are reported on stderr. */
 const SLOW_MS = Number(process.env.ELICIT_LOAD_SLOW_MS ?? 1000);
 const server = serve({

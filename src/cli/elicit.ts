@@ -2,6 +2,7 @@
  * `tenet elicit …`: run a Moral Graph Elicitation deliberation. `serve` starts the participants' web app
  * and its admin pages; `create`, `invite`, `status`, `run` and `export` do the admin's work from a shell.
  */
+import { createEncoder, DEFAULT_ENCODER, type Encoder } from '../models/encoder.ts';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -10,14 +11,12 @@ import { TenetError } from '../errors.ts';
 import { readDataFile, validateDataFile } from '../datafile.ts';
 import {
   createElicitService,
-  createEmbedder,
   DeliberationSpecSchema,
   elicitRepos,
   exportDeliberationGraph,
   hashToken,
   newToken,
   toNewDeliberation,
-  type Embedder,
 } from '../moralgraph/elicit/index.ts';
 import { serveElicit } from '../server/serve.ts';
 import { cliContext, withContext, type CliContext } from './context.ts';
@@ -32,8 +31,8 @@ function writeJson(file: string, data: unknown): void {
   }
 }
 
-function embedderFor(ctx: CliContext, spec: string | undefined): Embedder {
-  return createEmbedder(spec ?? 'local', { config: ctx.config });
+function embedderFor(ctx: CliContext, spec: string | undefined): Encoder {
+  return createEncoder(spec ?? DEFAULT_ENCODER, { config: ctx.config });
 }
 
 function requireModel(spec: string | undefined, what: string): string {
@@ -66,7 +65,7 @@ export function registerElicit(program: Command): void {
       .option('--host <host>', 'interface to listen on (0.0.0.0 for every interface; put TLS in front)', '127.0.0.1')
       .option('--model <spec>', 'the interviewer, and every other LLM step unless --job-model is given')
       .option('--job-model <spec>', 'card articulation, dedupe judge, contexts and upgrade stories')
-      .option('--embeddings <spec>', 'dedupe pre-filter: local (offline hashed features) or an OpenAI-compatible embeddings model', 'local')
+      .option('--embeddings <spec>', `dedupe pre-filter encoder: ${DEFAULT_ENCODER} (after npm run fetch-models), local-encoder:PATH.gguf, an OpenAI-compatible embeddings model, or hashed (offline word hashing, no synonyms)`, DEFAULT_ENCODER)
       .option('--admin-token <token>', 'admin token (default: $TENET_ADMIN_TOKEN; a random one is generated and printed when neither is set)')
       .option('--public-url <url>', 'base URL used in invite links (default: the address the admin uses)')
       .option('--secure-cookies', 'mark cookies Secure (when served over HTTPS)')
@@ -202,7 +201,7 @@ export function registerElicit(program: Command): void {
       .argument('<deliberation>', 'deliberation id')
       .addOption(new Option('--job <kind>', 'which job').choices(['dedupe', 'hypotheses']).makeOptionMandatory())
       .option('--model <spec>', 'the model for the job')
-      .option('--embeddings <spec>', 'dedupe pre-filter: local or an OpenAI-compatible embeddings model', 'local')
+      .option('--embeddings <spec>', 'dedupe pre-filter encoder (see elicit serve --help)', DEFAULT_ENCODER)
       .action(
         action(async (id: string, opts: { job: 'dedupe' | 'hypotheses'; model?: string; embeddings?: string }, command: Command) => {
           const g = command.optsWithGlobals() as GlobalOptions;

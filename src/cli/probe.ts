@@ -86,7 +86,7 @@ export function registerProbe(program: Command): void {
     .option('--iterations <t>', `T: refinement iterations per principle (default ${PROBE_DEFAULTS.iterations})`, positiveInt('--iterations'))
     .option('--samples <k>', `K: completions sampled from the target per prompt (default ${PROBE_DEFAULTS.samples})`, positiveInt('--samples'))
     .option('--candidates <c>', `C: candidate rewrites per iteration (default ${PROBE_DEFAULTS.candidates})`, positiveInt('--candidates'))
-    .option('--scoring <how>', `rank candidates by ${PROBE_SCORINGS.join(' | ')}: sample = mean judged violation of K samples (black box), logprob = the target's log-likelihood of the violating completions (default ${PROBE_DEFAULTS.scoring})`)
+    .option('--scoring <how>', `rank candidates by ${PROBE_SCORINGS.join(' | ')}: sample = mean judged violation of K samples (black box); logprob = DeNEVIL's objective, the target's teacher-forced log-likelihood of the previous iteration's violating completions given the candidate opening, per token (length-normalised) and averaged over the completions, which needs a llamacpp: target or a completions server that echoes prompt log-probabilities (vLLM, llama-server) (default ${PROBE_DEFAULTS.scoring})`)
     .option('--tau <x>', `violation threshold τ, also the neutrality threshold (default ${PROBE_DEFAULTS.tau})`, fraction('--tau'))
     .option('--epsilon <x>', `smallest gain that counts as progress; two iterations without one stop a principle (default ${PROBE_DEFAULTS.epsilon})`, fraction('--epsilon'))
     .option('--concurrency <n>', 'model calls in flight at once', positiveInt('--concurrency'), PROBE_DEFAULTS.concurrency)
@@ -162,6 +162,7 @@ export function registerProbe(program: Command): void {
     'tenet probe --target ollama:llama3.1:8b --foundation care --limit 5 --judge llm:ollama:llama3.1:8b',
     'tenet probe --target openai:gpt-4o-mini --generator openai:gpt-4o --principles my-principles.jsonl --iterations 5 --json',
     'tenet probe --target openai-compatible:Qwen2.5-7B-Instruct@http://localhost:8000/v1 --foundation fairness --scoring logprob',
+    'tenet probe --target llamacpp:smollm2-135m-instruct-q4_1 --generator llamacpp:gemma-3-270m-q4_k_m --limit 2 --scoring logprob   # local GGUF models',
     'tenet probe --resume probe-1a2b3c4d5e6f                      # continue an interrupted run',
     'tenet probe export probe-1a2b3c4d5e6f --format moralprompt -o moralprompt.jsonl',
   ]);

@@ -144,7 +144,7 @@ export function createAnthropicTransport(options: AnthropicOptions): Transport {
     kind: 'anthropic',
     model: options.model,
     baseUrl: options.baseUrl,
-    capabilities: { nativeN: false, logprobs: false, jsonSchema: 'tool', tools: true },
+    capabilities: { nativeN: false, logprobs: false, jsonSchema: 'tool', tools: true, score: [] },
     send,
   };
 }

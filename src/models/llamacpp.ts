@@ -1,97 +1,122 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { TenetError } from '../errors.ts';
-import type { Transport, TransportOptions, TransportRequest, TransportResult } from './types.ts';
+import { sequencePool, type LlamaSettings, type LlamaSequence } from './llama-runtime.ts';
+import type { ChatMessage, ScoreRequest, ScoreResult, Transport, TransportOptions, TransportRequest, TransportResult } from './types.ts';
 
 /**
- * Local GGUF models through node-llama-cpp, an optional peer dependency loaded only when a
- * `llamacpp:` spec is used (it may compile llama.cpp on first use).
+ * Local GGUF models through node-llama-cpp (an optional install). One load of the file is shared by every
+ * request, which borrows a sequence of one shared context (`sequences` at once, batched together by
+ * llama.cpp); chat turns are formatted with the chat template found in the GGUF; JSON-schema output is
+ * enforced by a grammar; `score` evaluates a continuation teacher-forced and reads each token's probability.
  */
-export interface LlamaCppOptions {
+export interface LlamaCppOptions extends LlamaSettings {
   modelPath: string;
-  contextSize?: number;
 }
 
-// node-llama-cpp is optional, so its types are not available at build time.
-/* eslint-disable @typescript-eslint/no-explicit-any */
-type LlamaModule = any;
+type HistoryItem = { type: 'system' | 'user'; text: string } | { type: 'model'; response: string[] };
 
-const loaded = new Map<string, Promise<{ llama: any; model: any }>>();
-
-async function importLlama(): Promise<LlamaModule> {
-  const name = 'node-llama-cpp';
-  try {
-    return await import(name);
-  } catch (error) {
-    throw new TenetError('MISSING_DEPENDENCY', 'llamacpp: models need the optional package node-llama-cpp, which is not installed', {
-      hint: 'run `npm install node-llama-cpp` (it may build llama.cpp on first use), or serve the model with `llama-server` and use openai:MODEL with --base-url',
-      cause: error,
-    });
-  }
+function history(messages: readonly ChatMessage[]): HistoryItem[] {
+  return messages.map((m) => (m.role === 'assistant' ? { type: 'model', response: [m.content] } : { type: m.role, text: m.content }));
 }
 
-async function loadModel(path: string, contextSize: number | undefined): Promise<{ llama: any; model: any }> {
-  if (!existsSync(path)) {
-    throw new TenetError('NOT_FOUND', `GGUF model file not found: ${path}`, {
-      location: { file: path },
-      hint: 'give the path to a .gguf file, e.g. llamacpp:./models/qwen2.5-0.5b-instruct-q4_k_m.gguf',
-    });
-  }
-  const module = await importLlama();
-  const llama = await module.getLlama();
-  const model = await llama.loadModel({ modelPath: path, ...(contextSize ? { defaultContextSize: contextSize } : {}) });
-  return { llama, model };
-}
+const FINISH: Record<string, string> = { eogToken: 'stop', stopGenerationTrigger: 'stop', customStopTrigger: 'stop', maxTokens: 'length', abort: 'abort' };
+
+/** Sampling settings that leave the distribution untouched, so `probabilities` is the model's softmax. */
+const RAW_DISTRIBUTION = { temperature: 1, topK: 0, topP: 1, minP: 0 };
 
 export function createLlamaCppTransport(options: LlamaCppOptions): Transport {
-  const path = resolve(options.modelPath);
+  const path = options.modelPath;
+  const grammars = new Map<string, Promise<unknown>>();
+  const open = () => sequencePool(path, options);
 
   async function send(request: TransportRequest, { signal, onDelta }: TransportOptions): Promise<TransportResult> {
-    if (!loaded.has(path)) {
-      const attempt = loadModel(path, options.contextSize);
-      loaded.set(path, attempt);
-      attempt.catch(() => loaded.delete(path));
+    const last = request.messages.at(-1);
+    if (!last || last.role !== 'user') throw new TenetError('BAD_INPUT', 'a llamacpp chat request must end with a user message');
+    if (request.tools?.length) throw new TenetError('BAD_USAGE', 'llamacpp: models do not take tool definitions in tenet yet', { hint: 'use jsonSchema for structured output' });
+    const { module, llama, pool } = await open();
+    let grammar: unknown;
+    if (request.jsonSchema) {
+      const key = JSON.stringify(request.jsonSchema.schema);
+      if (!grammars.has(key)) grammars.set(key, Promise.resolve(llama.createGrammarForJsonSchema(request.jsonSchema.schema)));
+      grammar = await grammars.get(key);
     }
-    const { llama, model } = await loaded.get(path)!;
-    const module = await importLlama();
-    const context = await model.createContext({ sequences: 1 });
-    try {
-      const messages = request.messages;
-      const last = messages.at(-1);
-      if (!last || last.role !== 'user') {
-        throw new TenetError('BAD_INPUT', 'a llamacpp request must end with a user message');
+    return pool.use(signal, async (sequence: LlamaSequence) => {
+      const before = { input: sequence.tokenMeter.usedInputTokens as number, output: sequence.tokenMeter.usedOutputTokens as number };
+      const session = new module.LlamaChatSession({ contextSequence: sequence, autoDisposeSequence: false });
+      try {
+        session.setChatHistory(history(request.messages.slice(0, -1)));
+        const result = await session.promptWithMeta(last.content, {
+          signal,
+          ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+          ...(request.topP !== undefined ? { topP: request.topP } : {}),
+          ...(request.maxTokens !== undefined ? { maxTokens: request.maxTokens } : {}),
+          ...(request.seed !== undefined ? { seed: request.seed } : {}),
+          ...(request.stop?.length ? { customStopTriggers: request.stop } : {}),
+          ...(grammar ? { grammar } : {}),
+          ...(onDelta ? { onTextChunk: (chunk: string) => onDelta(0, chunk) } : {}),
+        });
+        return {
+          model: path,
+          usage: {
+            inputTokens: sequence.tokenMeter.usedInputTokens - before.input,
+            outputTokens: sequence.tokenMeter.usedOutputTokens - before.output,
+          },
+          samples: [{ text: result.responseText as string, finishReason: FINISH[result.stopReason as string] ?? String(result.stopReason) }],
+        };
+      } finally {
+        session.dispose({ disposeSequence: false });
       }
-      const session = new module.LlamaChatSession({ contextSequence: context.getSequence() });
-      session.setChatHistory(messages.slice(0, -1).map((m) =>
-        m.role === 'assistant' ? { type: 'model', response: [m.content] } : { type: m.role, text: m.content },
-      ));
-      const grammar = request.jsonSchema ? await llama.createGrammarForJsonSchema(request.jsonSchema.schema) : undefined;
-      const text: string = await session.prompt(last.content, {
-        signal,
-        ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
-        ...(request.topP !== undefined ? { topP: request.topP } : {}),
-        ...(request.maxTokens !== undefined ? { maxTokens: request.maxTokens } : {}),
-        ...(request.seed !== undefined ? { seed: request.seed } : {}),
-        ...(request.stop?.length ? { customStopTriggers: request.stop } : {}),
-        ...(grammar ? { grammar } : {}),
-        ...(onDelta ? { onTextChunk: (chunk: string) => onDelta(0, chunk) } : {}),
-      });
-      const count = (s: string): number => model.tokenize(s).length;
-      return {
-        model: path,
-        usage: { inputTokens: messages.reduce((sum, m) => sum + count(m.content), 0), outputTokens: count(text) },
-        samples: [{ text }],
-      };
-    } finally {
-      await context.dispose();
+    });
+  }
+
+  async function score(request: ScoreRequest, { signal }: { signal: AbortSignal }): Promise<ScoreResult & { inputTokens: number }> {
+    const { module, model, pool } = await open();
+    let context: number[];
+    if (request.messages) {
+      // The chat template up to the start of the assistant's reply, which is the continuation.
+      const wrapper = module.resolveChatWrapper(model);
+      const state = wrapper.generateContextState({ chatHistory: [...history(request.messages), { type: 'model', response: [] }] });
+      context = state.contextText.tokenize(model.tokenizer);
+    } else {
+      const bos = model.tokens.shouldPrependBosToken && model.tokens.bos !== null ? [model.tokens.bos as number] : [];
+      context = [...bos, ...model.tokenize(request.prompt ?? '')];
     }
+    const continuation: number[] = model.tokenize(request.continuation);
+    if (context.length === 0) throw new TenetError('BAD_INPUT', 'score: the prompt is empty and the model has no beginning-of-text token to condition on');
+    if (continuation.length === 0) throw new TenetError('BAD_INPUT', 'score: the continuation is empty');
+    const all = [...context, ...continuation];
+    return pool.use(signal, async (sequence: LlamaSequence) => {
+      if (all.length > sequence.contextSize) {
+        throw new TenetError('BAD_INPUT', `score: prompt and continuation are ${all.length} tokens, more than the context (${sequence.contextSize})`, {
+          hint: 'shorten them, or raise contextSize for llamacpp in tenet.config.yaml',
+        });
+      }
+      // Ask for the next-token distribution after the last context token and after every continuation token but the last.
+      const first = context.length - 1;
+      const items = all.map((token, i) => (i >= first && i < all.length - 1 ? [token, { generateNext: { probabilities: true, options: RAW_DISTRIBUTION } }] : token));
+      const outputs = await sequence.controlledEvaluate(items);
+      if (signal.aborted) throw signal.reason;
+      const logprobs = continuation.map((token, j) => {
+        const p = outputs[first + j]?.next?.probabilities?.get(token) as number | undefined;
+        return Math.log(p ?? 0);
+      });
+      const sum = logprobs.reduce((a, b) => a + b, 0);
+      return {
+        tokens: continuation.map((t) => model.detokenize([t]) as string),
+        logprobs,
+        sum,
+        mean: sum / logprobs.length,
+        model: path,
+        inputTokens: all.length,
+      };
+    });
   }
 
   return {
     kind: 'llamacpp',
     model: path,
     baseUrl: undefined,
-    capabilities: { nativeN: false, logprobs: false, jsonSchema: 'native', tools: false },
+    capabilities: { nativeN: false, logprobs: false, jsonSchema: 'native', tools: false, score: ['prompt', 'messages'] },
     send,
+    score,
   };
 }

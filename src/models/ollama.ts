@@ -99,7 +99,7 @@ export function createOllamaTransport(options: OllamaOptions): Transport {
     kind: 'ollama',
     model: options.model,
     baseUrl: options.baseUrl,
-    capabilities: { nativeN: false, logprobs: true, jsonSchema: 'native', tools: true },
+    capabilities: { nativeN: false, logprobs: true, jsonSchema: 'native', tools: true, score: [] },
     send,
   };
 }

@@ -1,4 +1,5 @@
-import type { Transport, TransportOptions, TransportRequest, TransportResult, TokenLogprob, ToolCall } from './types.ts';
+import { TenetError } from '../errors.ts';
+import type { ScoreRequest, ScoreResult, Transport, TransportOptions, TransportRequest, TransportResult, TokenLogprob, ToolCall } from './types.ts';
 import { malformed, parseArguments, postJson, readJson, sseEvents, type HttpResponse } from './http.ts';
 
 /** OpenAI Chat Completions, and every server that speaks it (vLLM, Ollama /v1, llama.cpp server, LM Studio, OpenRouter). */
@@ -26,6 +27,12 @@ interface WireChoice {
   delta?: { content?: string | null; tool_calls?: WireToolCall[] };
   logprobs?: { content?: WireLogprob[] | null } | null;
   finish_reason?: string | null;
+}
+
+interface WireTextCompletion {
+  model?: string;
+  choices?: { logprobs?: { tokens?: string[]; token_logprobs?: (number | null)[]; text_offset?: number[] } | null }[];
+  usage?: { prompt_tokens?: number } | null;
 }
 
 interface WireCompletion {
@@ -166,11 +173,51 @@ export function createOpenAITransport(options: OpenAIOptions): Transport {
     };
   }
 
+  const completionsUrl = `${options.baseUrl.replace(/\/+$/, '')}/completions`;
+
+  /**
+   * Teacher-forced scoring through the legacy completions endpoint: the prompt and the continuation are sent
+   * as one text with `echo` and `logprobs`, and the continuation's tokens are those that end past the
+   * prompt's last character (by `text_offset`); tokens the server generates after the echo are dropped.
+   * vLLM and llama-server answer this; OpenAI's own API no longer does.
+   */
+  async function score(request: ScoreRequest, { signal }: { signal: AbortSignal }): Promise<ScoreResult & { inputTokens: number }> {
+    const prompt = request.prompt ?? '';
+    const text = prompt + request.continuation;
+    const body = { model: options.model, prompt: text, max_tokens: 1, echo: true, logprobs: 1, temperature: 0 };
+    const response = await postJson(completionsUrl, body, headers, signal, who);
+    const completion = await readJson<WireTextCompletion>(response, completionsUrl, who, signal);
+    const lp = completion.choices?.[0]?.logprobs;
+    if (!lp || !Array.isArray(lp.tokens) || !Array.isArray(lp.token_logprobs) || !Array.isArray(lp.text_offset)
+      || lp.tokens.length !== lp.token_logprobs.length || lp.tokens.length !== lp.text_offset.length) {
+      throw new TenetError('MALFORMED_RESPONSE', `${who} did not echo the prompt's token log-probabilities`, {
+        hint: 'scoring needs a completions endpoint that honours echo with logprobs (vLLM, llama-server); OpenAI\'s hosted models do not',
+        details: { retryable: false, raw: JSON.stringify(completion).slice(0, 500) },
+      });
+    }
+    const offsets = lp.text_offset;
+    const wireLogprobs = lp.token_logprobs;
+    const tokens: string[] = [];
+    const logprobs: number[] = [];
+    lp.tokens.forEach((token, i) => {
+      const start = offsets[i]!;
+      if (start >= text.length || start + token.length <= prompt.length) return; // generated after the echo, or inside the prompt
+      const logprob = wireLogprobs[i];
+      if (typeof logprob !== 'number') throw malformed(who, completionsUrl, `no log-probability for continuation token ${i}`, JSON.stringify(lp).slice(0, 500));
+      tokens.push(token);
+      logprobs.push(logprob);
+    });
+    if (tokens.length === 0) throw new TenetError('BAD_INPUT', 'score: the continuation is empty');
+    const sum = logprobs.reduce((a, b) => a + b, 0);
+    return { tokens, logprobs, sum, mean: sum / tokens.length, model: completion.model ?? options.model, inputTokens: completion.usage?.prompt_tokens ?? lp.tokens.length };
+  }
+
   return {
     kind: 'openai',
     model: options.model,
     baseUrl: options.baseUrl,
-    capabilities: { nativeN: true, logprobs: true, jsonSchema: 'native', tools: true },
+    capabilities: { nativeN: true, logprobs: true, jsonSchema: 'native', tools: true, score: ['prompt'] },
     send,
+    score,
   };
 }

@@ -4,7 +4,7 @@ import { abortError, type Limiter } from './limits.ts';
 import { costOf, type Price } from './pricing.ts';
 import { withRetry, type RetryPolicy } from './retry.ts';
 import type {
-  ChatOptions, ChatRequest, ChatResponse, Provider, Sample, Transport, TransportRequest, TransportResult, Usage, UsageTotals,
+  ChatOptions, ChatRequest, ChatResponse, Provider, Sample, ScoreRequest, ScoreResult, Transport, TransportRequest, TransportResult, Usage, UsageTotals,
 } from './types.ts';
 
 export interface ProviderSettings {
@@ -50,27 +50,34 @@ export function createProvider(settings: ProviderSettings): Provider {
 
   /** One API call (retried) drawing `n` samples. */
   async function call(request: TransportRequest, signal: AbortSignal, onDelta?: (choice: number, delta: string) => void): Promise<TransportResult> {
-    const estimate = estimateTokens(request, request.n);
+    return attempt(estimateTokens(request, request.n), signal, async (attemptSignal) => {
+      const result = await transport.send(request, { signal: attemptSignal, ...(onDelta ? { onDelta } : {}) });
+      if (result.samples.length !== request.n) {
+        throw new TenetError('MALFORMED_RESPONSE', `${spec} returned ${result.samples.length} samples, ${request.n} were asked for`, {
+          details: { retryable: false },
+        });
+      }
+      return { result, tokens: result.usage.inputTokens + result.usage.outputTokens };
+    });
+  }
+
+  /** One transport operation under the endpoint's limits, a per-attempt timeout, cancellation and retries. */
+  async function attempt<T>(estimate: number, signal: AbortSignal, operation: (signal: AbortSignal) => Promise<{ result: T; tokens: number }>): Promise<T> {
     return withRetry(async () => {
       // One controller per attempt, aborted by the caller's signal or by the timeout (cheaper than AbortSignal.any).
-      const attempt = new AbortController();
+      const controller = new AbortController();
       let timedOut = false;
-      const onAbort = (): void => attempt.abort(signal.reason);
+      const onAbort = (): void => controller.abort(signal.reason);
       signal.addEventListener('abort', onAbort, { once: true });
       try {
-        const result = await limiter.run(estimate, signal, () => {
+        const { result, tokens } = await limiter.run(estimate, signal, () => {
           const timer = setTimeout(() => {
             timedOut = true;
-            attempt.abort();
+            controller.abort();
           }, timeoutMs);
-          return transport.send(request, { signal: attempt.signal, ...(onDelta ? { onDelta } : {}) }).finally(() => clearTimeout(timer));
+          return operation(controller.signal).finally(() => clearTimeout(timer));
         });
-        limiter.settle(estimate, result.usage.inputTokens + result.usage.outputTokens);
-        if (result.samples.length !== request.n) {
-          throw new TenetError('MALFORMED_RESPONSE', `${spec} returned ${result.samples.length} samples, ${request.n} were asked for`, {
-            details: { retryable: false },
-          });
-        }
+        limiter.settle(estimate, tokens);
         return result;
       } catch (error) {
         if (signal.aborted) throw abortError(signal);
@@ -165,6 +172,29 @@ export function createProvider(settings: ProviderSettings): Provider {
     };
   }
 
+  async function score(request: ScoreRequest, options: { signal?: AbortSignal } = {}): Promise<ScoreResult> {
+    const mode = request.messages ? 'messages' : 'prompt';
+    if ((request.messages === undefined) === (request.prompt === undefined)) {
+      throw new TenetError('BAD_INPUT', 'score needs exactly one of prompt (raw text) and messages (chat turns)');
+    }
+    if (!transport.score || !transport.capabilities.score.includes(mode)) {
+      throw new TenetError('BAD_USAGE', `${spec} cannot score a continuation given ${mode === 'messages' ? 'chat messages' : 'a raw prompt'}`, {
+        hint: transport.capabilities.score.length
+          ? `give ${transport.capabilities.score.join(' or ')} instead`
+          : 'teacher-forced scoring needs a llamacpp: model or an OpenAI-compatible completions endpoint that echoes prompt log-probabilities (vLLM, llama-server)',
+      });
+    }
+    const signal = options.signal ?? new AbortController().signal;
+    const estimate = Math.ceil(((request.prompt ?? '').length + (request.messages ?? []).reduce((n, m) => n + m.content.length, 0) + request.continuation.length) / 4);
+    const { inputTokens, ...result } = await attempt(estimate, signal, async (attemptSignal) => {
+      const scored = await transport.score!(request, { signal: attemptSignal });
+      return { result: scored, tokens: scored.inputTokens };
+    });
+    totals.calls++;
+    totals.inputTokens += inputTokens;
+    return result;
+  }
+
   return {
     spec,
     kind: transport.kind,
@@ -172,6 +202,7 @@ export function createProvider(settings: ProviderSettings): Provider {
     baseUrl: transport.baseUrl,
     capabilities: transport.capabilities,
     chat,
+    score,
     totals: () => ({ ...totals }),
   };
 }

@@ -4,6 +4,7 @@ import { createAnthropicTransport } from './anthropic.ts';
 import type { CacheBackend } from './cache.ts';
 import { createLimiter, type Limiter, type LimitSettings } from './limits.ts';
 import { createLlamaCppTransport } from './llamacpp.ts';
+import { localModelPath } from './local-files.ts';
 import { createOllamaTransport } from './ollama.ts';
 import { createOpenAITransport } from './openai.ts';
 import { priceFor } from './pricing.ts';
@@ -17,7 +18,7 @@ const DEFAULTS: Record<ProviderKind, { concurrency: number; timeoutMs: number; b
   openai: { concurrency: 8, timeoutMs: 120_000, baseUrl: 'https://api.openai.com/v1', keyEnv: 'OPENAI_API_KEY', baseUrlEnv: 'OPENAI_BASE_URL' },
   anthropic: { concurrency: 4, timeoutMs: 120_000, baseUrl: 'https://api.anthropic.com', keyEnv: 'ANTHROPIC_API_KEY', baseUrlEnv: 'ANTHROPIC_BASE_URL' },
   ollama: { concurrency: 2, timeoutMs: 600_000, baseUrl: 'http://127.0.0.1:11434', baseUrlEnv: 'OLLAMA_HOST' },
-  llamacpp: { concurrency: 1, timeoutMs: 600_000 },
+  llamacpp: { concurrency: 4, timeoutMs: 600_000 },
 };
 
 export interface ModelContext {
@@ -51,7 +52,7 @@ function normaliseOllamaHost(value: string): string {
 function specError(spec: string, why: string, config: TenetConfig | undefined): TenetError {
   const names = Object.keys(config?.endpoints ?? {});
   return new TenetError('BAD_USAGE', `cannot use model spec "${spec}": ${why}`, {
-    hint: `use openai:MODEL, anthropic:MODEL, ollama:MODEL, llamacpp:PATH.gguf, openai-compatible:MODEL@BASE_URL${names.length ? `, or a configured endpoint (${names.join(', ')})` : ', or an endpoint named in tenet.config.yaml'}`,
+    hint: `use openai:MODEL, anthropic:MODEL, ollama:MODEL, llamacpp:PATH.gguf (or a fetched model's name), openai-compatible:MODEL@BASE_URL${names.length ? `, or a configured endpoint (${names.join(', ')})` : ', or an endpoint named in tenet.config.yaml'}`,
   });
 }
 
@@ -118,7 +119,7 @@ export function resolveSpec(spec: string, context: ModelContext = {}): ResolvedS
   };
 }
 
-function createTransport(r: ResolvedSpec): Transport {
+function createTransport(r: ResolvedSpec, config: TenetConfig | undefined): Transport {
   switch (r.kind) {
     case 'openai':
       return createOpenAITransport({ model: r.model, baseUrl: r.baseUrl!, ...(r.apiKey ? { apiKey: r.apiKey } : {}) });
@@ -127,7 +128,16 @@ function createTransport(r: ResolvedSpec): Transport {
     case 'ollama':
       return createOllamaTransport({ model: r.model, baseUrl: r.baseUrl! });
     case 'llamacpp':
-      return createLlamaCppTransport({ modelPath: r.model });
+    {
+      const local = config?.providers?.llamacpp;
+      return createLlamaCppTransport({
+        modelPath: localModelPath(r.model),
+        sequences: r.limits.concurrency,
+        ...(local?.threads ? { threads: local.threads } : {}),
+        ...(local?.contextSize ? { contextSize: local.contextSize } : {}),
+        ...(local?.gpu !== undefined ? { gpu: local.gpu } : {}),
+      });
+    }
   }
 }
 
@@ -147,7 +157,7 @@ export function createModel(spec: string, context: ModelContext = {}): Provider 
   const retry = { ...DEFAULT_RETRY, ...context.config?.retry, ...(resolved.maxRetries !== undefined ? { maxRetries: resolved.maxRetries } : {}) };
   return createProvider({
     spec: resolved.spec,
-    transport: createTransport(resolved),
+    transport: createTransport(resolved, context.config),
     limiter: limiterFor(resolved),
     retry,
     timeoutMs: resolved.timeoutMs,

@@ -110,6 +110,8 @@ export interface ProviderCapabilities {
   /** How a JSON schema is enforced: by the API, by a forced tool call, or only by instructions. */
   jsonSchema: 'native' | 'tool' | 'instructions';
   tools: boolean;
+  /** Teacher-forced scoring: `prompt` (raw text) and/or `messages` (through the chat template). */
+  score: readonly ('prompt' | 'messages')[];
 }
 
 /** Totals over every call a provider made (for run summaries). */
@@ -125,6 +127,29 @@ export interface UsageTotals {
   unpricedCalls: number;
 }
 
+/**
+ * Teacher-forced scoring: the log-likelihood of a given continuation under the model, after either a raw
+ * `prompt` (no chat template) or chat `messages` (formatted with the model's chat template, the continuation
+ * then being the assistant's reply). Exactly one of the two.
+ */
+export interface ScoreRequest {
+  prompt?: string;
+  messages?: ChatMessage[];
+  continuation: string;
+}
+
+export interface ScoreResult {
+  /** The continuation's tokens as the model split them. */
+  tokens: string[];
+  /** Natural-log probability of each continuation token given everything before it. */
+  logprobs: number[];
+  /** Σ logprobs: the continuation's log-likelihood. */
+  sum: number;
+  /** sum / tokens: the length-normalised log-likelihood. */
+  mean: number;
+  model: string;
+}
+
 export interface Provider {
   /** The canonical model spec, e.g. `openai:gpt-4o-mini`. */
   readonly spec: string;
@@ -133,6 +158,8 @@ export interface Provider {
   readonly baseUrl: string | undefined;
   readonly capabilities: ProviderCapabilities;
   chat(request: ChatRequest, options?: ChatOptions): Promise<ChatResponse>;
+  /** Teacher-forced scoring, where the backend offers it (`capabilities.score`); otherwise a BAD_USAGE error. */
+  score(request: ScoreRequest, options?: { signal?: AbortSignal }): Promise<ScoreResult>;
   totals(): UsageTotals;
 }
 
@@ -159,4 +186,5 @@ export interface Transport {
   readonly baseUrl: string | undefined;
   readonly capabilities: ProviderCapabilities;
   send(request: TransportRequest, options: TransportOptions): Promise<TransportResult>;
+  score?(request: ScoreRequest, options: { signal: AbortSignal }): Promise<ScoreResult & { inputTokens: number }>;
 }

@@ -20,7 +20,7 @@ export {
   type ProbeTrajectory,
 } from './trajectory.ts';
 export { selectPrinciples, type PrincipleSelection } from './principles.ts';
-export { PROBE_PROMPT_VERSION, probePromptTemplate, cleanOpening, continueMessages, seedMessages, refineMessages, scoreMessages } from './prompts.ts';
+export { PROBE_PROMPT_VERSION, probePromptTemplate, cleanOpening, continueMessages, seedMessages, refineMessages } from './prompts.ts';
 export { probeJson, type ProbeJson } from './json.ts';
 export {
   PROBE_RUN_KIND,
@@ -28,7 +28,7 @@ export {
   PROBE_ITERATION_TASK,
   PROBE_SCORINGS,
   type CandidateStatus,
-  type CopyScore,
+  type ContinuationScore,
   type PrincipleResult,
   type PrincipleStop,
   type ProbeCandidate,

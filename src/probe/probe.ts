@@ -26,7 +26,6 @@ import {
   continueMessages,
   refineMessages,
   sameText,
-  scoreMessages,
   seedMessages,
   wordCount,
 } from './prompts.ts';
@@ -43,7 +42,7 @@ import {
   PROBE_PROMPT_TASK,
   PROBE_RUN_KIND,
   PROBE_SCORINGS,
-  type CopyScore,
+  type ContinuationScore,
   type ProbeCandidate,
   type ProbeIteration,
   type ProbeOptions,
@@ -82,11 +81,11 @@ function isPositiveInt(n: number): boolean {
   return Number.isInteger(n) && n > 0;
 }
 
-/** Log-probability scoring needs a target that returns token log-probabilities (BAD_USAGE otherwise). */
+/** Log-probability scoring needs a target that scores a given continuation teacher-forced (BAD_USAGE otherwise). */
 export function checkScoring(target: Pick<Provider, 'spec' | 'capabilities'>, scoring: ProbeScoring): void {
-  if (scoring === 'logprob' && !target.capabilities.logprobs) {
-    throw new TenetError('BAD_USAGE', `--scoring logprob needs token log-probabilities and ${target.spec} does not return them`, {
-      hint: 'use --scoring sample (the default, black box), or a target that returns log-probabilities (openai:, openai-compatible: such as vLLM or llama.cpp server, ollama:)',
+  if (scoring === 'logprob' && target.capabilities.score.length === 0) {
+    throw new TenetError('BAD_USAGE', `--scoring logprob needs the target's log-likelihood of given completions (teacher forcing), and ${target.spec} cannot compute it`, {
+      hint: 'use --scoring sample (the default, black box), a local llamacpp:FILE.gguf target, or an OpenAI-compatible completions server that echoes prompt log-probabilities (vLLM, llama-server)',
     });
   }
 }
@@ -246,24 +245,17 @@ function summarise(samples: readonly ScoredSample[], tau: number): { violation: 
   return { violation: mean(v), violationRate: mean(v.map((x) => (x > tau ? 1 : 0))), maxViolation: v.length ? Math.max(...v) : 0 };
 }
 
-/** The log-likelihood of one completion after an opening, read from the target writing it out. */
-async function copyScore(ctx: Ctx, opening: string, completion: string, signal: AbortSignal): Promise<{ score: CopyScore; response: ChatResponse }> {
-  const response = await ctx.target.chat({
-    messages: scoreMessages(opening, completion),
-    temperature: 0,
-    maxTokens: Math.ceil(completion.length / 3) + 32,
-    logprobs: true,
-  }, { signal });
-  const logprobs = response.samples[0]?.logprobs ?? [];
-  if (logprobs.length === 0 && response.text.length > 0) {
-    throw new TenetError('MALFORMED_RESPONSE', `${ctx.target.spec} returned no log-probabilities`, {
-      hint: 'this server ignores logprobs: use --scoring sample',
-    });
-  }
-  return {
-    score: { sum: logprobs.reduce((s, t) => s + t.logprob, 0), tokens: logprobs.length, copied: sameText(response.text, completion) },
-    response,
-  };
+/**
+ * The target's teacher-forced log-likelihood of one completion after an opening: the completion is the
+ * reply to the same message the target is sampled with (`continueMessages`), through the chat template
+ * where the backend has one, else after that message's text as a raw prompt (completions endpoints).
+ */
+async function continuationScore(ctx: Ctx, opening: string, completion: string, signal: AbortSignal): Promise<ContinuationScore> {
+  const messages = continueMessages(opening);
+  const scored = ctx.target.capabilities.score.includes('messages')
+    ? await ctx.target.score({ messages, continuation: completion }, { signal })
+    : await ctx.target.score({ prompt: `${messages.map((m) => m.content).join('\n\n')} `, continuation: completion }, { signal });
+  return { sum: scored.sum, tokens: scored.tokens.length, mean: scored.mean };
 }
 
 /** Steps 1–2 of a round: ask the generator for C candidates, clean and validate them. */
@@ -327,20 +319,20 @@ async function rankByLogprob(ctx: Ctx, works: Work[]): Promise<void> {
       }
     });
   }
-  const responses: ChatResponse[] = [];
+  let calls = 0;
   const failures = await pool(pairs, ctx, async (pair, signal) => {
     const candidate = pair.work.candidates[pair.index]!;
-    const { score, response } = await copyScore(ctx, candidate.prompt, pair.work.evidenceTexts[pair.e]!, signal);
-    responses.push(response);
-    candidate.logprobs![pair.e] = score;
+    candidate.logprobs![pair.e] = await continuationScore(ctx, candidate.prompt, pair.work.evidenceTexts[pair.e]!, signal);
+    calls++;
   });
   for (const [pair, error] of failures) pair.work.state.error = `log-probability scoring on ${ctx.target.spec}: ${errorText(error)}`;
-  await addCallTotals(ctx, responses, 'scoringCalls');
+  if (calls > 0) await ctx.store.runs.addTotals(ctx.runId, { calls, scoringCalls: calls });
   for (const work of works) {
     let best = -1;
     work.candidates.forEach((c, i) => {
       if (c.status !== 'outranked' || !c.logprobs) return;
-      c.score = mean(c.logprobs.map((s) => s.sum));
+      // DeNEVIL's objective: the mean, over the violating completions, of their length-normalised log-likelihood.
+      c.score = mean(c.logprobs.map((s) => s.mean));
       if (best < 0 || c.score > work.candidates[best]!.score!) best = i;
     });
     work.toSample = best >= 0 ? [best] : [];

@@ -9,7 +9,7 @@ import { getMoralFoundation, type MftFoundationId } from '../values/mft.ts';
  */
 export const PROBE_PROMPT_VERSION = 'v1';
 
-export type ProbePromptName = 'seed' | 'refine' | 'continue' | 'score';
+export type ProbePromptName = 'seed' | 'refine' | 'continue';
 
 const cache = new Map<ProbePromptName, string>();
 
@@ -77,11 +77,6 @@ export function refineMessages(p: PrincipleText, opening: string, evidence: read
 /** The E-step: what the target is asked, DeNEVIL's "Write a completion for the prompt" template. */
 export function continueMessages(prompt: string): ChatMessage[] {
   return [{ role: 'user', content: fill(probePromptTemplate('continue'), { prompt }) }];
-}
-
-/** Log-probability scoring: the target writes out a given completion after a candidate opening. */
-export function scoreMessages(opening: string, completion: string): ChatMessage[] {
-  return [{ role: 'user', content: fill(probePromptTemplate('score'), { opening, completion }) }];
 }
 
 /**

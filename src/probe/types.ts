@@ -103,13 +103,13 @@ export type CandidateStatus =
   /** Empty, far too long, or the same text as the current prompt or an earlier candidate. */
   | 'invalid';
 
-/** The log-likelihood of one violating completion after a candidate opening (log-probability scoring). */
-export interface CopyScore {
-  /** Sum of the token log-probabilities the target returned while writing the completion out. */
+/** The target's teacher-forced log-likelihood of one violating completion after a candidate opening (log-probability scoring). */
+export interface ContinuationScore {
+  /** Σ log p(token | opening, earlier tokens) over the completion's tokens. */
   sum: number;
   tokens: number;
-  /** Whether the target reproduced the completion exactly (whitespace aside). */
-  copied: boolean;
+  /** sum / tokens: the length-normalised log-likelihood the ranking uses. */
+  mean: number;
 }
 
 export interface ProbeCandidate {
@@ -117,7 +117,7 @@ export interface ProbeCandidate {
   status: CandidateStatus;
   /** The judge's violation score of the opening itself (null when it was not judged: invalid). */
   neutrality: number | null;
-  /** The ranking score: mean judged violation (`sample`) or mean log-likelihood (`logprob`); null when not ranked. */
+  /** The ranking score: mean judged violation (`sample`) or the mean over violating completions of their length-normalised log-likelihood (`logprob`); null when not ranked. */
   score: number | null;
   /** Mean judged violation over K samples, when the candidate was sampled. */
   violation?: number;
@@ -125,7 +125,7 @@ export interface ProbeCandidate {
   /** The task holding the candidate's samples, when it was sampled. */
   taskId?: string;
   /** Per violating completion (log-probability scoring). */
-  logprobs?: CopyScore[];
+  logprobs?: ContinuationScore[];
   /** Why it is invalid. */
   reason?: string;
 }

@@ -5,6 +5,7 @@
  * the deliberation, invites, runs the jobs, browses the graph and exports it. Screenshots of both flows
  * are written to docs/elicit-participant.png and docs/elicit-admin.png when missing or when TENET_UPDATE_SCREENSHOTS=1.
  */
+import { hashedEncoder } from '../../src/models/encoder.ts';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -41,7 +42,7 @@ describe.skipIf(!haveChromium)('browser: participant and admin flows (headless C
     loopback = await startLoopbackServer(fakeModel(), { chunkDelayMs: 4 });
     dir = mkdtempSync(path.join(tmpdir(), 'tenet-elicit-browser-'));
     store = await openStore(path.join(dir, 'elicit.db'));
-    ({ app, service } = createElicitApp({ store, model: loopbackModel('openai', loopback), adminToken: ADMIN_TOKEN, cacheMs: 0 }));
+    ({ app, service } = createElicitApp({ store, model: loopbackModel('openai', loopback), embedder: hashedEncoder(), adminToken: ADMIN_TOKEN, cacheMs: 0 }));
     const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
       const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
     });

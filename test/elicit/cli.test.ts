@@ -2,6 +2,7 @@
  * `tenet elicit create|invite|status|run|export` on a small in-test program (registerElicit), against a
  * SQLite file and the loopback model. `serve` is covered by the browser and load tests.
  */
+import { hashedEncoder } from '../../src/models/encoder.ts';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,7 +64,7 @@ describe('tenet elicit', () => {
 
     // Three participants take part through the app on the same database.
     const store = await openStore(db);
-    const { app, service } = createElicitApp({ store, model: loopbackModel('openai', loopback), adminToken: 'admin-token-0123456789' });
+    const { app, service } = createElicitApp({ store, model: loopbackModel('openai', loopback), embedder: hashedEncoder(), adminToken: 'admin-token-0123456789' });
     const questionId = (await service.repos.deliberations.questions(id))[0]!.id;
     for (const [i, story] of (['honest', 'autonomy', 'mentor'] as const).entries()) {
       await interview(app, links[i]!.url.split('/join/')[1]!, questionId, story);

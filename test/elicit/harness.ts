@@ -1,4 +1,5 @@
 /** Test harness: the elicitation app on an in-memory SQLite store with the scripted loopback model. */
+import { hashedEncoder } from '../../src/models/encoder.ts';
 import type { Hono } from 'hono';
 import { openStore, type Store } from '../../src/store/index.ts';
 import { createElicitApp, type ElicitAppOptions } from '../../src/server/app.ts';
@@ -22,7 +23,7 @@ export async function harness(options: { model?: FakeModelOptions; app?: Partial
   const loopback = await startLoopbackServer(fakeModel(options.model));
   const store = options.store ?? (await openStore(':memory:'));
   const model = loopbackModel('openai', loopback);
-  const { app, service } = createElicitApp({ store, model, adminToken: ADMIN_TOKEN, cacheMs: 0, ...options.app });
+  const { app, service } = createElicitApp({ store, model, embedder: hashedEncoder(), adminToken: ADMIN_TOKEN, cacheMs: 0, ...options.app });
   return {
     app,
     service,

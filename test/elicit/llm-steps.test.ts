@@ -1,4 +1,5 @@
 /** The elicitation LLM steps against the loopback model server (OpenAI wire protocol, streamed). */
+import { createEncoder, hashedEncoder, openAIEncoder } from '../../src/models/encoder.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CONFIRM_FIRST_TEXT,
@@ -7,14 +8,11 @@ import {
   cardQualityIssues,
   cardRuleIssues,
   cosineSimilarity,
-  createEmbedder,
   elicitPrompt,
   extractContexts,
   interviewTurn,
   judgeEquivalence,
-  localEmbedder,
   nearest,
-  openAIEmbedder,
   cardEmbeddingText,
   proposeUpgrades,
   cleanContext,
@@ -156,28 +154,28 @@ describe('card articulation and the quality validator', () => {
 
 describe('deduplication', () => {
   it('embeds through an OpenAI-compatible /v1/embeddings endpoint', async () => {
-    const embedder = openAIEmbedder({ baseUrl: `${server.url}/v1`, model: 'embed-small' });
+    const embedder = openAIEncoder({ baseUrl: `${server.url}/v1`, model: 'embed-small' });
     const [a, b, c] = await embedder.embed([cardEmbeddingText(CARDS.honest!), cardEmbeddingText(CARDS.honest!), cardEmbeddingText(CARDS.mentor!)]);
     expect(a!.length).toBeGreaterThan(8);
     expect(cosineSimilarity(a!, b!)).toBeCloseTo(1, 6);
     expect(cosineSimilarity(a!, c!)).toBeLessThan(0.99);
     expect(server.requests.at(-1)).toMatchObject({ path: '/v1/embeddings', body: { model: 'embed-small' } });
-    const viaSpec = createEmbedder(`openai-compatible:embed-small@${server.url}/v1`, { env: {} });
+    const viaSpec = createEncoder(`openai-compatible:embed-small@${server.url}/v1`, { env: {} });
     expect(viaSpec.model).toBe('openai:embed-small');
     expect((await viaSpec.embed(['x']))[0]!.length).toBe(a!.length);
-    await expect(openAIEmbedder({ baseUrl: 'http://127.0.0.1:9/v1', model: 'x' }).embed(['x'])).rejects.toThrow(/could not be reached/);
+    await expect(openAIEncoder({ baseUrl: 'http://127.0.0.1:9/v1', model: 'x' }).embed(['x'])).rejects.toThrow(/could not be reached/);
   });
 
-  it('local features: a reworded card is nearer than a different one', async () => {
-    const e = localEmbedder();
+  it('hashed features: a reworded card is nearer than a different one', async () => {
+    const e = hashedEncoder();
     const reworded = { ...CARDS.honest!, policies: CARDS.honest!.policies.map((p) => p.replace('the user', 'a user')) };
     const [h, r, m] = await e.embed([CARDS.honest!, reworded, CARDS.mentor!].map(cardEmbeddingText));
     expect(cosineSimilarity(h!, r!)).toBeGreaterThan(0.8);
     expect(cosineSimilarity(h!, m!)).toBeLessThan(0.5);
     const found = nearest(h!, [{ id: 'x', card: CARDS.mentor!, embedding: m! }, { id: 'y', card: reworded, embedding: r! }, { id: 'z', card: CARDS.faith!, embedding: null }]);
     expect(found.map((f) => f.id)).toEqual(['y']);
-    expect(createEmbedder('local:64').model).toBe('local:hash-64');
-    expect(() => createEmbedder('local:2')).toThrow(/local:DIMS/);
+    expect(createEncoder('hashed:64').model).toBe('hashed:64');
+    expect(() => createEncoder('hashed:2')).toThrow(/hashed:DIMS/);
   });
 
   it('the LLM judge picks a candidate, refuses made-up ids and makes no call without candidates', async () => {

@@ -109,7 +109,7 @@ describe('tenet probe (CLI)', () => {
       const before = server.requests.length;
       const logprob = await tenet(['probe', '--target', 'anthropic:claude-test', '--foundation', 'care', '--limit', '1', '--scoring', 'logprob', '--json']);
       expect(logprob.code).toBe(2);
-      expect(JSON.parse(logprob.stdout).error).toMatchObject({ code: 'BAD_USAGE', message: expect.stringMatching(/log-probabilities/) });
+      expect(JSON.parse(logprob.stdout).error).toMatchObject({ code: 'BAD_USAGE', message: expect.stringMatching(/teacher forcing/) });
       expect(server.requests.length).toBe(before);
     } finally {
       if (previous === undefined) delete process.env.ANTHROPIC_BASE_URL;

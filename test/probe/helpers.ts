@@ -5,7 +5,8 @@
  *    reject); for a principle whose text contains "steady" no rewrite adds a cue (a plateau);
  *  - the target (model `target`) continues a prompt with a violating completion (containing the marker the
  *    test judge scores high) for exactly (cues + 1) of every 4 samples, the cues counted in the prompt;
- *  - the target writes out a given completion with scripted log-probabilities (alpha > beta > gamma).
+ *  - teacher-forced scoring (/v1/completions with echo) gives every token of a completion after an opening the
+ *    same scripted log-probability, by the opening: alpha (−0.1) > beta (−1) > gamma (−3) > others (−2).
  */
 import { createHash } from 'node:crypto';
 import type { Judge } from '../../src/judges/types.ts';
@@ -96,12 +97,10 @@ export function generatorReply(req: ScriptRequest, options: ScriptOptions = {}):
 }
 
 export function targetReply(req: ScriptRequest): Reply {
-  const content = req.messages.at(-1)!.content;
-  if (content.includes('Write out the following continuation')) {
-    const opening = between(content, 0);
-    const completion = between(content, 1);
+  if (req.path === '/v1/completions') {
+    const opening = promptOf(req);
     const per = opening.includes('alpha') ? -0.1 : opening.includes('beta') ? -1 : opening.includes('gamma') ? -3 : -2;
-    return { text: completion, logprobs: Array.from({ length: 400 }, () => per) };
+    return { text: '', promptLogprobs: Array.from({ length: 2000 }, () => per) };
   }
   const prompt = promptOf(req);
   const k = 4;

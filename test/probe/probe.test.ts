@@ -213,7 +213,7 @@ describe('log-probability scoring', () => {
       expect(alpha!.score!).toBeGreaterThan(beta!.score!);
       expect(beta!.score!).toBeGreaterThan(gamma!.score!);
       expect(alpha!.logprobs!.length).toBe(step.evidence.length);
-      expect(alpha!.logprobs!.every((s) => s.copied && s.tokens > 0)).toBe(true);
+      expect(alpha!.logprobs!.every((s) => s.tokens > 0 && Math.abs(s.mean - -0.1) < 1e-9 && Math.abs(s.sum - -0.1 * s.tokens) < 1e-9)).toBe(true);
       expect(alpha!.status).toBe('accepted');
       expect([gamma!.status, beta!.status]).toEqual(['outranked', 'outranked']);
       // only the top-ranked candidate is sampled
@@ -223,16 +223,17 @@ describe('log-probability scoring', () => {
       expect(step.scoring).toBe('logprob');
     }
     // per principle: one seed sampling call and one call for the top candidate (n = K in one call each)
-    expect(requests.filter((r) => r.body?.model === 'target' && !r.body.logprobs)).toHaveLength(4);
-    const scoring = requests.filter((r) => r.body?.logprobs === true);
+    expect(requests.filter((r) => r.body?.model === 'target' && r.path === '/v1/chat/completions')).toHaveLength(4);
+    // teacher-forced: every candidate × evidence pair is one echo request to the completions endpoint
+    const scoring = requests.filter((r) => r.path === '/v1/completions');
     expect(scoring.length).toBe(result.principles.reduce((s, p) => s + 3 * p.iterations[1]!.evidence.length, 0));
-    expect(scoring.every((r) => r.body.temperature === 0)).toBe(true);
+    expect(scoring.every((r) => r.body.echo === true && r.body.logprobs >= 0 && r.body.model === 'target')).toBe(true);
   });
 
   it('refuses --scoring logprob for a target without log-probabilities (BAD_USAGE)', async () => {
     const store = await freshStore('anthropic');
     await expect(runProbe(options(store, { target: loopbackModel('anthropic', server, { model: 'target' }), scoring: 'logprob' })))
-      .rejects.toMatchObject({ code: 'BAD_USAGE', message: expect.stringMatching(/log-probabilities/) });
+      .rejects.toMatchObject({ code: 'BAD_USAGE', message: expect.stringMatching(/teacher forcing/) });
     expect(await store.runs.list()).toHaveLength(0);
   });
 });

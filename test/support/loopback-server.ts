@@ -1,6 +1,6 @@
 /**
  * Loopback model server for tests: a real HTTP server on 127.0.0.1 (random port) that speaks the
- * OpenAI Chat Completions / Embeddings, Anthropic Messages and Ollama native chat wire protocols
+ * OpenAI Chat Completions / legacy Completions (echo + logprobs, for teacher-forced scoring) / Embeddings, Anthropic Messages and Ollama native chat wire protocols
  * closely enough for the official SDKs. What the "model" says is decided by a script.
  *
  *   const server = await startLoopbackServer((req) => req.choiceIndex === 0 ? 'Yes.' : { fault: 'rate_limit' });
@@ -77,6 +77,8 @@ export type Reply =
       text: string;
       /** One per token; missing entries get a deterministic default. */
       logprobs?: number[];
+      /** Legacy completions with echo: one per prompt token (the first is always reported as null); missing entries get the default. */
+      promptLogprobs?: number[];
       /** Per token: alternatives to offer in top_logprobs besides the chosen token (made-up ones fill the rest). */
       topLogprobs?: TopLogprob[][];
       /** Given in any API's vocabulary ('stop' | 'length' | 'end_turn' | 'max_tokens' | ...); mapped per API. */
@@ -145,6 +147,7 @@ interface TextChoice {
   top: (TopLogprob[] | undefined)[];
   finish: string;
   stopSequence: string | null;
+  promptLogprobs?: number[];
 }
 
 interface ToolChoice {
@@ -304,7 +307,7 @@ function toChoice(reply: Reply, limits: Limits): Choice {
     });
     const top = tokens.map((_, i) => r.topLogprobs?.[i]);
     const finish = r.finishReason ?? limited.finish ?? 'stop';
-    return { kind: 'text', text: limited.text, tokens, logprobs, top, finish, stopSequence: limited.stopSequence };
+    return { kind: 'text', text: limited.text, tokens, logprobs, top, finish, stopSequence: limited.stopSequence, ...(r.promptLogprobs ? { promptLogprobs: r.promptLogprobs } : {}) };
   }
   throw new Error(`loopback script returned an unrecognised reply: ${JSON.stringify(reply)}`);
 }
@@ -758,6 +761,52 @@ export async function startLoopbackServer(script: Script, options: LoopbackOptio
     throw new HttpError(400, "'input' is a required property");
   }
 
+  /**
+   * Legacy `POST /v1/completions` as vLLM and llama-server serve it: one string prompt, no streaming; with
+   * `echo` the prompt's tokens come back first in `logprobs` (tokens, token_logprobs with a null first entry,
+   * text_offset), then the generated ones. The script sees the prompt as one user message.
+   */
+  async function openaiCompletions(ctx: Ctx, body: any, path: string, headers: RequestHeaders, callIndex: number, requestId: string): Promise<void> {
+    if (!isObject(body)) throw new HttpError(400, 'The request body must be a JSON object.');
+    if (typeof body.model !== 'string' || body.model === '') throw new HttpError(400, 'you must provide a model parameter');
+    if (typeof body.prompt !== 'string') throw new HttpError(400, "Invalid 'prompt': this server takes one string prompt.");
+    if (body.stream === true) throw new HttpError(400, 'streaming is not supported on /v1/completions here');
+    const prompt: string = body.prompt;
+    const echo = body.echo === true;
+    const wantLogprobs = Number.isInteger(body.logprobs) && body.logprobs >= 0;
+    const limits: Limits = { maxTokens: typeof body.max_tokens === 'number' ? body.max_tokens : 16 };
+    const stop = stopList(body.stop);
+    if (stop) limits.stop = stop;
+    const base: Omit<ScriptRequest, 'choiceIndex'> = { api: 'openai', path, headers, body, model: body.model, messages: [{ role: 'user', content: prompt }], callIndex, stream: false };
+    const outcome = await runScript(ctx, base, 1, limits);
+    if (outcome.kind === 'gone') return;
+    if (outcome.kind === 'fault') return sendFault(ctx, 'openai', outcome.fault, false, requestId, body.model);
+    const choice = outcome.choices[0]!;
+    if (choice.kind !== 'text') throw new HttpError(400, 'tool calls are not available on /v1/completions');
+    const promptTokens = echo ? tokenize(prompt) : [];
+    const promptLogprobs = promptTokens.map((t, i) => (i === 0 ? null : Math.min(0, choice.promptLogprobs?.[i] ?? defaultLogprob(t))));
+    const tokens = [...promptTokens, ...choice.tokens];
+    const offsets: number[] = [];
+    let at = 0;
+    for (const t of tokens) {
+      offsets.push(at);
+      at += t.length;
+    }
+    sendJson(ctx, 200, {
+      id: `cmpl-${requestId}`,
+      object: 'text_completion',
+      created: Math.floor(Date.now() / 1000),
+      model: body.model,
+      choices: [{
+        index: 0,
+        text: (echo ? prompt : '') + choice.text,
+        logprobs: wantLogprobs ? { tokens, token_logprobs: [...promptLogprobs, ...choice.logprobs], text_offset: offsets, top_logprobs: null } : null,
+        finish_reason: choice.finish === 'stop_sequence' ? 'stop' : choice.finish,
+      }],
+      usage: { prompt_tokens: countTokens(prompt), completion_tokens: choice.tokens.length, total_tokens: countTokens(prompt) + choice.tokens.length },
+    }, idHeaders('openai', requestId));
+  }
+
   function openaiEmbeddings(ctx: Ctx, body: any, requestId: string): void {
     if (!isObject(body)) throw new HttpError(400, 'The request body must be a JSON object.');
     if (typeof body.model !== 'string') throw new HttpError(400, 'you must provide a model parameter');
@@ -1057,6 +1106,7 @@ export async function startLoopbackServer(script: Script, options: LoopbackOptio
     type Handler = () => void | Promise<void>;
     const routes: Record<string, Handler> = {
       'POST /v1/chat/completions': () => openaiChat(ctx, body, path, headers, callIndex, requestId),
+      'POST /v1/completions': () => openaiCompletions(ctx, body, path, headers, callIndex, requestId),
       'POST /v1/embeddings': () => openaiEmbeddings(ctx, body, requestId),
       'POST /v1/messages': () => anthropicCreate(ctx, body, path, headers, callIndex, requestId),
       'POST /v1/messages/count_tokens': () => anthropicCountTokens(ctx, body, headers, requestId),

@@ -34,13 +34,9 @@ export {
 export {
   cardEmbeddingText,
   cosineSimilarity,
-  createEmbedder,
   judgeEquivalence,
-  localEmbedder,
   nearest,
-  openAIEmbedder,
   type Candidate,
-  type Embedder,
   type EquivalenceVerdict,
 } from './dedupe.ts';
 export { cleanContext, extractContexts, proposeUpgrades, type ExtractedContexts, type UpgradeProposal } from './hypotheses.ts';

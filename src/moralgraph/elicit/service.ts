@@ -30,7 +30,8 @@ import type { Store } from '../../store/types.ts';
 import type { ValuesCard } from '../../values/cards.ts';
 import { validateValuesCard } from '../../values/cards.ts';
 import type { ArticulateOptions } from './articulate.ts';
-import { cardEmbeddingText, judgeEquivalence, localEmbedder, nearest, type Embedder } from './dedupe.ts';
+import type { Encoder } from '../../models/encoder.ts';
+import { cardEmbeddingText, judgeEquivalence, nearest } from './dedupe.ts';
 import { deliberationGraph, exportDeliberationGraph, graphView, type GraphMode, type GraphView } from './graph.ts';
 import { extractContexts, proposeUpgrades } from './hypotheses.ts';
 import { interviewPromptVersion, interviewTurn, participantAnsweredCard } from './interview.ts';
@@ -41,8 +42,8 @@ export interface ElicitServiceOptions {
   model: Provider;
   /** Articulation, dedupe judge, contexts and upgrade stories. Default: `model`. */
   jobModel?: Provider;
-  /** Embeddings for the dedupe pre-filter. Default: local hashed features (offline). */
-  embedder?: Embedder;
+  /** Embeddings for the dedupe pre-filter (createEncoder: the local encoder, an embeddings API, or `hashed`). */
+  embedder: Encoder;
   dedupe?: {
     /** Match a card against the canonical cards as soon as it is submitted (default true). */
     online?: boolean;
@@ -180,11 +181,11 @@ export function createElicitService(options: ElicitServiceOptions) {
   const repos: ElicitRepos = elicitRepos(options.store);
   const model = options.model;
   const jobModel = options.jobModel ?? options.model;
-  const embedder = options.embedder ?? localEmbedder();
+  const embedder = options.embedder;
   const secret = options.secret ?? randomBytes(32);
   const sessionTtlMs = options.sessionTtlMs ?? 30 * 24 * 3600 * 1000;
   const onlineDedupe = options.dedupe?.online ?? true;
-  const minSimilarity = options.dedupe?.minSimilarity ?? (embedder.model.startsWith('local:') ? 0.5 : 0.8);
+  const minSimilarity = options.dedupe?.minSimilarity ?? (/^(hashed|local-encoder):/.test(embedder.model) ? 0.5 : 0.8);
   const log = options.log ?? (() => {});
   const busyChats = new Set<string>();
   const linkLock = keyedLock();
@@ -217,7 +218,7 @@ export function createElicitService(options: ElicitServiceOptions) {
   async function embedCanonicals(list: CanonicalCard[]): Promise<CanonicalCard[]> {
     const stale = list.filter((c) => c.embedding === null || c.embeddingModel !== embedder.model);
     if (stale.length === 0) return list;
-    const vectors = await embedder.embed(stale.map((c) => cardEmbeddingText(c.card)));
+    const vectors = (await embedder.embed(stale.map((c) => cardEmbeddingText(c.card)))).map((v) => Array.from(v));
     const fresh = new Map<string, number[]>();
     for (const [i, c] of stale.entries()) {
       await repos.canonical.setEmbedding(c.id, vectors[i]!, embedder.model);
@@ -238,7 +239,9 @@ export function createElicitService(options: ElicitServiceOptions) {
         const c = await repos.canonical.get(existing.canonicalId);
         return { status: existing.status === 'proposed' ? 'proposed' : 'self', canonical: c!, link: existing };
       }
-      const [vector] = card.embedding && card.embeddingModel === embedder.model ? [card.embedding] : await embedder.embed([cardEmbeddingText(card.card)]);
+      const [vector] = card.embedding && card.embeddingModel === embedder.model
+        ? [card.embedding]
+        : (await embedder.embed([cardEmbeddingText(card.card)])).map((v) => Array.from(v));
       if (!card.embedding || card.embeddingModel !== embedder.model) await repos.cards.setEmbedding(card.id, vector!, embedder.model);
       const pool = await embedCanonicals(await repos.canonical.list(card.deliberationId));
       const candidates = nearest(vector!, pool, { top: options.dedupe?.top ?? 5, minSimilarity });
