@@ -153,6 +153,10 @@ export function registerAlign(program: Command): void {
   );
 
   const target = align.command('target').description('make a target file: from survey data or from a questionnaire');
+  examples(target, [
+    'tenet align target from-survey ess.csv --country GB --weight anweight -o gb.yaml',
+    'tenet align target questionnaire -o me.yaml',
+  ]);
   examples(
     target.command('from-survey <file>')
       .description('a country target from European Social Survey Human Values Scale microdata (CSV; no ESS data ships)')
