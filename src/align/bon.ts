@@ -87,7 +87,7 @@ export interface AlignResults {
   baseline: ArmResult;
   best_of_n: ArmResult;
   /** Paired (same prompt) differences best-of-N − baseline, with 95% CIs. */
-  difference: { reward: Estimate & { ci: [number | null, number | null] }; distance: Estimate; quality?: Estimate };
+  difference: { reward: Estimate & { ci: [number | null, number | null] }; distance: Estimate; l2: Estimate; quality?: Estimate };
   quality?: { rater: string; version: string };
 }
 
@@ -244,6 +244,7 @@ export async function loadAlignResults(store: Store, runId: string, options: Boo
     difference: {
       reward: rewardDiff,
       distance: pairedDifference(picks.map((p) => p.baseline.distance), picks.map((p) => p.best.distance), boot),
+      l2: pairedDifference(picks.map((p) => p.baseline.l2), picks.map((p) => p.best.l2), boot),
       ...(paired.length ? { quality: pairedDifference(paired.map((p) => q.scores.get(p.baseline.sampleId)!), paired.map((p) => q.scores.get(p.best.sampleId)!), boot) } : {}),
     },
     ...(q.rater ? { quality: { rater: q.rater.id, version: q.rater.version } } : {}),

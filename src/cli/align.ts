@@ -83,6 +83,8 @@ export function formatBon(r: AlignResults): string {
     `${`best-of-${r.n}`.padEnd(22)}${fmt(r.best_of_n.reward).padEnd(30)}${fmt(r.best_of_n.distance).padEnd(28)}${r.best_of_n.quality ? fmt(r.best_of_n.quality, 2) : '—'}`,
     `${'difference (paired)'.padEnd(22)}${fmt(r.difference.reward).padEnd(30)}${fmt(r.difference.distance).padEnd(28)}${r.difference.quality ? fmt(r.difference.quality, 2) : '—'}`,
     '',
+    `unmasked L2 over the target's values (FULCRA e_distance; lower = closer): baseline ${fmt(r.baseline.l2)}, best-of-${r.n} ${fmt(r.best_of_n.l2)}, difference ${fmt(r.difference.l2)}`,
+    '',
     `value profile${''.padEnd(9)}${valueHeader()}`,
     `${'target'.padEnd(22)}${vectorLine(r.target.vector)}`,
     `${'baseline'.padEnd(22)}${vectorLine(SCHWARTZ_VALUE_IDS.map((id) => r.baseline.values.mean[id]))}`,

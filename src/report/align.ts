@@ -17,6 +17,7 @@ export function alignReport(r: AlignResults): AlignReport {
     label,
     reward: a.reward,
     distance: a.distance,
+    l2: a.l2,
     ...(a.quality ? { quality: a.quality } : {}),
     values: { samples: a.values.samples, mean: a.values.mean, ci: a.values.ci },
     rewards: a.rewards,
@@ -86,8 +87,8 @@ export function alignSection(data: ReportData): string {
   });
   const legend = [{ label: `target ${a.target.id}`, color: TARGET_COLOR }, ...a.arms.map((arm, i) => ({ label: arm.label, color: seriesColor(i) }))]
     .map((l) => `<li><span class="swatch" style="background:${esc(l.color)}"></span>${esc(l.label)}</li>`).join('');
-  const rows = a.arms.map((arm) => `<tr><th scope="row">${esc(arm.label)}</th><td>${estimate(arm.reward)}</td><td>${estimate(arm.distance)}</td>${a.quality ? `<td>${estimate(arm.quality, 2)}</td>` : ''}<td class="num">${esc(arm.reward.n)}</td></tr>`).join('') +
-    `<tr><th scope="row">difference (paired)</th><td>${estimate(a.difference.reward)}</td><td>${estimate(a.difference.distance)}</td>${a.quality ? `<td>${estimate(a.difference.quality, 2)}</td>` : ''}<td class="num">${esc(a.difference.reward.n)}</td></tr>`;
+  const rows = a.arms.map((arm) => `<tr><th scope="row">${esc(arm.label)}</th><td>${estimate(arm.reward)}</td><td>${estimate(arm.distance)}</td><td>${estimate(arm.l2)}</td>${a.quality ? `<td>${estimate(arm.quality, 2)}</td>` : ''}<td class="num">${esc(arm.reward.n)}</td></tr>`).join('') +
+    `<tr><th scope="row">difference (paired)</th><td>${estimate(a.difference.reward)}</td><td>${estimate(a.difference.distance)}</td><td>${estimate(a.difference.l2)}</td>${a.quality ? `<td>${estimate(a.difference.quality, 2)}</td>` : ''}<td class="num">${esc(a.difference.reward.n)}</td></tr>`;
   const valueRows = axes.map((ax) => `<tr><th scope="row">${esc(ax.label)}</th><td>${esc(signed(targetAt(ax.id).mean))}</td>${a.arms.map((arm) => {
     const ci = arm.values.ci[ax.id as never] as [number | null, number | null] | undefined;
     return `<td>${esc(signed(arm.values.mean[ax.id as never]))}${ci && ci[0] !== null && ci[1] !== null ? ` <span class="ci">[${esc(signed(ci[0]))}, ${esc(signed(ci[1]))}]</span>` : ''}</td>`;
@@ -95,7 +96,7 @@ export function alignSection(data: ReportData): string {
   return (
     '<section id="align"><h2>Best-of-N</h2>' +
     `<p class="lede">${esc(a.model)} answered each prompt ${esc(a.n)} times; the baseline is the first sample, best-of-${esc(a.n)} the sample with the highest BaseAlign reward against target ${esc(a.target.id)} (${esc(a.target.name)}), judged by ${esc(a.judge)}. Reward = −distance (0 is best). Brackets: 95% bootstrap CIs over prompts; the difference is paired on the same prompts.</p>` +
-    '<div class="table-wrap"><table class="summary"><thead><tr><th scope="col">Arm</th><th scope="col">Mean reward</th><th scope="col">Mean distance</th>' +
+    '<div class="table-wrap"><table class="summary"><thead><tr><th scope="col">Arm</th><th scope="col">Mean reward</th><th scope="col">Mean distance</th><th scope="col"><abbr title="L2 over the target\'s values, without the |E| > 0.3 mask (FULCRA e_distance)">Mean L2</abbr></th>' +
     `${a.quality ? '<th scope="col">Quality (1–10)</th>' : ''}<th scope="col" class="num">N</th></tr></thead><tbody>${rows}</tbody></table></div>` +
     (a.quality ? `<p>Quality rated by ${esc(a.quality)}; a negative quality difference is the alignment tax.</p>` : '') +
     `<ul class="legend">${legend}</ul><div class="charts"><figure class="radar-figure">${radar}</figure><figure>${bars}</figure></div>` +

@@ -125,6 +125,8 @@ export interface AlignArmReport {
   label: string;
   reward: { mean: number | null; ci: Interval; n: number };
   distance: { mean: number | null; ci: Interval; n: number };
+  /** L2 over the values where the target is non-zero, without BaseAlign's confidence mask (FULCRA's e_distance). */
+  l2?: { mean: number | null; ci: Interval; n: number };
   quality?: { mean: number | null; ci: Interval; n: number };
   values: ValueProfile;
   rewards: number[];
@@ -140,7 +142,7 @@ export interface AlignReport {
   judge: string;
   arms: AlignArmReport[];
   /** Paired difference (second arm − first) with its CI. */
-  difference: { reward: { mean: number | null; ci: Interval; n: number }; distance: { mean: number | null; ci: Interval; n: number }; quality?: { mean: number | null; ci: Interval; n: number } };
+  difference: { reward: { mean: number | null; ci: Interval; n: number }; distance: { mean: number | null; ci: Interval; n: number }; l2?: { mean: number | null; ci: Interval; n: number }; quality?: { mean: number | null; ci: Interval; n: number } };
   quality?: string;
 }
 

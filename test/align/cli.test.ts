@@ -93,7 +93,7 @@ describe('tenet align', () => {
     expect(report.kind).toBe('align');
     expect(report.data.align.arms[1].reward.mean).toBeCloseTo(-0.1, 9);
     expect(readFileSync(html, 'utf8')).toContain('<section id="align">');
-  });
+  }, 90_000);
 
   it('reward scores rows offline with --judge vectors, loss computes both losses, bad input exits 2 with file:line', async () => {
     const input = join(dir, 'rows.jsonl');
@@ -138,7 +138,7 @@ describe('tenet align', () => {
     // U_H = 0, −2; U_A = −0.1, −0.5 → strict (0.1 + 1.5)/2 = 0.8; the one pair |2 − 0.4| = 1.6
     expect(JSON.parse(l2.stdout).strict.mean).toBeCloseTo(0.8, 12);
     expect(JSON.parse(l2.stdout).pair.mean).toBeCloseTo(1.6, 12);
-  });
+  }, 90_000);
 
   it('targets and the questionnaire write a target file that --target reads back', async () => {
     const t = await tenet(['align', 'targets', '--json']);
@@ -154,7 +154,7 @@ describe('tenet align', () => {
     const r = await tenet(['align', 'reward', input, '--target', file, '--judge', 'vectors', '-o', join(dir, 'one-out.jsonl'), '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).target).toBe('personal');
-  });
+  }, 90_000);
 
   it('serve-reward answers a real HTTP client with the offline judge and stops on SIGTERM', async () => {
     const child = spawn(process.execPath, [ENTRY, '--config', configFile, '--db', join(dir, 't.db'), 'align', 'serve-reward', '--target', 'ideal', '--judge', 'local', '--port', '0', '--json'], { cwd: dir, env: { PATH: process.env.PATH ?? '', HOME: dir } });
@@ -177,5 +177,5 @@ describe('tenet align', () => {
     expect((await fetch(started.reward_url, { method: 'POST', body: 'nope' })).status).toBe(400);
     child.kill('SIGTERM');
     expect(await closed).toBe(0);
-  });
+  }, 90_000);
 });
