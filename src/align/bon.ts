@@ -93,6 +93,8 @@ export interface AlignResults {
 
 export interface RunBonResult extends AlignResults {
   stage: StageSummary;
+  /** Quality ratings that failed in this invocation (rerun to retry them). */
+  ratingFailures: { sampleId: string; error: string }[];
   failures: number;
   interrupted: boolean;
 }
@@ -310,14 +312,14 @@ export async function runBestOfN(options: RunBonOptions): Promise<RunBonResult> 
     ...(options.executor ? { executor: options.executor } : {}),
   });
   options.progress?.finish();
-  let ratingFailures = 0;
+  let ratingFailures: { sampleId: string; error: string }[] = [];
   if (options.quality && !stage.interrupted) {
     const r = await rateArms(store, run.id, options.quality, { concurrency: options.concurrency ?? 8, ...(options.signal ? { signal: options.signal } : {}) });
-    ratingFailures = r.failed.length;
+    ratingFailures = r.failed;
   }
   const interrupted = stage.interrupted || Boolean(options.signal?.aborted);
-  const status: RunStatus = interrupted ? 'interrupted' : stage.failed.length || ratingFailures ? 'failed' : 'done';
+  const status: RunStatus = interrupted ? 'interrupted' : stage.failed.length || ratingFailures.length ? 'failed' : 'done';
   await store.runs.setStatus(run.id, status);
   const results = await loadAlignResults(store, run.id, { ...options.bootstrap, ...(options.quality ? { quality: { id: options.quality.id, version: options.quality.version } } : {}) });
-  return { ...results, stage, failures: stage.failed.length + ratingFailures, interrupted };
+  return { ...results, stage, ratingFailures, failures: stage.failed.length + ratingFailures.length, interrupted };
 }

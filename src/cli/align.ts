@@ -302,9 +302,10 @@ export function registerAlign(program: Command): void {
         } finally {
           sigint.dispose();
         }
-        const { stage: _stage, ...shown } = result;
+        const { stage: _stage, ratingFailures: _rf, ...shown } = result;
         emit(ctx, shown, () => formatBon(result));
-        if (result.failures) process.stderr.write(`warning: ${result.failures} prompts or ratings failed (${result.stage.failed.slice(0, 3).map((f) => f.error).join('; ')}); rerun the same command to retry them.\n`);
+        if (result.stage.failed.length) process.stderr.write(`warning: ${result.stage.failed.length} prompts failed (first: ${result.stage.failed[0]!.error}); rerun the same command to retry them.\n`);
+        if (result.ratingFailures.length) process.stderr.write(`warning: ${result.ratingFailures.length} quality ratings failed (first: ${result.ratingFailures[0]!.error}); rerun the same command to retry them.\n`);
         if (result.interrupted) return INTERRUPTED_EXIT;
         return result.failures ? 1 : 0;
       }))),
