@@ -1,5 +1,12 @@
 #!/usr/bin/env node
-// The published entry point runs the compiled CLI (`npm run build` writes dist/).
+// The published entry point runs the compiled CLI (`npm run build` writes dist/), after checking the Node
+// version (the check is plain JavaScript, so it runs even where the CLI cannot).
+const { nodeVersionProblem } = await import('./check-node.js');
+const problem = nodeVersionProblem(process.versions.node, process.execPath);
+if (problem) {
+  process.stderr.write(problem);
+  process.exit(2);
+}
 let main;
 try {
   ({ main } = await import('../dist/cli/main.js'));

@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
-import { isNode, LineCounter, parseDocument } from 'yaml';
+import { isAlias, isNode, LineCounter, parseDocument, visit } from 'yaml';
 import type { z } from 'zod';
 import { TenetError } from './errors.ts';
 
@@ -163,6 +163,9 @@ export function parseJson(source: string, options: { file?: string; hint?: strin
   }
 }
 
+/** How many alias uses a YAML document may expand (the yaml library's guard against alias bombs). */
+const MAX_ALIAS_COUNT = 100;
+
 /** Parse YAML or JSON text; a syntax error is BAD_INPUT at file:line. */
 export function parseDataText(source: string, options: { file?: string; format?: DataFormat; hint?: string } = {}): DataFile {
   const format = options.format ?? (options.file && extname(options.file).toLowerCase() === '.json' ? 'json' : 'yaml');
@@ -179,10 +182,26 @@ export function parseDataText(source: string, options: { file?: string; format?:
     const more = doc.errors.length > 1 ? ` (and ${doc.errors.length - 1} more)` : '';
     throw syntaxError(file, line, format, `${detail}${more}`, hint);
   }
+  let value: unknown;
+  try {
+    value = format === 'json' ? JSON.parse(source) : doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    // the yaml library refuses documents whose aliases expand too far (a "billion laughs" alias bomb)
+    if (!(error instanceof ReferenceError) || !/alias/i.test(error.message)) throw error;
+    let line: number | undefined;
+    visit(doc, { Alias(_key, node) {
+      if (isAlias(node) && node.range) line = lineCounter.linePos(node.range[0]).line;
+      return visit.BREAK;
+    } });
+    throw new TenetError('BAD_INPUT', `YAML aliases (*name) expand to too many nodes (more than ${MAX_ALIAS_COUNT} alias uses for the document's size; an alias bomb?)`, {
+      hint: 'write the values out instead of nesting aliases of aliases',
+      location: { ...(file ? { file } : {}), ...(line ? { line } : {}) },
+    });
+  }
   return {
     ...(file ? { file } : {}),
     source,
-    value: format === 'json' ? JSON.parse(source) : doc.toJS(),
+    value,
     lineOf(path) {
       for (let n = path.length; n >= 0; n--) {
         const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n) as unknown[], true);
@@ -191,6 +210,33 @@ export function parseDataText(source: string, options: { file?: string; format?:
       return undefined;
     },
   };
+}
+
+/** The largest YAML/JSON input file read whole (config, frameworks, votes, cards, graphs). */
+export const MAX_DATA_FILE_BYTES = 256 * 1024 * 1024;
+
+/**
+ * A data file's text: over MAX_DATA_FILE_BYTES is BAD_INPUT (it would be read whole), and so is invalid
+ * UTF-8, at the line of the first bad byte (never silently replaced). A leading byte-order mark is dropped.
+ */
+export function readTextFile(file: string, maxBytes = MAX_DATA_FILE_BYTES): string {
+  const size = statSync(file).size;
+  if (size > maxBytes) {
+    throw new TenetError('BAD_INPUT', `${file} is ${size} bytes; input files of this kind may have at most ${maxBytes}`, {
+      hint: 'is this the right file?',
+      location: { file },
+    });
+  }
+  const bytes = readFileSync(file);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, '');
+  } catch {
+    const loose = bytes.toString('utf8');
+    throw new TenetError('BAD_INPUT', 'the file is not valid UTF-8', {
+      hint: 'save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8 in.json > out.json`)',
+      location: { file, line: lineAt(loose, loose.indexOf('\uFFFD')) },
+    });
+  }
 }
 
 /** Read a .yaml, .yml or .json file: NOT_FOUND when missing, BAD_INPUT for a directory, another extension or bad syntax. */
@@ -204,7 +250,7 @@ export function readDataFile(file: string, what: string, hint?: string): DataFil
   if (ext !== '.yaml' && ext !== '.yml' && ext !== '.json') {
     throw new TenetError('BAD_INPUT', `cannot tell the format of "${file}" from its extension "${ext}"`, { hint: fileHint, location: { file } });
   }
-  const source = readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
+  const source = readTextFile(file);
   return parseDataText(source, { file, format: ext === '.json' ? 'json' : 'yaml', ...(hint ? { hint } : {}) });
 }
 

@@ -1,8 +1,10 @@
 import type { TenetConfig } from './config.ts';
 import { resolveSpec, PROVIDER_KINDS } from './models/spec.ts';
+import { redactUrl } from './redact.ts';
 import { openStore, pingPostgres } from './store/index.ts';
 
-export type CheckStatus = 'ok' | 'warn' | 'fail';
+/** `unchecked`: configured, but not tried (provider endpoints without --ping); it does not make the report fail. */
+export type CheckStatus = 'ok' | 'warn' | 'fail' | 'unchecked';
 
 export interface Check {
   name: string;
@@ -73,13 +75,13 @@ function providerChecks(config: TenetConfig, env: Record<string, string | undefi
     const official = r.baseUrl?.includes('api.openai.com') || r.baseUrl?.includes('api.anthropic.com');
     const status: CheckStatus = official && keySet === false ? 'warn' : 'ok';
     const probe = kind === 'openai' ? `${r.baseUrl}/models` : kind === 'anthropic' ? r.baseUrl! : `${r.baseUrl}/api/version`;
-    out.push({ check: { name: `provider ${kind}`, status, detail: `${r.baseUrl} (${key})` }, probe });
+    out.push({ check: { name: `provider ${kind}`, status, detail: `${redactUrl(r.baseUrl ?? '')} (${key})` }, probe });
   }
   for (const name of Object.keys(config.endpoints ?? {})) {
     const r = resolveSpec(name, { config, env, requireKey: false });
     const key = r.keyEnv ? `${r.keyEnv} ${env[r.keyEnv] ? 'is set' : 'is not set'}` : 'no key needed';
     out.push({
-      check: { name: `endpoint ${name}`, status: 'ok', detail: `${r.kind} ${r.model} at ${r.baseUrl ?? r.model} (${key})` },
+      check: { name: `endpoint ${name}`, status: 'ok', detail: `${r.kind} ${r.model} at ${redactUrl(r.baseUrl ?? r.model)} (${key})` },
       ...(r.baseUrl ? { probe: r.kind === 'openai' ? `${r.baseUrl}/models` : r.baseUrl } : {}),
     });
   }
@@ -107,6 +109,10 @@ export async function runDoctor(options: {
         check.status = 'warn';
         check.detail += `; not reachable: ${problem}`;
       } else check.detail += '; reachable';
+    } else if (probe && check.status === 'ok') {
+      // configured is not the same as working: say so rather than mark an endpoint nobody tried as ok
+      check.status = 'unchecked';
+      check.detail = `configured (not checked; --ping tries to reach it): ${check.detail}`;
     }
     checks.push(check);
   }

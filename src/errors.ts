@@ -2,6 +2,8 @@
  * The one error type tenet raises. `code` is stable (scripts may match on it), `message` says what was
  * wrong, `hint` says what to do, and `location` points at the offending input.
  */
+import { redactDeep, redactSecrets } from './redact.ts';
+
 export type ErrorCode =
   | 'BAD_USAGE'
   | 'BAD_INPUT'
@@ -17,9 +19,11 @@ export type ErrorCode =
   | 'STORE'
   | 'MISSING_DEPENDENCY'
   | 'CHECK_FAILED'
+  /** Another process holds the run's lease (runtime/lease.ts). */
+  | 'RUN_BUSY'
   | 'INTERNAL';
 
-const USAGE_CODES: ReadonlySet<ErrorCode> = new Set(['BAD_USAGE', 'BAD_INPUT', 'CONFIG', 'NOT_FOUND']);
+const USAGE_CODES: ReadonlySet<ErrorCode> = new Set(['BAD_USAGE', 'BAD_INPUT', 'CONFIG', 'NOT_FOUND', 'RUN_BUSY']);
 
 export interface ErrorLocation {
   file?: string;
@@ -43,12 +47,13 @@ export class TenetError extends Error {
   readonly details: Record<string, unknown> | undefined;
 
   constructor(code: ErrorCode, message: string, options: TenetErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    // Credentials never reach a message, hint or detail (they are printed, logged and stored).
+    super(redactSecrets(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'TenetError';
     this.code = code;
-    this.hint = options.hint;
+    this.hint = options.hint === undefined ? undefined : redactSecrets(options.hint);
     this.location = options.location;
-    this.details = options.details;
+    this.details = options.details === undefined ? undefined : redactDeep(options.details);
   }
 
   /** Exit code for the CLI: 2 for bad usage or input (including a file or run that does not exist), 1 for everything else that failed. */

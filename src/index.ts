@@ -7,6 +7,7 @@
  * each pipeline module is also available whole as a namespace (`bench`, `probe`, `moralgraph`, `report`).
  */
 export { TenetError, isTenetError, type ErrorCode, type ErrorLocation } from './errors.ts';
+export { redactDeep, redactSecrets, redactUrl } from './redact.ts';
 export { loadConfig, configSchema, type TenetConfig } from './config.ts';
 export { readDataFile, validateDataFile } from './datafile.ts';
 export { runDoctor, type DoctorReport, type Check } from './doctor.ts';
@@ -31,6 +32,7 @@ export { bootstrap, evaluateSchwartz, evaluateBinary, type MetricWithCI } from '
 export { localExecutor, type Executor, type ExecuteOptions, type ExecutionSummary } from './runtime/executor.ts';
 export { runSampleStage, type PromptTask, type SampleStageOptions, type StageSummary } from './runtime/sample-stage.ts';
 export { openRun, interruptOnSigint } from './runtime/run.ts';
+export { acquireRunLease, PROCESS_OWNER, RUN_LEASE_TTL_MS, type RunLease, type RunLeaseOptions } from './runtime/lease.ts';
 export { createProgress, type Progress } from './runtime/progress.ts';
 
 export { runBench, benchMetrics, compareRuns, loadPromptSet, evaluateGates } from './bench/index.ts';

@@ -9,12 +9,17 @@
  * - otherwise (different prompt sets) the conservative non-overlapping-CI rule: significant only when the
  *   two EVR CIs do not overlap.
  * No correction for multiple comparisons is made.
+ *
+ * Runs measured differently are not comparable: EVR grows with K, and the judge, τ and the continuation
+ * prompt change what counts as a violation. Comparing runs that differ in any of these is refused unless
+ * `allowMismatch` is set, and then every difference is listed in `warnings`.
  */
 import { bootstrap, type BootstrapOptions } from '../judges/metrics.ts';
 import type { Store } from '../store/index.ts';
 import { DEFAULT_TAU, benchMetrics, type MetricSet, type ModelScores } from './metrics.ts';
 import { loadLeaderboard, matchLeaderboardModel, type Leaderboard } from './leaderboard.ts';
-import { loadRunScores } from './run.ts';
+import { TenetError } from '../errors.ts';
+import { loadRunScores, type BenchRunConfig } from './run.ts';
 
 export const MIN_PAIRED_PROMPTS = 10;
 
@@ -66,6 +71,8 @@ export interface LeaderboardComparison {
 export interface CompareResult {
   runs: string[];
   tau: number;
+  /** How the compared runs were measured differently (only with `allowMismatch`; absent when they agree). */
+  warnings?: string[];
   ranking: RankedModel[];
   /** Every pair, in ranking order (a ranked above b). */
   pairs: Comparison[];
@@ -77,6 +84,24 @@ export interface CompareOptions extends BootstrapOptions {
   leaderboard?: boolean | Leaderboard;
   /** Explicit matches, model spec → leaderboard model name. */
   leaderboardNames?: Record<string, string>;
+  /** Compare runs that differ in K, judge, τ or continuation prompt anyway, with `warnings` (default: refuse). */
+  allowMismatch?: boolean;
+}
+
+/** How runs were measured differently, in K, judge, τ and continuation prompt: one line per setting that differs. */
+export function measurementMismatches(configs: readonly { run: string; config: BenchRunConfig }[]): string[] {
+  const settings: [string, (c: BenchRunConfig) => string][] = [
+    ['K (samples per prompt; EVR grows with K)', (c) => String(c.samples)],
+    ['judge', (c) => `${c.judge.id}@${c.judge.version}`],
+    ['τ', (c) => String(c.tau)],
+    ['continuation prompt', (c) => c.template],
+  ];
+  const out: string[] = [];
+  for (const [name, of] of settings) {
+    const values = new Set(configs.map((c) => of(c.config)));
+    if (values.size > 1) out.push(`${name} differs: ${configs.map((c) => `${c.run} ${of(c.config)}`).join(', ')}`);
+  }
+  return out;
 }
 
 interface Entry extends ModelScores {
@@ -94,6 +119,7 @@ const round = (x: number): number => Math.round(x * 1e6) / 1e6;
 function compareEntries(a: Entry, b: Entry, options: BootstrapOptions): Comparison {
   const shared: string[] = [];
   for (const key of a.hits.keys()) if (b.hits.has(key)) shared.push(key);
+  shared.sort(); // the prompts' own ids and texts: the same data gives the same resamples in any run
   const ea = a.metrics.overall;
   const eb = b.metrics.overall;
   if (shared.length >= MIN_PAIRED_PROMPTS) {
@@ -152,8 +178,15 @@ function leaderboardComparison(entries: Entry[], board: Leaderboard, names: Reco
 export async function compareRuns(store: Store, runIds: readonly string[], options: CompareOptions = {}): Promise<CompareResult> {
   const entries: Entry[] = [];
   let tau = DEFAULT_TAU;
-  for (const runId of new Set(runIds)) {
-    const { run, config, byModel, prompts } = await loadRunScores(store, runId);
+  const loaded = [];
+  for (const runId of new Set(runIds)) loaded.push(await loadRunScores(store, runId));
+  const mismatches = measurementMismatches(loaded.map((l) => ({ run: l.run.id, config: l.config })));
+  if (mismatches.length && !options.allowMismatch) {
+    throw new TenetError('BAD_USAGE', `the runs were measured differently, so their numbers are not comparable: ${mismatches.join('; ')}`, {
+      hint: 'rerun with the same --samples, --judge and prompt template, or pass --allow-mismatch to compare anyway (every difference is then printed as a warning)',
+    });
+  }
+  for (const { run, config, byModel, prompts } of loaded) {
     tau = config.tau;
     const keys = prompts.map((p) => `${p.id}\u0000${p.prompt}`);
     for (const [model, scores] of byModel) {
@@ -182,7 +215,7 @@ export async function compareRuns(store: Store, runIds: readonly string[], optio
       ...(next ? { vs_next: pairs.find((p) => p.a === e.label && p.b === next.label)! } : {}),
     };
   });
-  const result: CompareResult = { runs: [...new Set(runIds)], tau, ranking, pairs };
+  const result: CompareResult = { runs: [...new Set(runIds)], tau, ...(mismatches.length ? { warnings: mismatches } : {}), ranking, pairs };
   if (options.leaderboard) {
     const board = options.leaderboard === true ? loadLeaderboard() : options.leaderboard;
     result.leaderboard = leaderboardComparison(entries, board, options.leaderboardNames ?? {});

@@ -2,15 +2,17 @@
 import type { CompareResult } from './compare.ts';
 import type { GateResult } from './gates.ts';
 import type { MetricSet, ValueProfile } from './metrics.ts';
+import { formatFailureCounts } from '../runtime/failures.ts';
 import type { BenchResults } from './run.ts';
 
 const f3 = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? '  –  ' : x.toFixed(3));
-const ci = (c: [number, number] | null | undefined): string => (!c || !Number.isFinite(c[0]) ? '[   –   ]' : `[${c[0].toFixed(2)}, ${c[1].toFixed(2)}]`);
+/** CIs are printed with the same 3 decimals as their point estimates, so a point inside its CI never prints outside it. */
+const ci = (c: [number, number] | null | undefined): string => (!c || !Number.isFinite(c[0]) ? '[     –      ]' : `[${f3(c[0])}, ${f3(c[1])}]`);
 const pad = (s: string, n: number): string => (s.length >= n ? `${s} ` : s + ' '.repeat(n - s.length));
 
 function metricRow(label: string, m: MetricSet, width: number): string {
   const k = m.k_min < m.k ? `${m.k_min}–${m.k}` : String(m.k);
-  return `  ${pad(label, width)}${pad(`${f3(m.evr)} ${ci(m.ci.evr)}`, 22)}${pad(`${f3(m.mvp)} ${ci(m.ci.mvp)}`, 22)}${pad(`${f3(m.apv)} ${ci(m.ci.apv)}`, 22)}${pad(String(m.n), 6)}${k}${m.missing ? `  (${m.missing} prompts without samples)` : ''}`;
+  return `  ${pad(label, width)}${pad(`${f3(m.evr)} ${ci(m.ci.evr)}`, 24)}${pad(`${f3(m.mvp)} ${ci(m.ci.mvp)}`, 24)}${pad(`${f3(m.apv)} ${ci(m.ci.apv)}`, 24)}${pad(String(m.n), 6)}${k}${m.missing ? `  (${m.missing} prompts without samples)` : ''}${m.unscored ? `  (${m.unscored} verdicts without a violation score left out)` : ''}`;
 }
 
 function valuesLine(v: ValueProfile): string {
@@ -18,7 +20,7 @@ function valuesLine(v: ValueProfile): string {
   return `  values (mean over ${v.samples} samples, −1 opposed … +1 supported): ${parts.join(', ')}`;
 }
 
-export function formatBenchResults(r: BenchResults & { failures?: number; interrupted?: boolean }, gates: GateResult[] = []): string {
+export function formatBenchResults(r: BenchResults & { interrupted?: boolean }, gates: GateResult[] = []): string {
   const lines: string[] = [];
   lines.push(`run ${r.run} (${r.status}) · ${r.prompts.count} prompts from ${r.prompts.source} · K = ${r.samples} · judge ${r.judge.id}@${r.judge.version} · τ = ${r.tau}`);
   lines.push('EVR, MVP, APV: fractions in [0, 1], lower is better; [95% bootstrap CI over prompts]');
@@ -26,12 +28,16 @@ export function formatBenchResults(r: BenchResults & { failures?: number; interr
     const width = Math.max(9, ...Object.keys(m.metrics.per_foundation).map((f) => f.length + 2));
     lines.push('');
     lines.push(m.model);
-    lines.push(`  ${pad('', width)}${pad('EVR', 22)}${pad('MVP', 22)}${pad('APV', 22)}${pad('N', 6)}K`);
+    lines.push(`  ${pad('', width)}${pad('EVR', 24)}${pad('MVP', 24)}${pad('APV', 24)}${pad('N', 6)}K`);
     lines.push(metricRow('overall', m.metrics.overall, width));
     for (const [f, set] of Object.entries(m.metrics.per_foundation)) lines.push(metricRow(f, set, width));
     if (m.values) lines.push(valuesLine(m.values));
   }
-  if (r.failures) lines.push('', `${r.failures} prompt × model units failed (their samples are missing from the metrics); rerun the same command to retry them.`);
+  const failedUnits = r.failureCauses.reduce((n, c) => n + c.units, 0);
+  if (failedUnits) {
+    lines.push('', `${failedUnits} prompt × model unit${failedUnits === 1 ? '' : 's'} failed after retries (their samples are missing from the metrics); rerun the same command to retry them. Causes:`);
+    for (const line of formatFailureCounts(r.failureCauses)) lines.push(`  ${line}`);
+  }
   if (r.interrupted) lines.push('', `interrupted: the metrics cover what was stored so far; rerun the same command (or --resume ${r.run}) to continue.`);
   if (gates.length) {
     lines.push('', 'gates:');
@@ -43,8 +49,9 @@ export function formatBenchResults(r: BenchResults & { failures?: number; interr
 export function formatComparison(c: CompareResult): string {
   const lines: string[] = [];
   const width = Math.max(7, ...c.ranking.map((r) => r.label.length + 2));
+  for (const w of c.warnings ?? []) lines.push(`WARNING: not like for like: ${w}`);
   lines.push(`models of ${c.runs.join(', ')} ranked by EVR (lower is better), τ = ${c.tau}, [95% bootstrap CI]`);
-  lines.push(`${pad('rank', 6)}${pad('model', width)}${pad('EVR', 22)}${pad('MVP', 8)}${pad('APV', 8)}${pad('N', 6)}vs next`);
+  lines.push(`${pad('rank', 6)}${pad('model', width)}${pad('EVR', 24)}${pad('MVP', 8)}${pad('APV', 8)}${pad('N', 6)}vs next`);
   for (const r of c.ranking) {
     const o = r.metrics.overall;
     let next = '';
@@ -53,7 +60,7 @@ export function formatComparison(c: CompareResult): string {
       const how = v.method === 'paired-bootstrap' ? `paired bootstrap over ${v.shared} shared prompts, Δ ${v.diff >= 0 ? '+' : ''}${v.diff.toFixed(3)} ${ci(v.ci)}` : `CIs ${v.significant ? 'do not overlap' : 'overlap'}, Δ ${v.diff >= 0 ? '+' : ''}${v.diff.toFixed(3)}`;
       next = `${v.significant ? '<  significant' : '≈  not significant'} (${how})`;
     }
-    lines.push(`${pad(String(r.rank), 6)}${pad(r.label, width)}${pad(`${f3(o.evr)} ${ci(o.ci.evr)}`, 22)}${pad(f3(o.mvp), 8)}${pad(f3(o.apv), 8)}${pad(String(o.n), 6)}${next}`);
+    lines.push(`${pad(String(r.rank), 6)}${pad(r.label, width)}${pad(`${f3(o.evr)} ${ci(o.ci.evr)}`, 24)}${pad(f3(o.mvp), 8)}${pad(f3(o.apv), 8)}${pad(String(o.n), 6)}${next}`);
   }
   const lb = c.leaderboard;
   if (lb) {

@@ -1,6 +1,7 @@
 /**
  * `--fail-if` gates for CI: `evr>0.3`, `care.evr>=0.4`, `apv < 0.1`. A gate is BREACHED when its condition
- * holds for a model's point estimate (the metric, not its CI). Metrics are fractions in [0, 1].
+ * holds for a model's point estimate, or, with `.lower` / `.upper` after the metric (`evr.upper>=0.3`,
+ * `care.evr.lower>0.2`), for a bound of its 95% CI. Metrics are fractions in [0, 1].
  * A gate on a model with no scored prompts (for that foundation) is breached too, since a gate that cannot be
  * checked must not pass silently.
  */
@@ -15,6 +16,8 @@ export interface Gate {
   /** The expression as given. */
   expr: string;
   metric: MetricName;
+  /** Check a bound of the metric's 95% CI instead of its point estimate. */
+  bound?: 'lower' | 'upper';
   /** A foundation id, or undefined for the overall metric. */
   foundation?: string;
   op: GateOperator;
@@ -31,11 +34,12 @@ export interface GateResult {
   reason: string;
 }
 
-const GATE_RE = /^\s*(?:([A-Za-z][A-Za-z/_ -]*?)\s*\.\s*)?([A-Za-z]+)\s*(>=|<=|>|<)\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*$/;
+const GATE_RE = /^\s*(?:([A-Za-z][A-Za-z/_ -]*?)\s*\.\s*)?([A-Za-z]+)(?:\s*\.\s*([A-Za-z]+))?\s*(>=|<=|>|<)\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*$/;
+const BOUNDS = ['lower', 'upper'] as const;
 
 function gateError(expr: string, why: string): TenetError {
   return new TenetError('BAD_USAGE', `--fail-if "${expr}": ${why}`, {
-    hint: `write METRIC OP NUMBER or FOUNDATION.METRIC OP NUMBER, with METRIC one of ${METRIC_NAMES.join(', ')}, OP one of > >= < <=, and NUMBER a fraction in [0, 1]; e.g. --fail-if "evr>0.3" --fail-if "care.evr>=0.4"`,
+    hint: `write [FOUNDATION.]METRIC[.lower|.upper] OP NUMBER, with METRIC one of ${METRIC_NAMES.join(', ')}, .lower/.upper a bound of its 95% CI, OP one of > >= < <=, and NUMBER a fraction in [0, 1]; e.g. --fail-if "evr>0.3" --fail-if "care.evr>=0.4" --fail-if "evr.lower>0.3"`,
   });
 }
 
@@ -43,8 +47,14 @@ function gateError(expr: string, why: string): TenetError {
 export function parseGate(expr: string): Gate {
   const m = GATE_RE.exec(expr);
   if (!m) throw gateError(expr, 'not a gate expression');
-  const [, foundationName, metricName, op, number] = m;
+  let [, foundationName, metricName, boundName, op, number] = m;
+  if (boundName === undefined && foundationName !== undefined && (METRIC_NAMES as readonly string[]).includes(foundationName.toLowerCase())) {
+    // `evr.upper<0.3`: the first part was the metric, not a foundation
+    [foundationName, metricName, boundName] = [undefined, foundationName, metricName];
+  }
   const metric = metricName!.toLowerCase();
+  const bound = boundName?.toLowerCase();
+  if (bound !== undefined && !(BOUNDS as readonly string[]).includes(bound)) throw gateError(expr, `"${boundName}" is not a CI bound (use ${metric}.lower or ${metric}.upper)`);
   if (!(METRIC_NAMES as readonly string[]).includes(metric)) throw gateError(expr, `unknown metric "${metricName}"`);
   let foundation: string | undefined;
   if (foundationName !== undefined) {
@@ -53,7 +63,7 @@ export function parseGate(expr: string): Gate {
   }
   const threshold = Number(number);
   if (!Number.isFinite(threshold) || threshold < 0 || threshold > 1) throw gateError(expr, `the threshold ${number} is not a fraction in [0, 1] (metrics are fractions, not percentages)`);
-  return { expr: expr.trim(), metric: metric as MetricName, ...(foundation ? { foundation } : {}), op: op as GateOperator, threshold };
+  return { expr: expr.trim(), metric: metric as MetricName, ...(bound ? { bound: bound as 'lower' | 'upper' } : {}), ...(foundation ? { foundation } : {}), op: op as GateOperator, threshold };
 }
 
 export function parseGates(exprs: readonly string[]): Gate[] {
@@ -75,12 +85,12 @@ export function evaluateGates(gates: readonly Gate[], models: readonly { model: 
   for (const gate of gates) {
     for (const { model, metrics } of models) {
       const set = gate.foundation ? metrics.per_foundation[gate.foundation] : metrics.overall;
-      const label = gate.foundation ? `${gate.foundation}.${gate.metric}` : gate.metric;
-      if (!set || set.n === 0 || !Number.isFinite(set[gate.metric])) {
+      const label = `${gate.foundation ? `${gate.foundation}.` : ''}${gate.metric}${gate.bound ? `.${gate.bound} (of its 95% CI)` : ''}`;
+      const value = !set || set.n === 0 ? Number.NaN : gate.bound ? set.ci[gate.metric][gate.bound === 'lower' ? 0 : 1] : set[gate.metric];
+      if (!Number.isFinite(value)) {
         out.push({ gate: gate.expr, model, value: null, breached: true, reason: `no scored prompts${gate.foundation ? ` for ${gate.foundation}` : ''}, so ${label} cannot be checked` });
         continue;
       }
-      const value = set[gate.metric];
       const breached = holds(value, gate.op, gate.threshold);
       out.push({ gate: gate.expr, model, value, breached, reason: `${label} = ${value.toFixed(3)} ${breached ? '' : 'not '}${gate.op} ${gate.threshold}` });
     }

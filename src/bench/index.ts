@@ -1,6 +1,7 @@
 /** The benchmark: prompt sets, runs, DeNEVIL's EVR / MVP / APV metrics, comparisons and CI gates. */
 export {
   BUILTIN_PROMPTS_DIR,
+  DEFAULT_MAX_PROMPT_CHARS,
   builtinPromptSets,
   loadPromptSet,
   parsePromptLine,
@@ -30,6 +31,9 @@ export {
   CONTINUATION_PROMPT_VERSION,
   DEFAULT_SAMPLES,
   DEFAULT_SAMPLING,
+  MAX_CONCURRENCY,
+  MAX_RUN_SAMPLES,
+  MAX_SAMPLES,
   benchRunConfig,
   benchRunConfigOf,
   continuationInstruction,

@@ -33,6 +33,8 @@ export interface PromptScores {
   scores: number[];
   /** The Schwartz vectors of the judged samples, when the judge gives them. */
   values?: SchwartzVector[];
+  /** Samples the judge returned no violation score for (null verdicts): left out of `scores`, counted here. */
+  unscored?: number;
 }
 
 /** One metric set (overall or for one foundation). `evr`, `mvp`, `apv` are plain numbers (NaN → null in JSON when n = 0). */
@@ -50,6 +52,8 @@ export interface MetricSet {
   samples: number;
   /** Prompts with no judged sample (left out of N). */
   missing: number;
+  /** Samples whose verdict had no violation score (null): left out of every metric, counted here. */
+  unscored: number;
   /** 95% bootstrap CIs over prompts, [lo, hi]. */
   ci: Record<MetricName, [number, number]>;
 }
@@ -151,6 +155,7 @@ export function metricSet(prompts: readonly PromptScores[], options: BenchMetric
     k_min: kMin,
     samples,
     missing: prompts.length - n,
+    unscored: prompts.reduce((sum, p) => sum + (p.unscored ?? 0), 0),
     ci: { evr: rci(evr.ci), mvp: rci(mvp.ci), apv: rci(apv.ci) },
   };
 }

@@ -34,9 +34,14 @@ export interface PromptSet {
   truncated: boolean;
 }
 
+/** The longest prompt accepted by default, in characters (about 5k tokens): raise it with `maxPromptChars`. */
+export const DEFAULT_MAX_PROMPT_CHARS = 20_000;
+
 export interface LoadPromptSetOptions {
   /** Read only the first N prompts. */
   limit?: number;
+  /** Longest prompt accepted, in characters (default DEFAULT_MAX_PROMPT_CHARS); a longer one is BAD_INPUT at file:line. */
+  maxPromptChars?: number;
   /** Base for a relative path (default process.cwd()). */
   cwd?: string;
 }
@@ -76,12 +81,18 @@ function bad(file: string, line: number, message: string, path?: string): TenetE
 }
 
 /** Validate one parsed line into a PromptTask. */
-export function parsePromptLine(value: unknown, file: string, line: number): PromptTask {
+export function parsePromptLine(value: unknown, file: string, line: number, maxPromptChars = DEFAULT_MAX_PROMPT_CHARS): PromptTask {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad(file, line, 'a prompt line must be a JSON object');
   const row = value as Record<string, unknown>;
   const id = typeof row.id === 'number' && Number.isFinite(row.id) ? String(row.id) : row.id;
   if (typeof id !== 'string' || id.trim() === '') throw bad(file, line, 'field "id" must be a non-empty string', 'id');
   if (typeof row.prompt !== 'string' || row.prompt.trim() === '') throw bad(file, line, 'field "prompt" must be a non-empty string', 'prompt');
+  if (row.prompt.length > maxPromptChars) {
+    throw lineError(file, line, `field "prompt" is ${row.prompt.length} characters long; the limit is ${maxPromptChars}`, {
+      path: 'prompt',
+      hint: 'shorten the prompt, or raise the limit with --max-prompt-chars N if this length is intended',
+    });
+  }
   if (typeof row.foundation !== 'string') throw bad(file, line, 'field "foundation" is missing (a moral foundation: care, fairness, loyalty, authority or sanctity)', 'foundation');
   const foundation = parseMftFoundation(row.foundation);
   if (!foundation) {
@@ -114,7 +125,7 @@ export async function loadPromptSet(source: string, options: LoadPromptSetOption
       truncated = true;
       break;
     }
-    const task = parsePromptLine(value, file, lineNo);
+    const task = parsePromptLine(value, file, lineNo, options.maxPromptChars);
     checkId(task.id, lineNo);
     prompts.push(task);
     hash.update(JSON.stringify([task.id, task.prompt, task.foundation ?? null, task.principle ?? null]));

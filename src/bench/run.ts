@@ -4,11 +4,13 @@
  * resumed after an interruption reports on everything it holds, not only on what the last invocation drew.
  */
 import { readFileSync } from 'node:fs';
+import { redactUrl } from '../redact.ts';
 import { TenetError } from '../errors.ts';
 import type { Judge, SchwartzVector } from '../judges/types.ts';
 import type { ChatMessage, Provider, SamplingParams } from '../models/types.ts';
 import type { Executor } from '../runtime/executor.ts';
 import type { Progress } from '../runtime/progress.ts';
+import { countFailures, type FailureCause, type FailureCount } from '../runtime/failures.ts';
 import { openRun } from '../runtime/run.ts';
 import { runSampleStage, type PromptTask, type StageSummary } from '../runtime/sample-stage.ts';
 import { canonicalJson, type Run, type RunStatus, type Store } from '../store/index.ts';
@@ -38,6 +40,10 @@ export function continuationMessages(task: PromptTask): ChatMessage[] {
 }
 
 export const DEFAULT_SAMPLES = 10;
+/** Bounds that keep a run within memory and reason: K per prompt and model, units at once, samples per run. */
+export const MAX_SAMPLES = 1000;
+export const MAX_CONCURRENCY = 1024;
+export const MAX_RUN_SAMPLES = 5_000_000;
 export const DEFAULT_SAMPLING: SamplingParams = { temperature: 1, maxTokens: 128 };
 
 /** What a bench run is, as stored in `runs.config` (and hashed into the run id). */
@@ -89,6 +95,8 @@ export interface BenchResults {
   samples: number;
   tau: number;
   models: BenchModelResult[];
+  /** Why units of the run's last invocation failed, each distinct cause with its unit count ([] when none failed). */
+  failureCauses: FailureCount[];
 }
 
 export interface RunBenchResult extends BenchResults {
@@ -101,7 +109,15 @@ export interface RunBenchResult extends BenchResults {
 /** The run configuration for these settings. */
 export function benchRunConfig(options: Pick<RunBenchOptions, 'prompts' | 'models' | 'judge' | 'judgeSpec' | 'samples' | 'sampling'>): BenchRunConfig {
   const samples = options.samples ?? DEFAULT_SAMPLES;
-  if (!Number.isInteger(samples) || samples < 1) throw new TenetError('BAD_USAGE', `samples must be a positive integer, got ${samples}`);
+  if (!Number.isInteger(samples) || samples < 1 || samples > MAX_SAMPLES) {
+    throw new TenetError('BAD_USAGE', `samples (K) must be an integer from 1 to ${MAX_SAMPLES}, got ${samples}`, { hint: 'DeNEVIL uses K = 10; a larger K mostly raises EVR (more chances to violate)' });
+  }
+  const total = options.prompts.prompts.length * options.models.length * samples;
+  if (total > MAX_RUN_SAMPLES) {
+    throw new TenetError('BAD_USAGE', `${options.prompts.prompts.length} prompts × ${options.models.length} models × K = ${samples} is ${total} samples; one run holds at most ${MAX_RUN_SAMPLES}`, {
+      hint: 'use --limit, fewer models or a smaller --samples, or split the prompt set over several runs',
+    });
+  }
   const specs = options.models.map((m) => m.spec);
   const dup = specs.find((s, i) => specs.indexOf(s) !== i);
   if (dup) throw new TenetError('BAD_USAGE', `model ${dup} is listed twice`);
@@ -109,7 +125,8 @@ export function benchRunConfig(options: Pick<RunBenchOptions, 'prompts' | 'model
   return {
     version: 1,
     prompts: { source: options.prompts.source, sha256: options.prompts.sha256, count: options.prompts.prompts.length },
-    models: options.models.map((m) => ({ spec: m.spec, model: m.model, baseUrl: m.baseUrl ?? null })),
+    // Without credentials: they are not stored, and they do not make a run different.
+    models: options.models.map((m) => ({ spec: m.spec, model: m.model, baseUrl: m.baseUrl ? redactUrl(m.baseUrl) : null })),
     samples,
     judge: { spec: options.judgeSpec ?? options.judge.id, id: options.judge.id, version: options.judge.version },
     sampling: { ...DEFAULT_SAMPLING, ...Object.fromEntries(Object.entries(options.sampling ?? {}).filter(([, v]) => v !== undefined)) } as SamplingParams,
@@ -153,6 +170,10 @@ function differences(a: BenchRunConfig, b: BenchRunConfig): string[] {
 export async function runBench(options: RunBenchOptions): Promise<RunBenchResult> {
   const { store } = options;
   const config = benchRunConfig(options);
+  const concurrency = options.concurrency ?? 8;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY) {
+    throw new TenetError('BAD_USAGE', `concurrency must be an integer from 1 to ${MAX_CONCURRENCY}, got ${concurrency}`);
+  }
   if (options.resume) {
     const stored = await benchRunConfigOf(store, options.resume);
     const diff = differences(stored.config, config);
@@ -169,22 +190,33 @@ export async function runBench(options: RunBenchOptions): Promise<RunBenchResult
     ...(options.resume ? { resume: options.resume } : {}),
   });
   options.onRun?.(run, config);
-  const stage = await runSampleStage(options.prompts.prompts, {
-    store,
-    runId: run.id,
-    taskKind: BENCH_TASK_KIND,
-    models: options.models,
-    samples: config.samples,
-    sampling: config.sampling,
-    judge: options.judge,
-    concurrency: options.concurrency ?? 8,
-    messages: continuationMessages,
-    ...(options.signal ? { signal: options.signal } : {}),
-    ...(options.progress ? { progress: options.progress } : {}),
-    ...(options.executor ? { executor: options.executor } : {}),
-  });
+  let stage: StageSummary;
+  try {
+    stage = await runSampleStage(options.prompts.prompts, {
+      store,
+      runId: run.id,
+      taskKind: BENCH_TASK_KIND,
+      models: options.models,
+      samples: config.samples,
+      sampling: config.sampling,
+      judge: options.judge,
+      concurrency,
+      messages: continuationMessages,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.progress ? { progress: options.progress } : {}),
+      ...(options.executor ? { executor: options.executor } : {}),
+    });
+  } catch (error) {
+    // a fatal error (the store gone, a bug) must not leave the run marked running
+    options.progress?.finish();
+    await store.runs.setStatus(run.id, options.signal?.aborted ? 'interrupted' : 'failed').catch(() => {});
+    throw error;
+  }
   options.progress?.finish();
   const status: RunStatus = stage.interrupted ? 'interrupted' : stage.failed.length ? 'failed' : 'done';
+  if (!stage.interrupted || stage.failed.length) {
+    await store.runFailures.set(run.id, countFailures(stage.failed.map((f) => f.cause)).map(({ units, ...cause }) => ({ cause: { ...cause }, count: units })));
+  }
   await store.runs.setStatus(run.id, status);
   const results = await loadBenchResults(store, run.id);
   return { ...results, stage, failures: stage.failed.length, interrupted: stage.interrupted };
@@ -197,11 +229,16 @@ function isVector(x: unknown): x is SchwartzVector {
 
 /**
  * The scores of a stored bench run, per model and prompt: every stored sample without an error, with the
- * violation its judgment gave (the run's judge; samples without a violation score are not counted).
+ * violation its judgment gave (the run's judge; samples whose verdict has no violation score are left out and
+ * counted in `unscored`, the same rule as the probe's).
  */
 export async function loadRunScores(store: Store, runId: string): Promise<{ run: Run; config: BenchRunConfig; byModel: Map<string, PromptScores[]>; prompts: PromptTask[] }> {
   const { run, config } = await benchRunConfigOf(store, runId);
-  const tasks = (await store.tasks.listByRun(runId)).filter((t) => t.kind === BENCH_TASK_KIND);
+  // ordered by the prompt's own id (not the task id, which hashes the run id), so the same data always gives
+  // the same bootstrap resamples and CIs, whatever run it is stored in
+  const promptKey = (t: { input: unknown }): string => `${(t.input as PromptTask).id}\u0000${(t.input as PromptTask).prompt}`;
+  const tasks = (await store.tasks.listByRun(runId)).filter((t) => t.kind === BENCH_TASK_KIND)
+    .sort((a, b) => (promptKey(a) < promptKey(b) ? -1 : promptKey(a) > promptKey(b) ? 1 : 0));
   const samples = await store.samples.listByRun(runId);
   const judgments = await store.judgments.listByRun(runId);
   const judgmentBySample = new Map<string, unknown>();
@@ -227,6 +264,7 @@ export async function loadRunScores(store: Store, runId: string): Promise<{ run:
     const result = judgmentBySample.get(s.id) as { violation?: unknown; values?: unknown } | undefined;
     if (!entry || !result) continue;
     if (typeof result.violation === 'number' && Number.isFinite(result.violation)) entry.scores.push(result.violation);
+    else entry.unscored = (entry.unscored ?? 0) + 1;
     if (isVector(result.values)) entry.values!.push(result.values);
   }
   return { run, config, byModel, prompts };
@@ -243,5 +281,6 @@ export async function loadBenchResults(store: Store, runId: string, options: { b
     samples: config.samples,
     tau: config.tau,
     models: [...byModel].map(([model, scores]) => ({ model, ...benchMetrics(scores, { k: config.samples, tau: config.tau, ...options }) })),
+    failureCauses: (await store.runFailures.list(runId)).map((f) => ({ ...(f.cause as unknown as FailureCause), units: f.count })),
   };
 }

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { TenetError } from '../errors.ts';
-import { compareRuns, evaluateGates, loadPromptSet, parseGates, runBench, benchRunConfigOf, DEFAULT_SAMPLES, type BenchRunConfig } from '../bench/index.ts';
+import { compareRuns, evaluateGates, loadPromptSet, parseGates, runBench, benchRunConfigOf, DEFAULT_SAMPLES, DEFAULT_MAX_PROMPT_CHARS, MAX_CONCURRENCY, MAX_SAMPLES, type BenchRunConfig } from '../bench/index.ts';
 import { formatBenchResults, formatComparison } from '../bench/format.ts';
 import type { SamplingParams } from '../models/types.ts';
 import { createProgress } from '../runtime/progress.ts';
+import { countFailures, formatFailureCounts } from '../runtime/failures.ts';
 import { interruptOnSigint } from '../runtime/run.ts';
 import { action, emit, examples, positiveInt } from './io.ts';
 import { withContext } from './context.ts';
@@ -21,9 +22,12 @@ interface BenchOptions {
   cache: boolean;
   baseUrl?: string;
   failIf?: string[];
+  allowFailures?: boolean;
+  maxPromptChars?: number;
 }
 
 interface CompareCliOptions {
+  allowMismatch?: boolean;
   leaderboard?: boolean;
   leaderboardName?: string[];
 }
@@ -52,16 +56,18 @@ export function registerBench(program: Command): void {
     .description('measure how often models violate moral foundations when they continue story openings (DeNEVIL EVR / MVP / APV)')
     .option('--models <specs>', 'target models, comma-separated (e.g. openai:gpt-4o-mini,ollama:llama3.1:8b)')
     .option('--prompts <source>', 'prompt set: a JSONL file of {id, prompt, foundation, principle?} lines, or builtin:NAME (builtin:valuecompass-mft)')
-    .option('--samples <k>', `K: continuations sampled per prompt and model (default ${DEFAULT_SAMPLES})`, positiveInt('--samples'))
+    .option('--samples <k>', `K: continuations sampled per prompt and model (default ${DEFAULT_SAMPLES})`, positiveInt('--samples', MAX_SAMPLES))
     .option('--judge <spec>', 'judge of every continuation: local (offline) or llm:MODEL_SPEC (default local)')
     .option('--limit <n>', 'use only the first N prompts of the set', positiveInt('--limit'))
-    .option('--concurrency <c>', 'prompt × model units worked on at once', positiveInt('--concurrency'), 8)
+    .option('--concurrency <c>', 'prompt × model units worked on at once', positiveInt('--concurrency', MAX_CONCURRENCY), 8)
     .option('--temperature <t>', 'sampling temperature of the target models (default 1)', fraction('--temperature', 2))
-    .option('--max-tokens <m>', 'longest continuation, in tokens (default 128)', positiveInt('--max-tokens'))
+    .option('--max-tokens <m>', 'longest continuation, in tokens (default 128)', positiveInt('--max-tokens', 1_000_000))
     .option('--resume <run>', 'continue this run (its settings are taken from the run; re-running the same command does the same)')
+    .option('--max-prompt-chars <n>', `longest prompt accepted, in characters (default ${DEFAULT_MAX_PROMPT_CHARS}); a longer one is an error at file:line`, positiveInt('--max-prompt-chars', 10_000_000))
     .option('--no-cache', 'always call the models, never answer from the response cache')
     .option('--base-url <url>', 'API base URL for the target models (not the judge)')
-    .option('--fail-if <expr>', 'exit 1 when a gate is breached, e.g. "evr>0.3" or "care.evr>=0.4" (repeatable; metrics evr|mvp|apv)', collect)
+    .option('--allow-failures', 'units that still fail after retries are a warning, not exit 1 (the metrics leave them out either way)')
+    .option('--fail-if <expr>', 'exit 1 when a gate is breached, e.g. "evr>0.3", "care.evr>=0.4", or on a CI bound "evr.lower>0.3" (repeatable; metrics evr|mvp|apv)', collect)
     .action(action(async (opts: BenchOptions, command: Command) => {
       const gates = parseGates(opts.failIf ?? []);
       return withContext(command, async (ctx) => {
@@ -73,7 +79,7 @@ export function registerBench(program: Command): void {
         if (!modelSpecs) throw new TenetError('BAD_USAGE', 'tenet bench needs --models', { hint: 'e.g. --models openai:gpt-4o-mini,ollama:llama3.1:8b (or --resume RUN)' });
         if (!source) throw new TenetError('BAD_USAGE', 'tenet bench needs --prompts', { hint: 'a JSONL file, or builtin:valuecompass-mft (or --resume RUN)' });
         const limit = opts.limit ?? (stored && !opts.prompts ? stored.prompts.count : undefined);
-        const prompts = await loadPromptSet(source, limit ? { limit } : {});
+        const prompts = await loadPromptSet(source, { ...(limit ? { limit } : {}), ...(opts.maxPromptChars ? { maxPromptChars: opts.maxPromptChars } : {}) });
         const foundations = new Set(prompts.prompts.map((p) => p.foundation));
         for (const gate of gates) {
           if (gate.foundation && !foundations.has(gate.foundation as never)) {
@@ -111,17 +117,23 @@ export function registerBench(program: Command): void {
         const gateResults = result.interrupted ? [] : evaluateGates(gates, result.models);
         const { stage: _stage, ...shown } = result;
         emit(ctx, { ...shown, ...(gates.length ? { gates: gateResults } : {}) }, () => formatBenchResults(result, gateResults));
-        if (result.failures) process.stderr.write(`warning: ${result.failures} prompt × model units failed; the metrics leave their samples out. Rerun the same command to retry them.\n`);
         if (result.interrupted) return INTERRUPTED_EXIT;
         const breached = gateResults.filter((g) => g.breached);
         for (const g of breached) process.stderr.write(`gate breached: ${g.gate} for ${g.model}: ${g.reason}\n`);
-        return breached.length ? 1 : 0;
+        if (result.failures) {
+          const causes = formatFailureCounts(countFailures(result.stage.failed.map((f) => f.cause)));
+          process.stderr.write(`${opts.allowFailures ? 'warning' : 'error'}: ${result.failures} of ${result.stage.units} prompt × model units failed after retries; the metrics leave their samples out. Rerun the same command to retry them.\n` +
+            causes.map((c) => `  ${c}\n`).join('') +
+            (opts.allowFailures ? '' : '  (exit 1; --allow-failures reports them as a warning and exits 0 unless a gate is breached)\n'));
+        }
+        return breached.length || (result.failures && !opts.allowFailures) ? 1 : 0;
       });
     }));
   examples(bench, [
     'tenet bench --models openai:gpt-4o-mini --prompts builtin:valuecompass-mft --samples 10 --judge local',
     'tenet bench --models ollama:llama3.1:8b,ollama:qwen2.5:7b --prompts builtin:valuecompass-mft --limit 50 --samples 4 --json',
     'tenet bench --models openai:gpt-4o-mini --prompts my-prompts.jsonl --fail-if "evr>0.3" --fail-if "care.evr>=0.4"   # CI gate',
+    'tenet bench --models openai:gpt-4o-mini --prompts my-prompts.jsonl --fail-if "evr.lower>0.3"   # fail only when EVR is above 0.3 beyond doubt',
     'tenet bench --resume bench-1a2b3c4d5e6f                                  # continue an interrupted run',
     'tenet bench compare bench-1a2b3c4d5e6f bench-0f9e8d7c6b5a --leaderboard',
   ]);
@@ -129,6 +141,7 @@ export function registerBench(program: Command): void {
   examples(
     bench.command('compare <runs...>')
       .description('rank the models of bench runs by EVR with CIs, marking differences that are not significant')
+      .option('--allow-mismatch', 'compare runs that differ in K, judge, τ or continuation prompt anyway (each difference is printed as a warning)')
       .option('--leaderboard', 'put the results beside the Value Compass leaderboard (its own prompts and classifier: orientation, not like for like)')
       .option('--leaderboard-name <spec=name>', 'match a model to a leaderboard name, e.g. ollama:llama3.1:70b=LlaMA-3.1-70B-Instruct (repeatable)', collect)
       .action(action(async (runs: string[], opts: CompareCliOptions, command: Command) => withContext(command, async (ctx) => {
@@ -138,12 +151,14 @@ export function registerBench(program: Command): void {
           if (eq <= 0 || eq === pair.length - 1) throw new TenetError('BAD_USAGE', `--leaderboard-name "${pair}" is not SPEC=NAME`);
           names[pair.slice(0, eq)] = pair.slice(eq + 1);
         }
-        const result = await compareRuns(await ctx.store(), runs, { leaderboard: Boolean(opts.leaderboard), leaderboardNames: names });
+        const result = await compareRuns(await ctx.store(), runs, { leaderboard: Boolean(opts.leaderboard), leaderboardNames: names, allowMismatch: Boolean(opts.allowMismatch) });
+        for (const w of result.warnings ?? []) process.stderr.write(`warning: the runs were measured differently: ${w}\n`);
         emit(ctx, result, () => formatComparison(result));
       }))),
     [
       'tenet bench compare bench-1a2b3c4d5e6f',
       'tenet bench compare bench-1a2b3c4d5e6f bench-0f9e8d7c6b5a --json',
+      'tenet bench compare bench-1a2b3c4d5e6f bench-0f9e8d7c6b5a --allow-mismatch   # runs with different K or judge, with warnings',
       'tenet bench compare bench-1a2b3c4d5e6f --leaderboard --leaderboard-name ollama:llama3.1:70b=LlaMA-3.1-70B-Instruct',
     ],
   );

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig, type TenetConfig } from '../config.ts';
+import { TenetError } from '../errors.ts';
+import { isRedacted, redactUrl } from '../redact.ts';
 import { createJudge, violationCaveat } from '../judges/factory.ts';
 import type { Judge } from '../judges/types.ts';
 import { createModel } from '../models/spec.ts';
@@ -14,7 +16,7 @@ export interface CliContext {
   /** The store location as chosen: --db, then $TENET_DB, then the config file's `db`, else the default. */
   dbLocation: string | undefined;
   store(): Promise<Store>;
-  model(spec: string, options?: { baseUrl?: string; noCache?: boolean }): Promise<Provider>;
+  model(spec: string, options?: { baseUrl?: string; noCache?: boolean; role?: 'target' | 'generator' }): Promise<Provider>;
   /** A judge from its spec (`local`, `local:FILE`, `llm:MODEL_SPEC`); LLM judges use the response cache unless told not to. */
   judge(spec: string, options?: { noCache?: boolean; samples?: number; forViolation?: boolean }): Promise<Judge>;
   close(): Promise<void>;
@@ -33,11 +35,22 @@ export function cliContext(command: Command): CliContext {
     store,
     async model(spec, options = {}) {
       const useCache = config.cache !== false && !options.noCache;
-      return createModel(spec, {
-        config,
-        ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
-        ...(useCache ? { cache: storeCache<CachedSample>(await store()) } : {}),
-      });
+      const cache = useCache ? { cache: storeCache<CachedSample>(await store()) } : {};
+      if (options.baseUrl && isRedacted(options.baseUrl)) {
+        // A base URL taken from a stored run has lost its credentials: use the same URL, with them, from
+        // the configuration or the environment.
+        let model: Provider | undefined;
+        try {
+          model = await createModel(spec, { config, ...(options.role ? { role: options.role } : {}), ...cache });
+        } catch {
+          model = undefined;
+        }
+        if (model?.baseUrl && redactUrl(model.baseUrl) === options.baseUrl) return model;
+        throw new TenetError('BAD_USAGE', `${spec} was called at ${options.baseUrl}, whose credentials are not stored with the run`, {
+          hint: "pass the base URL again (--base-url, or in tenet.config.yaml or the provider's environment variable)",
+        });
+      }
+      return createModel(spec, { config, ...(options.role ? { role: options.role } : {}), ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}), ...cache });
     },
     async judge(spec, options = {}) {
       const useCache = spec.startsWith('llm:') && config.cache !== false && !options.noCache;

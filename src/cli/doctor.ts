@@ -3,7 +3,7 @@ import { runDoctor } from '../doctor.ts';
 import { action, emit, examples } from './io.ts';
 import { cliContext } from './context.ts';
 
-const MARK = { ok: 'ok  ', warn: 'warn', fail: 'FAIL' } as const;
+const MARK = { ok: 'ok  ', warn: 'warn', fail: 'FAIL', unchecked: '--  ' } as const;
 
 export function registerDoctor(program: Command): void {
   examples(

@@ -27,8 +27,8 @@ export function registerEvaluate(program: Command): void {
       .option('-o, --output <file>', 'write result rows here (default: stdout)')
       .option('--on-error <mode>', 'a malformed row: skip (report and go on) or fail (stop)', 'fail')
       .option('--group-by <field>', 'summarise value profiles per this input field (default: model, else response_source)')
-      .option('--batch-size <n>', 'rows per judge call', positiveInt('--batch-size'), 64)
-      .option('--judge-samples <n>', 'LLM judge self-consistency samples', positiveInt('--judge-samples'))
+      .option('--batch-size <n>', 'rows per judge call', positiveInt('--batch-size', 100_000), 64)
+      .option('--judge-samples <n>', 'LLM judge self-consistency samples', positiveInt('--judge-samples', 100))
       .option('--no-cache', 'LLM judges: do not use the response cache')
       .action(action(async (input: string, opts: { judge: string; output?: string; onError: string; groupBy?: string; batchSize: number; judgeSamples?: number; cache: boolean }, command: Command) => {
         if (opts.onError !== 'skip' && opts.onError !== 'fail') {

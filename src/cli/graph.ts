@@ -85,7 +85,8 @@ function missingCards(graph: TenetGraph, cards: readonly GraphValue[]): number[]
 
 interface BuildOpts extends GlobalOptions {
   votes: string;
-  values?: string;
+  /** The cards file, or false for --no-values. */
+  values?: string | false;
   before?: string;
   mode: 'study' | 'improved';
   format?: Format;
@@ -101,7 +102,8 @@ function registerBuild(graph: Command): void {
     .command('build')
     .description('aggregate raw edge votes into a moral graph (the study rule, or the Beta-binomial rule)')
     .requiredOption('--votes <file>', 'raw edge votes: a JSON array of {userId, fromId, toId, contextId, relationship, story, runId, createdAt}')
-    .option('--values <file>', 'canonical values cards (JSON array) to put in the graph')
+    .option('--values <file>', 'canonical values cards (JSON array) to put in the graph (required: they give the values their titles)')
+    .option('--no-values', 'build without cards: the values are then known only by id ("value 298")')
     .option('--before <iso>', 'only votes created strictly before this instant (the study used 2023-10-18T12:00:00Z)')
     .addOption(new Option('--mode <mode>', 'aggregation rule').choices(['study', 'improved']).default('study'))
     .addOption(
@@ -130,8 +132,14 @@ function registerBuild(graph: Command): void {
         const loaded = loadVotes(opts.votes);
         const votes = before === undefined ? loaded.votes : votesBefore(loaded.votes, before);
         const inputs: InputFile[] = [loaded.input];
+        if (opts.values === undefined) {
+          const ids = new Set(votes.flatMap((v) => [v.fromId, v.toId]));
+          throw new TenetError('BAD_USAGE', `graph build needs the values cards (--values FILE): the ${votes.length} votes name ${ids.size} values, and without their cards the graph knows them only by id ("value ${[...ids][0] ?? 1}")`, {
+            hint: 'pass the canonical values cards (a JSON array of {id, title, ...}; data/samples/moral-graph/cards.json is an example), or --no-values to build a graph of ids only',
+          });
+        }
         let cards: GraphValue[] = [];
-        if (opts.values !== undefined) {
+        if (typeof opts.values === 'string') {
           const v = loadValues(opts.values);
           cards = v.values;
           inputs.push(v.input);
@@ -150,7 +158,8 @@ function registerBuild(graph: Command): void {
           includeAll: Boolean(opts.all),
           ...(before === undefined ? {} : { votesBefore: before }),
         });
-        if (opts.values === undefined) warn('no --values given: the graph has no values cards (values: [])');
+        const valueIds = new Set(tenet.edges.flatMap((e) => [e.from, e.to]));
+        if (opts.values === false) warn(`--no-values: the graph's ${valueIds.size} values have no cards (no titles; they show as "value ID")`);
         else {
           const missing = missingCards(tenet, cards);
           if (missing.length > 0) warn(`${missing.length} value(s) on kept edges have no card in ${opts.values}: ${missing.join(', ')}`);
@@ -160,7 +169,9 @@ function registerBuild(graph: Command): void {
           mode: opts.mode,
           format,
           votes: votes.length,
-          values: tenet.values.length,
+          /** Values on the graph's edges (what `graph rank` ranks); `cards`: those with a values card. */
+          values: valueIds.size,
+          cards: tenet.values.length,
           edges: tenet.edges.length,
           contexts: tenet.contexts.length,
         };
@@ -169,12 +180,14 @@ function registerBuild(graph: Command): void {
           opts.output,
           doc,
           summary,
-          `wrote ${opts.output}: ${summary.edges} edges, ${summary.values} values, ${summary.contexts} contexts ` +
+          `wrote ${opts.output}: ${summary.edges} edges between ${summary.values} values (${summary.cards} with cards), ${summary.contexts} contexts ` +
             `(${opts.mode} mode, ${format} format, ${summary.votes} votes${before ? ` before ${before}` : ''})`,
         );
       }),
     );
   examples(cmd, [
+    '# the shipped example (made-up cards and votes), then its ranking:',
+    'tenet graph build --votes data/samples/moral-graph/votes.json --values data/samples/moral-graph/cards.json -o graph.json',
     '# the 2023 study graph, exactly as released (study shape):',
     'tenet graph build --votes dft-edge-votes.json --values dft-canonicalValuesCard.json \\',
     '    --before 2023-10-18T12:00:00Z -o graph.json',

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { TenetError, isTenetError } from '../errors.ts';
+import { redactSecrets } from '../redact.ts';
 
 /** Options every command accepts. */
 export interface GlobalOptions {
@@ -20,7 +21,7 @@ export function formatError(error: unknown): string {
     const hint = error.hint ? `\n  hint: ${error.hint}` : '';
     return `error [${error.code}]${where}: ${error.message}${hint}`;
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = redactSecrets(error instanceof Error ? error.message : String(error));
   return `error [INTERNAL]: ${message}\n  hint: this is a bug in tenet; run with TENET_DEBUG=1 for the stack trace and report it.`;
 }
 
@@ -45,20 +46,21 @@ export function action<A extends unknown[]>(
       process.exitCode = typeof code === 'number' ? code : 0;
     } catch (error) {
       if (process.env.TENET_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
-      if (json) process.stdout.write(`${JSON.stringify({ error: isTenetError(error) ? error.toJSON() : { code: 'INTERNAL', message: String(error) } }, null, 2)}\n`);
+      if (json) process.stdout.write(`${JSON.stringify({ error: isTenetError(error) ? error.toJSON() : { code: 'INTERNAL', message: redactSecrets(String(error)) } }, null, 2)}\n`);
       process.stderr.write(`${formatError(error)}\n`);
       process.exitCode = exitCodeOf(error);
     }
   };
 }
 
-/** Parse a positive integer option, or fail with BAD_USAGE naming the option. */
-export function positiveInt(name: string): (value: string) => number {
+/** Parse a positive integer option (at most `max` when given), or fail with BAD_USAGE naming the option. */
+export function positiveInt(name: string, max?: number): (value: string) => number {
   return (value: string) => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n <= 0) {
-      throw new TenetError('BAD_USAGE', `${name} must be a positive integer, got "${value}"`);
+    if (value.trim() === '' || !Number.isInteger(n) || n <= 0) {
+      throw new TenetError('BAD_USAGE', `${name} must be a positive integer${max !== undefined ? ` up to ${max}` : ''}, got "${value}"`);
     }
+    if (max !== undefined && n > max) throw new TenetError('BAD_USAGE', `${name} must be at most ${max}, got ${value}`);
     return n;
   };
 }

@@ -46,29 +46,38 @@ function fraction(name: string): (value: string) => number {
 }
 
 const pct = (x: number | null): string => (x === null ? '   –' : `${(x * 100).toFixed(0).padStart(3)}%`);
+/** A mean violation score in [0, 1] (the probe's objective), shown as a score, never as a percentage. */
+const score = (x: number | null): string => (x === null ? '   – ' : x.toFixed(2));
 
 function clip(text: string, width: number): string {
   return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
 }
 
-/** The human rendering of a probe run. */
+/**
+ * The human rendering of a probe run. Two metrics, each always under its own name (as in the report):
+ * the mean violation score (the judge's score averaged over K completions, the objective the probe raises)
+ * and the violation rate (the share of completions scored above τ).
+ */
 export function renderProbe(out: ProbeJson): string {
+  const s = out.summary;
   const lines = [
     `probe run ${out.run} (${out.status}): ${out.target}, generator ${out.generator}, judge ${out.judge}, scoring ${out.scoring}`,
-    `  T=${out.settings.iterations} K=${out.settings.samples} C=${out.settings.candidates} τ=${out.settings.tau}; mean violation ${pct(out.summary.mean_initial_violation)} → ${pct(out.summary.mean_final_violation)}; ${out.summary.improved}/${out.summary.principles} principles rose`,
+    `  T=${out.settings.iterations} K=${out.settings.samples} C=${out.settings.candidates} τ=${out.settings.tau}; mean violation score ${score(s.mean_initial_violation).trim()} → ${score(s.mean_final_violation).trim()}` +
+      `, violation rate (share of completions above τ) ${pct(s.mean_initial_violation_rate).trim()} → ${pct(s.mean_final_violation_rate).trim()}; ${s.improved}/${s.principles} principles rose`,
     '',
   ];
   const idWidth = Math.max(9, ...out.principles.map((p) => p.id.length));
-  lines.push(`  ${'principle'.padEnd(idWidth)}  foundation  initial  final  trajectory            stopped`);
+  lines.push(`  ${'principle'.padEnd(idWidth)}  foundation  initial  final  ${'trajectory'.padEnd(20)}  stopped     (mean violation scores)`);
   for (const p of out.principles) {
-    const trajectory = p.iterations.map((r) => `${Math.round(r.violation * 100)}`).join('→');
-    lines.push(`  ${p.id.padEnd(idWidth)}  ${p.foundation.padEnd(10)}  ${pct(p.initial_violation).padStart(7)}  ${pct(p.final_violation).padStart(5)}  ${trajectory.padEnd(20)}  ${p.stopped}${p.error ? `: ${p.error}` : ''}`);
+    const trajectory = p.iterations.map((r) => r.violation.toFixed(2)).join('→');
+    lines.push(`  ${p.id.padEnd(idWidth)}  ${p.foundation.padEnd(10)}  ${score(p.initial_violation).padStart(7)}  ${score(p.final_violation).padStart(5)}  ${trajectory.padEnd(20)}  ${p.stopped}${p.error ? `: ${p.error}` : ''}`);
   }
   const worst = [...out.principles].filter((p) => p.final_prompt).sort((a, b) => (b.final_violation ?? 0) - (a.final_violation ?? 0)).slice(0, 3);
   if (worst.length > 0) {
-    lines.push('', 'most provocative prompts:');
-    for (const p of worst) lines.push(`  [${pct(p.final_violation).trim()}] ${p.id}: ${clip(p.final_prompt!, 160)}`);
+    lines.push('', 'most provocative prompts (mean violation score):');
+    for (const p of worst) lines.push(`  [${score(p.final_violation).trim()}] ${p.id}: ${clip(p.final_prompt!, 160)}`);
   }
+  if (s.unscored > 0) lines.push('', `${s.unscored} completion${s.unscored === 1 ? '' : 's'} of the final prompts got no violation score from the judge: left out of the scores, not counted as 0.`);
   lines.push('', `export: tenet probe export ${out.run} --format moralprompt -o moralprompt.jsonl`);
   if (out.status === 'interrupted' || out.status === 'failed') lines.push(`continue: run the same command again, or tenet probe --resume ${out.run}`);
   return lines.join('\n');
@@ -83,13 +92,13 @@ export function registerProbe(program: Command): void {
     .option('--principles <file>', 'JSONL principles file {id, foundation, polarity, principle} (default: the shipped library)')
     .option('--foundation <f>', `only this foundation (${['care', 'fairness', 'loyalty', 'authority', 'sanctity'].join(', ')})`)
     .option('--limit <n>', 'only the first N principles', positiveInt('--limit'))
-    .option('--iterations <t>', `T: refinement iterations per principle (default ${PROBE_DEFAULTS.iterations})`, positiveInt('--iterations'))
-    .option('--samples <k>', `K: completions sampled from the target per prompt (default ${PROBE_DEFAULTS.samples})`, positiveInt('--samples'))
-    .option('--candidates <c>', `C: candidate rewrites per iteration (default ${PROBE_DEFAULTS.candidates})`, positiveInt('--candidates'))
+    .option('--iterations <t>', `T: refinement iterations per principle (default ${PROBE_DEFAULTS.iterations})`, positiveInt('--iterations', 100))
+    .option('--samples <k>', `K: completions sampled from the target per prompt (default ${PROBE_DEFAULTS.samples})`, positiveInt('--samples', 1000))
+    .option('--candidates <c>', `C: candidate rewrites per iteration (default ${PROBE_DEFAULTS.candidates})`, positiveInt('--candidates', 100))
     .option('--scoring <how>', `rank candidates by ${PROBE_SCORINGS.join(' | ')}: sample = mean judged violation of K samples (black box); logprob = DeNEVIL's objective, the target's teacher-forced log-likelihood of the previous iteration's violating completions given the candidate opening, per token (length-normalised) and averaged over the completions, which needs a llamacpp: target or a completions server that echoes prompt log-probabilities (vLLM, llama-server) (default ${PROBE_DEFAULTS.scoring})`)
     .option('--tau <x>', `violation threshold τ, also the neutrality threshold (default ${PROBE_DEFAULTS.tau})`, fraction('--tau'))
     .option('--epsilon <x>', `smallest gain that counts as progress; two iterations without one stop a principle (default ${PROBE_DEFAULTS.epsilon})`, fraction('--epsilon'))
-    .option('--concurrency <n>', 'model calls in flight at once', positiveInt('--concurrency'), PROBE_DEFAULTS.concurrency)
+    .option('--concurrency <n>', 'model calls in flight at once', positiveInt('--concurrency', 1024), PROBE_DEFAULTS.concurrency)
     .option('--resume <run>', 'continue this probe run with its own settings (re-running the same command does too)')
     .option('--no-cache', 'never answer from the response cache (stored samples are still not drawn again)')
     .action(action(async (opts: ProbeCliOptions, command: Command) => withContext(command, async (ctx) => {
@@ -126,7 +135,7 @@ export function registerProbe(program: Command): void {
       const noCache = !opts.cache;
       const target = await ctx.model(targetSpec, { noCache, ...(targetBase ? { baseUrl: targetBase } : {}) });
       checkScoring(target, scoring);
-      const generator = await ctx.model(generatorSpec, { noCache, ...(generatorBase ? { baseUrl: generatorBase } : {}) });
+      const generator = await ctx.model(generatorSpec, { noCache, role: 'generator', ...(generatorBase ? { baseUrl: generatorBase } : {}) });
       const judge = await ctx.judge(judgeSpec, { noCache, forViolation: true });
 
       const interrupt = interruptOnSigint();

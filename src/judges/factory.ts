@@ -22,7 +22,7 @@ export async function createJudge(spec: string, options: JudgeSpecOptions = {}):
   }
   if (spec.startsWith('llm:')) {
     const { samples, ...context } = options;
-    return createLlmJudge(createModel(spec.slice('llm:'.length), context), { ...(samples ? { samples } : {}) });
+    return createLlmJudge(createModel(spec.slice('llm:'.length), { role: 'judge', ...context }), { ...(samples ? { samples } : {}) });
   }
   throw new TenetError('BAD_USAGE', `unknown judge "${spec}"`, {
     hint: 'use --judge local (offline, the default) or --judge llm:MODEL_SPEC, e.g. llm:openai:gpt-4o-mini',
@@ -33,7 +33,7 @@ export async function createJudge(spec: string, options: JudgeSpecOptions = {}):
  * What a user should know before trusting this judge's violation scores, or undefined. The offline judge's
  * violation head is measured in docs/judges.md and is only a little better than calling everything a violation.
  */
-export function violationCaveat(judge: Judge): string | undefined {
+export function violationCaveat(judge: Pick<Judge, 'id' | 'version'>): string | undefined {
   return judge.id === LOCAL_JUDGE_ID
     ? `the offline judge (${judge.id}@${judge.version}) gives weak violation scores on held-out data (docs/judges.md); for violation rates you can rely on, use --judge llm:MODEL_SPEC`
     : undefined;

@@ -13,13 +13,16 @@ function prompt(name: string): string {
   return readFileSync(new URL(`../../prompts/judge/${name}.${LLM_JUDGE_PROMPT_VERSION}.md`, import.meta.url), 'utf8');
 }
 
-const verdictSchema = z.object({
+const verdictFields = {
   values: z.object(Object.fromEntries(SCHWARTZ_VALUE_IDS.map((id) => [id, z.number().min(-1).max(1)])) as Record<SchwartzValueId, z.ZodNumber>),
-  violation: z.number().min(0).max(1).nullable(),
   confidence: z.number().min(0).max(1),
-  rationale: z.string(),
-});
-type Verdict = z.output<typeof verdictSchema>;
+  // Bounded, so that a grammar-constrained small model that starts repeating itself still closes the JSON.
+  rationale: z.string().max(300),
+};
+/** With a principle or foundation the violation score is required; without one there is none to give. */
+const withViolation = z.object({ ...verdictFields, violation: z.number().min(0).max(1) });
+const valuesOnly = z.object({ ...verdictFields, violation: z.null() });
+type Verdict = z.output<typeof withViolation> | z.output<typeof valuesOnly>;
 
 function fill(template: string, values: Record<string, string>): string {
   return template.replace(/\{\{(\w+)\}\}/g, (_, key: string) => values[key] ?? '');
@@ -40,6 +43,9 @@ export interface LlmJudgeOptions {
   samples?: number;
   signal?: AbortSignal;
 }
+
+/** Room for the verdict JSON: about 150 tokens of structure and numbers, and a rationale of at most 300 characters. */
+const JUDGE_MAX_TOKENS = 600;
 
 function mean(xs: number[]): number {
   return xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -67,12 +73,15 @@ export function createLlmJudge(provider: Provider, options: LlmJudgeOptions = {}
     async judge(items, call = {}) {
       const signal = call.signal ?? options.signal;
       return Promise.all(items.map(async (item) => {
+        const wantsViolation = item.principle !== undefined || item.foundation !== undefined;
+        const verdictSchema: z.ZodType<Verdict> = wantsViolation ? withViolation : valuesOnly;
         const verdicts = await Promise.all(Array.from({ length: n }, async (_, k) => (await generateObject(provider, {
           messages: [{ role: 'user', content: renderJudgePrompt(item) }],
           temperature: n > 1 ? 0.7 : 0,
+          maxTokens: JUDGE_MAX_TOKENS,
           firstSample: k,
         }, verdictSchema, { name: 'value_judgment', ...(signal ? { signal } : {}) })).value));
-        return combine(verdicts, item.principle !== undefined || item.foundation !== undefined);
+        return combine(verdicts, wantsViolation);
       }));
     },
   };

@@ -207,12 +207,18 @@ export async function* lines(response: HttpResponse, signal: AbortSignal, url: s
   if (buffer.length > 0) yield buffer;
 }
 
-/** Yield the parsed JSON `data:` payloads of a server-sent event stream, stopping at `[DONE]`. */
-export async function* sseEvents(response: HttpResponse, signal: AbortSignal, url: string, who: string): AsyncGenerator<unknown> {
+/**
+ * Yield the parsed JSON `data:` payloads of a server-sent event stream, stopping at `[DONE]`; `end.done`
+ * says whether `[DONE]` came (a stream that merely stops may have been cut off).
+ */
+export async function* sseEvents(response: HttpResponse, signal: AbortSignal, url: string, who: string, end?: { done: boolean }): AsyncGenerator<unknown> {
   for await (const line of lines(response, signal, url, who)) {
     if (!line.startsWith('data:')) continue;
     const data = line.slice(5).trim();
-    if (data === '[DONE]') return;
+    if (data === '[DONE]') {
+      if (end) end.done = true;
+      return;
+    }
     try {
       yield JSON.parse(data);
     } catch {

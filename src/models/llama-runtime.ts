@@ -177,6 +177,11 @@ export async function sequencePool(path: string, settings: LlamaSettings): Promi
   return { module, llama, model, pool: await pool };
 }
 
+/** How many GGUF files this process holds loaded (each is loaded once, however many Providers use it). */
+export function loadedLlamaModelCount(): number {
+  return models.size;
+}
+
 /** Free every loaded model and context (tests and long-lived processes that are done with local models). */
 export async function unloadLlamaModels(): Promise<void> {
   const all = [...models.values()];

@@ -29,8 +29,6 @@ export function createLlamaCppTransport(options: LlamaCppOptions): Transport {
   const open = () => sequencePool(path, options);
 
   async function send(request: TransportRequest, { signal, onDelta }: TransportOptions): Promise<TransportResult> {
-    const last = request.messages.at(-1);
-    if (!last || last.role !== 'user') throw new TenetError('BAD_INPUT', 'a llamacpp chat request must end with a user message');
     if (request.tools?.length) throw new TenetError('BAD_USAGE', 'llamacpp: models do not take tool definitions in tenet yet', { hint: 'use jsonSchema for structured output' });
     const { module, llama, pool } = await open();
     let grammar: unknown;
@@ -41,10 +39,10 @@ export function createLlamaCppTransport(options: LlamaCppOptions): Transport {
     }
     return pool.use(signal, async (sequence: LlamaSequence) => {
       const before = { input: sequence.tokenMeter.usedInputTokens as number, output: sequence.tokenMeter.usedOutputTokens as number };
-      const session = new module.LlamaChatSession({ contextSequence: sequence, autoDisposeSequence: false });
+      const chat = new module.LlamaChat({ contextSequence: sequence, autoDisposeSequence: false });
       try {
-        session.setChatHistory(history(request.messages.slice(0, -1)));
-        const result = await session.promptWithMeta(last.content, {
+        // The whole conversation, in order, then an empty assistant turn for the model to write.
+        const result = await chat.generateResponse([...history(request.messages), { type: 'model', response: [] }], {
           signal,
           ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
           ...(request.topP !== undefined ? { topP: request.topP } : {}),
@@ -60,10 +58,10 @@ export function createLlamaCppTransport(options: LlamaCppOptions): Transport {
             inputTokens: sequence.tokenMeter.usedInputTokens - before.input,
             outputTokens: sequence.tokenMeter.usedOutputTokens - before.output,
           },
-          samples: [{ text: result.responseText as string, finishReason: FINISH[result.stopReason as string] ?? String(result.stopReason) }],
+          samples: [{ text: result.response as string, finishReason: FINISH[result.metadata.stopReason as string] ?? String(result.metadata.stopReason) }],
         };
       } finally {
-        session.dispose({ disposeSequence: false });
+        chat.dispose({ disposeSequence: false });
       }
     });
   }

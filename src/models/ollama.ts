@@ -1,5 +1,6 @@
 import type { Transport, TransportOptions, TransportRequest, TransportResult, TokenLogprob, ToolCall } from './types.ts';
 import { lines, malformed, postJson, providerError, readJson } from './http.ts';
+import { redactUrl } from '../redact.ts';
 
 /** Ollama's native API (/api/chat). One sample per call: the client fans out n. */
 export interface OllamaOptions {
@@ -55,7 +56,7 @@ function toolCalls(chunk: WireChunk): ToolCall[] {
 
 export function createOllamaTransport(options: OllamaOptions): Transport {
   const url = `${options.baseUrl.replace(/\/+$/, '')}/api/chat`;
-  const who = `Ollama at ${options.baseUrl}`;
+  const who = `Ollama at ${redactUrl(options.baseUrl)}`;
 
   async function send(request: TransportRequest, { signal, onDelta }: TransportOptions): Promise<TransportResult> {
     const stream = onDelta !== undefined;

@@ -1,6 +1,7 @@
 import { TenetError } from '../errors.ts';
 import type { ScoreRequest, ScoreResult, Transport, TransportOptions, TransportRequest, TransportResult, TokenLogprob, ToolCall } from './types.ts';
 import { malformed, parseArguments, postJson, readJson, sseEvents, type HttpResponse } from './http.ts';
+import { redactUrl } from '../redact.ts';
 
 /** OpenAI Chat Completions, and every server that speaks it (vLLM, Ollama /v1, llama.cpp server, LM Studio, OpenRouter). */
 export interface OpenAIOptions {
@@ -88,7 +89,7 @@ export function openAIBody(request: TransportRequest, model: string, stream: boo
 
 export function createOpenAITransport(options: OpenAIOptions): Transport {
   const url = `${options.baseUrl.replace(/\/+$/, '')}/chat/completions`;
-  const who = `OpenAI-compatible endpoint ${options.baseUrl}`;
+  const who = `OpenAI-compatible endpoint ${redactUrl(options.baseUrl)}`;
   const headers = {
     ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
     ...options.headers,
@@ -136,7 +137,8 @@ export function createOpenAITransport(options: OpenAIOptions): Transport {
     const tools: { name: string; args: string }[][] = [];
     let model = options.model;
     let usage = { inputTokens: 0, outputTokens: 0 };
-    for await (const event of sseEvents(response, signal, url, who)) {
+    const end = { done: false };
+    for await (const event of sseEvents(response, signal, url, who, end)) {
       const chunk = event as WireCompletion;
       if (chunk.model) model = chunk.model;
       if (chunk.usage) {
@@ -161,6 +163,12 @@ export function createOpenAITransport(options: OpenAIOptions): Transport {
       }
     }
     if (texts.length === 0) throw malformed(who, url, 'the stream ended without any choice', '');
+    // A reply is complete when every choice has its finish_reason or the server sent [DONE]; a stream that
+    // just stops (a proxy timeout, a dropped upstream) is a truncated reply: an error (retried), never a reply.
+    const unfinished = Array.from(texts, (_, i) => i).filter((i) => !finish[i]);
+    if (!end.done && unfinished.length > 0) {
+      throw malformed(who, url, `the stream ended before the reply was complete (no finish_reason for choice ${unfinished.join(', ')} and no [DONE])`, (texts[unfinished[0]!] ?? '').slice(-200));
+    }
     return {
       model,
       usage,

@@ -77,6 +77,8 @@ export function createProvider(settings: ProviderSettings): Provider {
           }, timeoutMs);
           return operation(controller.signal).finally(() => clearTimeout(timer));
         });
+        // a transport that returned what it had when the timeout cut its stream must not pass for a whole reply
+        if (timedOut) throw controller.signal.reason;
         limiter.settle(estimate, tokens);
         return result;
       } catch (error) {

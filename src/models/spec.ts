@@ -30,6 +30,8 @@ export interface ModelContext {
   env?: Record<string, string | undefined>;
   /** Fail when a hosted API's key is missing (default true; `tenet doctor` only reports it). */
   requireKey?: boolean;
+  /** What the model is for, named in its errors (`judge`, `generator`; default: a target model). */
+  role?: 'target' | 'judge' | 'generator';
 }
 
 /** A spec resolved to everything needed to reach the model. */
@@ -97,9 +99,14 @@ export function resolveSpec(spec: string, context: ModelContext = {}): ResolvedS
   const apiKey = keyEnv ? env[keyEnv] : undefined;
   const needsKey = (kind === 'openai' && baseUrl?.includes('api.openai.com')) || (kind === 'anthropic' && baseUrl?.includes('api.anthropic.com'));
   if (needsKey && !apiKey && context.requireKey !== false) {
-    throw new TenetError('PROVIDER_AUTH', `${spec} needs an API key and ${keyEnv} is not set`, {
-      hint: `export ${keyEnv}=... (or point the spec at another server with --base-url)`,
-    });
+    const role = context.role ?? 'target';
+    const hints: Record<typeof role, string> = {
+      target: `export ${keyEnv}=... (or point the spec at another server with --base-url)`,
+      judge: `export ${keyEnv}=..., or give a judge on another server: --judge llm:openai-compatible:MODEL@http://localhost:8000/v1, or --judge llm:ENDPOINT for an endpoint in tenet.config.yaml (--base-url sets the target models' server, not the judge's)`,
+      generator: `export ${keyEnv}=..., or give a generator on another server: --generator openai-compatible:MODEL@http://localhost:8000/v1, or an endpoint in tenet.config.yaml`,
+    };
+    const named = role === 'judge' ? `the judge llm:${spec}` : role === 'generator' ? `the generator ${spec}` : spec;
+    throw new TenetError('PROVIDER_AUTH', `${named} needs an API key and ${keyEnv} is not set`, { hint: hints[role], details: { role } });
   }
   const canonical = endpoint ? spec : kind === 'llamacpp' ? `llamacpp:${model}` : `${kind}:${model}`;
   return {

@@ -3,11 +3,10 @@
  * a bad record, the field path of the first problem (e.g. `[12].relationship`, `edges[3].counts`).
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { z } from 'zod';
 import { TenetError } from '../errors.ts';
-import { formatPath, parseJson } from '../datafile.ts';
+import { formatPath, parseJson, readTextFile } from '../datafile.ts';
 import { edgeVotesSchema, graphValuesSchema, studySummarySchema, tenetGraphSchema } from './schema.ts';
 import type { EdgeVote, GraphValue, InputFile, LoadedGraph, StudySummary, TenetGraph } from './types.ts';
 import { TENET_GRAPH_FORMAT } from './types.ts';
@@ -23,8 +22,9 @@ export interface JsonFile {
 export function readJsonFile(file: string): JsonFile {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readTextFile(file);
   } catch (error) {
+    if (error instanceof TenetError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     throw new TenetError(code === 'ENOENT' ? 'NOT_FOUND' : 'BAD_INPUT', `cannot read ${file}: ${code ?? String(error)}`, {
       hint: 'check the path',

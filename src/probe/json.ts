@@ -14,9 +14,13 @@ export interface ProbeJson {
     principles: number;
     finished: number;
     failed: number;
-    /** Means over the principles that have a seed opening. */
+    /** Means over the principles that have a seed opening: the mean judged violation score (the objective), and the violation rate (share of completions above τ). */
     mean_initial_violation: number | null;
     mean_final_violation: number | null;
+    mean_initial_violation_rate: number | null;
+    mean_final_violation_rate: number | null;
+    /** Completions of the final prompts whose verdict had no violation score: left out of the scores, never counted as 0. */
+    unscored: number;
     /** Principles whose final violation is above their initial one. */
     improved: number;
   };
@@ -36,6 +40,8 @@ export interface ProbeJson {
       violation: number;
       violation_rate: number;
       max_violation: number;
+      /** Completions whose verdict had no violation score (left out of the three above). */
+      unscored: number;
       /** A candidate replaced the prompt in this iteration (always true for the seed). */
       accepted: boolean;
       candidates: { prompt: string; status: CandidateStatus; neutrality: number | null; score: number | null; violation?: number; reason?: string }[];
@@ -65,6 +71,9 @@ export function probeJson(result: ProbeResult): ProbeJson {
       failed: result.principles.filter((p) => p.stopped === 'failed').length,
       mean_initial_violation: meanOf(started.map((p) => p.initialViolation!)),
       mean_final_violation: meanOf(started.map((p) => p.finalViolation!)),
+      mean_initial_violation_rate: meanOf(started.map((p) => p.iterations[0]!.violationRate)),
+      mean_final_violation_rate: meanOf(started.map((p) => p.iterations.at(-1)!.violationRate)),
+      unscored: result.principles.reduce((n, p) => n + (p.iterations.at(-1)?.unscored ?? 0), 0),
       improved: started.filter((p) => p.finalViolation! > p.initialViolation!).length,
     },
     principles: result.principles.map((p) => ({
@@ -83,6 +92,7 @@ export function probeJson(result: ProbeResult): ProbeJson {
         violation: r.violation,
         violation_rate: r.violationRate,
         max_violation: r.maxViolation,
+        unscored: r.unscored ?? 0,
         accepted: r.accepted !== null,
         candidates: r.candidates.map((c) => ({
           prompt: c.prompt,

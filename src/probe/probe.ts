@@ -13,6 +13,8 @@
  * docs/probe.md.
  */
 import { TenetError } from '../errors.ts';
+import { acquireRunLease } from '../runtime/lease.ts';
+import { redactUrl } from '../redact.ts';
 import type { Judge, JudgeItem } from '../judges/types.ts';
 import type { ChatResponse, Provider } from '../models/types.ts';
 import { localExecutor } from '../runtime/executor.ts';
@@ -113,9 +115,9 @@ export function probeConfig(options: ProbeOptions): ProbeRunConfig {
   checkScoring(options.target, scoring);
   return {
     target: options.target.spec,
-    ...(options.target.baseUrl ? { targetBaseUrl: options.target.baseUrl } : {}),
+    ...(options.target.baseUrl ? { targetBaseUrl: redactUrl(options.target.baseUrl) } : {}),
     generator: options.generator.spec,
-    ...(options.generator.baseUrl ? { generatorBaseUrl: options.generator.baseUrl } : {}),
+    ...(options.generator.baseUrl ? { generatorBaseUrl: redactUrl(options.generator.baseUrl) } : {}),
     judge: { id: options.judge.id, version: options.judge.version, ...(options.judgeSpec ? { spec: options.judgeSpec } : {}) },
     principles: options.principles.map((p) => ({ id: p.id, foundation: p.foundation, principle: p.principle, ...(p.polarity ? { polarity: p.polarity } : {}) })),
     iterations,
@@ -208,17 +210,18 @@ function mean(xs: readonly number[]): number {
 
 /**
  * The judged samples of each task, in sample order. Samples without a judgment by this judge version
- * (stored by an earlier judge) are judged now and the judgments stored.
+ * (stored by an earlier judge) are judged now and the judgments stored. A verdict without a violation score
+ * (null) is left out and counted in `unscored`, as bench does: never counted as 0.
  */
-async function scoresOf(ctx: Ctx, tasks: readonly { taskId: string; task: ProbePromptTask }[]): Promise<Map<string, ScoredSample[]>> {
+async function scoresOf(ctx: Ctx, tasks: readonly { taskId: string; task: ProbePromptTask }[]): Promise<{ scores: Map<string, ScoredSample[]>; unscored: Map<string, number> }> {
   const wanted = new Map(tasks.map((t) => [t.taskId, t.task]));
   const samples = (await ctx.store.samples.listByRun(ctx.runId))
     .filter((s) => wanted.has(s.taskId) && s.model === ctx.target.spec && s.sampleIndex < ctx.config.samples && !s.error)
     .sort((a, b) => a.sampleIndex - b.sampleIndex);
-  const verdicts = new Map<string, number>();
+  const verdicts = new Map<string, number | null>();
   for (const j of await ctx.store.judgments.listByRun(ctx.runId)) {
     if (j.judgeId === ctx.judge.id && j.judgeVersion === ctx.judge.version) {
-      verdicts.set(j.sampleId, (j.result as { violation?: number }).violation ?? 0);
+      verdicts.set(j.sampleId, violationOf(j.result));
     }
   }
   const unjudged = samples.filter((s) => !verdicts.has(s.id));
@@ -229,15 +232,27 @@ async function scoresOf(ctx: Ctx, tasks: readonly { taskId: string; task: ProbeP
     });
     const results = await ctx.judge.judge(items, { signal: ctx.signal });
     await ctx.store.judgments.putMany(results.map((result, i) => ({ sampleId: unjudged[i]!.id, judgeId: ctx.judge.id, judgeVersion: ctx.judge.version, result })));
-    results.forEach((r, i) => verdicts.set(unjudged[i]!.id, r.violation ?? 0));
+    results.forEach((r, i) => verdicts.set(unjudged[i]!.id, violationOf(r)));
   }
-  const out = new Map<string, ScoredSample[]>();
+  const scores = new Map<string, ScoredSample[]>();
+  const unscored = new Map<string, number>();
   for (const s of samples) {
-    const list = out.get(s.taskId) ?? [];
-    list.push({ sampleId: s.id, violation: verdicts.get(s.id)! });
-    out.set(s.taskId, list);
+    const violation = verdicts.get(s.id);
+    if (violation === null || violation === undefined) {
+      unscored.set(s.taskId, (unscored.get(s.taskId) ?? 0) + 1);
+      continue;
+    }
+    const list = scores.get(s.taskId) ?? [];
+    list.push({ sampleId: s.id, violation });
+    scores.set(s.taskId, list);
   }
-  return out;
+  return { scores, unscored };
+}
+
+/** A verdict's violation score, or null when the judge gave none. */
+function violationOf(result: unknown): number | null {
+  const v = (result as { violation?: unknown } | null)?.violation;
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
 function summarise(samples: readonly ScoredSample[], tau: number): { violation: number; violationRate: number; maxViolation: number } {
@@ -299,7 +314,14 @@ async function checkNeutrality(ctx: Ctx, works: Work[]): Promise<void> {
     })), { signal: ctx.signal });
     results.forEach((r, i) => {
       const { candidate } = pending[i]!;
-      candidate.neutrality = r.violation ?? 0;
+      const score = violationOf(r);
+      if (score === null) {
+        // no verdict on the opening: its neutrality is unknown, so it is not used (never taken as 0)
+        candidate.status = 'invalid';
+        candidate.reason = `judge ${ctx.judge.id} gave no violation score for the opening`;
+        return;
+      }
+      candidate.neutrality = score;
       if (candidate.neutrality > ctx.config.tau) candidate.status = 'not-neutral';
     });
   } catch (error) {
@@ -420,8 +442,9 @@ async function round(ctx: Ctx, active: PrincipleState[], roundNo: number): Promi
     }
   }
   let scores: Map<string, ScoredSample[]>;
+  let unscored: Map<string, number>;
   try {
-    scores = await scoresOf(ctx, planned.filter((x) => !x.work.state.error).map(({ task, taskId }) => ({ task, taskId })));
+    ({ scores, unscored } = await scoresOf(ctx, planned.filter((x) => !x.work.state.error).map(({ task, taskId }) => ({ task, taskId }))));
   } catch (error) {
     if (ctx.signal.aborted) return false;
     throw error;
@@ -430,11 +453,16 @@ async function round(ctx: Ctx, active: PrincipleState[], roundNo: number): Promi
   // Step 6: keep the better prompt by judged violation, and store the iteration.
   const records: ProbeIteration[] = [];
   for (const work of live()) {
-    let best: { index: number; samples: ScoredSample[]; taskId: string } | undefined;
+    let best: { index: number; samples: ScoredSample[]; taskId: string; unscored: number } | undefined;
     for (const x of planned.filter((y) => y.work === work)) {
       const samples = scores.get(x.taskId) ?? [];
-      if (samples.length < config.samples) {
-        work.state.error = `only ${samples.length} of ${config.samples} judged samples stored for a prompt`;
+      const nulls = unscored.get(x.taskId) ?? 0;
+      if (samples.length + nulls < config.samples) {
+        work.state.error = `only ${samples.length + nulls} of ${config.samples} judged samples stored for a prompt`;
+        break;
+      }
+      if (samples.length === 0) {
+        work.state.error = `judge ${ctx.judge.id} gave no violation score for any of the ${nulls} samples of a prompt`;
         break;
       }
       const c = work.candidates[x.index]!;
@@ -443,7 +471,7 @@ async function round(ctx: Ctx, active: PrincipleState[], roundNo: number): Promi
       c.violationRate = s.violationRate;
       c.taskId = x.taskId;
       if (config.scoring === 'sample' || !work.previous) c.score = s.violation;
-      if (!best || s.violation > work.candidates[best.index]!.violation!) best = { index: x.index, samples, taskId: x.taskId };
+      if (!best || s.violation > work.candidates[best.index]!.violation!) best = { index: x.index, samples, taskId: x.taskId, unscored: nulls };
     }
     if (work.state.error) continue;
     const { p } = work.state;
@@ -453,8 +481,8 @@ async function round(ctx: Ctx, active: PrincipleState[], roundNo: number): Promi
     else if (best) work.candidates[best.index]!.status = 'not-better';
     if (accepted !== null) work.candidates[accepted]!.status = 'accepted';
     const current = accepted !== null
-      ? { prompt: work.candidates[accepted]!.prompt, promptTaskId: best!.taskId, samples: best!.samples }
-      : { prompt: prev!.prompt, promptTaskId: prev!.promptTaskId, samples: prev!.samples };
+      ? { prompt: work.candidates[accepted]!.prompt, promptTaskId: best!.taskId, samples: best!.samples, unscored: best!.unscored }
+      : { prompt: prev!.prompt, promptTaskId: prev!.promptTaskId, samples: prev!.samples, unscored: prev!.unscored ?? 0 };
     records.push({
       principleId: p.id,
       principle: p.principle,
@@ -466,6 +494,7 @@ async function round(ctx: Ctx, active: PrincipleState[], roundNo: number): Promi
       promptTaskId: current.promptTaskId,
       ...summarise(current.samples, config.tau),
       samples: current.samples,
+      ...(current.unscored ? { unscored: current.unscored } : {}),
       previousViolation: prev ? prev.violation : null,
       evidence: work.evidence,
       evidenceViolating: work.evidenceViolating,
@@ -507,6 +536,18 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeResult> {
     config,
     ...(options.resume ? { resume: options.resume } : {}),
   });
+  // One process per run: held across every round (the generator's calls too), refused when held elsewhere.
+  const lease = await acquireRunLease(store, run.id);
+  try {
+    return await probeRun(options, config, run.id, concurrency);
+  } finally {
+    await lease.release();
+  }
+}
+
+async function probeRun(options: ProbeOptions, config: ProbeRunConfig, runId: string, concurrency: number): Promise<ProbeResult> {
+  const { store } = options;
+  const run = { id: runId };
   const ctx: Ctx = {
     store,
     runId: run.id,

@@ -152,6 +152,8 @@ export interface ProbeIteration {
   violationRate: number;
   maxViolation: number;
   samples: ScoredSample[];
+  /** Samples of the current prompt whose verdict had no violation score: left out of the scores above (absent when 0). */
+  unscored?: number;
   /** The mean violation before this iteration (null for the seed). */
   previousViolation: number | null;
   /** The completions of the previous prompt shown to the generator (E-step). */

@@ -32,6 +32,8 @@ export interface MetricSet {
   samples?: number;
   /** Prompts with no judged completion (left out of N). */
   missing?: number;
+  /** Completions whose verdict had no violation score (left out, not counted as 0). */
+  unscored?: number;
   ci: { evr: Interval; mvp: Interval; apv: Interval };
 }
 
@@ -118,6 +120,8 @@ export interface ReportData {
   align?: AlignReport;
   /** Caveats and facts worth stating (judge, τ, what was skipped). */
   notes: string[];
+  /** Warnings a reader must see before trusting the numbers (e.g. a weak judge), shown at the top. */
+  caveats?: string[];
 }
 
 /** An alignment arm: its mean reward and distance (95% CIs over prompts), value profile and per-prompt rewards. */

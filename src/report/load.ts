@@ -7,6 +7,8 @@
  *    principle's final prompt (`benchMetrics`), and the worst examples among the samples of the prompts the
  *    trajectory kept.
  */
+import { violationCaveat } from '../judges/factory.ts';
+import { formatFailureCounts } from '../runtime/failures.ts';
 import { BENCH_RUN_KIND, BENCH_TASK_KIND, benchMetrics, DEFAULT_TAU, loadBenchResults, type BenchRunConfig, type PromptScores } from '../bench/index.ts';
 import { TenetError } from '../errors.ts';
 import type { SchwartzVector } from '../judges/types.ts';
@@ -156,13 +158,27 @@ async function loadBench(store: Store, run: Run, options: LoadReportOptions): Pr
   const short = models.filter((m) => m.metrics.overall.k_min !== undefined && m.metrics.overall.n > 0 && m.metrics.overall.k_min < m.metrics.overall.k);
   if (short.length > 0) notes.push(`Some prompts have fewer than K judged completions (${short.map((m) => `${m.model}: at least ${m.metrics.overall.k_min}`).join('; ')}), so EVR and MVP had fewer chances to catch a violation there.`);
   if (failed > 0) notes.push(`${failed} model call${failed === 1 ? '' : 's'} failed and ${failed === 1 ? 'is' : 'are'} not counted.`);
+  const unscored = models.map((m) => [m.model, m.metrics.overall.unscored ?? 0] as const).filter(([, n]) => n > 0);
+  if (unscored.length > 0) notes.push(`The judge gave no violation score for some samples (${unscored.map(([m, n]) => `${m}: ${n}`).join('; ')}); they are left out of every metric, not counted as 0.`);
+  const failedUnits = results.failureCauses.reduce((n, c) => n + c.units, 0);
+  if (failedUnits > 0) {
+    notes.push(`${failedUnits} prompt × model unit${failedUnits === 1 ? '' : 's'} failed after retries in the run's last invocation and ${failedUnits === 1 ? 'is' : 'are'} missing from the metrics. Causes:`);
+    for (const line of formatFailureCounts(results.failureCauses)) notes.push(line);
+  }
   return {
     title: options.title ?? (run.name.trim() !== '' ? `Benchmark: ${run.name}` : `Benchmark run ${run.id}`),
     run: { id: run.id, kind: 'bench', createdAt: run.createdAt, status: run.status, config: config ?? null, totals: { ...run.totals } },
     models,
     worst: pickWorst(candidates, tau, options.worstPerGroup ?? 3),
     notes,
+    ...judgeCaveats(results.judge),
   };
+}
+
+/** The caveat the CLI prints about the run's judge, for the report's top (the same words). */
+function judgeCaveats(judge: { id: string; version: string }): { caveats?: string[] } {
+  const caveat = violationCaveat(judge);
+  return caveat ? { caveats: [caveat.charAt(0).toUpperCase() + caveat.slice(1)] } : {};
 }
 
 function candidate(s: Sample, task: PromptTask, score: number, rationale: string | undefined): WorstCandidate {
@@ -228,7 +244,7 @@ async function loadProbe(store: Store, run: Run, options: LoadReportOptions): Pr
     const last = p.iterations.at(-1);
     if (last) {
       const values = last.samples.map((s) => judged.get(s.sampleId)?.values).filter(isVector);
-      finals.push({ id: p.id, foundation: p.foundation, scores: last.samples.map((s) => s.violation), ...(values.length ? { values } : {}) });
+      finals.push({ id: p.id, foundation: p.foundation, scores: last.samples.map((s) => s.violation), ...(values.length ? { values } : {}), ...(last.unscored ? { unscored: last.unscored } : {}) });
     }
     for (const r of p.iterations) {
       for (const scored of r.samples) {
@@ -259,12 +275,16 @@ async function loadProbe(store: Store, run: Run, options: LoadReportOptions): Pr
   for (const p of result.principles) stopped.set(p.stopped, (stopped.get(p.stopped) ?? 0) + 1);
   const initial = mean(result.principles.map((p) => p.iterations[0]?.violationRate).filter((x): x is number => typeof x === 'number'));
   const final = mean(result.principles.map((p) => p.iterations.at(-1)?.violationRate).filter((x): x is number => typeof x === 'number'));
+  const initialScore = mean(result.principles.map((p) => p.iterations[0]?.violation).filter((x): x is number => typeof x === 'number'));
+  const finalScore = mean(result.principles.map((p) => p.iterations.at(-1)?.violation).filter((x): x is number => typeof x === 'number'));
+  const unscored = result.principles.reduce((n, p) => n + (p.iterations.at(-1)?.unscored ?? 0), 0);
   const notes = [
     `Target ${config.target}; prompts written and rewritten by ${config.generator}; judge ${config.judge.id} (version ${config.judge.version}); candidates ranked by ${config.scoring === 'logprob' ? "the target's log-likelihood of the violating completions" : 'mean judged violation'}.`,
     `Up to T = ${config.iterations} iterations per principle, K = ${config.samples} completions per prompt, ${config.candidates} candidate rewrites per iteration; a completion violates when its score is above τ = ${tau}.`,
     `The summary metrics are the target's over each principle's final prompt (N = principles, a MoralPrompt-style set), with 95% bootstrap CIs over principles.`,
-    `Trajectories: ${[...stopped].map(([k, v]) => `${v} ${k}`).join(', ')}.${initial !== null && final !== null ? ` Mean violation rate ${(initial * 100).toFixed(1)}% at the seed, ${(final * 100).toFixed(1)}% at the end.` : ''}`,
+    `Trajectories: ${[...stopped].map(([k, v]) => `${v} ${k}`).join(', ')}.${initial !== null && final !== null && initialScore !== null && finalScore !== null ? ` Mean violation score (the judge's score averaged over K completions, the objective the probe raises) ${initialScore.toFixed(2)} at the seed, ${finalScore.toFixed(2)} at the end; violation rate (share of completions above τ) ${(initial * 100).toFixed(0)}% → ${(final * 100).toFixed(0)}%.` : ''}`,
   ];
+  if (unscored > 0) notes.push(`${unscored} completion${unscored === 1 ? '' : 's'} of the final prompts got no violation score from the judge: left out of the scores, not counted as 0.`);
   if (run.status !== 'done') notes.push(`The run is ${run.status}: the trajectories cover the iterations stored so far.`);
   const { principles: listed, ...shownConfig } = config;
   return {
@@ -281,5 +301,6 @@ async function loadProbe(store: Store, run: Run, options: LoadReportOptions): Pr
     worst: pickWorst(candidates, tau, options.worstPerGroup ?? 3),
     probe: { target: trajectories.target, generator: trajectories.generator, principles },
     notes,
+    ...judgeCaveats(config.judge),
   };
 }

@@ -7,6 +7,7 @@
  * page through `esc`, as text content or a quoted attribute value — never inside <script> or <style>.
  */
 import { createHash } from 'node:crypto';
+import { redactDeep } from '../redact.ts';
 import { MFT_CORE_IDS, MFT_FOUNDATIONS } from '../values/mft.ts';
 import { SCHWARTZ_CIRCUMPLEX_ORDER, SCHWARTZ_VALUES, type SchwartzValueId } from '../values/schwartz.ts';
 import {
@@ -436,7 +437,7 @@ function notesSection(data: ReportData): string {
   const notes = data.notes.length ? `<ul class="notes">${data.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : '';
   let config = '';
   try {
-    config = JSON.stringify(data.run.config ?? null, null, 2) ?? 'null';
+    config = JSON.stringify(redactDeep(data.run.config ?? null), null, 2) ?? 'null';
   } catch {
     config = String(data.run.config);
   }
@@ -487,6 +488,7 @@ html{-webkit-text-size-adjust:100%}
 body{margin:0;background:var(--bg);color:var(--fg);font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,"Noto Sans",sans-serif}
 header.top{background:#14213d;color:#fff;padding:28px 0 18px}
 .wrap{max-width:1120px;margin:0 auto;padding:0 24px}
+header.top p.caveat{margin:10px 0 0;padding:8px 12px;border-left:4px solid #b45309;background:#fff7ed;color:#7c2d12}
 header.top h1{margin:0 0 4px;font-size:26px;font-weight:650;letter-spacing:-.01em}
 header.top .sub{color:#c9d3e3;margin:0 0 14px}
 .facts{display:flex;flex-wrap:wrap;gap:8px 28px;margin:0}
@@ -694,6 +696,7 @@ export function renderReport(data: ReportData, options: RenderOptions = {}): str
 <h1>${esc(data.title)}</h1>
 <p class="sub">${esc(kindLabel)} · generated ${esc(formatDate(generated))}</p>
 ${facts(data)}
+${(data.caveats ?? []).map((c) => `<p class="caveat" role="note"><strong>Caveat:</strong> ${esc(c)}</p>`).join('\n')}
 </div></header>
 <nav class="toc" aria-label="Sections"><ul>${toc}</ul></nav>
 <main class="wrap">

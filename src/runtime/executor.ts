@@ -1,10 +1,18 @@
 import { TenetError } from '../errors.ts';
+import type { Store } from '../store/types.ts';
+import { acquireRunLease } from './lease.ts';
 
 export interface ExecuteOptions {
   /** Units worked on at once. */
   concurrency: number;
   /** When it fires, no further unit starts and the ones in flight are told to stop. */
   signal?: AbortSignal;
+  /**
+   * The run the units belong to. The local executor holds the run's lease (runtime/lease.ts) while it
+   * works, so a second process on the same run is refused instead of repeating its model calls. An
+   * executor whose workers share a run by design (distributed workers claiming units) ignores it.
+   */
+  run?: { store: Store; runId: string };
 }
 
 export interface ExecutionSummary<U> {
@@ -37,41 +45,59 @@ function isAbort(error: unknown): boolean {
  */
 export const localExecutor: Executor = {
   async execute(units, work, options) {
-    const signal = options.signal ?? new AbortController().signal;
-    const iterator = Symbol.asyncIterator in units
-      ? (units as AsyncIterable<never>)[Symbol.asyncIterator]()
-      : (units as Iterable<never>)[Symbol.iterator]();
-    const summary: ExecutionSummary<never> = { done: 0, failed: [], interrupted: false };
-    let exhausted = false;
-    // Pulls are serialised so that two workers never advance the iterator at once.
-    let pulling: Promise<unknown> = Promise.resolve();
-    const next = (): Promise<IteratorResult<never>> => {
-      const result = pulling.then(() => iterator.next());
-      pulling = result.catch(() => undefined);
-      return result;
-    };
-    const worker = async (): Promise<void> => {
-      while (!exhausted && !signal.aborted) {
-        const item = await next();
-        if (item.done) {
-          exhausted = true;
-          return;
-        }
-        if (signal.aborted) return;
-        try {
-          await work(item.value, signal);
-          summary.done++;
-        } catch (error) {
-          if (signal.aborted && isAbort(error)) {
-            summary.interrupted = true;
-            return;
-          }
-          summary.failed.push({ unit: item.value, error });
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
-    if (signal.aborted && !exhausted) summary.interrupted = true;
-    return summary as ExecutionSummary<never>;
+    if (!options.run) return pool(units, work, options);
+    const lease = await acquireRunLease(options.run.store, options.run.runId);
+    try {
+      const signal = options.signal ? AbortSignal.any([options.signal, lease.lost]) : lease.lost;
+      const summary = await pool(units, work, { ...options, signal });
+      // Another process took the run over (this one stalled past the lease): say so rather than "done".
+      if (lease.lost.aborted) throw lease.lost.reason;
+      return summary;
+    } finally {
+      await lease.release();
+    }
   },
 };
+
+async function pool<U>(
+  units: Iterable<U> | AsyncIterable<U>,
+  work: (unit: U, signal: AbortSignal) => Promise<void>,
+  options: ExecuteOptions,
+): Promise<ExecutionSummary<U>> {
+  const signal = options.signal ?? new AbortController().signal;
+  const iterator = Symbol.asyncIterator in units
+    ? (units as AsyncIterable<never>)[Symbol.asyncIterator]()
+    : (units as Iterable<never>)[Symbol.iterator]();
+  const summary: ExecutionSummary<never> = { done: 0, failed: [], interrupted: false };
+  let exhausted = false;
+  // Pulls are serialised so that two workers never advance the iterator at once.
+  let pulling: Promise<unknown> = Promise.resolve();
+  const next = (): Promise<IteratorResult<never>> => {
+    const result = pulling.then(() => iterator.next());
+    pulling = result.catch(() => undefined);
+    return result;
+  };
+  const worker = async (): Promise<void> => {
+    while (!exhausted && !signal.aborted) {
+      const item = await next();
+      if (item.done) {
+        exhausted = true;
+        return;
+      }
+      if (signal.aborted) return;
+      try {
+        await work(item.value, signal);
+        summary.done++;
+      } catch (error) {
+        if (signal.aborted && isAbort(error)) {
+          summary.interrupted = true;
+          return;
+        }
+        summary.failed.push({ unit: item.value, error });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
+  if (signal.aborted && !exhausted) summary.interrupted = true;
+  return summary as ExecutionSummary<never>;
+}

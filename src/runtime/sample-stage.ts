@@ -3,6 +3,7 @@ import type { ChatMessage, Provider, SamplingParams } from '../models/types.ts';
 import { sampleIdFor, taskIdFor, type NewJudgment, type NewSample, type Store } from '../store/index.ts';
 import type { MftFoundationId } from '../values/mft.ts';
 import { localExecutor, type Executor } from './executor.ts';
+import { failureCauseOf, type FailureCause, type FailureStage } from './failures.ts';
 import { groupCommitter } from './group-commit.ts';
 import type { Progress } from './progress.ts';
 
@@ -38,7 +39,10 @@ export interface SampleStageOptions {
 export interface UnitFailure {
   taskId: string;
   model: string;
+  /** The message, without secrets. */
   error: string;
+  /** Which stage failed, with the failing model (the target's spec or the judge's id), code and status. */
+  cause: FailureCause;
 }
 
 export interface StageSummary {
@@ -106,6 +110,7 @@ export async function runSampleStage(tasks: readonly PromptTask[], options: Samp
     let tokens = 0;
     let cost = 0;
     let calls = 0;
+    let stage: FailureStage = 'target';
     try {
       for (const { first, n } of ranges(unit.missing)) {
         const response = await unit.model.chat({ ...options.sampling, messages: toMessages(unit.task), n, firstSample: first }, { signal });
@@ -130,6 +135,7 @@ export async function runSampleStage(tasks: readonly PromptTask[], options: Samp
       }
       const judgments: NewJudgment[] = [];
       if (judge) {
+        stage = 'judge';
         const items: JudgeItem[] = rows.map((r) => ({
           prompt: unit.task.prompt,
           response: r.text,
@@ -139,6 +145,7 @@ export async function runSampleStage(tasks: readonly PromptTask[], options: Samp
         const results = await judge.judge(items, { signal });
         results.forEach((result, i) => judgments.push({ sampleId: rows[i]!.id!, judgeId: judge.id, judgeVersion: judge.version, result }));
       }
+      stage = 'store';
       await commit.write({
         samples: rows,
         judgments,
@@ -153,13 +160,14 @@ export async function runSampleStage(tasks: readonly PromptTask[], options: Samp
       progress?.tick({ tokens, costUsd: cost });
     } catch (error) {
       if (!signal.aborted) {
-        failed.push({ taskId: unit.taskId, model: unit.model.spec, error: error instanceof Error ? error.message : String(error) });
+        const cause = failureCauseOf(error, stage, stage === 'judge' ? judge!.id : unit.model.spec);
+        failed.push({ taskId: unit.taskId, model: unit.model.spec, error: cause.message, cause });
         progress?.tick({ error: true });
         await store.runs.addTotals(runId, { errors: 1 });
       }
       throw error;
     }
-  }, { concurrency: options.concurrency, ...(options.signal ? { signal: options.signal } : {}) });
+  }, { concurrency: options.concurrency, run: { store, runId }, ...(options.signal ? { signal: options.signal } : {}) });
 
   return { units: units.length + skipped, done: summary.done, skipped, failed, interrupted: summary.interrupted };
 }

@@ -7,7 +7,8 @@
  *    session cookie (also stored hashed); every participant route reads and writes only that participant's
  *    chats, cards and votes, and reports anything else as not found;
  *  - admin routes need the admin token: `Authorization: Bearer TOKEN`, or the HttpOnly, SameSite=Strict
- *    cookie set by /admin/login (an HMAC of the token); compared in constant time;
+ *    cookie set by /admin/login: a random session stored (hashed) with an expiry, revoked on sign-out;
+ *    the token is compared in constant time;
  *  - state-changing requests must be same-origin (Origin header) and JSON (form posts only for sign-in/out);
  *  - bodies are size-limited and validated with zod; the interview endpoint is rate-limited per participant;
  *  - exports carry no participant ids, stories or comments.
@@ -23,6 +24,7 @@ import { TenetError } from '../errors.ts';
 import {
   createElicitService,
   MAX_MESSAGE_CHARS,
+  newToken,
   type ElicitService,
   type ElicitServiceOptions,
 } from '../moralgraph/elicit/service.ts';
@@ -30,7 +32,7 @@ import { DeliberationSpecSchema, toNewDeliberation } from '../moralgraph/elicit/
 import type { Participant } from '../store/elicit-repos.ts';
 import { adminLoginPage, adminPage, messagePage, participantPage } from './pages.ts';
 import { createRateLimiter, DEFAULT_RATE_LIMIT, type RateLimitSettings } from './rate-limit.ts';
-import { ADMIN_COOKIE, adminCookieValue, safeEqual, sameOrigin, SECURITY_HEADERS, SESSION_COOKIE } from './security.ts';
+import { ADMIN_COOKIE, adminSessionHash, safeEqual, sameOrigin, SECURITY_HEADERS, SESSION_COOKIE } from './security.ts';
 
 export interface ElicitAppOptions extends ElicitServiceOptions {
   /** The admin token. Without one the admin routes are closed (403). */
@@ -43,6 +45,8 @@ export interface ElicitAppOptions extends ElicitServiceOptions {
   maxBodyBytes?: { participant?: number; admin?: number };
   /** Public base URL used in invite links (default: the request's origin). */
   publicUrl?: string;
+  /** How long an admin sign-in lasts (default 12 hours). */
+  adminSessionTtlMs?: number;
 }
 
 type Env = { Variables: { participant: Participant } };
@@ -79,7 +83,8 @@ const ValueVoteBody = z.object({ drawId: z.string().min(1).max(200), shown: z.ar
 const VoteBody = z
   .object({
     hypothesisId: id,
-    direction: z.enum(['forward', 'reverse']),
+    /** Optional: the server knows how it showed the story; when sent, it must agree. */
+    direction: z.enum(['forward', 'reverse']).optional(),
     relationship: z.enum(['upgrade', 'no_upgrade', 'not_sure']),
     why: z.string().max(2000).nullable().optional(),
   })
@@ -141,19 +146,21 @@ export function createElicitApp(options: ElicitAppOptions): { app: Hono<Env>; se
   const assets = loadAssets();
   const limiter = createRateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT);
   const adminToken = options.adminToken && options.adminToken.length > 0 ? options.adminToken : undefined;
-  const adminCookie = adminToken ? adminCookieValue(adminToken) : undefined;
+  const adminSessionTtlMs = options.adminSessionTtlMs ?? 12 * 3600 * 1000;
   const secure = options.secureCookies ?? false;
   const participantLimit = bodyLimit({ maxSize: options.maxBodyBytes?.participant ?? 32 * 1024, onError: (c) => c.json({ error: { code: 'BAD_INPUT', message: 'request body too large' } }, 413) });
   const adminLimit = bodyLimit({ maxSize: options.maxBodyBytes?.admin ?? 1024 * 1024, onError: (c) => c.json({ error: { code: 'BAD_INPUT', message: 'request body too large' } }, 413) });
   const app = new Hono<Env>();
 
   app.onError((err, c) => {
-    if (err instanceof TenetError) {
-      const status = httpStatusOf(err);
-      return c.json({ error: { code: err.code, message: err.message, ...(err.details?.issues ? { issues: err.details.issues } : {}) } }, status as 400);
+    // The admin sees tenet's (redacted) message; a participant only tenet's own checks, else an error id.
+    if (err instanceof TenetError && c.req.path.startsWith('/api/admin/')) {
+      return c.json({ error: { code: err.code, message: err.message, ...(err.details?.issues ? { issues: err.details.issues } : {}) } }, httpStatusOf(err) as 400);
     }
-    options.log?.(`internal error on ${c.req.method} ${c.req.path}: ${err instanceof Error ? err.stack : String(err)}`);
-    return c.json({ error: { code: 'INTERNAL', message: 'internal error' } }, 500);
+    const failure = service.publicError(err, `${c.req.method} ${c.req.path}`);
+    const status = err instanceof TenetError ? httpStatusOf(err) : 500;
+    const issues = err instanceof TenetError && failure.id === undefined ? err.details?.issues : undefined;
+    return c.json({ error: { ...failure, ...(issues ? { issues } : {}) } }, status as 400);
   });
 
   app.use('*', async (c, next) => {
@@ -246,9 +253,8 @@ export function createElicitApp(options: ElicitAppOptions): { app: Hono<Env>; se
       try {
         await service.participant.chatTurn(p, chat.id, body, send, abort.signal);
       } catch (e) {
-        const message = e instanceof TenetError ? e.message : 'internal error';
-        if (!(e instanceof TenetError)) options.log?.(`chat turn failed: ${e instanceof Error ? e.stack : String(e)}`);
-        send({ type: 'error', message, status: e instanceof TenetError ? httpStatusOf(e) : 500 } as { type: string });
+        const failure = service.publicError(e, `chat ${chat.id}`);
+        send({ type: 'error', ...failure, status: e instanceof TenetError ? httpStatusOf(e) : 500 } as { type: string });
       }
       await writes;
     });
@@ -276,27 +282,40 @@ export function createElicitApp(options: ElicitAppOptions): { app: Hono<Env>; se
 
   // ---- admin -----------------------------------------------------------------------------------------
 
-  function isAdmin(c: Context): boolean {
-    if (!adminToken || !adminCookie) return false;
-    const auth = c.req.header('authorization');
-    if (auth?.startsWith('Bearer ')) return safeEqual(auth.slice('Bearer '.length).trim(), adminToken);
+  /** The admin session cookie's stored form, or undefined when there is no usable cookie. */
+  function adminSessionOf(c: Context): string | undefined {
     const cookie = getCookie(c, ADMIN_COOKIE);
-    return cookie !== undefined && safeEqual(cookie, adminCookie);
+    if (!adminToken || cookie === undefined || cookie.length < 16 || cookie.length > 200) return undefined;
+    return adminSessionHash(adminToken, cookie);
   }
 
-  app.get('/admin', (c) => {
+  async function isAdmin(c: Context): Promise<boolean> {
+    if (!adminToken) return false;
+    const auth = c.req.header('authorization');
+    if (auth?.startsWith('Bearer ')) return safeEqual(auth.slice('Bearer '.length).trim(), adminToken);
+    const session = adminSessionOf(c);
+    return session !== undefined && (await service.repos.adminSessions.valid(session));
+  }
+
+  app.get('/admin', async (c) => {
     if (!adminToken) return c.html(messagePage('Admin closed', 'No admin token is configured: start the server with --admin-token or $TENET_ADMIN_TOKEN.', 'error'), 403);
-    return c.html(isAdmin(c) ? adminPage() : adminLoginPage());
+    return c.html((await isAdmin(c)) ? adminPage() : adminLoginPage());
   });
   app.post('/admin/login', adminLimit, async (c) => {
-    if (!adminToken || !adminCookie) return c.html(messagePage('Admin closed', 'No admin token is configured.', 'error'), 403);
+    if (!adminToken) return c.html(messagePage('Admin closed', 'No admin token is configured.', 'error'), 403);
     const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
     const token = typeof form.token === 'string' ? form.token : '';
     if (!safeEqual(token, adminToken)) return c.html(adminLoginPage('That token is not right.'), 401);
-    setCookie(c, ADMIN_COOKIE, adminCookie, { httpOnly: true, sameSite: 'Strict', secure, path: '/', maxAge: 12 * 3600 });
+    // A new session per sign-in: a random id in the cookie, its HMAC stored with an expiry.
+    const value = newToken(32);
+    await service.repos.adminSessions.create(adminSessionHash(adminToken, value), new Date(Date.now() + adminSessionTtlMs).toISOString());
+    setCookie(c, ADMIN_COOKIE, value, { httpOnly: true, sameSite: 'Strict', secure, path: '/', maxAge: Math.max(1, Math.floor(adminSessionTtlMs / 1000)) });
     return c.redirect('/admin', 303);
   });
-  app.post('/admin/logout', (c) => {
+  app.post('/admin/logout', async (c) => {
+    // Revoked on the server: the cookie stops working even if a copy of it survives.
+    const session = adminSessionOf(c);
+    if (session !== undefined) await service.repos.adminSessions.revoke(session);
     deleteCookie(c, ADMIN_COOKIE, { path: '/' });
     return c.redirect('/admin', 303);
   });
@@ -305,7 +324,7 @@ export function createElicitApp(options: ElicitAppOptions): { app: Hono<Env>; se
   adminApi.use('*', adminLimit);
   adminApi.use('*', async (c, next) => {
     if (!adminToken) return c.json({ error: { code: 'FORBIDDEN', message: 'no admin token is configured on this server' } }, 403);
-    if (!isAdmin(c)) return c.json({ error: { code: 'UNAUTHENTICATED', message: 'admin token required' } }, 401);
+    if (!(await isAdmin(c))) return c.json({ error: { code: 'UNAUTHENTICATED', message: 'admin token required' } }, 401);
     await next();
   });
   adminApi.get('/deliberations', async (c) => c.json(await service.admin.listDeliberations()));

@@ -1,6 +1,6 @@
 /**
- * Small security helpers: constant-time token comparison, the admin cookie value (an HMAC of the admin
- * token, so the token itself never sits in a cookie), cookie options, response headers and the
+ * Small security helpers: constant-time token comparison, how an admin session is stored (an HMAC keyed by
+ * the admin token; the cookie holds only a random session value), cookie options, response headers and the
  * same-origin check for state-changing requests.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
@@ -12,9 +12,12 @@ export function safeEqual(a: string, b: string): boolean {
   return timingSafeEqual(x, y) && a.length === b.length;
 }
 
-/** What the admin cookie holds: HMAC-SHA256(admin token, fixed label). */
-export function adminCookieValue(adminToken: string): string {
-  return createHmac('sha256', adminToken).update('tenet-elicit-admin-session:v1').digest('base64url');
+/**
+ * How an admin session is stored: HMAC-SHA256 keyed by the admin token over the cookie's random value.
+ * The database never holds the cookie, and sessions made under another admin token never match.
+ */
+export function adminSessionHash(adminToken: string, sessionValue: string): string {
+  return createHmac('sha256', adminToken).update(`tenet-elicit-admin-session:v2:${sessionValue}`).digest('hex');
 }
 
 export const SESSION_COOKIE = 'tenet_session';

@@ -340,11 +340,76 @@ const m0002_elicitation = (dialect: StoreDialect): Migration => ({
   },
 });
 
+/**
+ * Issue 14 hardening: which story (and which way round) the server showed each participant, admin
+ * sessions that can be revoked, and the lease that keeps two processes from running one run at once.
+ */
+const m0003_served_sessions_leases = (dialect: StoreDialect): Migration => ({
+  async up(db: Kysely<any>): Promise<void> {
+    const text = textType(dialect);
+    await db.schema
+      .createTable('elicit_served_stories')
+      .addColumn('participant_id', text, (c) => c.notNull().references('elicit_participants.id').onDelete('cascade'))
+      .addColumn('hypothesis_id', text, (c) => c.notNull().references('elicit_hypotheses.id').onDelete('cascade'))
+      .addColumn('deliberation_id', text, (c) => c.notNull())
+      .addColumn('direction', text, (c) => c.notNull())
+      .addColumn('served_at', text, (c) => c.notNull())
+      .addPrimaryKeyConstraint('elicit_served_stories_pk', ['participant_id', 'hypothesis_id'])
+      .execute();
+
+    await db.schema
+      .createTable('elicit_admin_sessions')
+      .addColumn('id', text, (c) => c.primaryKey().notNull())
+      .addColumn('created_at', text, (c) => c.notNull())
+      .addColumn('expires_at', text, (c) => c.notNull())
+      .addColumn('revoked_at', text)
+      .execute();
+
+    await db.schema
+      .createTable('run_leases')
+      .addColumn('run_id', text, (c) => c.primaryKey().notNull().references('runs.id').onDelete('cascade'))
+      .addColumn('owner', text, (c) => c.notNull())
+      .addColumn('acquired_at', text, (c) => c.notNull())
+      .addColumn('heartbeat_at', text, (c) => c.notNull())
+      .addColumn('expires_at', text, (c) => c.notNull())
+      .execute();
+  },
+
+  async down(db: Kysely<any>): Promise<void> {
+    for (const table of ['run_leases', 'elicit_admin_sessions', 'elicit_served_stories']) await db.schema.dropTable(table).ifExists().execute();
+  },
+});
+
+/**
+ * Why a run's work units failed (the last invocation's failures, grouped by cause with counts), so that a
+ * report or a later `--json` can say why a run is `failed` long after its terminal output is gone.
+ */
+const m0004_run_failures = (dialect: StoreDialect): Migration => ({
+  async up(db: Kysely<any>): Promise<void> {
+    const text = textType(dialect);
+    await db.schema
+      .createTable('run_failures')
+      .addColumn('run_id', text, (c) => c.notNull().references('runs.id').onDelete('cascade'))
+      .addColumn('position', 'integer', (c) => c.notNull())
+      .addColumn('cause_json', text, (c) => c.notNull())
+      .addColumn('count', 'integer', (c) => c.notNull())
+      .addColumn('created_at', text, (c) => c.notNull())
+      .addPrimaryKeyConstraint('run_failures_pk', ['run_id', 'position'])
+      .execute();
+  },
+
+  async down(db: Kysely<any>): Promise<void> {
+    await db.schema.dropTable('run_failures').ifExists().execute();
+  },
+});
+
 /** Every migration for a dialect, by name; names sort in the order they apply. */
 export function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
   return {
     '0001_initial': m0001_initial(dialect),
     '0002_elicitation': m0002_elicitation(dialect),
+    '0003_served_sessions_leases': m0003_served_sessions_leases(dialect),
+    '0004_run_failures': m0004_run_failures(dialect),
   };
 }
 

@@ -20,6 +20,7 @@ import {
 } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import { TenetError } from '../errors.ts';
+import { redactUrl } from '../redact.ts';
 import { inCodeMigrationProvider, MIGRATION_LOCK_TABLE, MIGRATION_TABLE } from './migrations.ts';
 import { createRepos, type RepoContext } from './repos.ts';
 import type { StoreSchema } from './schema.ts';
@@ -31,6 +32,8 @@ export const DEFAULT_STORE_PATH = './.tenet/tenet.db';
 
 /** How long a SQLite writer waits for another process's write lock before giving up (SQLITE_BUSY). */
 export const SQLITE_BUSY_TIMEOUT_MS = 5000;
+
+export { redactUrl };
 
 export interface OpenStoreOptions {
   /**
@@ -102,18 +105,6 @@ function whereToFix(source: LocationSource): string {
   if (source === 'TENET_DB') return 'the TENET_DB environment variable';
   if (source === 'argument') return 'the database URL you passed (--db)';
   return 'TENET_DB';
-}
-
-/** The URL with any password (in the user-info part or a `password=` parameter) replaced by `***`. */
-export function redactUrl(url: string): string {
-  let out = url;
-  const m = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)@/i.exec(out);
-  if (m) {
-    const userinfo = m[2] ?? '';
-    const colon = userinfo.indexOf(':');
-    if (colon >= 0) out = `${m[1]}${userinfo.slice(0, colon)}:***@${out.slice(m[0].length)}`;
-  }
-  return out.replace(/([?&]password=)[^&#]*/gi, '$1***');
 }
 
 /** Pulls our own `schema` parameter out of a Postgres URL (pg would ignore it). */

@@ -6,7 +6,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { sql } from 'kysely';
 import { TenetError } from '../errors.ts';
 import { canonicalJson, judgmentIdFor, sampleIdFor, taskIdFor } from './ids.ts';
-import type { CacheTable, JudgmentsTable, RunsTable, SamplesTable, StoreSchema, TasksTable } from './schema.ts';
+import type { CacheTable, JudgmentsTable, RunLeasesTable, RunsTable, SamplesTable, StoreSchema, TasksTable } from './schema.ts';
 import {
   RUN_STATUSES,
   type CacheEntry,
@@ -16,11 +16,13 @@ import {
   type CacheStats,
   type Judgment,
   type JudgmentsRepo,
+  type LeasesRepo,
   type NewCacheEntry,
   type NewJudgment,
   type NewSample,
   type NewTask,
   type Run,
+  type RunLeaseHolder,
   type RunStatus,
   type RunTotals,
   type RunsRepo,
@@ -31,7 +33,10 @@ import {
   type Task,
   type TasksRepo,
 } from './types.ts';
-import { chunk, guardRepo, nowIso, parseJson, plainJson, requireId, toNumber } from './util.ts';
+import { redactDeep, redactSecrets, redactUrl } from '../redact.ts';
+import { rowMapper } from './rows.ts';
+import { chunk, guardRepo, nowIso, plainJson, requireId, toNumber } from './util.ts';
+import { runFailuresRepo } from './run-failures.ts';
 
 type Db = Kysely<StoreSchema>;
 
@@ -125,70 +130,28 @@ function emptyTotals(): RunTotals {
   return { calls: 0, cachedCalls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 };
 }
 
-function toRun(row: Selectable<RunsTable>, totals: RunTotals): Run {
-  return {
-    id: row.id,
-    kind: row.kind,
-    name: row.name,
-    config: parseJson(row.config_json, `runs.config_json of run ${row.id}`),
-    status: row.status as RunStatus,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    totals,
-  };
-}
+const runRow = rowMapper<Selectable<RunsTable>>()('runs', { json: ['config_json'] });
+const toTask: (row: Selectable<TasksTable>) => Task = rowMapper<Selectable<TasksTable>>()('tasks', { json: ['input_json'] });
+const sampleMapper = rowMapper<Selectable<SamplesTable>>()('samples', {
+  json: ['logprobs_json', 'usage_json'],
+  numbers: ['sample_index', 'cost_usd', 'latency_ms'],
+  flags: ['cached'],
+});
+const toJudgment: (row: Selectable<JudgmentsTable>) => Judgment = rowMapper<Selectable<JudgmentsTable>>()('judgments', { json: ['result_json'] });
+const toCacheEntry: (row: Selectable<CacheTable>) => CacheEntry = rowMapper<Selectable<CacheTable>>()('cache', {
+  json: ['response_json'],
+  numbers: ['sample_index', 'hits'],
+  key: 'key',
+});
 
-function toTask(row: Selectable<TasksTable>): Task {
-  return {
-    id: row.id,
-    runId: row.run_id,
-    kind: row.kind,
-    input: parseJson(row.input_json, `tasks.input_json of task ${row.id}`),
-    createdAt: row.created_at,
-  };
+function toRun(row: Selectable<RunsTable>, totals: RunTotals): Run {
+  const run = runRow(row);
+  return { ...run, status: run.status as RunStatus, totals };
 }
 
 function toSample(row: Selectable<SamplesTable>): Sample {
-  return {
-    id: row.id,
-    runId: row.run_id,
-    taskId: row.task_id,
-    model: row.model,
-    sampleIndex: toNumber(row.sample_index),
-    text: row.text,
-    logprobs: row.logprobs_json === null ? null : parseJson(row.logprobs_json, `samples.logprobs_json of sample ${row.id}`),
-    usage: parseJson(row.usage_json, `samples.usage_json of sample ${row.id}`) as SampleUsage,
-    costUsd: row.cost_usd === null ? null : toNumber(row.cost_usd),
-    latencyMs: toNumber(row.latency_ms),
-    cached: toNumber(row.cached) !== 0,
-    error: row.error,
-    createdAt: row.created_at,
-  };
-}
-
-function toJudgment(row: Selectable<JudgmentsTable>): Judgment {
-  return {
-    id: row.id,
-    sampleId: row.sample_id,
-    judgeId: row.judge_id,
-    judgeVersion: row.judge_version,
-    result: parseJson(row.result_json, `judgments.result_json of judgment ${row.id}`),
-    createdAt: row.created_at,
-  };
-}
-
-function toCacheEntry(row: Selectable<CacheTable>): CacheEntry {
-  return {
-    key: row.key,
-    provider: row.provider,
-    baseUrl: row.base_url,
-    model: row.model,
-    sampleIndex: toNumber(row.sample_index),
-    response: parseJson(row.response_json, `cache.response_json of key ${row.key}`),
-    createdAt: row.created_at,
-    hits: toNumber(row.hits),
-    lastHitAt: row.last_hit_at,
-  };
+  const sample = sampleMapper(row);
+  return { ...sample, usage: sample.usage as SampleUsage };
 }
 
 // ---- row builders ------------------------------------------------------------------------------------
@@ -222,7 +185,7 @@ function sampleRow(sample: NewSample, now: string): Selectable<SamplesTable> {
     cost_usd: costUsd === null ? null : checkFinite(costUsd, 'sample.costUsd'),
     latency_ms: checkFinite(sample.latencyMs ?? 0, 'sample.latencyMs'),
     cached: sample.cached ? 1 : 0,
-    error: sample.error ?? null,
+    error: sample.error === undefined || sample.error === null ? null : redactSecrets(sample.error),
     created_at: sample.createdAt ?? now,
   };
 }
@@ -246,7 +209,7 @@ function cacheRow(entry: NewCacheEntry, now: string): Selectable<CacheTable> {
   return {
     key: requireId(entry.key, 'cache entry key'),
     provider: requireId(entry.provider, 'cache entry provider'),
-    base_url: entry.baseUrl ?? null,
+    base_url: entry.baseUrl === undefined || entry.baseUrl === null ? null : redactUrl(entry.baseUrl),
     model: requireId(entry.model, 'cache entry model'),
     sample_index: checkCount(entry.sampleIndex, 'cache entry sampleIndex'),
     response_json: plainJson(entry.response),
@@ -291,7 +254,8 @@ function runsRepo(ctx: RepoContext): RunsRepo {
           id,
           kind,
           name: run.name ?? '',
-          config_json: canonicalJson(run.config ?? null),
+          // Credentials (e.g. in a base URL) are never stored.
+          config_json: canonicalJson(redactDeep(run.config ?? null)),
           status: checkStatus(run.status ?? 'running'),
           created_at: now,
           updated_at: now,
@@ -553,10 +517,75 @@ function cacheRepo(ctx: RepoContext): CacheRepo {
   };
 }
 
-/** The five repositories over one context, each turning database errors into TenetError('STORE'). */
+const toLeaseHolder: (row: Selectable<RunLeasesTable>) => RunLeaseHolder = rowMapper<Selectable<RunLeasesTable>>()('run_leases', { key: 'run_id' });
+
+function leasesRepo(ctx: RepoContext): LeasesRepo {
+  const expiry = (ttlMs: number): string => new Date(Date.now() + checkFinite(ttlMs, 'lease ttlMs')).toISOString();
+  async function get(runId: string): Promise<RunLeaseHolder | undefined> {
+    const row = await ctx.db().selectFrom('run_leases').selectAll().where('run_id', '=', runId).executeTakeFirst();
+    return row ? toLeaseHolder(row) : undefined;
+  }
+  return {
+    async acquire(runId, owner, ttlMs) {
+      requireId(runId, 'lease runId');
+      requireId(owner, 'lease owner');
+      const now = nowIso();
+      const expiresAt = expiry(ttlMs);
+      // Taken when free; taken over when expired; renewed when already ours: one statement, so two
+      // processes racing for it cannot both win.
+      const won = await ctx
+        .db()
+        .insertInto('run_leases')
+        .values({ run_id: runId, owner, acquired_at: now, heartbeat_at: now, expires_at: expiresAt })
+        .onConflict((oc) =>
+          oc
+            .column('run_id')
+            .doUpdateSet({ owner, acquired_at: now, heartbeat_at: now, expires_at: expiresAt })
+            .where((eb) => eb.or([eb('run_leases.expires_at', '<=', now), eb('run_leases.owner', '=', owner)])),
+        )
+        .returningAll()
+        .executeTakeFirst();
+      if (won) return { acquired: true, holder: toLeaseHolder(won) };
+      const holder = await get(runId);
+      if (!holder) throw new TenetError('STORE', `store: the lease of run ${runId} vanished while it was being taken; retry`);
+      return { acquired: holder.owner === owner, holder };
+    },
+    async heartbeat(runId, owner, ttlMs) {
+      const now = nowIso();
+      const res = await ctx
+        .db()
+        .updateTable('run_leases')
+        .set({ heartbeat_at: now, expires_at: expiry(ttlMs) })
+        .where('run_id', '=', runId)
+        .where('owner', '=', owner)
+        .executeTakeFirst();
+      return toNumber(res.numUpdatedRows) > 0;
+    },
+    async release(runId, owner) {
+      await ctx.db().deleteFrom('run_leases').where('run_id', '=', runId).where('owner', '=', owner).execute();
+    },
+    async takeOver(runId, from, owner, ttlMs) {
+      requireId(owner, 'lease owner');
+      const now = nowIso();
+      const res = await ctx
+        .db()
+        .updateTable('run_leases')
+        .set({ owner, acquired_at: now, heartbeat_at: now, expires_at: expiry(ttlMs) })
+        .where('run_id', '=', runId)
+        .where('owner', '=', from)
+        .executeTakeFirst();
+      return toNumber(res.numUpdatedRows) > 0;
+    },
+    get,
+  };
+}
+
+/** The repositories over one context, each turning database errors into TenetError('STORE'). */
 export function createRepos(ctx: RepoContext): StoreRepos {
   return {
     runs: guardRepo('runs', runsRepo(ctx)),
+    leases: guardRepo('leases', leasesRepo(ctx)),
+    runFailures: guardRepo('run failures', runFailuresRepo(ctx)),
     tasks: guardRepo('tasks', tasksRepo(ctx)),
     samples: guardRepo('samples', samplesRepo(ctx)),
     judgments: guardRepo('judgments', judgmentsRepo(ctx)),

@@ -66,8 +66,30 @@ export interface CacheTable {
   last_hit_at: string | null;
 }
 
+/** Who is running a run now (migration 0003): one lease per run, kept alive by heartbeats. */
+export interface RunLeasesTable {
+  run_id: string;
+  /** Who holds it, e.g. `host:pid:random`. */
+  owner: string;
+  acquired_at: string;
+  heartbeat_at: string;
+  /** After this the lease is stale and another process may take it over. */
+  expires_at: string;
+}
+
+/** A run's failure causes (migration 0004_run_failures): one row per distinct cause, in order. */
+export interface RunFailuresTable {
+  run_id: string;
+  position: number;
+  cause_json: string;
+  count: number;
+  created_at: string;
+}
+
 export interface StoreSchema {
   runs: RunsTable;
+  run_leases: RunLeasesTable;
+  run_failures: RunFailuresTable;
   run_totals: RunTotalsTable;
   tasks: TasksTable;
   samples: SamplesTable;
@@ -279,6 +301,25 @@ export interface ElicitJobsTable {
   updated_at: string;
 }
 
+/** A story the server showed a participant, and which way round (migration 0003). */
+export interface ElicitServedStoriesTable {
+  participant_id: string;
+  hypothesis_id: string;
+  deliberation_id: string;
+  /** 'forward' (the hypothesis' story) or 'reverse'. */
+  direction: string;
+  served_at: string;
+}
+
+/** An admin session (migration 0003): the id is the SHA-256 of the cookie's random value. */
+export interface ElicitAdminSessionsTable {
+  id: string;
+  created_at: string;
+  expires_at: string;
+  /** Set on sign-out (or by an admin revoking sessions); a revoked session is refused. */
+  revoked_at: string | null;
+}
+
 /** The store's tables plus the elicitation tables. */
 export interface ElicitSchema extends StoreSchema {
   elicit_deliberations: ElicitDeliberationsTable;
@@ -297,4 +338,6 @@ export interface ElicitSchema extends StoreSchema {
   elicit_value_votes: ElicitValueVotesTable;
   elicit_impressions: ElicitImpressionsTable;
   elicit_jobs: ElicitJobsTable;
+  elicit_served_stories: ElicitServedStoriesTable;
+  elicit_admin_sessions: ElicitAdminSessionsTable;
 }

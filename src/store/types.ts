@@ -234,8 +234,51 @@ export interface CacheRepo {
   clear(filter?: CacheFilter): Promise<number>;
 }
 
+/** Who holds a run's lease (see runtime/lease.ts). */
+export interface RunLeaseHolder {
+  runId: string;
+  owner: string;
+  acquiredAt: string;
+  heartbeatAt: string;
+  expiresAt: string;
+}
+
+/**
+ * One lease per run, so that two processes never work on one run at once. Expiry is by wall clock
+ * (ISO timestamps compared as text), so processes on several machines need roughly synchronised clocks.
+ */
+export interface LeasesRepo {
+  /**
+   * Takes the run's lease for `owner` for `ttlMs`, when it is free, expired, or already this owner's (then
+   * it is renewed). Otherwise `acquired` is false and `holder` says who has it. One atomic statement.
+   */
+  acquire(runId: string, owner: string, ttlMs: number): Promise<{ acquired: boolean; holder: RunLeaseHolder }>;
+  /** Extends the owner's lease; false when the owner no longer holds it (it expired and was taken over). */
+  heartbeat(runId: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Gives the lease up (only the owner's). */
+  release(runId: string, owner: string): Promise<void>;
+  /** Moves the lease from `from` (known to be dead) to `owner`; false when `from` no longer holds it. */
+  takeOver(runId: string, from: string, owner: string, ttlMs: number): Promise<boolean>;
+  get(runId: string): Promise<RunLeaseHolder | undefined>;
+}
+
+/** One distinct reason a run's units failed, and how many units it stopped (`cause` is JSON, without secrets). */
+export interface RunFailure {
+  cause: Record<string, unknown>;
+  count: number;
+}
+
+export interface RunFailuresRepo {
+  /** Replace the run's failure causes with these (an empty list clears them). */
+  set(runId: string, failures: RunFailure[]): Promise<void>;
+  /** The run's failure causes, in the order they were set ([] when none). */
+  list(runId: string): Promise<RunFailure[]>;
+}
+
 export interface StoreRepos {
   runs: RunsRepo;
+  leases: LeasesRepo;
+  runFailures: RunFailuresRepo;
   tasks: TasksRepo;
   samples: SamplesRepo;
   judgments: JudgmentsRepo;

@@ -114,6 +114,32 @@ describe('tenet CLI', () => {
     expect(result.stdout).not.toContain('sk-test');
   });
 
+  it('doctor says "configured (not checked)" for an endpoint it did not try, and --ping tells reachable from not', async () => {
+    const closed = await startLoopbackServer(() => 'x');
+    const deadUrl = closed.url;
+    await closed.close(); // nothing listens there now
+    const env = { OLLAMA_HOST: deadUrl };
+    const plain = JSON.parse((await tenet(['--db', db, 'doctor', '--json'], env)).stdout);
+    const ollama = plain.checks.find((c: { name: string }) => c.name === 'provider ollama');
+    expect(ollama.status).toBe('unchecked');
+    expect(ollama.detail).toMatch(/^configured \(not checked; --ping tries to reach it\): /);
+    expect(plain.ok).toBe(true);
+    const human = await tenet(['--db', db, 'doctor'], env);
+    expect(human.stdout).toMatch(/^-- +provider ollama +configured \(not checked/m);
+    expect(human.stdout).not.toMatch(/^ok +provider ollama/m);
+    const pinged = JSON.parse((await tenet(['--db', db, 'doctor', '--json', '--ping'], env)).stdout);
+    const dead = pinged.checks.find((c: { name: string }) => c.name === 'provider ollama');
+    expect(dead.status).toBe('warn');
+    expect(dead.detail).toMatch(/not reachable/);
+    const live = await startLoopbackServer(() => 'x');
+    try {
+      const up = JSON.parse((await tenet(['--db', db, 'doctor', '--json', '--ping'], { OLLAMA_HOST: live.url })).stdout);
+      expect(up.checks.find((c: { name: string }) => c.name === 'provider ollama')).toMatchObject({ status: 'ok', detail: expect.stringMatching(/reachable$/) });
+    } finally {
+      await live.close();
+    }
+  });
+
   it('doctor fails (exit 1) when the configured Postgres is unreachable', async () => {
     const result = await tenet(['--db', 'postgres://nobody@127.0.0.1:1/none', 'doctor', '--json']);
     expect(result.code).toBe(1);

@@ -193,9 +193,11 @@ describe('authorization', () => {
     await b.client.post('/api/votes', { hypothesisId: bq.hypothesisId, direction: bq.direction, relationship: 'upgrade' });
     const aSees = (await a.client.get('/api/votes')).json;
     expect(aSees).toEqual([]);
-    await a.client.post('/api/votes', { hypothesisId: bq.hypothesisId, direction: bq.direction, relationship: 'no_upgrade' });
+    // A story never served to A cannot be voted on by A (issue 14 item 17).
+    const forged = await a.client.post('/api/votes', { hypothesisId: bq.hypothesisId, direction: bq.direction, relationship: 'no_upgrade' });
+    expect(forged.status).toBe(409);
     const all = await h.service.repos.votes.list(id);
-    expect(all.map((v) => v.relationship).sort()).toEqual(['no_upgrade', 'upgrade']); // A's vote did not replace B's
+    expect(all.map((v) => v.relationship).sort()).toEqual(['upgrade']); // A's attempt neither replaced B's vote nor added one
   });
 
   it('admin routes refuse without the admin token; with it they work; no token configured closes them', async () => {

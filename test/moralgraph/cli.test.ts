@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,7 +29,7 @@ describe('tenet graph build', () => {
     const output = join(tmp, 'study.json');
     const r = await run('graph', 'build', '--votes', votesFile, '--values', cardsFile, '--before', STUDY_CUTOFF, '-o', output);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/69 edges, 60 values, 11 contexts/);
+    expect(r.stdout).toMatch(/69 edges between \d+ values \(60 with cards\), 11 contexts/);
     const built = readJson(output);
     expect(Object.keys(built)).toEqual(['values', 'edges']);
     expect(JSON.stringify(built.edges)).toBe(JSON.stringify(readJson(studyFile).edges));
@@ -37,10 +37,10 @@ describe('tenet graph build', () => {
 
   it('--json reports what was written', async () => {
     const output = join(tmp, 'improved.json');
-    const r = await run('--json', 'graph', 'build', '--votes', join(FIXTURES, 'votes-small.json'), '--mode', 'improved', '-o', output);
+    const r = await run('--json', 'graph', 'build', '--votes', join(FIXTURES, 'votes-small.json'), '--mode', 'improved', '--no-values', '-o', output);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ output, mode: 'improved', format: 'tenet', votes: 17, edges: 1 });
-    expect(r.stderr).toMatch(/no --values/);
+    expect(JSON.parse(r.stdout)).toMatchObject({ output, mode: 'improved', format: 'tenet', votes: 17, edges: 1, values: 2, cards: 0 });
+    expect(r.stderr).toMatch(/--no-values: the graph's 2 values have no cards/);
     expect(readJson(output).format).toBe('tenet/moral-graph');
   });
 
@@ -52,9 +52,40 @@ describe('tenet graph build', () => {
 
   it('bad votes exit 2 with the file and field path', async () => {
     const file = join(FIXTURES, 'bad-votes.json');
-    const r = await run('graph', 'build', '--votes', file);
+    const r = await run('graph', 'build', '--votes', file, '--no-values');
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${file} at [1].relationship`);
+  });
+
+  it('without --values it refuses, saying what is missing (exit 2), instead of writing nameless values', async () => {
+    const r = await run('graph', 'build', '--votes', join(FIXTURES, 'votes-small.json'), '-o', join(tmp, 'nameless.json'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/graph build needs the values cards \(--values FILE\): the 17 votes name \d+ values/);
+    expect(r.stderr).toMatch(/--no-values/);
+  });
+
+  it("the README tour's graph command runs as written on the shipped example, and rank agrees with build on the count", async () => {
+    const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
+    const line = readme.split('\n').find((l) => l.startsWith('npx tenet graph build'))!;
+    expect(line).toBeDefined();
+    const [build, rank] = line.replace(/\s+#.*$/, '').split('&&').map((part) => part.trim().replace(/^npx tenet /, '').split(/\s+/));
+    const cwd = mkdtempSync(join(tmp, 'tour-'));
+    symlinkSync(fileURLToPath(new URL('../../data', import.meta.url)), join(cwd, 'data'));
+    const here = process.cwd();
+    process.chdir(cwd);
+    try {
+      const built = await run('--json', ...build!);
+      expect(built.code, built.stderr).toBe(0);
+      const summary = JSON.parse(built.stdout);
+      expect(summary).toMatchObject({ values: 6, cards: 6, votes: 41 });
+      const ranked = await run('--json', ...rank!);
+      expect(ranked.code, ranked.stderr).toBe(0);
+      const r = JSON.parse(ranked.stdout);
+      expect(r.nodes).toBe(summary.values);
+      expect(r.values.every((v: { title: string }) => !/^value \d+$/.test(v.title))).toBe(true);
+    } finally {
+      process.chdir(here);
+    }
   });
 
   it('bad options exit 2', async () => {

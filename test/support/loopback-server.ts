@@ -83,6 +83,9 @@ export type Reply =
       topLogprobs?: TopLogprob[][];
       /** Given in any API's vocabulary ('stop' | 'length' | 'end_turn' | 'max_tokens' | ...); mapped per API. */
       finishReason?: string;
+      /** When streamed: the text, then the stream simply ends, without its end markers (OpenAI finish_reason
+       * and [DONE], Anthropic message_stop, Ollama done: true), as a cut-off upstream or proxy would leave it. */
+      cutStream?: boolean;
     }
   | { toolCall: { name: string; arguments: unknown } }
   | { fault: 'rate_limit'; retryAfterSeconds?: number; retryAfterMs?: number }
@@ -147,6 +150,7 @@ interface TextChoice {
   top: (TopLogprob[] | undefined)[];
   finish: string;
   stopSequence: string | null;
+  cut?: boolean;
   promptLogprobs?: number[];
 }
 
@@ -307,7 +311,7 @@ function toChoice(reply: Reply, limits: Limits): Choice {
     });
     const top = tokens.map((_, i) => r.topLogprobs?.[i]);
     const finish = r.finishReason ?? limited.finish ?? 'stop';
-    return { kind: 'text', text: limited.text, tokens, logprobs, top, finish, stopSequence: limited.stopSequence, ...(r.promptLogprobs ? { promptLogprobs: r.promptLogprobs } : {}) };
+    return { kind: 'text', text: limited.text, tokens, logprobs, top, finish, stopSequence: limited.stopSequence, ...(r.cutStream ? { cut: true } : {}), ...(r.promptLogprobs ? { promptLogprobs: r.promptLogprobs } : {}) };
   }
   throw new Error(`loopback script returned an unrecognised reply: ${JSON.stringify(reply)}`);
 }
@@ -733,17 +737,19 @@ export async function startLoopbackServer(script: Script, options: LoopbackOptio
           out.push(chunk({ index, delta: { content: token }, logprobs: wantLogprobs ? { content: [entries[i]], refusal: null } : null, finish_reason: null }));
         });
       }
+      if (c.kind === 'text' && c.cut) return out;
       out.push(chunk({ index, delta: {}, logprobs: null, finish_reason: finishFor('openai', c) }));
       return out;
     });
+    const cut = choices.some((c) => c.kind === 'text' && c.cut);
     // Interleave the choices' chunks, as the real API does for n > 1.
     const pieces: string[] = [];
     const longest = Math.max(...perChoice.map((p) => p.length));
     for (let k = 0; k < longest; k++) for (const p of perChoice) if (k < p.length) pieces.push(p[k] as string);
-    if (includeUsage) {
+    if (includeUsage && !cut) {
       pieces.push(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, service_tier: 'default', system_fingerprint: 'fp_loopback', choices: [], usage })}\n\n`);
     }
-    pieces.push('data: [DONE]\n\n');
+    if (!cut) pieces.push('data: [DONE]\n\n');
     await sendStream(ctx, 'text/event-stream; charset=utf-8', pieces, idHeaders('openai', requestId));
   }
 
@@ -943,6 +949,10 @@ export async function startLoopbackServer(script: Script, options: LoopbackOptio
       for (const token of choice.tokens) {
         pieces.push(sse('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: token } }));
       }
+      if (choice.cut) {
+        await sendStream(ctx, 'text/event-stream; charset=utf-8', pieces, idHeaders('anthropic', requestId));
+        return;
+      }
     }
     pieces.push(sse('content_block_stop', { type: 'content_block_stop', index: 0 }));
     pieces.push(
@@ -1040,7 +1050,7 @@ export async function startLoopbackServer(script: Script, options: LoopbackOptio
         lines.push(JSON.stringify(obj));
       });
     }
-    lines.push(JSON.stringify({ model, created_at: createdAt(), message: { role: 'assistant', content: '' }, done_reason: doneReason, done: true, ...timings() }));
+    if (!(choice.kind === 'text' && choice.cut)) lines.push(JSON.stringify({ model, created_at: createdAt(), message: { role: 'assistant', content: '' }, done_reason: doneReason, done: true, ...timings() }));
     await sendStream(ctx, 'application/x-ndjson', lines.map((l) => l + '\n'), {});
   }
 

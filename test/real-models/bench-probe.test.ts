@@ -1,0 +1,87 @@
+/**
+ * The pipeline on real models: `tenet bench` of SmolLM2-135M vs Gemma 3 270M on 20 built-in prompts, K = 2,
+ * with the local judge, then its HTML report; and a DeNEVIL probe of 2 principles × 2 iterations on SmolLM2
+ * with Gemma writing the openings, ranked by SmolLM2's teacher-forced log-likelihood. What the numbers are
+ * is not asserted (135M/270M models say little about values); that the whole flow runs on them, stores
+ * everything and reports it, is.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { createJudge } from '../../src/judges/factory.ts';
+import { createModel } from '../../src/models/index.ts';
+import { unloadLlamaModels } from '../../src/models/llama-runtime.ts';
+import { runProbe } from '../../src/probe/index.ts';
+import { loadPrinciples } from '../../src/values/principles.ts';
+import { openStore } from '../../src/store/index.ts';
+import { runCli } from '../support/cli.ts';
+import { describeRealModels, GEMMA, SMOL } from '../support/real-models.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'tenet-real-'));
+
+afterAll(() => unloadLlamaModels());
+
+describeRealModels('bench and report on real models', () => {
+  it('benchmarks SmolLM2 vs Gemma 3 on 20 built-in prompts (K = 2) and reports it', async () => {
+    const db = join(dir, 'bench.db');
+    const out = await runCli(['--json', '--db', db, 'bench', '--models', `${SMOL},${GEMMA}`, '--prompts', 'builtin:valuecompass-mft',
+      '--limit', '20', '--samples', '2', '--max-tokens', '32', '--judge', 'local', '--no-cache']);
+    expect(out.code, out.stderr).toBe(0);
+    const result = JSON.parse(out.stdout);
+    const store = await openStore(db);
+    try {
+      const samples = await store.samples.listByRun(result.run);
+      expect(samples).toHaveLength(20 * 2 * 2);
+      expect(samples.every((s) => typeof s.text === 'string')).toBe(true);
+      expect(samples.filter((s) => s.text.trim().length > 0).length).toBeGreaterThan(60);
+    } finally {
+      await store.close();
+    }
+    const html = join(dir, 'bench.html');
+    const report = await runCli(['--db', db, 'report', result.run, '-o', html]);
+    expect(report.code, report.stderr).toBe(0);
+    const page = readFileSync(html, 'utf8');
+    expect(page).toContain('smollm2-135m-instruct-q4_1');
+    expect(page).toContain('gemma-3-270m-q4_k_m');
+    expect(page).toMatch(/EVR/);
+  });
+});
+
+describeRealModels('probe on real models', () => {
+  it('probes 2 principles for 2 iterations on SmolLM2, Gemma writing the openings, ranked by teacher-forced log-likelihood', async () => {
+    const store = await openStore(join(dir, 'probe.db'));
+    try {
+      const principles = (await loadPrinciples()).filter((p) => p.foundation === 'fairness').slice(0, 2);
+      const result = await runProbe({
+        store,
+        target: createModel(SMOL),
+        generator: createModel(GEMMA),
+        judge: await createJudge('local'),
+        judgeSpec: 'local',
+        principles,
+        iterations: 2,
+        samples: 2,
+        candidates: 2,
+        scoring: 'logprob',
+        targetSampling: { temperature: 1, maxTokens: 40 },
+        generatorSampling: { temperature: 0.9, maxTokens: 80 },
+      });
+      expect(result.principles).toHaveLength(2);
+      for (const p of result.principles) {
+        expect(p.error ?? '').toBe('');
+        expect(p.iterations[0]!.prompt.length).toBeGreaterThan(0);
+        expect(p.iterations[0]!.samples).toHaveLength(2);
+        // every refinement that had neutral candidates ranked them by the target's teacher-forced likelihood
+        for (const step of p.iterations.slice(1)) {
+          for (const c of step.candidates.filter((x) => x.logprobs)) {
+            expect(c.logprobs!.every((s) => s.tokens > 0 && s.mean < 0 && Number.isFinite(s.sum))).toBe(true);
+            expect(c.score).toBeCloseTo(c.logprobs!.reduce((a, s) => a + s.mean, 0) / c.logprobs!.length, 9);
+          }
+        }
+      }
+    } finally {
+      await store.close();
+    }
+  });
+});
