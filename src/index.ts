@@ -48,5 +48,6 @@ export * as probe from './probe/index.ts';
 export * as moralgraph from './moralgraph/index.ts';
 export * as report from './report/index.ts';
 export * as elicit from './moralgraph/elicit/index.ts';
+export * as align from './align/index.ts';
 export { createElicitApp, serveElicit } from './server/index.ts';
 export * as view from './view/index.ts';

@@ -14,6 +14,7 @@ import { registerReport } from './report.ts';
 import { registerValues } from './values.ts';
 import { registerView } from './view.ts';
 import { registerWorker } from './worker.ts';
+import { registerAlign } from './align.ts';
 
 export function buildProgram(): Command {
   const program = new Command('tenet')
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerElicit(program);
   registerView(program);
   registerWorker(program);
+  registerAlign(program);
   return examples(program, [
     'tenet doctor                                   # what is configured and reachable',
     'tenet values list --framework mft              # the value theories tenet measures against',
