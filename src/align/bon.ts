@@ -11,7 +11,7 @@ import { TenetError } from '../errors.ts';
 import type { BootstrapOptions } from '../judges/metrics.ts';
 import type { Judge, SchwartzVector } from '../judges/types.ts';
 import type { Provider, SamplingParams } from '../models/types.ts';
-import { localExecutor, type Executor } from '../runtime/executor.ts';
+import { localExecutor, type Executor, type UnitDispatcher } from '../runtime/executor.ts';
 import type { Progress } from '../runtime/progress.ts';
 import { openRun } from '../runtime/run.ts';
 import { runSampleStage, type PromptTask, type StageSummary } from '../runtime/sample-stage.ts';
@@ -53,7 +53,8 @@ export interface RunBonOptions {
   resume?: string;
   signal?: AbortSignal;
   progress?: Progress;
-  executor?: Executor;
+  /** The local pool (default) or a distributed dispatcher (`--executor pgboss`). */
+  executor?: Executor | UnitDispatcher;
   /** Rate the baseline and best-of-N responses for quality (the alignment tax). */
   quality?: Rater;
   onRun?: (run: Run, config: AlignRunConfig) => void;
@@ -306,6 +307,7 @@ export async function runBestOfN(options: RunBonOptions): Promise<RunBonResult> 
     samples: config.n,
     sampling: config.sampling,
     judge: options.judge,
+    judgeSpec: config.judge.spec,
     concurrency: options.concurrency ?? 8,
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.progress ? { progress: options.progress } : {}),

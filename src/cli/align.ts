@@ -2,6 +2,7 @@
  * `tenet align …`: value targets, the BaseAlign reward, best-of-N, misalignment losses, exports for trainers
  * and a reward server. Thin: parse, call src/align/, print (`--json` for scripts).
  */
+import { executorFor, executorOption, type ExecutorName } from './executor.ts';
 import { createInterface } from 'node:readline/promises';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -254,8 +255,7 @@ export function registerAlign(program: Command): void {
     ],
   );
 
-  examples(
-    align.command('bon')
+  const bon = align.command('bon')
       .description('best-of-N: N samples per prompt, keep the highest-reward one; baseline (first sample) vs best-of-N with paired CIs (a stored, resumable run)')
       .option('--model <spec>', 'the model to sample')
       .option('--prompts <source>', 'a JSONL file of {id, prompt} lines, or builtin:NAME (builtin:align-questions)')
@@ -269,8 +269,11 @@ export function registerAlign(program: Command): void {
       .option('--max-tokens <m>', 'longest response in tokens (default 256)', positiveInt('--max-tokens'))
       .option('--resume <run>', 'continue this run (settings are taken from it)')
       .option('--base-url <url>', 'API base URL for the model (not the judge)')
-      .option('--no-cache', 'always call the models, never answer from the response cache')
-      .action(action(async (opts: { model?: string; prompts?: string; n?: number; target?: string; judge?: string; qualityJudge?: string; limit?: number; concurrency: number; temperature?: number; maxTokens?: number; resume?: string; baseUrl?: string; cache: boolean }, command: Command) => withContext(command, async (ctx) => {
+      .option('--no-cache', 'always call the models, never answer from the response cache');
+  executorOption(bon);
+  examples(
+    bon.action(action(async (opts: { model?: string; prompts?: string; n?: number; target?: string; judge?: string; qualityJudge?: string; limit?: number; concurrency: number; temperature?: number; maxTokens?: number; resume?: string; baseUrl?: string; cache: boolean; executor: ExecutorName }, command: Command) => withContext(command, async (ctx) => {
+        const executor = executorFor(ctx, opts);
         const store = await ctx.store();
         const stored = opts.resume ? (await alignRunConfigOf(store, opts.resume)).config : undefined;
         const modelSpec = opts.model ?? stored?.model.spec;
@@ -295,6 +298,7 @@ export function registerAlign(program: Command): void {
         try {
           result = await runBestOfN({
             store, prompts, model, n, target: t, judge, judgeSpec, sampling, concurrency: opts.concurrency, signal: sigint.signal, progress,
+            ...(executor ? { executor } : {}),
             ...(quality ? { quality } : {}),
             ...(opts.resume ? { resume: opts.resume } : {}),
             onRun: (run, config) => process.stderr.write(`alignment run ${run.id}: best-of-${config.n} on ${config.prompts.count} prompts, ${config.model.spec}, target ${config.target.id}, judge ${config.judge.id}@${config.judge.version} (Ctrl-C stops; rerun the same command or --resume ${run.id} to continue)\n`),
