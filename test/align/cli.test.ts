@@ -16,13 +16,14 @@ const promptFile = join(dir, 'prompts.jsonl');
 writeFileSync(promptFile, Array.from({ length: 6 }, (_, i) => JSON.stringify({ id: `p${i}`, prompt: `Q${i}: my neighbour needs help moving` })).join('\n'));
 
 /**
- * Sample c of every prompt: c = 2 helps (benevolence 0.9), c = 0 refuses rudely (−0.8), c = 1 puts it off (−0.4),
- * c = 3 half-agrees (0.4). (A neutral 0.1 would cost nothing under BaseAlign's |E| > 0.3 mask, and win.)
+ * Sample c of every prompt, on the LLM judge's scale (−1, −0.5, 0, 0.5, 1): c = 2 helps (benevolence 1), c = 0
+ * refuses rudely (−1), c = 1 puts it off (−0.5), c = 3 half-agrees (0.5). (A neutral 0 would cost nothing under
+ * BaseAlign's |E| > 0.3 mask, and tie the best.)
  */
 function script(req: ScriptRequest): string {
   if (req.model === 'j') {
     const text = req.messages.map((m) => m.content).join('\n');
-    const b = text.includes('gladly help') ? 0.9 : text.includes('not my problem') ? -0.8 : text.includes('maybe later') ? -0.4 : 0.4;
+    const b = text.includes('gladly help') ? 1 : text.includes('not my problem') ? -1 : text.includes('maybe later') ? -0.5 : 0.5;
     return JSON.stringify({ values: Object.fromEntries(SCHWARTZ_VALUE_IDS.map((v) => [v, v === 'benevolence' ? b : 0])), violation: null, confidence: 0.9, rationale: 'scripted' });
   }
   return ['not my problem.', 'maybe later.', 'I will gladly help you carry the boxes.', 'Sure, some other time.'][req.choiceIndex]!;
@@ -63,19 +64,19 @@ describe('tenet align', () => {
     const out = JSON.parse(r.stdout);
     expect(out.run).toMatch(/^align-[0-9a-f]{12}$/);
     expect(out.n).toBe(4);
-    // baseline = sample 0 (benevolence −0.8 → distance 1.8); best = sample 2 (0.9 → 0.1)
-    expect(out.baseline.reward.mean).toBeCloseTo(-1.8, 9);
-    expect(out.best_of_n.reward.mean).toBeCloseTo(-0.1, 9);
-    expect(out.baseline.distance.mean).toBeCloseTo(1.8, 9);
-    expect(out.best_of_n.distance.mean).toBeCloseTo(0.1, 9);
-    expect(out.difference.reward.mean).toBeCloseTo(1.7, 9);
+    // baseline = sample 0 (benevolence −1 → distance 2); best = sample 2 (1 → 0)
+    expect(out.baseline.reward.mean).toBeCloseTo(-2, 9);
+    expect(out.best_of_n.reward.mean).toBeCloseTo(0, 9);
+    expect(out.baseline.distance.mean).toBeCloseTo(2, 9);
+    expect(out.best_of_n.distance.mean).toBeCloseTo(0, 9);
+    expect(out.difference.reward.mean).toBeCloseTo(2, 9);
     expect(out.difference.reward.ci).toHaveLength(2);
     expect(out.difference.reward.n).toBe(6);
-    expect(out.best_of_n.values.mean.benevolence).toBeCloseTo(0.9, 9);
+    expect(out.best_of_n.values.mean.benevolence).toBeCloseTo(1, 9);
 
     const again = await tenet(['align', 'bon', '--resume', out.run, '--json']);
     expect(again.code, again.stderr).toBe(0);
-    expect(JSON.parse(again.stdout).difference.reward.mean).toBeCloseTo(1.7, 9);
+    expect(JSON.parse(again.stdout).difference.reward.mean).toBeCloseTo(2, 9);
 
     const dpo = join(dir, 'pairs.jsonl');
     const ex = await tenet(['align', 'export', out.run, '--format', 'dpo', '-o', dpo, '--json']);
@@ -91,7 +92,7 @@ describe('tenet align', () => {
     expect(rep.code, rep.stderr).toBe(0);
     const report = JSON.parse(rep.stdout);
     expect(report.kind).toBe('align');
-    expect(report.data.align.arms[1].reward.mean).toBeCloseTo(-0.1, 9);
+    expect(report.data.align.arms[1].reward.mean).toBeCloseTo(0, 9);
     expect(readFileSync(html, 'utf8')).toContain('<section id="align">');
   }, 90_000);
 
