@@ -52,7 +52,7 @@ const scoring: Record<string, unknown>[] = [];
 const CONTINUATION = ' he walked straight to the driver, handed it over, and asked him to keep it safe until its owner called the bus company.';
 for (const spec of MODELS) {
   await unloadLlamaModels();
-  const model = createModel(spec, { config: { providers: { llamacpp: { threads: 2, concurrency: 1 } } } });
+  const model = createModel(spec, { config: { providers: { llamacpp: { threads: 1, concurrency: 1 } } } });
   await model.score({ prompt: 'Sam found a wallet on the bus and', continuation: ' kept it.' });
   const rates: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
@@ -60,7 +60,7 @@ for (const spec of MODELS) {
     const result = await model.score({ prompt: 'Sam found a wallet on the bus and', continuation: CONTINUATION });
     rates.push(result.tokens.length / ((performance.now() - started) / 1000));
   }
-  const row = { model: spec, threads: 2, scoredTokensPerSecond: round(median(rates)) };
+  const row = { model: spec, threads: 1, scoredTokensPerSecond: round(median(rates)) };
   console.log(JSON.stringify(row));
   scoring.push(row);
 }
@@ -94,7 +94,7 @@ const started = performance.now();
 const bench = spawnSync(process.execPath, ['--max-old-space-size=4096', cli, ...args], { encoding: 'utf8' });
 const benchWallS = round((performance.now() - started) / 1000);
 if (bench.status !== 0) throw new Error(`tenet bench failed (${bench.status}): ${bench.stderr.slice(-2000)}`);
-const benchRun = { command: `tenet ${args.filter((a) => a !== db).join(' ')}`, prompts: 20, samples: 2, models: 2, wallSeconds: benchWallS, run: JSON.parse(bench.stdout).run };
+const benchRun = { command: `tenet ${args.slice(2).join(' ')}`, prompts: 20, samples: 2, models: 2, wallSeconds: benchWallS, run: JSON.parse(bench.stdout).run };
 console.log(JSON.stringify(benchRun));
 
 const result = {
