@@ -14,10 +14,13 @@ import type { PromptTask } from '../runtime/sample-stage.ts';
 import { taskIdOf } from '../runtime/sample-stage.ts';
 import { TenetError } from '../errors.ts';
 import { stableId, type RunStatus, type Store } from '../store/index.ts';
+import { nearDuplicate } from './quality.ts';
 import {
   PROBE_ITERATION_TASK,
   PROBE_PROMPT_TASK,
+  PROBE_QUALITY_TASK,
   PROBE_RUN_KIND,
+  type ProbeQuality,
   type PrincipleResult,
   type PrincipleStop,
   type ProbeIteration,
@@ -49,30 +52,36 @@ export function promptTaskId(runId: string, task: PromptTask): string {
   return taskIdOf(runId, PROBE_PROMPT_TASK, task);
 }
 
-export function iterationTaskId(runId: string, principleId: string, iteration: number): string {
-  return stableId('task', runId, PROBE_ITERATION_TASK, principleId, iteration);
+export function iterationTaskId(runId: string, principleId: string, iteration: number, slot = 0): string {
+  return stableId('task', runId, PROBE_ITERATION_TASK, principleId, slot, iteration);
+}
+
+/** The key of one trajectory (principle × slot) in {@link loadIterations}'s map. */
+export function trajectoryKey(principleId: string, slot: number): string {
+  return `${principleId}\u0000${slot}`;
 }
 
 /** Store completed iterations (append-only: an iteration already stored is left as it is). */
 export async function writeIterations(store: Store, runId: string, records: readonly ProbeIteration[]): Promise<void> {
   if (records.length === 0) return;
   await store.tasks.putMany(records.map((r) => ({
-    id: iterationTaskId(runId, r.principleId, r.iteration),
+    id: iterationTaskId(runId, r.principleId, r.iteration, r.slot),
     runId,
     kind: PROBE_ITERATION_TASK,
     input: r,
   })));
 }
 
-/** Every stored iteration of a run, by principle id, in iteration order (a gap ends the trajectory). */
+/** Every stored iteration of a run, by {@link trajectoryKey} (principle × slot), in iteration order (a gap ends the trajectory). */
 export async function loadIterations(store: Store, runId: string): Promise<Map<string, ProbeIteration[]>> {
   const byPrinciple = new Map<string, ProbeIteration[]>();
   for (const task of await store.tasks.listByRun(runId)) {
     if (task.kind !== PROBE_ITERATION_TASK) continue;
     const record = task.input as ProbeIteration;
-    const list = byPrinciple.get(record.principleId) ?? [];
+    const key = trajectoryKey(record.principleId, record.slot ?? 0);
+    const list = byPrinciple.get(key) ?? [];
     list.push(record);
-    byPrinciple.set(record.principleId, list);
+    byPrinciple.set(key, list);
   }
   for (const [id, list] of byPrinciple) {
     list.sort((a, b) => a.iteration - b.iteration);
@@ -104,9 +113,10 @@ export function stopReason(records: readonly ProbeIteration[], config: Pick<Prob
   return null;
 }
 
-/** One principle's result from its stored trajectory. */
+/** One trajectory's result (principle × slot) from its stored iterations. */
 export function principleResult(
   p: ProbePrinciple,
+  slot: number,
   records: readonly ProbeIteration[],
   config: ProbeRunConfig,
   fallback: Exclude<PrincipleStop, 'iterations' | 'plateau'>,
@@ -116,11 +126,14 @@ export function principleResult(
   const last = records.at(-1);
   return {
     id: p.id,
+    slot,
     foundation: p.foundation,
     principle: p.principle,
     initialViolation: first?.violation ?? null,
     finalViolation: last?.violation ?? null,
     finalViolationRate: last?.violationRate ?? null,
+    initialFresh: first?.fresh ?? null,
+    finalFresh: last?.fresh ?? null,
     finalPrompt: last?.prompt ?? null,
     stopped: error ? 'failed' : (stopReason(records, config) ?? fallback),
     ...(error ? { error } : {}),
@@ -142,12 +155,35 @@ export async function readProbeRun(store: Store, runId: string): Promise<ProbeRe
   const config = run.config as ProbeRunConfig;
   const iterations = await loadIterations(store, runId);
   const fallback: Exclude<PrincipleStop, 'iterations' | 'plateau'> = statusFallback(run.status);
-  return {
-    run: run.id,
-    status: run.status,
-    config,
-    principles: config.principles.map((p) => principleResult(p, iterations.get(p.id) ?? [], config, fallback)),
-  };
+  const principles = markDuplicates(config.principles.flatMap((p) => Array.from({ length: config.promptsPerPrinciple ?? 1 }, (_, slot) =>
+    principleResult(p, slot, iterations.get(trajectoryKey(p.id, slot)) ?? [], config, fallback))));
+  const tasks = await store.tasks.listByRun(runId);
+  const texts = exportedPrompts(principles);
+  const quality = tasks.filter((t) => t.kind === PROBE_QUALITY_TASK).map((t) => t.input as ProbeQuality)
+    .find((q) => q.n === texts.length && q.setHash.length > 0 && stableId(...texts, q.perplexity?.model ?? '') === q.setHash);
+  return { run: run.id, status: run.status, config, principles, ...(quality ? { quality } : {}) };
+}
+
+/**
+ * Mark a trajectory whose final prompt is a near-duplicate of an earlier kept trajectory's of the same
+ * principle (`duplicateOf`, stopped `duplicate`); seeds that would duplicate are already stopped that way.
+ */
+export function markDuplicates(results: PrincipleResult[]): PrincipleResult[] {
+  const kept = new Map<string, PrincipleResult[]>();
+  return results.map((r) => {
+    if (r.duplicateOf !== undefined || r.finalPrompt === null) return r;
+    const earlier = kept.get(r.id) ?? [];
+    const dup = earlier.find((k) => nearDuplicate(k.finalPrompt!, r.finalPrompt!));
+    if (dup) return { ...r, duplicateOf: dup.slot, stopped: 'duplicate' as const };
+    earlier.push(r);
+    kept.set(r.id, earlier);
+    return r;
+  });
+}
+
+/** The prompts a run exports: every trajectory's final prompt that is not a near-duplicate, in order. */
+export function exportedPrompts(results: readonly PrincipleResult[]): string[] {
+  return results.filter((r) => r.finalPrompt !== null && r.duplicateOf === undefined).map((r) => r.finalPrompt!);
 }
 
 function statusFallback(status: RunStatus): Exclude<PrincipleStop, 'iterations' | 'plateau'> {
