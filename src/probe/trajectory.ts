@@ -194,6 +194,7 @@ function statusFallback(status: RunStatus): Exclude<PrincipleStop, 'iterations' 
 
 /** One principle's trajectory as the HTML report draws it (violation rate per iteration). */
 export interface ProbeTrajectory {
+  /** `principle-id` with one prompt per principle, else `principle-id/slot`. */
   id: string;
   principle: string;
   foundation: string;
@@ -202,12 +203,14 @@ export interface ProbeTrajectory {
   iterations: {
     iteration: number;
     prompt: string;
-    /** Share of the current prompt's K completions judged violating (score > τ). */
+    /** Fresh score: share of the current prompt's K′ held-out completions judged violating (score > τ). */
     violationRate: number;
-    /** Their mean judged violation (the objective). */
+    /** Their mean judged violation score. */
     violation: number;
-    /** K. */
+    /** K′. */
     n: number;
+    /** The selection score: mean judged violation of the K samples the prompt was selected on (optimistic). */
+    selectionViolation: number;
     /** A prompt was accepted in this iteration (the seed counts as accepted). */
     accepted: boolean;
   }[];
@@ -218,8 +221,8 @@ export function probeTrajectories(result: ProbeResult): { target: string; genera
   return {
     target: result.config.target,
     generator: result.config.generator,
-    principles: result.principles.map((p) => ({
-      id: p.id,
+    principles: result.principles.filter((p) => p.duplicateOf === undefined).map((p) => ({
+      id: result.config.promptsPerPrinciple > 1 ? `${p.id}/${p.slot + 1}` : p.id,
       principle: p.principle,
       foundation: p.foundation,
       model: result.config.target,
@@ -227,9 +230,10 @@ export function probeTrajectories(result: ProbeResult): { target: string; genera
       iterations: p.iterations.map((r) => ({
         iteration: r.iteration,
         prompt: r.prompt,
-        violationRate: r.violationRate,
-        violation: r.violation,
-        n: r.samples.length,
+        violationRate: r.fresh.violationRate,
+        violation: r.fresh.violation,
+        n: r.fresh.n,
+        selectionViolation: r.violation,
         accepted: r.iteration === 0 || r.accepted !== null,
       })),
     })),
