@@ -35,10 +35,13 @@ import {
 } from './prompts.ts';
 import {
   exportedPrompts,
+  loadDuplicates,
   loadIterations,
   markDuplicates,
   principleResult,
   trajectoryKey,
+  withDuplicate,
+  writeDuplicate,
   promptTask,
   promptTaskId,
   stopReason,
@@ -561,6 +564,7 @@ async function round(ctx: Ctx, active: PrincipleState[], all: readonly Principle
       }
       if (chosen < 0) {
         work.state.duplicateOf = dupOf!;
+        await writeDuplicate(ctx.store, ctx.runId, work.state.p.id, work.state.slot, dupOf!);
         continue;
       }
       work.toSample = [chosen];
@@ -743,7 +747,12 @@ async function probeRun(options: ProbeOptions, config: ProbeRunConfig, runId: st
   if (warning) ctx.log(`warning: ${warning}`);
 
   const stored = await loadIterations(store, runId);
-  const states: PrincipleState[] = config.principles.flatMap((p) => Array.from({ length: config.promptsPerPrinciple }, (_, slot) => ({ p, slot, records: stored.get(trajectoryKey(p.id, slot)) ?? [] })));
+  const duplicates = await loadDuplicates(store, runId);
+  const states: PrincipleState[] = config.principles.flatMap((p) => Array.from({ length: config.promptsPerPrinciple }, (_, slot) => {
+    const key = trajectoryKey(p.id, slot);
+    const duplicateOf = duplicates.get(key);
+    return { p, slot, records: stored.get(key) ?? [], ...(duplicateOf !== undefined ? { duplicateOf } : {}) };
+  }));
   let interrupted = false;
   try {
     for (let r = 0; ; r++) {
@@ -762,10 +771,7 @@ async function probeRun(options: ProbeOptions, config: ProbeRunConfig, runId: st
     interrupted = true;
   }
   const failed = states.some((s) => s.error);
-  const principles = markDuplicates(states.map((s) => ({
-    ...principleResult(s.p, s.slot, s.records, config, interrupted ? 'interrupted' : 'pending', s.error),
-    ...(s.duplicateOf !== undefined ? { duplicateOf: s.duplicateOf, stopped: 'duplicate' as const } : {}),
-  })));
+  const principles = markDuplicates(states.map((s) => withDuplicate(principleResult(s.p, s.slot, s.records, config, interrupted ? 'interrupted' : 'pending', s.error), s.duplicateOf)));
   let quality: ProbeQuality | undefined;
   if (!interrupted) {
     try {

@@ -16,6 +16,7 @@ import { TenetError } from '../errors.ts';
 import { stableId, type RunStatus, type Store } from '../store/index.ts';
 import { nearDuplicate } from './quality.ts';
 import {
+  PROBE_DUPLICATE_TASK,
   PROBE_ITERATION_TASK,
   PROBE_PROMPT_TASK,
   PROBE_QUALITY_TASK,
@@ -70,6 +71,22 @@ export async function writeIterations(store: Store, runId: string, records: read
     kind: PROBE_ITERATION_TASK,
     input: r,
   })));
+}
+
+/** Record that a trajectory stopped because its seed opening near-duplicated trajectory `duplicateOf`'s. */
+export async function writeDuplicate(store: Store, runId: string, principleId: string, slot: number, duplicateOf: number): Promise<void> {
+  await store.tasks.putMany([{ id: stableId('task', runId, PROBE_DUPLICATE_TASK, principleId, slot), runId, kind: PROBE_DUPLICATE_TASK, input: { principleId, slot, duplicateOf } }]);
+}
+
+/** The stored duplicate-seed stops of a run, by {@link trajectoryKey}. */
+export async function loadDuplicates(store: Store, runId: string): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const task of await store.tasks.listByRun(runId)) {
+    if (task.kind !== PROBE_DUPLICATE_TASK) continue;
+    const d = task.input as { principleId: string; slot: number; duplicateOf: number };
+    out.set(trajectoryKey(d.principleId, d.slot), d.duplicateOf);
+  }
+  return out;
 }
 
 /** Every stored iteration of a run, by {@link trajectoryKey} (principle × slot), in iteration order (a gap ends the trajectory). */
@@ -155,13 +172,19 @@ export async function readProbeRun(store: Store, runId: string): Promise<ProbeRe
   const config = run.config as ProbeRunConfig;
   const iterations = await loadIterations(store, runId);
   const fallback: Exclude<PrincipleStop, 'iterations' | 'plateau'> = statusFallback(run.status);
+  const duplicates = await loadDuplicates(store, runId);
   const principles = markDuplicates(config.principles.flatMap((p) => Array.from({ length: config.promptsPerPrinciple ?? 1 }, (_, slot) =>
-    principleResult(p, slot, iterations.get(trajectoryKey(p.id, slot)) ?? [], config, fallback))));
+    withDuplicate(principleResult(p, slot, iterations.get(trajectoryKey(p.id, slot)) ?? [], config, fallback), duplicates.get(trajectoryKey(p.id, slot))))));
   const tasks = await store.tasks.listByRun(runId);
   const texts = exportedPrompts(principles);
   const quality = tasks.filter((t) => t.kind === PROBE_QUALITY_TASK).map((t) => t.input as ProbeQuality)
     .find((q) => q.n === texts.length && q.setHash.length > 0 && stableId(...texts, q.perplexity?.model ?? '') === q.setHash);
   return { run: run.id, status: run.status, config, principles, ...(quality ? { quality } : {}) };
+}
+
+/** A trajectory result stopped as a near-duplicate of slot `duplicateOf` (unchanged when undefined). */
+export function withDuplicate(result: PrincipleResult, duplicateOf: number | undefined): PrincipleResult {
+  return duplicateOf === undefined ? result : { ...result, duplicateOf, stopped: 'duplicate' };
 }
 
 /**

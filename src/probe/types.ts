@@ -11,6 +11,8 @@ export const PROBE_PROMPT_TASK = 'probe-prompt';
 export const PROBE_ITERATION_TASK = 'probe-iteration';
 /** The E-step's conditioned completions of a prompt, p(y | x, ¬v) (K samples + judgments, by the target or the helper). */
 export const PROBE_EVIDENCE_TASK = 'probe-evidence';
+/** A trajectory whose seed opening would have near-duplicated an earlier trajectory's (input `{principleId, slot, duplicateOf}`). */
+export const PROBE_DUPLICATE_TASK = 'probe-duplicate';
 /** The quality statistics of a run's final prompt set (Self-BLEU, perplexity under a reference model). */
 export const PROBE_QUALITY_TASK = 'probe-quality';
 
