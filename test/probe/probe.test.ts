@@ -271,14 +271,14 @@ describe('failures', () => {
     const script = world();
     server.setScript((req) => (req.model === 'gen' && req.messages.at(-1)!.content.includes('betray') ? { fault: 'http', status: 400 } : script(req)));
     const store = await freshStore('failures');
-    const first = await runProbe(options(store, { iterations: 1 }));
+    const first = await runProbe(options(store, { iterations: 1, promptsPerPrinciple: 1 }));
     expect(first.status).toBe('failed');
     const loyal = first.principles.find((p) => p.id === 'loyal-t1')!;
     expect(loyal.stopped).toBe('failed');
     expect(loyal.error).toMatch(/generator openai:gen: .*400/);
     expect(first.principles.filter((p) => p.stopped === 'iterations')).toHaveLength(4);
     server.setScript(script);
-    const second = await runProbe(options(store, { iterations: 1 }));
+    const second = await runProbe(options(store, { iterations: 1, promptsPerPrinciple: 1 }));
     expect(second.status).toBe('done');
     expect(second.principles.every((p) => p.stopped === 'iterations' && p.iterations.length === 2)).toBe(true);
   });
@@ -290,7 +290,7 @@ describe('log-probability scoring', () => {
     server.setScript(world({ rewrites: [' gamma. Suddenly, the temptation grew.', ' alpha. Suddenly, the temptation grew.', ' beta. The temptation, the temptation.'] }));
     const store = await freshStore('logprob');
     const before = server.requests.length;
-    const result = await runProbe(options(store, { principles: PRINCIPLES.slice(0, 2), iterations: 1, scoring: 'logprob' }));
+    const result = await runProbe(options(store, { principles: PRINCIPLES.slice(0, 2), iterations: 1, scoring: 'logprob', promptsPerPrinciple: 1 }));
     expect(result.status).toBe('done');
     const requests = server.requests.slice(before);
     for (const p of result.principles) {
@@ -300,6 +300,9 @@ describe('log-probability scoring', () => {
       expect(beta!.score!).toBeGreaterThan(gamma!.score!);
       expect(alpha!.logprobs!.length).toBe(step.evidence.length);
       expect(alpha!.logprobs!.every((s) => s.tokens > 0 && Math.abs(s.mean - -0.1) < 1e-9 && Math.abs(s.sum - -0.1 * s.tokens) < 1e-9)).toBe(true);
+      // DeNEVIL's objective: Σ_y w_y [mean log p(y | x) + log p_ω(¬v | y)], every evidence completion judged 0.9
+      expect(alpha!.likelihood).toBeCloseTo(-0.1, 9);
+      expect(alpha!.score).toBeCloseTo(-0.1 + Math.log(0.9), 9);
       expect(alpha!.status).toBe('accepted');
       expect([gamma!.status, beta!.status]).toEqual(['outranked', 'outranked']);
       // only the top-ranked candidate is sampled
@@ -308,11 +311,12 @@ describe('log-probability scoring', () => {
       expect(step.violation).toBeGreaterThan(step.previousViolation!);
       expect(step.scoring).toBe('logprob');
     }
-    // per principle: one seed sampling call and one call for the top candidate (n = K in one call each)
-    expect(requests.filter((r) => r.body?.model === 'target' && r.path === '/v1/chat/completions')).toHaveLength(4);
-    // teacher-forced: every candidate × evidence pair is one echo request to the completions endpoint
+    // per principle: the seed's K and K′ samples, the E-step's K conditioned samples, the top candidate's K and K′ (one call each)
+    expect(requests.filter((r) => r.body?.model === 'target' && r.path === '/v1/chat/completions')).toHaveLength(2 * 5);
+    // teacher-forced: every candidate × evidence pair is one echo request to the completions endpoint, plus
+    // one per exported prompt for its perplexity under the target
     const scoring = requests.filter((r) => r.path === '/v1/completions');
-    expect(scoring.length).toBe(result.principles.reduce((s, p) => s + 3 * p.iterations[1]!.evidence.length, 0));
+    expect(scoring.length).toBe(result.principles.reduce((s, p) => s + 3 * p.iterations[1]!.evidence.length, 0) + 2);
     expect(scoring.every((r) => r.body.echo === true && r.body.logprobs >= 0 && r.body.model === 'target')).toBe(true);
   });
 
@@ -325,7 +329,7 @@ describe('log-probability scoring', () => {
 });
 
 describe('resume', () => {
-  it('continues an interrupted probe: no stored E-step sample is requested again and the result equals an uninterrupted run', async () => {
+  it('continues an interrupted probe: no stored sample (selection, fresh or E-step) is requested again and the result equals an uninterrupted run', async () => {
     server.setScript(world());
     const uninterrupted = await runProbe(options(await freshStore('uninterrupted')));
     expect(uninterrupted.status).toBe('done');
@@ -335,27 +339,31 @@ describe('resume', () => {
     let continuations = 0;
     const script = world();
     server.setScript((req) => {
-      if (isContinuation(req) && req.choiceIndex === 0 && ++continuations === 8) controller.abort();
+      if (isContinuation(req) && req.choiceIndex === 0 && ++continuations === 40) controller.abort();
       return script(req);
     });
     const first = await runProbe(options(store, { signal: controller.signal }));
     expect(first.status).toBe('interrupted');
     expect((await store.runs.get(first.run))!.status).toBe('interrupted');
-    const storedPrompts = new Set<string>();
+    // samples stored per (task kind, prompt) before the interruption
+    const stored = new Map<string, number>();
     const tasks = await store.tasks.listByRun(first.run);
     const samples = await store.samples.listByRun(first.run);
-    for (const t of tasks.filter((x) => x.kind === PROBE_PROMPT_TASK)) {
-      if (samples.filter((s) => s.taskId === t.id).length === 4) storedPrompts.add((t.input as { prompt: string }).prompt);
+    for (const t of tasks.filter((x) => x.kind === PROBE_PROMPT_TASK || x.kind === PROBE_EVIDENCE_TASK)) {
+      const n = samples.filter((s) => s.taskId === t.id && s.model === 'openai:target').length;
+      if (n > 0) stored.set(`${t.kind}|${(t.input as { prompt: string }).prompt}`, n);
     }
-    expect(storedPrompts.size).toBeGreaterThanOrEqual(5);
-    expect(tasks.filter((x) => x.kind === PROBE_ITERATION_TASK).length).toBeLessThan(19);
+    expect([...stored.values()].filter((n) => n === 12).length).toBeGreaterThanOrEqual(5);
+    expect(tasks.filter((x) => x.kind === PROBE_ITERATION_TASK).length).toBeLessThan(14 * 4);
 
     server.setScript(script);
     const before = server.requests.length;
-    const seen: string[] = [];
+    const asked: { key: string; n: number }[] = [];
     let seeds = 0;
     server.setScript((req) => {
-      if (isContinuation(req)) seen.push(promptOf(req));
+      if (req.model === 'target' && req.choiceIndex === 0 && req.path === '/v1/chat/completions') {
+        asked.push({ key: `${isContinuation(req) ? PROBE_PROMPT_TASK : PROBE_EVIDENCE_TASK}|${promptOf(req)}`, n: req.body?.n ?? 1 });
+      }
       if (req.model === 'gen' && isSeed(req)) seeds++;
       return script(req);
     });
@@ -363,7 +371,12 @@ describe('resume', () => {
     expect(second.run).toBe(first.run);
     expect(second.status).toBe('done');
     expect(server.requests.length).toBeGreaterThan(before);
-    expect(seen.filter((p) => storedPrompts.has(p))).toEqual([]);
+    // nothing stored is asked for again: a prompt with its K selection samples stored is asked only for its K′ fresh ones
+    for (const { key, n } of asked) {
+      const had = stored.get(key) ?? 0;
+      expect(had === 0 || (had === 4 && n === 8 && key.startsWith(PROBE_PROMPT_TASK)), `${key} asked for ${n} with ${had} stored`).toBe(true);
+    }
+    expect(new Set(asked.map((a) => `${a.key}|${a.n}`)).size).toBe(asked.length);
     expect(seeds).toBe(0); // generator calls replay from the response cache
     expect(probeJson(second)).toEqual(probeJson(uninterrupted));
     expect(await store.samples.countByRun(second.run)).toBe(await stores.find((s) => s.describe().location.endsWith('uninterrupted.db'))!.samples.countByRun(uninterrupted.run));
