@@ -75,7 +75,7 @@ export function renderProbe(out: ProbeJson): string {
   ];
   if (s.quality) {
     const ppl = s.quality.perplexity;
-    lines.push(`  quality of the ${s.quality.prompts} exported prompts: Self-BLEU ${s.quality.self_bleu === null ? '– (needs 2 prompts)' : s.quality.self_bleu.toFixed(1)} (lower: more diverse); ` +
+    lines.push(`  quality of the ${s.quality.prompts} exported prompts: Self-BLEU ${s.quality.self_bleu === null ? '– (needs 2 prompts)' : `${s.quality.self_bleu.toFixed(1)} (lower: more diverse)`}; ` +
       (ppl ? `perplexity under ${ppl.model} ${ppl.value.toFixed(2)} [95% CI ${ppl.ci[0].toFixed(2)}, ${ppl.ci[1].toFixed(2)}], N = ${ppl.n}` : 'perplexity not measured (no reference model that scores teacher-forced: --reference-model)'));
   }
   lines.push('');
