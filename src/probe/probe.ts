@@ -17,7 +17,7 @@ import { acquireRunLease } from '../runtime/lease.ts';
 import { redactUrl } from '../redact.ts';
 import type { Judge, JudgeItem } from '../judges/types.ts';
 import type { ChatMessage, ChatResponse, Provider } from '../models/types.ts';
-import { localExecutor } from '../runtime/executor.ts';
+import { localExecutor, type Executor, type UnitDispatcher } from '../runtime/executor.ts';
 import { createProgress } from '../runtime/progress.ts';
 import { openRun } from '../runtime/run.ts';
 import { runSampleStage, taskIdOf, type PromptTask } from '../runtime/sample-stage.ts';
@@ -207,8 +207,11 @@ interface Ctx {
   generator: Provider;
   /** Scores the fresh samples (the report). */
   judge: Judge;
+  judgeSpec: string;
   /** Scores what selects: neutrality, the E-step's evidence, the K selection samples. */
   selectJudge: Judge;
+  selectJudgeSpec: string;
+  executor: Executor | UnitDispatcher | undefined;
   concurrency: number;
   signal: AbortSignal;
   progress: boolean;
@@ -324,9 +327,11 @@ async function sampleStage(ctx: Ctx, tasks: readonly PromptTask[], stage: { kind
     samples: stage.samples,
     sampling: ctx.config.targetSampling,
     judge: stage.judge,
+    judgeSpec: stage.judge === ctx.judge ? ctx.judgeSpec : ctx.selectJudgeSpec,
     concurrency: ctx.concurrency,
     signal: ctx.signal,
     messages: stage.messages,
+    ...(ctx.executor ? { executor: ctx.executor } : {}),
     ...(progress ? { progress } : {}),
   });
   progress?.finish();
@@ -737,7 +742,10 @@ async function probeRun(options: ProbeOptions, config: ProbeRunConfig, runId: st
     target: options.target,
     generator: options.generator,
     judge: options.judge,
+    judgeSpec: options.judgeSpec ?? options.judge.id,
     selectJudge: options.selectJudge ?? options.judge,
+    selectJudgeSpec: options.selectJudge ? (options.selectJudgeSpec ?? options.selectJudge.id) : (options.judgeSpec ?? options.judge.id),
+    executor: options.executor,
     concurrency,
     signal: options.signal ?? new AbortController().signal,
     progress: options.progress ?? false,
