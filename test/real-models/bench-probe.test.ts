@@ -72,7 +72,7 @@ describeRealModels('probe on real models', () => {
         // The offline judge scores most story openings themselves as violating (docs/judges.md), which would stop
         // every principle at the neutrality check; τ = 0.95 lets the flow run. Its numbers are not the point here.
         tau: 0.95,
-        targetSampling: { temperature: 1, maxTokens: 40 },
+        targetSampling: { temperature: 1, maxTokens: 24 },
         generatorSampling: { temperature: 0.9, maxTokens: 80 },
       });
       expect(result.principles).toHaveLength(2);
