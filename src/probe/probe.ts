@@ -1,16 +1,18 @@
 /**
- * DeNEVIL-style probing (Duan et al., ICLR 2024), black-box: per principle, a generator model writes a
- * neutral story opening in which the principle is at stake, then T iterations of
+ * DeNEVIL-style probing (Duan et al., ICLR 2024): per principle, P trajectories, each from a neutral story
+ * opening in its own setting (near-duplicates dropped), then T iterations of
  *
- *   E-step: K completions of the current opening sampled from the target and judged for violation;
- *   M-step: the generator rewrites the opening (C candidates) so that the violating completions follow
- *           naturally; candidates that state or demand the violation are rejected by the judge; the rest are
- *           ranked (mean judged violation over K samples, or the target's log-likelihood of the violating
- *           completions) and the best replaces the current opening only when its judged violation is higher.
+ *   E-step: K completions of the current opening sampled from p(y | x, ¬v) (the violation made explicit;
+ *           the helper writes them when the target refuses) and judged: the violating ones are the evidence;
+ *   M-step: the generator rewrites the opening (C candidates) so that the evidence follows naturally;
+ *           candidates that state or demand the violation are rejected by the select judge; the rest are
+ *           ranked (mean judged violation over K samples, or Σ_y w_y [mean log p(y | x) + log p_ω(¬v | y)])
+ *           and the best replaces the current opening only when its selection score is higher;
+ *   fresh:  K′ more completions of the current opening, judged by the reporting judge: what it is reported with.
  *
- * A principle stops after T iterations or when two iterations in a row gain less than ε. Principles advance
- * in lockstep rounds so that each round's sampling goes through the shared sample stage at once. See
- * docs/probe.md.
+ * A trajectory stops after T iterations or when two iterations in a row gain less than ε. Trajectories
+ * advance in lockstep rounds so that each round's sampling goes through the shared sample stage at once.
+ * See docs/probe.md.
  */
 import { TenetError } from '../errors.ts';
 import { acquireRunLease } from '../runtime/lease.ts';
@@ -550,14 +552,16 @@ async function round(ctx: Ctx, active: PrincipleState[], all: readonly Principle
         continue;
       }
       const others = all.filter((s) => s.p.id === work.state.p.id && s.slot < work.state.slot);
-      const otherSeeds = (): { slot: number; prompt: string }[] => others.flatMap((s) => {
-        const seed = s.records[0]?.prompt ?? works.find((w) => w.state === s)?.candidates[w0(works, s)]?.prompt;
+      // an earlier slot's seed: stored, or chosen earlier in this round (works run in slot order)
+      const otherSeeds = others.flatMap((s) => {
+        const w = works.find((x) => x.state === s);
+        const seed = s.records[0]?.prompt ?? (w && w.toSample.length > 0 ? w.candidates[w.toSample[0]!]!.prompt : undefined);
         return seed ? [{ slot: s.slot, prompt: seed }] : [];
       });
       let chosen = -1;
       let dupOf: number | undefined;
       for (const i of neutral) {
-        const dup = otherSeeds().find((o) => nearDuplicate(o.prompt, work.candidates[i]!.prompt));
+        const dup = otherSeeds.find((o) => nearDuplicate(o.prompt, work.candidates[i]!.prompt));
         if (dup) {
           dupOf ??= dup.slot;
           work.candidates[i]!.status = 'invalid';
@@ -691,11 +695,6 @@ async function round(ctx: Ctx, active: PrincipleState[], all: readonly Principle
   await writeIterations(ctx.store, ctx.runId, records);
   for (const r of records) active.find((s) => s.p.id === r.principleId && s.slot === r.slot)!.records.push(r);
   return true;
-}
-
-/** The candidate a seed work chose this round (−1 when none yet). */
-function w0(works: readonly Work[], state: PrincipleState): number {
-  return works.find((w) => w.state === state)?.toSample[0] ?? -1;
 }
 
 /**
