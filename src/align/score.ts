@@ -3,13 +3,11 @@
  * {id?, prompt, response, values?}; each output row is the input row plus `values` (the judge's vector, or the
  * row's own with `--judge vectors`), `reward`, `distance`, `l2` and `l1` against the target (reward.ts).
  */
-import { createWriteStream, mkdirSync } from 'node:fs';
-import { once } from 'node:events';
-import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
 import { TenetError } from '../errors.ts';
 import type { Judge, JudgeItem } from '../judges/types.ts';
-import { lineError, readJsonl } from '../jsonl.ts';
+import { lineError } from '../jsonl.ts';
+import { streamJsonl } from '../judges/stream.ts';
 import { SCHWARTZ_VALUE_IDS } from '../values/schwartz.ts';
 import { distances, vectorFromJudge, type Distances } from './reward.ts';
 import { vectorObject, type Target } from './targets.ts';
@@ -68,86 +66,39 @@ interface Pending {
   vector?: number[];
 }
 
-/** Score rows against a target, streaming. */
+/** Score rows against a target, streaming (the same JSONL loop as `tenet evaluate`). */
 export async function scoreFile(options: ScoreFileOptions): Promise<ScoreSummary> {
-  const { input, target, values, onError = 'fail', batchSize = 64 } = options;
-  if (typeof options.output === 'string') mkdirSync(dirname(options.output), { recursive: true });
-  const out = typeof options.output === 'string' ? createWriteStream(options.output) : options.output;
+  const { input, target, values } = options;
   const sums: Distances = { reward: 0, distance: 0, l2: 0, l1: 0 };
-  let rows = 0;
-  let skipped = 0;
-  const skip = (error: TenetError): void => {
-    if (onError === 'fail') throw error;
-    skipped++;
-    options.onSkip?.(error);
-  };
   const judgeTag = values === 'vectors' ? 'vectors' : `${values.id}@${values.version}`;
-
-  const flush = async (batch: Pending[]): Promise<void> => {
-    if (values !== 'vectors') {
-      const judge = values;
-      let results: (number[] | undefined)[];
-      try {
-        results = (await judge.judge(batch.map((p) => p.item!), options.signal ? { signal: options.signal } : {})).map((r) => vectorFromJudge(r.values));
-      } catch (error) {
-        if (!(error instanceof TenetError) || error.code === 'ABORTED' || batch.length === 1 && onError === 'fail') throw error;
-        results = [];
-        for (const p of batch) {
-          try {
-            results.push(vectorFromJudge((await judge.judge([p.item!]))[0]!.values));
-          } catch (inner) {
-            if (!(inner instanceof TenetError) || inner.code === 'ABORTED') throw inner;
-            skip(new TenetError(inner.code, `the judge failed on this row: ${inner.message}`, { location: { file: input, line: p.line } }));
-            results.push(undefined);
-          }
-        }
+  const { rows, skipped } = await streamJsonl<Pending, number[]>({
+    input,
+    output: options.output,
+    onError: options.onError ?? 'fail',
+    batchSize: options.batchSize ?? 64,
+    hint: ROW_HINT,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onSkip ? { onSkip: options.onSkip } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    parse: (row, line) => {
+      if (values === 'vectors') return { line, row, vector: parseValues(row.values, input, line) };
+      for (const field of ['prompt', 'response'] as const) {
+        if (typeof row[field] !== 'string') throw lineError(input, line, `field "${field}" is missing or not a string`, { path: field, hint: ROW_HINT });
       }
-      batch.forEach((p, i) => { if (results[i]) p.vector = results[i]; });
-    }
-    let text = '';
-    for (const p of batch) {
-      if (!p.vector) continue;
-      const d = distances(p.vector, target.vector);
-      rows++;
+      return { line, row, item: { prompt: row.prompt as string, response: row.response as string } };
+    },
+    score: async (batch) => values === 'vectors'
+      ? batch.map((p) => p.vector!)
+      : (await values.judge(batch.map((p) => p.item!), options.signal ? { signal: options.signal } : {})).map((r) => vectorFromJudge(r.values)),
+    format: (p, vector) => {
+      const d = distances(vector, target.vector);
       sums.reward += d.reward;
       sums.distance += d.distance;
       sums.l2 += d.l2;
       sums.l1 += d.l1;
-      text += `${JSON.stringify({ ...p.row, values: vectorObject(p.vector), reward: d.reward, distance: d.distance, l2: d.l2, l1: d.l1, target: target.id, judge: judgeTag })}\n`;
-    }
-    if (!out.write(text)) await once(out, 'drain');
-    options.onProgress?.(rows + skipped);
-  };
-
-  let batch: Pending[] = [];
-  try {
-    for await (const [line, row] of readJsonl(input, { hint: ROW_HINT, onError: (e) => skip(e) })) {
-      if (options.signal?.aborted) break;
-      try {
-        if (values === 'vectors') {
-          batch.push({ line, row, vector: parseValues(row.values, input, line) });
-        } else {
-          for (const field of ['prompt', 'response'] as const) {
-            if (typeof row[field] !== 'string') throw lineError(input, line, `field "${field}" is missing or not a string`, { path: field, hint: ROW_HINT });
-          }
-          batch.push({ line, row, item: { prompt: row.prompt as string, response: row.response as string } });
-        }
-      } catch (error) {
-        if (error instanceof TenetError) skip(error);
-        else throw error;
-      }
-      if (batch.length >= batchSize) {
-        await flush(batch);
-        batch = [];
-      }
-    }
-    if (batch.length && !options.signal?.aborted) await flush(batch);
-  } finally {
-    if (typeof options.output === 'string') {
-      out.end();
-      await once(out, 'finish');
-    }
-  }
+      return JSON.stringify({ ...p.row, values: vectorObject(vector), reward: d.reward, distance: d.distance, l2: d.l2, l1: d.l1, target: target.id, judge: judgeTag });
+    },
+  });
   const m = (s: number) => (rows ? s / rows : null);
   return { rows, skipped, judge: judgeTag, target: target.id, mean: { reward: m(sums.reward), distance: m(sums.distance), l2: m(sums.l2), l1: m(sums.l1) } };
 }
