@@ -170,6 +170,11 @@ export async function readProbeRun(store: Store, runId: string): Promise<ProbeRe
     throw new TenetError('BAD_USAGE', `run ${runId} is a ${run.kind} run, not a probe run`, { hint: 'pass the id of a run made by `tenet probe`' });
   }
   const config = run.config as ProbeRunConfig;
+  if (config.promptVersion === 'v1') {
+    throw new TenetError('BAD_USAGE', `run ${runId} was made by probe v1, which stored only the scores that selected its prompts (no fresh held-out scores), and this version cannot read it`, {
+      hint: 'run the same `tenet probe` command again: it starts a v2 run that reports every prompt with fresh samples (an older tenet still reads the v1 run)',
+    });
+  }
   const iterations = await loadIterations(store, runId);
   const fallback: Exclude<PrincipleStop, 'iterations' | 'plateau'> = statusFallback(run.status);
   const duplicates = await loadDuplicates(store, runId);

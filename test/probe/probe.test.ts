@@ -234,6 +234,11 @@ describe('tenet probe (DeNEVIL, black box)', () => {
     await expect(exportProbeRun(store, 'probe-nope')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
+  it('refuses to read a v1 run (selection scores only) with a clear error', async () => {
+    const run = await store.runs.create({ id: 'probe-oldv1', kind: 'probe', name: 'old', config: { ...result.config, promptVersion: 'v1' } });
+    await expect(readProbeRun(store, run.id)).rejects.toMatchObject({ code: 'BAD_USAGE', message: expect.stringMatching(/probe v1.*no fresh held-out scores/) });
+  });
+
   it('re-running the same probe continues the same run and draws nothing again', async () => {
     const before = server.requests.length;
     const again = await runProbe(options(store));
