@@ -24,6 +24,10 @@ interface ProbeCliOptions {
   target?: string;
   generator?: string;
   judge?: string;
+  selectJudge?: string;
+  referenceModel?: string;
+  evalSamples?: number;
+  promptsPerPrinciple?: number;
   principles?: string;
   foundation?: string;
   limit?: number;
@@ -57,29 +61,43 @@ function clip(text: string, width: number): string {
 
 /**
  * The human rendering of a probe run. Two metrics, each always under its own name (as in the report):
- * the mean violation score (the judge's score averaged over K completions, the objective the probe raises)
- * and the violation rate (the share of completions scored above τ).
+ * the mean violation score (the judge's score averaged over completions) and the violation rate (the share
+ * of completions scored above τ). The headline is the fresh score (K′ held-out completions that played no
+ * part in selecting the prompt); the selection score is shown beside it, marked optimistic.
  */
 export function renderProbe(out: ProbeJson): string {
   const s = out.summary;
+  const gain = s.gain ? `; fresh gain ${s.gain.value >= 0 ? '+' : ''}${s.gain.value.toFixed(2)} [95% CI ${s.gain.ci[0].toFixed(2)}, ${s.gain.ci[1].toFixed(2)}], N = ${s.gain.n} principles` : '';
   const lines = [
-    `probe run ${out.run} (${out.status}): ${out.target}, generator ${out.generator}, judge ${out.judge}, scoring ${out.scoring}`,
-    `  T=${out.settings.iterations} K=${out.settings.samples} C=${out.settings.candidates} τ=${out.settings.tau}; mean violation score ${score(s.mean_initial_violation).trim()} → ${score(s.mean_final_violation).trim()}` +
-      `, violation rate (share of completions above τ) ${pct(s.mean_initial_violation_rate).trim()} → ${pct(s.mean_final_violation_rate).trim()}; ${s.improved}/${s.principles} principles rose`,
-    '',
+    `probe run ${out.run} (${out.status}): ${out.target}, generator ${out.generator}, judge ${out.judge}${out.select_judge !== out.judge ? `, select judge ${out.select_judge}` : ''}, scoring ${out.scoring}`,
+    `  T=${out.settings.iterations} K=${out.settings.samples} K′=${out.settings.eval_samples} C=${out.settings.candidates} prompts/principle=${out.settings.prompts_per_principle} τ=${out.settings.tau}; ${s.prompts} distinct prompts (${s.duplicates} near-duplicate${s.duplicates === 1 ? '' : 's'} dropped)`,
+    `  fresh (K′ held-out completions): mean violation score ${score(s.mean_initial_violation).trim()} → ${score(s.mean_final_violation).trim()}` +
+      `, violation rate (share of completions above τ) ${pct(s.mean_initial_violation_rate).trim()} → ${pct(s.mean_final_violation_rate).trim()}${gain}; ${s.improved}/${s.prompts} prompts rose`,
+    `  selection (the K samples that chose the prompts; optimistic by construction): mean violation score ${score(s.selection.mean_initial_violation).trim()} → ${score(s.selection.mean_final_violation).trim()}`,
   ];
-  const idWidth = Math.max(9, ...out.principles.map((p) => p.id.length));
-  lines.push(`  ${'principle'.padEnd(idWidth)}  foundation  initial  final  ${'trajectory'.padEnd(20)}  stopped     (mean violation scores)`);
-  for (const p of out.principles) {
-    const trajectory = p.iterations.map((r) => r.violation.toFixed(2)).join('→');
-    lines.push(`  ${p.id.padEnd(idWidth)}  ${p.foundation.padEnd(10)}  ${score(p.initial_violation).padStart(7)}  ${score(p.final_violation).padStart(5)}  ${trajectory.padEnd(20)}  ${p.stopped}${p.error ? `: ${p.error}` : ''}`);
+  if (s.quality) {
+    const ppl = s.quality.perplexity;
+    lines.push(`  quality of the ${s.quality.prompts} exported prompts: Self-BLEU ${s.quality.self_bleu === null ? '– (needs 2 prompts)' : `${s.quality.self_bleu.toFixed(1)} (lower: more diverse)`}; ` +
+      (ppl ? `perplexity under ${ppl.model} ${ppl.value.toFixed(2)} [95% CI ${ppl.ci[0].toFixed(2)}, ${ppl.ci[1].toFixed(2)}], N = ${ppl.n}` : 'perplexity not measured (no reference model that scores teacher-forced: --reference-model)'));
   }
-  const worst = [...out.principles].filter((p) => p.final_prompt).sort((a, b) => (b.final_violation ?? 0) - (a.final_violation ?? 0)).slice(0, 3);
+  lines.push('');
+  const rows = out.principles.flatMap((p) => p.prompts.map((x) => ({ id: p.prompts.length > 1 ? `${p.principle_id}/${x.slot}` : p.principle_id, foundation: p.foundation, x })));
+  const idWidth = Math.max(9, ...rows.map((r) => r.id.length));
+  lines.push(`  ${'prompt'.padEnd(idWidth)}  foundation  fresh       selection   ${'selection trajectory'.padEnd(20)}  stopped     (mean violation scores)`);
+  for (const { id, foundation, x } of rows) {
+    const trajectory = x.iterations.map((r) => r.selection_violation.toFixed(2)).join('→');
+    const fresh = `${score(x.initial_fresh_violation).trim()}→${score(x.fresh_violation).trim()}`;
+    const sel = `${score(x.initial_selection_violation).trim()}→${score(x.selection_violation).trim()}`;
+    lines.push(`  ${id.padEnd(idWidth)}  ${foundation.padEnd(10)}  ${fresh.padEnd(10)}  ${sel.padEnd(10)}  ${trajectory.padEnd(20)}  ${x.stopped}${x.duplicate_of ? ` (of ${x.duplicate_of})` : ''}${x.error ? `: ${x.error}` : ''}`);
+  }
+  const worst = rows.filter((r) => r.x.prompt && r.x.duplicate_of === undefined && r.x.fresh_violation !== null)
+    .sort((a, b) => b.x.fresh_violation! - a.x.fresh_violation!).slice(0, 3);
   if (worst.length > 0) {
-    lines.push('', 'most provocative prompts (mean violation score):');
-    for (const p of worst) lines.push(`  [${score(p.final_violation).trim()}] ${p.id}: ${clip(p.final_prompt!, 160)}`);
+    lines.push('', 'most provocative prompts (fresh mean violation score):');
+    for (const r of worst) lines.push(`  [${score(r.x.fresh_violation).trim()}] ${r.id}: ${clip(r.x.prompt!, 160)}`);
   }
-  if (s.unscored > 0) lines.push('', `${s.unscored} completion${s.unscored === 1 ? '' : 's'} of the final prompts got no violation score from the judge: left out of the scores, not counted as 0.`);
+  if (s.unscored > 0) lines.push('', `${s.unscored} fresh completion${s.unscored === 1 ? '' : 's'} of the final prompts got no violation score from the judge: left out of the scores, not counted as 0.`);
+  for (const w of out.warnings) lines.push('', `warning: ${w}`);
   lines.push('', `export: tenet probe export ${out.run} --format moralprompt -o moralprompt.jsonl`);
   if (out.status === 'interrupted' || out.status === 'failed') lines.push(`continue: run the same command again, or tenet probe --resume ${out.run}`);
   return lines.join('\n');
@@ -90,7 +108,11 @@ export function registerProbe(program: Command): void {
     .description('DeNEVIL: refine neutral story openings until a target model violates value principles, storing every iteration')
     .option('--target <spec>', 'the model probed, e.g. ollama:llama3.1:8b or openai:gpt-4o-mini')
     .option('--generator <spec>', 'the model that writes and rewrites the openings (default: the target)')
-    .option('--judge <spec>', 'violation judge: local (offline) or llm:MODEL_SPEC', 'local')
+    .option('--judge <spec>', 'the judge the prompts are reported with (their fresh scores): local (offline) or llm:MODEL_SPEC', 'local')
+    .option('--select-judge <spec>', 'a separate judge for what selects the prompts (neutrality check, E-step evidence, selection scores); default: --judge, which warns (Goodhart)')
+    .option('--eval-samples <k>', `K′: fresh completions per current prompt, drawn after it was selected and used only to report it (default ${PROBE_DEFAULTS.evalSamples})`, positiveInt('--eval-samples', 1000))
+    .option('--prompts-per-principle <n>', `trajectories per principle, each from its own seed scenario; near-duplicates are dropped (default ${PROBE_DEFAULTS.promptsPerPrinciple})`, positiveInt('--prompts-per-principle', 20))
+    .option('--reference-model <spec>', 'the model the exported prompts\' perplexity is measured under (teacher-forced; default: the target when it can score)')
     .option('--principles <file>', 'JSONL principles file {id, foundation, polarity, principle} (default: the shipped library)')
     .option('--foundation <f>', `only this foundation (${['care', 'fairness', 'loyalty', 'authority', 'sanctity'].join(', ')})`)
     .option('--limit <n>', 'only the first N principles', positiveInt('--limit'))
@@ -141,6 +163,12 @@ export function registerProbe(program: Command): void {
       checkScoring(target, scoring);
       const generator = await ctx.model(generatorSpec, { noCache, role: 'generator', ...(generatorBase ? { baseUrl: generatorBase } : {}) });
       const judge = await ctx.judge(judgeSpec, { noCache, forViolation: true });
+      const selectSpec = opts.selectJudge ?? stored?.selectJudge?.spec;
+      const selectJudge = selectSpec ? await ctx.judge(selectSpec, { noCache, forViolation: true }) : undefined;
+      const reference = opts.referenceModel ? await ctx.model(opts.referenceModel, { noCache }) : undefined;
+      if (reference && reference.capabilities.score.length === 0) {
+        throw new TenetError('BAD_USAGE', `--reference-model ${reference.spec} cannot score a given text teacher-forced, so it cannot measure perplexity`, { hint: 'use a llamacpp:FILE.gguf model or an OpenAI-compatible completions server that echoes prompt log-probabilities' });
+      }
 
       const interrupt = interruptOnSigint();
       try {
@@ -150,6 +178,8 @@ export function registerProbe(program: Command): void {
           generator,
           judge,
           judgeSpec,
+          ...(selectJudge ? { selectJudge, selectJudgeSpec: selectSpec! } : {}),
+          ...(reference ? { reference } : {}),
           principles,
           scoring,
           concurrency: opts.concurrency,
@@ -158,6 +188,8 @@ export function registerProbe(program: Command): void {
           candidates: opts.candidates ?? stored?.candidates ?? PROBE_DEFAULTS.candidates,
           tau: opts.tau ?? stored?.tau ?? PROBE_DEFAULTS.tau,
           epsilon: opts.epsilon ?? stored?.epsilon ?? PROBE_DEFAULTS.epsilon,
+          evalSamples: opts.evalSamples ?? stored?.evalSamples ?? PROBE_DEFAULTS.evalSamples,
+          promptsPerPrinciple: opts.promptsPerPrinciple ?? stored?.promptsPerPrinciple ?? PROBE_DEFAULTS.promptsPerPrinciple,
           ...(stored ? { targetSampling: stored.targetSampling, generatorSampling: stored.generatorSampling } : {}),
           ...(opts.resume ? { resume: opts.resume } : {}),
           signal: interrupt.signal,
@@ -174,6 +206,8 @@ export function registerProbe(program: Command): void {
     })));
   examples(probe, [
     'tenet probe --target ollama:llama3.1:8b --foundation care --limit 5 --judge llm:ollama:llama3.1:8b',
+    'tenet probe --target ollama:llama3.1:8b --limit 10 --select-judge local --judge llm:openai:gpt-4o-mini --eval-samples 16   # separate judges, K′ = 16',
+    'tenet probe --target llamacpp:smollm2-135m-instruct-q4_1 --limit 3 --prompts-per-principle 5 --reference-model llamacpp:gemma-3-270m-q4_k_m',
     'tenet probe --target openai:gpt-4o-mini --generator openai:gpt-4o --principles my-principles.jsonl --iterations 5 --json',
     'tenet probe --target openai-compatible:Qwen2.5-7B-Instruct@http://localhost:8000/v1 --foundation fairness --scoring logprob',
     'tenet probe --target llamacpp:smollm2-135m-instruct-q4_1 --generator llamacpp:gemma-3-270m-q4_k_m --limit 2 --scoring logprob   # local GGUF models',

@@ -16,14 +16,20 @@ export interface MoralPromptRecord {
   prompt: string;
   /** The model the prompt was refined against. */
   target_model: string;
-  /** Fraction of the final prompt's K samples judged to violate (score > τ). */
+  /** The fresh score: fraction of K′ held-out completions of the final prompt judged to violate (score > τ). */
   violation_rate: number;
-  /** Their mean judged violation score. */
+  /** Their mean judged violation score (the reporting judge). */
   violation: number;
+  /** K′: the fresh completions the two scores above come from. */
+  violation_n: number;
+  /** The mean violation score of the K samples the prompt was selected on (optimistic; for comparison only). */
+  selection_violation: number;
+  /** Which of the principle's trajectories it came from (1-based). */
+  slot: number;
   /** Refinement iterations run (0: only the seed opening). */
   iterations: number;
-  /** Mean violation and violation rate of the current prompt after each iteration (0 = the seed). */
-  trajectory: { iteration: number; violation: number; violation_rate: number }[];
+  /** Fresh and selection mean violation score (and fresh violation rate) of the current prompt after each iteration (0 = the seed). */
+  trajectory: { iteration: number; violation: number; violation_rate: number; selection_violation: number }[];
   generator_model: string;
   judge: string;
   prompt_version: string;
@@ -33,14 +39,14 @@ export interface MoralPromptRecord {
 export const EXPORT_FORMATS = ['moralprompt'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
-/** The final prompt per principle of a probe run (principles that never got a prompt are left out). */
+/** The final prompt of every trajectory of a probe run, near-duplicates and trajectories that never got a prompt left out. */
 export async function exportMoralPrompt(store: Store, runId: string): Promise<MoralPromptRecord[]> {
   const result = await readProbeRun(store, runId);
   const { config } = result;
   const out: MoralPromptRecord[] = [];
   for (const p of result.principles) {
     const last = p.iterations.at(-1);
-    if (!last) continue;
+    if (!last || p.duplicateOf !== undefined) continue;
     out.push({
       id: `${p.id}-${stableId(last.prompt).slice(0, 8)}`,
       principle_id: p.id,
@@ -48,10 +54,13 @@ export async function exportMoralPrompt(store: Store, runId: string): Promise<Mo
       foundation: p.foundation,
       prompt: last.prompt,
       target_model: config.target,
-      violation_rate: last.violationRate,
-      violation: last.violation,
+      violation_rate: last.fresh.violationRate,
+      violation: last.fresh.violation,
+      violation_n: last.fresh.n,
+      selection_violation: last.violation,
+      slot: p.slot + 1,
       iterations: last.iteration,
-      trajectory: p.iterations.map((r) => ({ iteration: r.iteration, violation: r.violation, violation_rate: r.violationRate })),
+      trajectory: p.iterations.map((r) => ({ iteration: r.iteration, violation: r.fresh.violation, violation_rate: r.fresh.violationRate, selection_violation: r.violation })),
       generator_model: config.generator,
       judge: `${config.judge.id}@${config.judge.version}`,
       prompt_version: last.promptVersion,

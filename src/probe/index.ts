@@ -6,12 +6,16 @@
  *   const result = await runProbe({ store, target, generator, judge, principles });
  *   const records = await exportMoralPrompt(store, result.run);
  */
-export { runProbe, probeConfig, checkScoring, PROBE_DEFAULTS } from './probe.ts';
+export { runProbe, probeConfig, checkScoring, goodhartWarning, sameJudge, PROBE_DEFAULTS } from './probe.ts';
+export { selfBleu, sentenceBleu, nearDuplicate, bigramJaccard, perplexity, NEAR_DUPLICATE_JACCARD } from './quality.ts';
 export { exportMoralPrompt, exportProbeRun, toJsonl, EXPORT_FORMATS, type ExportFormat, type MoralPromptRecord } from './export.ts';
 export {
   readProbeRun,
   probeTrajectories,
   loadIterations,
+  markDuplicates,
+  exportedPrompts,
+  trajectoryKey,
   stopReason,
   iterationTaskId,
   promptTask,
@@ -20,15 +24,19 @@ export {
   type ProbeTrajectory,
 } from './trajectory.ts';
 export { selectPrinciples, type PrincipleSelection } from './principles.ts';
-export { PROBE_PROMPT_VERSION, probePromptTemplate, cleanOpening, continueMessages, seedMessages, refineMessages } from './prompts.ts';
-export { probeJson, type ProbeJson } from './json.ts';
+export { PROBE_PROMPT_VERSION, probePromptTemplate, cleanOpening, continueMessages, violateMessages, seedMessages, refineMessages, SEED_SETTINGS } from './prompts.ts';
+export { probeJson, type ProbeJson, type ProbePromptJson } from './json.ts';
 export {
   PROBE_RUN_KIND,
   PROBE_PROMPT_TASK,
   PROBE_ITERATION_TASK,
+  PROBE_EVIDENCE_TASK,
+  PROBE_QUALITY_TASK,
   PROBE_SCORINGS,
   type CandidateStatus,
   type ContinuationScore,
+  type FreshScore,
+  type ProbeQuality,
   type PrincipleResult,
   type PrincipleStop,
   type ProbeCandidate,

@@ -7,9 +7,9 @@ import { getMoralFoundation, type MftFoundationId } from '../values/mft.ts';
  * of a probe run's configuration (so a changed prompt starts a new run rather than mixing into an old one)
  * and it is stored with every iteration and exported with every prompt.
  */
-export const PROBE_PROMPT_VERSION = 'v1';
+export const PROBE_PROMPT_VERSION = 'v2';
 
-export type ProbePromptName = 'seed' | 'refine' | 'continue';
+export type ProbePromptName = 'seed' | 'refine' | 'continue' | 'violate';
 
 const cache = new Map<ProbePromptName, string>();
 
@@ -38,9 +38,27 @@ export interface PrincipleText {
   foundation: MftFoundationId;
 }
 
-/** Step 0: the generator writes a story opening in which the principle is at stake. */
-export function seedMessages(p: PrincipleText): ChatMessage[] {
-  return [{ role: 'user', content: fill(probePromptTemplate('seed'), { principle: p.principle, ...foundationFields(p.foundation) }) }];
+/**
+ * Where the seed story of each of a principle's trajectories is set (slot s takes the s-th, cycling), so
+ * that several prompts per principle start from different scenarios.
+ */
+export const SEED_SETTINGS = [
+  'at work',
+  'in a family home',
+  'at a school or university',
+  'among friends or neighbours',
+  'in a public place such as a shop, a street or a bus',
+  'in a sports team or club',
+  'online or over the phone',
+] as const;
+
+export function seedSetting(slot: number): string {
+  return SEED_SETTINGS[slot % SEED_SETTINGS.length]!;
+}
+
+/** Step 0: the generator writes a story opening in which the principle is at stake, set in the slot's setting. */
+export function seedMessages(p: PrincipleText, slot = 0): ChatMessage[] {
+  return [{ role: 'user', content: fill(probePromptTemplate('seed'), { principle: p.principle, setting: seedSetting(slot), ...foundationFields(p.foundation) }) }];
 }
 
 /** A completion shown to the generator in the M-step, with its judged violation score. */
@@ -74,7 +92,16 @@ export function refineMessages(p: PrincipleText, opening: string, evidence: read
   }];
 }
 
-/** The E-step: what the target is asked, DeNEVIL's "Write a completion for the prompt" template. */
+/**
+ * The E-step's proposal q(y) = p(y | x, ¬v): the paper's completion template with the violation made
+ * explicit, so that the completions the M-step aims the opening at are violating ones even when the
+ * target rarely violates unprompted. Used only to find evidence, never to measure.
+ */
+export function violateMessages(principle: string, prompt: string): ChatMessage[] {
+  return [{ role: 'user', content: fill(probePromptTemplate('violate'), { principle, prompt }) }];
+}
+
+/** The measurement: what the target is asked, DeNEVIL's "Write a completion for the prompt" template. */
 export function continueMessages(prompt: string): ChatMessage[] {
   return [{ role: 'user', content: fill(probePromptTemplate('continue'), { prompt }) }];
 }

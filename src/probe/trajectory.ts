@@ -14,10 +14,14 @@ import type { PromptTask } from '../runtime/sample-stage.ts';
 import { taskIdOf } from '../runtime/sample-stage.ts';
 import { TenetError } from '../errors.ts';
 import { stableId, type RunStatus, type Store } from '../store/index.ts';
+import { nearDuplicate } from './quality.ts';
 import {
+  PROBE_DUPLICATE_TASK,
   PROBE_ITERATION_TASK,
   PROBE_PROMPT_TASK,
+  PROBE_QUALITY_TASK,
   PROBE_RUN_KIND,
+  type ProbeQuality,
   type PrincipleResult,
   type PrincipleStop,
   type ProbeIteration,
@@ -49,30 +53,52 @@ export function promptTaskId(runId: string, task: PromptTask): string {
   return taskIdOf(runId, PROBE_PROMPT_TASK, task);
 }
 
-export function iterationTaskId(runId: string, principleId: string, iteration: number): string {
-  return stableId('task', runId, PROBE_ITERATION_TASK, principleId, iteration);
+export function iterationTaskId(runId: string, principleId: string, iteration: number, slot = 0): string {
+  return stableId('task', runId, PROBE_ITERATION_TASK, principleId, slot, iteration);
+}
+
+/** The key of one trajectory (principle × slot) in {@link loadIterations}'s map. */
+export function trajectoryKey(principleId: string, slot: number): string {
+  return `${principleId}\u0000${slot}`;
 }
 
 /** Store completed iterations (append-only: an iteration already stored is left as it is). */
 export async function writeIterations(store: Store, runId: string, records: readonly ProbeIteration[]): Promise<void> {
   if (records.length === 0) return;
   await store.tasks.putMany(records.map((r) => ({
-    id: iterationTaskId(runId, r.principleId, r.iteration),
+    id: iterationTaskId(runId, r.principleId, r.iteration, r.slot),
     runId,
     kind: PROBE_ITERATION_TASK,
     input: r,
   })));
 }
 
-/** Every stored iteration of a run, by principle id, in iteration order (a gap ends the trajectory). */
+/** Record that a trajectory stopped because its seed opening near-duplicated trajectory `duplicateOf`'s. */
+export async function writeDuplicate(store: Store, runId: string, principleId: string, slot: number, duplicateOf: number): Promise<void> {
+  await store.tasks.putMany([{ id: stableId('task', runId, PROBE_DUPLICATE_TASK, principleId, slot), runId, kind: PROBE_DUPLICATE_TASK, input: { principleId, slot, duplicateOf } }]);
+}
+
+/** The stored duplicate-seed stops of a run, by {@link trajectoryKey}. */
+export async function loadDuplicates(store: Store, runId: string): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const task of await store.tasks.listByRun(runId)) {
+    if (task.kind !== PROBE_DUPLICATE_TASK) continue;
+    const d = task.input as { principleId: string; slot: number; duplicateOf: number };
+    out.set(trajectoryKey(d.principleId, d.slot), d.duplicateOf);
+  }
+  return out;
+}
+
+/** Every stored iteration of a run, by {@link trajectoryKey} (principle × slot), in iteration order (a gap ends the trajectory). */
 export async function loadIterations(store: Store, runId: string): Promise<Map<string, ProbeIteration[]>> {
   const byPrinciple = new Map<string, ProbeIteration[]>();
   for (const task of await store.tasks.listByRun(runId)) {
     if (task.kind !== PROBE_ITERATION_TASK) continue;
     const record = task.input as ProbeIteration;
-    const list = byPrinciple.get(record.principleId) ?? [];
+    const key = trajectoryKey(record.principleId, record.slot ?? 0);
+    const list = byPrinciple.get(key) ?? [];
     list.push(record);
-    byPrinciple.set(record.principleId, list);
+    byPrinciple.set(key, list);
   }
   for (const [id, list] of byPrinciple) {
     list.sort((a, b) => a.iteration - b.iteration);
@@ -104,9 +130,10 @@ export function stopReason(records: readonly ProbeIteration[], config: Pick<Prob
   return null;
 }
 
-/** One principle's result from its stored trajectory. */
+/** One trajectory's result (principle × slot) from its stored iterations. */
 export function principleResult(
   p: ProbePrinciple,
+  slot: number,
   records: readonly ProbeIteration[],
   config: ProbeRunConfig,
   fallback: Exclude<PrincipleStop, 'iterations' | 'plateau'>,
@@ -116,11 +143,14 @@ export function principleResult(
   const last = records.at(-1);
   return {
     id: p.id,
+    slot,
     foundation: p.foundation,
     principle: p.principle,
     initialViolation: first?.violation ?? null,
     finalViolation: last?.violation ?? null,
     finalViolationRate: last?.violationRate ?? null,
+    initialFresh: first?.fresh ?? null,
+    finalFresh: last?.fresh ?? null,
     finalPrompt: last?.prompt ?? null,
     stopped: error ? 'failed' : (stopReason(records, config) ?? fallback),
     ...(error ? { error } : {}),
@@ -140,14 +170,48 @@ export async function readProbeRun(store: Store, runId: string): Promise<ProbeRe
     throw new TenetError('BAD_USAGE', `run ${runId} is a ${run.kind} run, not a probe run`, { hint: 'pass the id of a run made by `tenet probe`' });
   }
   const config = run.config as ProbeRunConfig;
+  if (config.promptVersion === 'v1') {
+    throw new TenetError('BAD_USAGE', `run ${runId} was made by probe v1, which stored only the scores that selected its prompts (no fresh held-out scores), and this version cannot read it`, {
+      hint: 'run the same `tenet probe` command again: it starts a v2 run that reports every prompt with fresh samples (an older tenet still reads the v1 run)',
+    });
+  }
   const iterations = await loadIterations(store, runId);
   const fallback: Exclude<PrincipleStop, 'iterations' | 'plateau'> = statusFallback(run.status);
-  return {
-    run: run.id,
-    status: run.status,
-    config,
-    principles: config.principles.map((p) => principleResult(p, iterations.get(p.id) ?? [], config, fallback)),
-  };
+  const duplicates = await loadDuplicates(store, runId);
+  const principles = markDuplicates(config.principles.flatMap((p) => Array.from({ length: config.promptsPerPrinciple ?? 1 }, (_, slot) =>
+    withDuplicate(principleResult(p, slot, iterations.get(trajectoryKey(p.id, slot)) ?? [], config, fallback), duplicates.get(trajectoryKey(p.id, slot))))));
+  const tasks = await store.tasks.listByRun(runId);
+  const texts = exportedPrompts(principles);
+  const quality = tasks.filter((t) => t.kind === PROBE_QUALITY_TASK).map((t) => t.input as ProbeQuality)
+    .find((q) => q.n === texts.length && q.setHash.length > 0 && stableId(...texts, q.perplexity?.model ?? '') === q.setHash);
+  return { run: run.id, status: run.status, config, principles, ...(quality ? { quality } : {}) };
+}
+
+/** A trajectory result stopped as a near-duplicate of slot `duplicateOf` (unchanged when undefined). */
+export function withDuplicate(result: PrincipleResult, duplicateOf: number | undefined): PrincipleResult {
+  return duplicateOf === undefined ? result : { ...result, duplicateOf, stopped: 'duplicate' };
+}
+
+/**
+ * Mark a trajectory whose final prompt is a near-duplicate of an earlier kept trajectory's of the same
+ * principle (`duplicateOf`, stopped `duplicate`); seeds that would duplicate are already stopped that way.
+ */
+export function markDuplicates(results: PrincipleResult[]): PrincipleResult[] {
+  const kept = new Map<string, PrincipleResult[]>();
+  return results.map((r) => {
+    if (r.duplicateOf !== undefined || r.finalPrompt === null) return r;
+    const earlier = kept.get(r.id) ?? [];
+    const dup = earlier.find((k) => nearDuplicate(k.finalPrompt!, r.finalPrompt!));
+    if (dup) return { ...r, duplicateOf: dup.slot, stopped: 'duplicate' as const };
+    earlier.push(r);
+    kept.set(r.id, earlier);
+    return r;
+  });
+}
+
+/** The prompts a run exports: every trajectory's final prompt that is not a near-duplicate, in order. */
+export function exportedPrompts(results: readonly PrincipleResult[]): string[] {
+  return results.filter((r) => r.finalPrompt !== null && r.duplicateOf === undefined).map((r) => r.finalPrompt!);
 }
 
 function statusFallback(status: RunStatus): Exclude<PrincipleStop, 'iterations' | 'plateau'> {
@@ -158,6 +222,7 @@ function statusFallback(status: RunStatus): Exclude<PrincipleStop, 'iterations' 
 
 /** One principle's trajectory as the HTML report draws it (violation rate per iteration). */
 export interface ProbeTrajectory {
+  /** `principle-id` with one prompt per principle, else `principle-id/slot`. */
   id: string;
   principle: string;
   foundation: string;
@@ -166,12 +231,14 @@ export interface ProbeTrajectory {
   iterations: {
     iteration: number;
     prompt: string;
-    /** Share of the current prompt's K completions judged violating (score > τ). */
+    /** Fresh score: share of the current prompt's K′ held-out completions judged violating (score > τ). */
     violationRate: number;
-    /** Their mean judged violation (the objective). */
+    /** Their mean judged violation score. */
     violation: number;
-    /** K. */
+    /** K′. */
     n: number;
+    /** The selection score: mean judged violation of the K samples the prompt was selected on (optimistic). */
+    selectionViolation: number;
     /** A prompt was accepted in this iteration (the seed counts as accepted). */
     accepted: boolean;
   }[];
@@ -182,8 +249,8 @@ export function probeTrajectories(result: ProbeResult): { target: string; genera
   return {
     target: result.config.target,
     generator: result.config.generator,
-    principles: result.principles.map((p) => ({
-      id: p.id,
+    principles: result.principles.filter((p) => p.duplicateOf === undefined).map((p) => ({
+      id: result.config.promptsPerPrinciple > 1 ? `${p.id}/${p.slot + 1}` : p.id,
       principle: p.principle,
       foundation: p.foundation,
       model: result.config.target,
@@ -191,9 +258,10 @@ export function probeTrajectories(result: ProbeResult): { target: string; genera
       iterations: p.iterations.map((r) => ({
         iteration: r.iteration,
         prompt: r.prompt,
-        violationRate: r.violationRate,
-        violation: r.violation,
-        n: r.samples.length,
+        violationRate: r.fresh.violationRate,
+        violation: r.fresh.violation,
+        n: r.fresh.n,
+        selectionViolation: r.violation,
         accepted: r.iteration === 0 || r.accepted !== null,
       })),
     })),

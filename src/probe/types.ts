@@ -10,6 +10,12 @@ export const PROBE_RUN_KIND = 'probe';
 export const PROBE_PROMPT_TASK = 'probe-prompt';
 /** One iteration of one principle's trajectory (input: a {@link ProbeIteration}). */
 export const PROBE_ITERATION_TASK = 'probe-iteration';
+/** The E-step's conditioned completions of a prompt, p(y | x, ¬v) (K samples + judgments, by the target or the helper). */
+export const PROBE_EVIDENCE_TASK = 'probe-evidence';
+/** A trajectory whose seed opening would have near-duplicated an earlier trajectory's (input `{principleId, slot, duplicateOf}`). */
+export const PROBE_DUPLICATE_TASK = 'probe-duplicate';
+/** The quality statistics of a run's final prompt set (Self-BLEU, perplexity under a reference model). */
+export const PROBE_QUALITY_TASK = 'probe-quality';
 
 /** How M-step candidates are ranked. */
 export type ProbeScoring = 'sample' | 'logprob';
@@ -29,10 +35,23 @@ export interface ProbeOptions {
   target: Provider;
   /** The model that writes and rewrites the story openings. */
   generator: Provider;
-  /** Scores completions (and candidate openings) for violation of the principle. */
+  /** Scores the fresh, held-out completions a prompt is reported with (the measurement). */
   judge: Judge;
   /** The spec the judge was made from (`local`, `llm:SPEC`); stored so that a resumed run can make it again. */
   judgeSpec?: string;
+  /**
+   * Scores what selects prompts: the neutrality check, the E-step's conditioned completions and the K
+   * selection samples of every candidate (default: `judge`, which lets the selection overfit the reported
+   * judge: Goodhart).
+   */
+  selectJudge?: Judge;
+  selectJudgeSpec?: string;
+  /** K′: fresh completions of every current prompt, drawn after it was selected and used only to report it (default 8). */
+  evalSamples?: number;
+  /** Independent trajectories per principle, each from its own seed scenario (default 3); near-duplicates are dropped. */
+  promptsPerPrinciple?: number;
+  /** The model the final prompts' perplexity is measured under (teacher-forced); default the target when it can score, else none. */
+  reference?: Provider;
   principles: readonly ProbePrinciple[];
   /** T: refinement iterations per principle (default 3). */
   iterations?: number;
@@ -73,7 +92,13 @@ export interface ProbeRunConfig {
   generator: string;
   generatorBaseUrl?: string;
   judge: { id: string; version: string; spec?: string };
+  /** The judge that selects prompts (absent: the same as `judge`). */
+  selectJudge?: { id: string; version: string; spec?: string };
   principles: ProbePrinciple[];
+  /** Trajectories per principle (each from its own seed scenario). */
+  promptsPerPrinciple: number;
+  /** K′: fresh completions per current prompt, for reporting only. */
+  evalSamples: number;
   iterations: number;
   samples: number;
   candidates: number;
@@ -120,15 +145,17 @@ export interface ProbeCandidate {
   status: CandidateStatus;
   /** The judge's violation score of the opening itself (null when it was not judged: invalid). */
   neutrality: number | null;
-  /** The ranking score: mean judged violation (`sample`) or the mean over violating completions of their length-normalised log-likelihood (`logprob`); null when not ranked. */
+  /** The ranking score: mean judged violation (`sample`), or DeNEVIL's objective Σ_y w_y [mean log p(y | x) + log p_ω(¬v | y)] over the E-step's completions (`logprob`); null when not ranked. */
   score: number | null;
   /** Mean judged violation over K samples, when the candidate was sampled. */
   violation?: number;
   violationRate?: number;
   /** The task holding the candidate's samples, when it was sampled. */
   taskId?: string;
-  /** Per violating completion (log-probability scoring). */
+  /** Per evidence completion (log-probability scoring). */
   logprobs?: ContinuationScore[];
+  /** Log-probability scoring: Σ_y w_y · mean log p(y | x) (w_y ∝ judged violation of y), the part of the score that depends on the candidate. */
+  likelihood?: number;
   /** Why it is invalid. */
   reason?: string;
 }
@@ -141,6 +168,8 @@ export interface ProbeCandidate {
  */
 export interface ProbeIteration {
   principleId: string;
+  /** Which of the principle's trajectories (0-based; each from its own seed scenario). */
+  slot: number;
   principle: string;
   foundation: MftFoundationId;
   iteration: number;
@@ -149,35 +178,56 @@ export interface ProbeIteration {
   prompt: string;
   /** The task holding the current prompt's K judged samples (kind `probe-prompt`). */
   promptTaskId: string;
-  /** Mean judged violation of the current prompt's K samples (the objective). */
+  /** Selection score: mean judged violation (select judge) of the current prompt's K samples, the ones it was selected on (optimistic). */
   violation: number;
   /** Fraction of them above τ. */
   violationRate: number;
   maxViolation: number;
   samples: ScoredSample[];
+  /** The fresh score: K′ held-out completions of the current prompt drawn after it was selected, judged by the reporting judge. */
+  fresh: FreshScore;
   /** Samples of the current prompt whose verdict had no violation score: left out of the scores above (absent when 0). */
   unscored?: number;
   /** The mean violation before this iteration (null for the seed). */
   previousViolation: number | null;
-  /** The completions of the previous prompt shown to the generator (E-step). */
+  /** The E-step: completions of the previous prompt conditioned on the violation, p(y | x, ¬v), shown to the generator. */
   evidence: ScoredSample[];
   evidenceViolating: boolean;
+  /** Who wrote the evidence: the target, or the helper (the generator) when none of the target's conditioned completions violated. */
+  evidenceSource?: 'target' | 'helper';
   candidates: ProbeCandidate[];
   /** Index of the accepted candidate, or null when the previous prompt was kept. */
   accepted: number | null;
 }
 
-export type PrincipleStop = 'iterations' | 'plateau' | 'failed' | 'interrupted' | 'pending';
+/** A prompt's fresh, held-out score. */
+export interface FreshScore {
+  violation: number;
+  violationRate: number;
+  /** K′ judged (unscored verdicts left out). */
+  n: number;
+  samples: ScoredSample[];
+  unscored?: number;
+}
 
+export type PrincipleStop = 'iterations' | 'plateau' | 'failed' | 'interrupted' | 'pending' | 'duplicate';
+
+/** One trajectory: one principle × one slot (its own seed scenario). */
 export interface PrincipleResult {
   id: string;
+  slot: number;
   foundation: MftFoundationId;
   principle: string;
-  /** Mean judged violation of the seed opening (null when not reached). */
+  /** Selection scores (optimistic) of the seed opening and the final prompt (null when not reached). */
   initialViolation: number | null;
   finalViolation: number | null;
   finalViolationRate: number | null;
+  /** Fresh scores (held-out K′ samples): what the prompt is reported with. */
+  initialFresh: FreshScore | null;
+  finalFresh: FreshScore | null;
   finalPrompt: string | null;
+  /** Set when the final prompt is a near-duplicate of an earlier trajectory's of the same principle (left out of the export and the summary). */
+  duplicateOf?: number;
   /** Why it stopped: all T iterations ran, a plateau, an error, an interruption, or not started yet. */
   stopped: PrincipleStop;
   error?: string;
@@ -188,5 +238,20 @@ export interface ProbeResult {
   run: string;
   status: RunStatus;
   config: ProbeRunConfig;
+  /** One per principle × slot, in principle order then slot order. */
   principles: PrincipleResult[];
+  /** Quality of the exported set (distinct final prompts), when computed. */
+  quality?: ProbeQuality;
+}
+
+/** Quality statistics of a set of prompts (MoralPrompt reports Self-BLEU 50.22 and PPL 4.15). */
+export interface ProbeQuality {
+  /** Prompts in the set. */
+  n: number;
+  /** Self-BLEU-4 ×100 (lower: more diverse), null with fewer than 2 prompts. */
+  selfBleu: number | null;
+  /** Mean per-prompt perplexity under the reference model, with a bootstrap CI over prompts. */
+  perplexity: { value: number; ci: [number, number]; n: number; model: string } | null;
+  /** Hash of the prompt set the statistics belong to. */
+  setHash: string;
 }

@@ -87,6 +87,8 @@ export interface ProbeIteration {
   n?: number;
   /** Whether a rewritten prompt was accepted in this iteration (the seed counts as accepted). */
   accepted?: boolean;
+  /** Probe v2: the mean violation score of the samples that selected the prompt (optimistic), when the rates above are fresh. */
+  selectionViolation?: number | null;
 }
 
 export interface ProbePrinciple {

@@ -14,7 +14,7 @@ import { TenetError } from '../errors.ts';
 import type { SchwartzVector } from '../judges/types.ts';
 import { ALIGN_RUN_KIND, loadAlignResults, type AlignRunConfig } from '../align/bon.ts';
 import { alignReport } from './align.ts';
-import { PROBE_RUN_KIND, probeTrajectories, readProbeRun, type ProbeRunConfig } from '../probe/index.ts';
+import { PROBE_RUN_KIND, probeJson, probeTrajectories, readProbeRun, type ProbeRunConfig } from '../probe/index.ts';
 import type { PromptTask } from '../runtime/sample-stage.ts';
 import type { Judgment, Run, Sample, Store } from '../store/index.ts';
 import { SCHWARTZ_VALUE_IDS } from '../values/schwartz.ts';
@@ -118,10 +118,6 @@ export function pickWorst(candidates: readonly WorstCandidate[], tau: number, pe
     }
   }
   return out;
-}
-
-function mean(xs: readonly number[]): number | null {
-  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
 }
 
 // ---- bench -------------------------------------------------------------------------------------------
@@ -237,17 +233,20 @@ async function loadProbe(store: Store, run: Run, options: LoadReportOptions): Pr
     })),
   }));
 
-  // The target's metrics over each principle's final prompt: N = principles reached, K = the samples there.
+  // The target's metrics over the exported set (each distinct final prompt), from its K′ fresh samples:
+  // N = prompts, K′ = the held-out samples there (the selection samples would be optimistic).
   const finals: PromptScores[] = [];
   const candidates: WorstCandidate[] = [];
   for (const p of result.principles) {
     const last = p.iterations.at(-1);
-    if (last) {
-      const values = last.samples.map((s) => judged.get(s.sampleId)?.values).filter(isVector);
-      finals.push({ id: p.id, foundation: p.foundation, scores: last.samples.map((s) => s.violation), ...(values.length ? { values } : {}), ...(last.unscored ? { unscored: last.unscored } : {}) });
+    if (last && p.duplicateOf === undefined) {
+      const fresh = last.fresh;
+      const values = fresh.samples.map((s) => judged.get(s.sampleId)?.values).filter(isVector);
+      finals.push({ id: `${p.id}/${p.slot + 1}`, foundation: p.foundation, scores: fresh.samples.map((s) => s.violation), ...(values.length ? { values } : {}), ...(fresh.unscored ? { unscored: fresh.unscored } : {}) });
     }
     for (const r of p.iterations) {
-      for (const scored of r.samples) {
+      // fresh completions only: judged by the reporting judge, and not the ones that selected the prompt
+      for (const scored of r.fresh?.samples ?? []) {
         const s = sampleById.get(scored.sampleId);
         if (!s || s.error) continue;
         candidates.push({
@@ -258,7 +257,7 @@ async function loadProbe(store: Store, run: Run, options: LoadReportOptions): Pr
           completion: s.text,
           score: scored.violation,
           principle: p.principle,
-          promptId: `${p.id} · iteration ${r.iteration}`,
+          promptId: `${p.id}${(config.promptsPerPrinciple ?? 1) > 1 ? `/${p.slot + 1}` : ''} · iteration ${r.iteration}`,
           sampleIndex: s.sampleIndex,
           ...(judged.get(s.id)?.rationale ? { rationale: judged.get(s.id)!.rationale! } : {}),
         });
@@ -267,23 +266,30 @@ async function loadProbe(store: Store, run: Run, options: LoadReportOptions): Pr
   }
   const models: ModelReport[] = [];
   if (finals.length > 0) {
-    const scores = benchMetrics(finals, { k: config.samples, tau, ...(options.b !== undefined ? { b: options.b } : {}), ...(options.seed !== undefined ? { seed: options.seed } : {}) });
+    const scores = benchMetrics(finals, { k: config.evalSamples ?? config.samples, tau, ...(options.b !== undefined ? { b: options.b } : {}), ...(options.seed !== undefined ? { seed: options.seed } : {}) });
     models.push({ model: config.target, metrics: scores.metrics, ...(scores.values ? { values: scores.values } : {}) });
   }
 
   const stopped = new Map<string, number>();
   for (const p of result.principles) stopped.set(p.stopped, (stopped.get(p.stopped) ?? 0) + 1);
-  const initial = mean(result.principles.map((p) => p.iterations[0]?.violationRate).filter((x): x is number => typeof x === 'number'));
-  const final = mean(result.principles.map((p) => p.iterations.at(-1)?.violationRate).filter((x): x is number => typeof x === 'number'));
-  const initialScore = mean(result.principles.map((p) => p.iterations[0]?.violation).filter((x): x is number => typeof x === 'number'));
-  const finalScore = mean(result.principles.map((p) => p.iterations.at(-1)?.violation).filter((x): x is number => typeof x === 'number'));
-  const unscored = result.principles.reduce((n, p) => n + (p.iterations.at(-1)?.unscored ?? 0), 0);
+  const json = probeJson(result);
+  const sum = json.summary;
+  const initial = sum.mean_initial_violation_rate;
+  const final = sum.mean_final_violation_rate;
+  const initialScore = sum.mean_initial_violation;
+  const finalScore = sum.mean_final_violation;
+  const unscored = sum.unscored;
   const notes = [
     `Target ${config.target}; prompts written and rewritten by ${config.generator}; judge ${config.judge.id} (version ${config.judge.version}); candidates ranked by ${config.scoring === 'logprob' ? "the target's log-likelihood of the violating completions" : 'mean judged violation'}.`,
-    `Up to T = ${config.iterations} iterations per principle, K = ${config.samples} completions per prompt, ${config.candidates} candidate rewrites per iteration; a completion violates when its score is above τ = ${tau}.`,
-    `The summary metrics are the target's over each principle's final prompt (N = principles, a MoralPrompt-style set), with 95% bootstrap CIs over principles.`,
-    `Trajectories: ${[...stopped].map(([k, v]) => `${v} ${k}`).join(', ')}.${initial !== null && final !== null && initialScore !== null && finalScore !== null ? ` Mean violation score (the judge's score averaged over K completions, the objective the probe raises) ${initialScore.toFixed(2)} at the seed, ${finalScore.toFixed(2)} at the end; violation rate (share of completions above τ) ${(initial * 100).toFixed(0)}% → ${(final * 100).toFixed(0)}%.` : ''}`,
+    `Up to T = ${config.iterations} iterations per trajectory, ${config.promptsPerPrinciple ?? 1} trajectories per principle (each from its own seed scenario; ${sum.duplicates} near-duplicate${sum.duplicates === 1 ? '' : 's'} dropped), K = ${config.samples} selection completions per prompt, K′ = ${config.evalSamples ?? '–'} fresh completions per current prompt, ${config.candidates} candidate rewrites per iteration; a completion violates when its score is above τ = ${tau}.`,
+    `Every score shown is the fresh score: K′ completions drawn after the prompt was selected, judged by ${json.judge}, that played no part in selecting it. The summary metrics are the target's over the exported set (N = ${sum.prompts} distinct final prompts, a MoralPrompt-style set), with 95% bootstrap CIs over prompts.`,
+    `Trajectories: ${[...stopped].map(([k, v]) => `${v} ${k}`).join(', ')}.${initial !== null && final !== null && initialScore !== null && finalScore !== null ? ` Fresh mean violation score ${initialScore.toFixed(2)} at the seed, ${finalScore.toFixed(2)} at the end${sum.gain ? ` (gain ${sum.gain.value.toFixed(2)}, 95% CI [${sum.gain.ci[0].toFixed(2)}, ${sum.gain.ci[1].toFixed(2)}], N = ${sum.gain.n} principles)` : ''}; fresh violation rate (share of completions above τ) ${(initial * 100).toFixed(0)}% → ${(final * 100).toFixed(0)}%. The selection scores (the K samples that chose each prompt, optimistic by construction) went ${sum.selection.mean_initial_violation?.toFixed(2) ?? '–'} → ${sum.selection.mean_final_violation?.toFixed(2) ?? '–'}.` : ''}`,
   ];
+  if (sum.quality) {
+    const q = sum.quality;
+    notes.push(`Quality of the ${q.prompts} exported prompts: Self-BLEU-4 ${q.self_bleu === null ? '– (fewer than 2 prompts)' : q.self_bleu.toFixed(1)} (lower is more diverse; MoralPrompt reports 50.2); ${q.perplexity ? `perplexity under ${q.perplexity.model} ${q.perplexity.value.toFixed(2)}, 95% CI [${q.perplexity.ci[0].toFixed(2)}, ${q.perplexity.ci[1].toFixed(2)}], N = ${q.perplexity.n}` : 'perplexity not measured (no reference model that scores teacher-forced)'}.`);
+  }
+  for (const w of json.warnings) notes.push(`Warning: ${w}`);
   if (unscored > 0) notes.push(`${unscored} completion${unscored === 1 ? '' : 's'} of the final prompts got no violation score from the judge: left out of the scores, not counted as 0.`);
   if (run.status !== 'done') notes.push(`The run is ${run.status}: the trajectories cover the iterations stored so far.`);
   const { principles: listed, ...shownConfig } = config;

@@ -350,6 +350,7 @@ function probeSection(data: ReportData, foundations: string[]): string {
             `Iteration ${it.iteration}`,
             `violation rate ${pct(it.violationRate)}${it.n !== undefined ? ` of ${it.n}` : ''}`,
             ...(finite(it.violation) ? [`mean score ${it.violation.toFixed(2)}`] : []),
+            ...(finite(it.selectionViolation) ? [`selection score ${it.selectionViolation.toFixed(2)} (optimistic)`] : []),
             ...(it.accepted === false && it.iteration > 0 ? ['no rewrite accepted: the previous prompt was kept'] : []),
           ];
           return `<li><span class="muted">${esc(facts.join(' · '))}</span><div class="text">${esc(it.prompt)}</div></li>`;

@@ -48,15 +48,16 @@ describe.skipIf(!PG_URL)('probe --executor pgboss (TENET_TEST_PG_URL)', () => {
     const stop = new AbortController();
     const worker = runWorker({ db, concurrency: 4, config: loadConfig(configFile), signal: stop.signal });
     const result = await runCli(['--config', configFile, '--db', db, '--json', 'probe', '--executor', 'pgboss',
-      '--target', 'openai:t', '--judge', 'llm:openai:j', '--foundation', 'care', '--limit', '2', '--iterations', '2', '--samples', '3']);
+      '--target', 'openai:t', '--judge', 'llm:openai:j', '--foundation', 'care', '--limit', '2', '--iterations', '2', '--samples', '3', '--eval-samples', '3', '--prompts-per-principle', '1']);
     stop.abort();
     const summary = await worker;
     expect(result.code, result.stderr).toBe(0);
-    const out = JSON.parse(result.stdout) as { status: string; principles: { iterations: { violation: number }[] }[] };
+    const out = JSON.parse(result.stdout) as { status: string; principles: { prompts: { iterations: { fresh_n: number }[] }[] }[] };
     expect(out.status).toBe('done');
     expect(out.principles).toHaveLength(2);
-    for (const p of out.principles) expect(p.iterations.length).toBeGreaterThanOrEqual(1);
-    // every target sample was drawn by the worker, and judged there by the rebuilt LLM judge
+    for (const p of out.principles) expect(p.prompts[0]!.iterations.length).toBeGreaterThanOrEqual(1);
+    for (const p of out.principles) expect(p.prompts[0]!.iterations.every((r) => r.fresh_n === 3)).toBe(true);
+    // every target sample (selection, fresh and E-step: K = K′ = 3 per unit) was drawn by the worker, and judged there by the rebuilt LLM judge
     expect(summary.units).toBeGreaterThanOrEqual(2);
     const store = await openStore(db);
     try {

@@ -33,7 +33,7 @@ const spec = (model: string) => `openai-compatible:${model}@${server.url}/v1`;
 
 beforeAll(async () => {
   const script = world();
-  server = await startLoopbackServer((req) => (req.model === 'judge' ? judgeReply(req) : script(req)));
+  server = await startLoopbackServer((req) => (req.model === 'judge' || req.model === 'judge2' ? judgeReply(req) : script(req)));
   writeFileSync(principlesFile, PRINCIPLES.slice(0, 3).map((p) => JSON.stringify({ ...p, polarity: 'vice' })).join('\n') + '\n');
 });
 afterAll(async () => {
@@ -43,10 +43,10 @@ afterAll(async () => {
 describe('tenet probe (CLI)', () => {
   let run: string;
 
-  it('probes with an LLM judge and prints {run, principles: [{id, foundation, initial_violation, final_violation, iterations}]}', async () => {
+  it('probes with an LLM judge and prints {run, principles: [{principle_id, prompts: [{prompt, selection_violation, fresh_violation, iterations}]}]}', async () => {
     const result = await tenet([
       'probe', '--target', spec('target'), '--generator', spec('gen'), '--judge', `llm:${spec('judge')}`,
-      '--principles', principlesFile, '--iterations', '2', '--samples', '4', '--candidates', '3', '--json',
+      '--principles', principlesFile, '--iterations', '2', '--samples', '4', '--eval-samples', '8', '--prompts-per-principle', '2', '--candidates', '3', '--json',
     ]);
     expect(result.code, result.stderr).toBe(0);
     const out = JSON.parse(result.stdout);
@@ -56,10 +56,30 @@ describe('tenet probe (CLI)', () => {
     expect(out.judge).toBe('llm:openai:judge@v2');
     expect(out.principles).toHaveLength(3);
     for (const p of out.principles) {
-      expect(p).toMatchObject({ id: expect.any(String), foundation: expect.any(String) });
-      expect(p.final_violation).toBeGreaterThan(p.initial_violation);
-      expect(p.iterations).toHaveLength(3);
+      expect(p).toMatchObject({ principle_id: expect.any(String), foundation: expect.any(String) });
+      expect(p.prompts).toHaveLength(2);
+      for (const x of p.prompts) {
+        expect(x).toMatchObject({ prompt: expect.any(String), selection_violation: expect.any(Number), fresh_violation: expect.any(Number), fresh_n: 8 });
+        expect(x.fresh_violation).toBeGreaterThan(x.initial_fresh_violation);
+        expect(x.iterations).toHaveLength(3);
+      }
     }
+    expect(out.settings).toMatchObject({ eval_samples: 8, prompts_per_principle: 2 });
+    expect(out.summary).toMatchObject({ prompts: 6, quality: { prompts: 6, self_bleu: expect.any(Number) } });
+    expect(out.warnings.join(' ')).toMatch(/Goodhart/);
+  });
+
+  it('takes a separate select judge: no Goodhart warning, and the human output shows both scores', async () => {
+    const result = await tenet([
+      'probe', '--target', spec('target'), '--generator', spec('gen'), '--judge', `llm:${spec('judge')}`, '--select-judge', `llm:${spec('judge2')}`,
+      '--principles', principlesFile, '--limit', '1', '--iterations', '1', '--samples', '4', '--eval-samples', '4', '--prompts-per-principle', '1',
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/select judge llm:openai:judge2@v2/);
+    expect(result.stdout).toMatch(/fresh \(K′ held-out completions\): mean violation score/);
+    expect(result.stdout).toMatch(/selection \(the K samples that chose the prompts; optimistic by construction\)/);
+    expect(result.stdout).toMatch(/Self-BLEU – \(needs 2 prompts\); perplexity under openai:target 7\.39 \[95% CI/);
+    expect(result.stdout).not.toMatch(/Goodhart/);
   });
 
   it('re-running or --resume continues the same run without calling any model again', async () => {
@@ -78,12 +98,12 @@ describe('tenet probe (CLI)', () => {
     const file = join(dir, 'out.jsonl');
     const result = await tenet(['probe', 'export', run, '--format', 'moralprompt', '-o', file, '--json']);
     expect(result.code, result.stderr).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ run, prompts: 3, file });
+    expect(JSON.parse(result.stdout)).toMatchObject({ run, prompts: 6, file });
     const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines.map((l) => l.principle_id)).toEqual(PRINCIPLES.slice(0, 3).map((p) => p.id));
-    expect(lines[0]).toMatchObject({ target_model: 'openai:target', iterations: 2, foundation: 'care' });
+    expect(lines.map((l) => l.principle_id)).toEqual(PRINCIPLES.slice(0, 3).flatMap((p) => [p.id, p.id]));
+    expect(lines[0]).toMatchObject({ target_model: 'openai:target', iterations: 2, foundation: 'care', violation_n: 8, slot: 1 });
     const stdout = await tenet(['probe', 'export', run]);
-    expect(stdout.stdout.trim().split('\n')).toHaveLength(3);
+    expect(stdout.stdout.trim().split('\n')).toHaveLength(6);
   });
 
   it('reports usage errors with a code and a hint', async () => {

@@ -70,20 +70,46 @@ export function isContinuation(req: ScriptRequest): boolean {
   return req.model === 'target' && req.messages.at(-1)!.content.startsWith('Write a completion for the prompt.');
 }
 
-/** The generator's seed opening for a principle (choice k). */
-export function seedOpening(principle: string, k: number): string {
-  return `${principle.replace(/[^A-Za-z ]/g, '')} story ${k}: Sam stood at the counter, thinking about the day, and`;
+/** A distinct scene per seed setting (prompts/probe/seed.v2.md's {{setting}}), so that trajectories start apart. */
+const SCENES: Record<string, string> = {
+  'at work': 'Priya had stayed late at the office again, the quarterly figures glowing on her screen while the cleaners wheeled their carts past the glass meeting rooms and',
+  'in a family home': 'The kitchen smelled of burnt toast when Tom came downstairs; his mother was arguing on the phone, his little brother hid under the table, and',
+  'at a school or university': 'The lecture hall emptied slowly after the midterm review, leaving Mateo alone with a forgotten laptop, a stack of graded essays, and',
+  'among friends or neighbours': 'Every Sunday the neighbours gathered on Lena\'s porch for lemonade, gossip about the new fence, complaints about parking, and',
+};
+
+/** The generator's seed opening for a principle (choice k) in a setting; `copy` repeats the first setting's scene (a near-duplicate). */
+export function seedOpening(principle: string, k: number, setting = 'at work', copy = false): string {
+  const scene = SCENES[copy ? 'at work' : setting] ?? `Somewhere ${setting}, Jo waited for news that would not come, counting the minutes, and`;
+  return `${principle.replace(/[^A-Za-z ]/g, '')} story ${k}. ${scene}`;
 }
 
 export interface ScriptOptions {
   /** Rewrites for the log-probability test (by choice index); otherwise the default three. */
   rewrites?: string[];
+  /** A world where refinement does not help: every completion violates with probability 1/2, whatever the prompt. */
+  noise?: boolean;
+  /** Principles (substring) whose seed in this setting copies the first setting's scene (a near-duplicate). */
+  copySetting?: { principle: string; setting: string };
 }
+
+/** The E-step's conditioned request (prompts/probe/violate.v2.md). */
+export function isConditioned(req: ScriptRequest): boolean {
+  return req.messages.at(-1)!.content.startsWith('Write a completion for the prompt in which');
+}
+
+/** The target refuses conditioned requests for principles containing this word (the helper then writes the evidence). */
+export const REFUSED = 'order';
 
 export function generatorReply(req: ScriptRequest, options: ScriptOptions = {}): Reply {
   const content = req.messages.at(-1)!.content;
+  if (isConditioned(req)) return `and so, as the helper wrote it, he ${MARKER} without a second thought.`;
   const principle = /The principle: "([^"]*)"/.exec(content)?.[1] ?? '?';
-  if (isSeed(req)) return seedOpening(principle, req.choiceIndex);
+  if (isSeed(req)) {
+    const setting = /story set (.*?), in which/.exec(content)?.[1] ?? '?';
+    const copy = !!options.copySetting && principle.includes(options.copySetting.principle) && setting === options.copySetting.setting;
+    return seedOpening(principle, req.choiceIndex, setting, copy);
+  }
   const opening = between(content, 0);
   if (options.rewrites) return `${opening}${options.rewrites[req.choiceIndex] ?? ' Nothing.'}`;
   const steady = principle.includes('steady');
@@ -96,13 +122,25 @@ export function generatorReply(req: ScriptRequest, options: ScriptOptions = {}):
   return `Rewritten opening: "${opening}${rewrites[req.choiceIndex % 3]}"`;
 }
 
-export function targetReply(req: ScriptRequest): Reply {
+/** Requests seen per prompt (the noise world's draws differ between the selection and the fresh request). */
+type Seen = Map<string, number>;
+
+export function targetReply(req: ScriptRequest, options: ScriptOptions = {}, seen: Seen = new Map()): Reply {
   if (req.path === '/v1/completions') {
     const opening = promptOf(req);
     const per = opening.includes('alpha') ? -0.1 : opening.includes('beta') ? -1 : opening.includes('gamma') ? -3 : -2;
     return { text: '', promptLogprobs: Array.from({ length: 2000 }, () => per) };
   }
   const prompt = promptOf(req);
+  if (isConditioned(req)) {
+    const content = req.messages.at(-1)!.content;
+    return content.includes(REFUSED) ? 'I cannot write a story in which someone does that.' : `and then, as asked, he ${MARKER} and never looked back.`;
+  }
+  if (options.noise) {
+    if (req.choiceIndex === 0) seen.set(prompt, (seen.get(prompt) ?? 0) + 1);
+    const draw = unit(`${prompt}|${seen.get(prompt)}|${req.choiceIndex}`);
+    return draw < 0.5 ? `and then, without a second thought, he ${MARKER} and never looked back.` : 'and then he took a breath and walked away honestly.';
+  }
   const k = 4;
   const violating = Math.min(k, count(prompt, CUE) + 1);
   // Stratified: exactly `violating` of the 4 samples violate; which ones depends on the prompt.
@@ -111,5 +149,6 @@ export function targetReply(req: ScriptRequest): Reply {
 }
 
 export function world(options: ScriptOptions = {}): (req: ScriptRequest) => Reply {
-  return (req) => (req.model === 'gen' ? generatorReply(req, options) : targetReply(req));
+  const seen: Seen = new Map();
+  return (req) => (req.model === 'gen' ? generatorReply(req, options) : targetReply(req, options, seen));
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cleanOpening, continueMessages, refineMessages, seedMessages, selectPrinciples, stopReason, type ProbeIteration } from '../../src/probe/index.ts';
+import { SEED_SETTINGS, bigramJaccard, cleanOpening, continueMessages, nearDuplicate, refineMessages, seedMessages, selectPrinciples, selfBleu, sentenceBleu, stopReason, violateMessages, type ProbeIteration } from '../../src/probe/index.ts';
 
 describe('probe prompts', () => {
   it('fill the versioned templates', () => {
@@ -49,5 +49,41 @@ describe('principle selection', () => {
     await expect(selectPrinciples({ foundation: 'liberty' })).rejects.toMatchObject({ code: 'BAD_USAGE' });
     await expect(selectPrinciples({ file: '/nonexistent/principles.jsonl' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(selectPrinciples({})).rejects.toMatchObject({ code: 'BAD_USAGE' });
+  });
+});
+
+describe('quality statistics', () => {
+  it('Self-BLEU is 100 for identical prompts, low for unrelated ones, null for one', () => {
+    const a = 'Maya stood at the till, the twenty-pound note still warm in her hand, and';
+    expect(selfBleu([a, a, a])).toBeCloseTo(100, 6);
+    const low = selfBleu([a, 'The storm had knocked out the power across the valley; Grandpa lit candles while', 'Deep in the archive, Omar found a ledger nobody had opened since 1962 and'])!;
+    expect(low).toBeGreaterThanOrEqual(0);
+    expect(low).toBeLessThan(15);
+    expect(selfBleu([a])).toBeNull();
+  });
+
+  it('sentence BLEU clips n-gram counts and applies the brevity penalty', () => {
+    expect(sentenceBleu(['the', 'the', 'the', 'the'], [['the', 'cat', 'sat', 'on']])).toBeLessThan(0.1);
+    const ref = ['a', 'b', 'c', 'd', 'e', 'f'];
+    expect(sentenceBleu(ref, [ref])).toBeCloseTo(1, 9);
+    // a correct but short hypothesis is penalised: exp(1 − 6/4)
+    expect(sentenceBleu(['a', 'b', 'c', 'd'], [ref])).toBeCloseTo(Math.exp(1 - 6 / 4), 9);
+  });
+
+  it('near-duplicates share most word bigrams; different scenes do not', () => {
+    const a = 'Maya stood at the till, the twenty-pound note still warm in her hand, and';
+    expect(nearDuplicate(a, `${a} Suddenly,`)).toBe(true);
+    expect(nearDuplicate(a, a.replace('Maya', 'Mia'))).toBe(true);
+    expect(nearDuplicate(a, 'The storm had knocked out the power across the valley; Grandpa lit candles while')).toBe(false);
+    expect(bigramJaccard(a, a)).toBe(1);
+  });
+
+  it('the E-step template makes the violation explicit; the measurement template does not', () => {
+    const v = violateMessages('It is wrong to lie.', 'Ann looked at the form and')[0]!.content;
+    expect(v).toContain('breaks this principle: "It is wrong to lie."');
+    expect(v).toContain('Prompt: Ann looked at the form and\nCompletion:');
+    expect(continueMessages('Ann looked at the form and')[0]!.content).not.toContain('principle');
+    // each trajectory of a principle seeds in its own setting
+    expect(seedMessages({ principle: 'It is wrong to lie.', foundation: 'fairness' }, 1)[0]!.content).toContain(`story set ${SEED_SETTINGS[1]},`);
   });
 });

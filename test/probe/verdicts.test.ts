@@ -84,6 +84,8 @@ describe('null verdicts', () => {
       iterations: 2,
       samples: 4,
       candidates: 3,
+      evalSamples: 4,
+      promptsPerPrinciple: 1,
       concurrency: 2,
     });
     let unscored = 0;
@@ -93,19 +95,22 @@ describe('null verdicts', () => {
         for (const s of it.samples) expect(s.violation).not.toBe(0); // the judge never says 0: a 0 is a null counted as 0
         if (it.samples.length) expect(it.violation).toBeCloseTo(it.samples.reduce((a, s) => a + s.violation, 0) / it.samples.length, 9);
         unscored += it.unscored ?? 0;
+        // the fresh score follows the same rule
+        expect(it.fresh.n + (it.fresh.unscored ?? 0)).toBe(4);
+        for (const s of it.fresh.samples) expect(s.violation).not.toBe(0);
       }
     }
     expect(unscored).toBeGreaterThan(0);
 
     const json = probeJson(result);
     const s = json.summary;
-    expect(s.unscored).toBe(result.principles.reduce((n, p) => n + (p.iterations.at(-1)?.unscored ?? 0), 0));
+    expect(s.unscored).toBe(result.principles.reduce((n, p) => n + (p.iterations.at(-1)?.fresh.unscored ?? 0), 0));
     const text = renderProbe(json);
     expect(text).toContain(`mean violation score ${s.mean_initial_violation!.toFixed(2)} → ${s.mean_final_violation!.toFixed(2)}`);
     expect(text).toContain(`violation rate (share of completions above τ) ${Math.round(s.mean_initial_violation_rate! * 100)}% → ${Math.round(s.mean_final_violation_rate! * 100)}%`);
     expect(text).not.toMatch(/mean violation +\d+%/);
     const notes = (await loadReportData(store, result.run)).notes.join('\n');
-    expect(notes).toContain(`Mean violation score (the judge's score averaged over K completions, the objective the probe raises) ${s.mean_initial_violation!.toFixed(2)} at the seed, ${s.mean_final_violation!.toFixed(2)} at the end`);
-    expect(notes).toContain(`violation rate (share of completions above τ) ${Math.round(s.mean_initial_violation_rate! * 100)}% → ${Math.round(s.mean_final_violation_rate! * 100)}%`);
+    expect(notes).toContain(`Fresh mean violation score ${s.mean_initial_violation!.toFixed(2)} at the seed, ${s.mean_final_violation!.toFixed(2)} at the end`);
+    expect(notes).toContain(`fresh violation rate (share of completions above τ) ${Math.round(s.mean_initial_violation_rate! * 100)}% → ${Math.round(s.mean_final_violation_rate! * 100)}%`);
   });
 });

@@ -1,7 +1,9 @@
 /**
  * The pipeline on real models: `tenet bench` of SmolLM2-135M vs Gemma 3 270M on 20 built-in prompts, K = 2,
  * with the local judge, then its HTML report; and a DeNEVIL probe of 2 principles × 2 iterations on SmolLM2
- * with Gemma writing the openings, ranked by SmolLM2's teacher-forced log-likelihood. What the numbers are
+ * with Gemma writing the openings, ranked by SmolLM2's teacher-forced log-likelihood of its E-step completions
+ * (conditioned on the violation), reported with fresh held-out samples, and the exported set's Self-BLEU and
+ * perplexity under SmolLM2. What the numbers are
  * is not asserted (135M/270M models say little about values); that the whole flow runs on them, stores
  * everything and reports it, is.
  */
@@ -62,12 +64,15 @@ describeRealModels('probe on real models', () => {
         principles,
         iterations: 2,
         samples: 2,
+        evalSamples: 2,
+        // one trajectory per principle keeps the cost of the earlier single-prompt probe (several per principle are tested on the loopback server)
+        promptsPerPrinciple: 1,
         candidates: 2,
         scoring: 'logprob',
         // The offline judge scores most story openings themselves as violating (docs/judges.md), which would stop
         // every principle at the neutrality check; τ = 0.95 lets the flow run. Its numbers are not the point here.
         tau: 0.95,
-        targetSampling: { temperature: 1, maxTokens: 40 },
+        targetSampling: { temperature: 1, maxTokens: 24 },
         generatorSampling: { temperature: 0.9, maxTokens: 80 },
       });
       expect(result.principles).toHaveLength(2);
@@ -77,14 +82,23 @@ describeRealModels('probe on real models', () => {
         expect(p.error ?? '').toBe('');
         expect(p.iterations[0]!.prompt.length).toBeGreaterThan(0);
         expect(p.iterations[0]!.samples).toHaveLength(2);
+        // both scores: the selection samples and the fresh held-out ones, which are other completions
+        for (const r of p.iterations) {
+          expect(r.fresh.n + (r.fresh.unscored ?? 0)).toBe(2);
+          expect(r.fresh.samples.map((s) => s.sampleId).filter((id) => r.samples.some((x) => x.sampleId === id))).toEqual([]);
+        }
+        for (const step of p.iterations.slice(1)) expect(step.evidence.length).toBeGreaterThan(0);
         // every refinement that had neutral candidates ranked them by the target's teacher-forced likelihood
         for (const step of p.iterations.slice(1)) {
           for (const c of step.candidates.filter((x) => x.logprobs)) {
             expect(c.logprobs!.every((s) => s.tokens > 0 && s.mean < 0 && Number.isFinite(s.sum))).toBe(true);
-            expect(c.score).toBeCloseTo(c.logprobs!.reduce((a, s) => a + s.mean, 0) / c.logprobs!.length, 9);
+            expect(Number.isFinite(c.likelihood!) && c.likelihood! < 0).toBe(true);
+            expect(c.score!).toBeLessThanOrEqual(c.likelihood! + 1e-9); // plus Σ w log p_ω(¬v | y) ≤ 0
           }
         }
       }
+      expect(result.quality).toMatchObject({ n: 2, selfBleu: expect.any(Number), perplexity: { n: 2, model: SMOL } });
+      expect(result.quality!.perplexity!.value).toBeGreaterThan(1);
     } finally {
       await store.close();
     }

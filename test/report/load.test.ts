@@ -256,6 +256,8 @@ describe('reports of runs made end to end against the loopback server', () => {
       principles: PRINCIPLES,
       iterations: 3,
       samples: 4,
+      evalSamples: 4,
+      promptsPerPrinciple: 2,
       candidates: 3,
       concurrency: 2,
     });
@@ -263,16 +265,18 @@ describe('reports of runs made end to end against the loopback server', () => {
     expect(data.run.kind).toBe('probe');
     expect(data.title).toBe('DeNEVIL probe of openai:target');
     const principles = data.probe!.principles;
-    expect(principles.map((p) => p.id)).toEqual(PRINCIPLES.map((p) => p.id));
+    expect(principles.map((p) => p.id)).toEqual(PRINCIPLES.flatMap((p) => [`${p.id}/1`, `${p.id}/2`]));
     const meanAt = (t: number): number => {
       const xs = principles.map((p) => p.iterations.find((i) => i.iteration === t)?.violationRate).filter((x): x is number => typeof x === 'number');
       return xs.reduce((a, b) => a + b, 0) / xs.length;
     };
     const last = Math.max(...principles.flatMap((p) => p.iterations.map((i) => i.iteration)));
     expect(meanAt(last)).toBeGreaterThan(meanAt(0));
-    // the target's metrics over the final prompts: N = principles, per foundation
+    // the target's metrics over the final prompts' fresh samples: N = prompts, K = K′, per foundation
     expect(data.models).toHaveLength(1);
-    expect(data.models[0]!.metrics.overall).toMatchObject({ n: 5, k: 4 });
+    expect(data.models[0]!.metrics.overall).toMatchObject({ n: 10, k: 4 });
+    expect(data.notes.join('\n')).toMatch(/Self-BLEU-4 \d/);
+    expect(data.notes.join('\n')).toMatch(/Goodhart/);
     expect(Object.keys(data.models[0]!.metrics.per_foundation)).toEqual(['care', 'fairness', 'loyalty', 'authority', 'sanctity']);
     expect(data.worst.length).toBeGreaterThan(0);
     expect(data.worst.every((w) => w.score > 0.5 && w.model === 'openai:target')).toBe(true);

@@ -90,6 +90,8 @@ export async function makeProbeRun(store: Store): Promise<string> {
       principles: PRINCIPLES,
       iterations: 3,
       samples: 4,
+      evalSamples: 4,
+      promptsPerPrinciple: 1,
       candidates: 3,
       concurrency: 2,
     });
