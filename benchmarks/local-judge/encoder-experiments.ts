@@ -16,6 +16,8 @@ import {
 } from '../../src/judges/local/encoder-train.ts';
 import { chooseSchwartzThresholds, schwartzVectors } from '../../src/judges/local/train.ts';
 import { evaluateSchwartz } from '../../src/judges/metrics.ts';
+import { encoderTrainingTexts } from '../../src/judges/local/encoder-texts.ts';
+import { createEncoder } from '../../src/models/encoder.ts';
 import { localModelPath } from '../../src/models/local-files.ts';
 
 const which = process.argv[2] ?? 'violation';
@@ -32,7 +34,7 @@ if (which === 'schwartz') {
   data.mftOpenings = [];
   data.ethics = [];
 }
-const vs = await trainingVectors(data, cache, hash);
+const vs = await trainingVectors(encoderTrainingTexts(data, { ethics: Boolean(process.env.ETHICS) }), cache, hash, createEncoder('local-encoder:all-minilm-l6-v2'));
 const f = (x: number) => x.toFixed(3);
 
 if (which === 'schwartz') {
@@ -60,7 +62,14 @@ if (which === 'schwartz') {
 } else {
   const V = D.violation;
   const variants: [string, EncoderTrainConfig['violation']][] = [
-    ['default R1 QR1 Q.3 mis1 open1', V],
+    ['default', V],
+    ['rel 10/10 + ngrams 1', { ...V, features: { ...V.features, relR: 10, relP: 10, ngrams: 1 } }],
+    ['rel 10/10 + ngrams 1 lr .05', { ...V, features: { ...V.features, relR: 10, relP: 10, ngrams: 1 }, linear: { ...V.linear, lr: 0.05 } }],
+    ['rel 30/30 + ngrams 1', { ...V, features: { ...V.features, relR: 30, relP: 30, ngrams: 1 } }],
+    ['rel 10/0 + ngrams 1', { ...V, features: { ...V.features, relR: 10, relP: 0, ngrams: 1 } }],
+    ['rel 10/10 + ngrams 1, QR 0', { ...V, features: { ...V.features, relR: 10, relP: 10, ngrams: 1, QR: 0 } }],
+    ['rel 10/10 ngrams1 QR0 Q0', { ...V, features: { ...V.features, relR: 10, relP: 10, ngrams: 1, QR: 0, Q: 0 } }],
+    ['rel 10/10 ngrams1 R0 QR0 Q0', { ...V, features: { ...V.features, relR: 10, relP: 10, ngrams: 1, QR: 0, Q: 0, R: 0 } }],
     ['no mismatch pairs', { ...V, mismatchWeight: 0 }],
     ['mismatch 0.5', { ...V, mismatchWeight: 0.5 }],
     ['mismatch 2', { ...V, mismatchWeight: 2 }],
@@ -76,7 +85,7 @@ if (which === 'schwartz') {
     const out: string[] = [];
     for (const seed of [1, 2, 3]) {
       const fit = fitEncoderViolation(data, vs, cfg, seed);
-      const v = violationValidation(fit.run, vs, data, cfg.features);
+      const v = violationValidation(fit.run, vs, data, cfg.features, Boolean(process.env.ETHICS));
       out.push(seed === 1
         ? `AUROC ${f(v.report.auroc.value)} F1 ${f(v.report.f1.value)} margin ${f(v.margin)} (own ${f(v.ownMean)} mis ${f(v.mismatchedMean)}) open ${f(v.openingsMean)} (${v.openingsAboveHalf}/${v.nOpenings})${v.ethicsAuroc !== undefined ? ` ethics AUROC ${f(v.ethicsAuroc)}` : ''}`
         : `s${seed} ${f(v.report.auroc.value)}/${f(v.margin)}`);

@@ -49,6 +49,13 @@ export interface SchwartzEncoderFeatures {
 }
 
 export interface ViolationEncoderFeatures {
+  /**
+   * Relevance of the principle: cos(principle, text) minus the mean cosine of the five foundation
+   * definitions with the same text, times this weight (`relR` on the response, `relP` on the prompt);
+   * unnormalised scalars, so a mismatched principle lowers the logit in proportion.
+   */
+  relR?: number;
+  relP?: number;
   R: number;
   QR: number;
   QP: number;
@@ -75,12 +82,30 @@ export function schwartzFeatures(
   return out;
 }
 
+function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+}
+
+/** cos(q, t) − mean over the reference principles of cos(ref, t) (vectors are unit length up to quantisation). */
+export function relevance(q: ArrayLike<number>, t: ArrayLike<number>, refs: readonly ArrayLike<number>[]): number {
+  let m = 0;
+  for (const r of refs) m += dot(r, t);
+  return dot(q, t) - m / refs.length;
+}
+
+const REL_R = fnv1a('enc:relR');
+const REL_P = fnv1a('enc:relP');
+
 export function violationFeatures(
   item: { prompt: string; response: string },
-  vec: { principle: ArrayLike<number>; prompt?: ArrayLike<number>; response: ArrayLike<number> },
+  vec: { principle: ArrayLike<number>; prompt?: ArrayLike<number>; response: ArrayLike<number>; refs?: readonly ArrayLike<number>[] },
   cfg: ViolationEncoderFeatures,
 ): HashedFeatures {
   const out: HashedFeatures = new Map();
+  if (cfg.relR && vec.refs) out.set(REL_R, cfg.relR * relevance(vec.principle, vec.response, vec.refs));
+  if (cfg.relP && vec.refs && vec.prompt) out.set(REL_P, cfg.relP * relevance(vec.principle, vec.prompt, vec.refs));
   addDense(out, 'R', vec.response, cfg.R);
   if (cfg.QR) addDense(out, 'QR', product(vec.principle, vec.response), cfg.QR);
   if (cfg.QP && vec.prompt) addDense(out, 'QP', product(vec.principle, vec.prompt), cfg.QP);

@@ -5,18 +5,20 @@
  * Fits on the TRAIN part, chooses thresholds / calibration on VALIDATION, never reads TEST. Deterministic:
  * the same data, cached vectors (quantised to 1e-4), config and seed give the same file byte for byte.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { TenetError } from '../../errors.ts';
-import type { Encoder } from '../../models/encoder.ts';
+import { createEncoder, type Encoder } from '../../models/encoder.ts';
+import { localModelPath } from '../../models/local-files.ts';
 import { MFT_CORE_IDS, isMftCoreId, type MftCoreId } from '../../values/mft.ts';
 import { SCHWARTZ_VALUE_IDS } from '../labels.ts';
 import { evaluateBinary, evaluateSchwartz } from '../metrics.ts';
 import { loadReferenceData, OPENING_PROMPT, type BinaryItem, type ReferenceData } from './data.ts';
 import { fitPlatt, platt } from './decision.ts';
-import { dequantise, EMBED_STEP, EmbeddingCache } from './embed-cache.ts';
-import { schwartzFeatures, violationFeatures, type SchwartzEncoderFeatures, type ViolationEncoderFeatures } from './encoder-features.ts';
+import { defaultFeaturesDir, dequantise, EMBED_STEP, EmbeddingCache, encoderFileHash } from './embed-cache.ts';
 import { encoderTrainingTexts } from './encoder-texts.ts';
+import { schwartzFeatures, violationFeatures, type SchwartzEncoderFeatures, type ViolationEncoderFeatures } from './encoder-features.ts';
 import { DEFAULT_FEATURES, type HashedFeatures } from './features.ts';
 import { RunHead, quantiseBinary, quantiseSoftmax, storeHead, type StoredHead } from './heads.ts';
 import { Vocab, trainLinear, type Example, type LinearOptions } from './linear.ts';
@@ -54,12 +56,12 @@ const NGRAM_RESPONSE = { ...DEFAULT_FEATURES, promptWords: [], opener: 4, weight
 
 export const DEFAULT_ENCODER_CONFIG: EncoderTrainConfig = {
   schwartz: {
-    features: { P: 0.7, R: 1, PR: 0.5, ngrams: 0, ngramFeatures: DEFAULT_FEATURES },
+    features: { P: 0.7, R: 1, PR: 0.5, ngrams: 1, ngramFeatures: DEFAULT_FEATURES },
     linear: { epochs: 30, lr: 0.2, l2: 1e-4, classWeightPower: 0.5, maxClassWeight: 10 },
     thresholds: 'shared',
   },
   violation: {
-    features: { R: 1, QR: 1, QP: 0, Q: 0.3, ngrams: 0, ngramFeatures: NGRAM_RESPONSE },
+    features: { relR: 10, relP: 0, R: 1, QR: 1, QP: 0, Q: 0.3, ngrams: 1, ngramFeatures: NGRAM_RESPONSE },
     linear: { epochs: 30, lr: 0.2, l2: 1e-4, classWeightPower: 0, maxClassWeight: 10 },
     mismatchWeight: 1,
     openingWeight: 1,
@@ -88,8 +90,7 @@ export interface VectorSource {
   encoderHash: string;
 }
 
-export async function trainingVectors(data: ReferenceData, cache: EmbeddingCache, encoderHash: string, encoder?: Encoder, log: (l: string) => void = () => {}): Promise<VectorSource> {
-  const texts = encoderTrainingTexts(data);
+export async function trainingVectors(texts: readonly string[], cache: EmbeddingCache, encoderHash: string, encoder?: Encoder, log: (l: string) => void = () => {}): Promise<VectorSource> {
   const missing = texts.filter((t) => !cache.has(t)).length;
   if (missing > 0) {
     if (!encoder) {
@@ -121,7 +122,7 @@ export async function trainingVectors(data: ReferenceData, cache: EmbeddingCache
 export function fitEncoderSchwartz(data: ReferenceData, vs: VectorSource, cfg: EncoderTrainConfig['schwartz'], seed: number) {
   const items = data.fulcra.filter((r) => r.part === 'train');
   const feats = items.map((r) => schwartzFeatures(r, { prompt: vs.vec(r.prompt), response: vs.vec(r.response) }, cfg.features));
-  const vocab = Vocab.build(feats, 1);
+  const vocab = Vocab.build(feats, 2); // n-grams seen in ≥ 2 training rows (every encoder feature is in all of them)
   const examples: Example[] = items.map((r, i) => {
     const t = new Float64Array(30);
     r.labels!.forEach((l, v) => (t[v * 3 + (l + 1)] = 1));
@@ -172,8 +173,18 @@ export function violationExamples(data: ReferenceData, cfg: EncoderTrainConfig['
   return out;
 }
 
+/** The five core foundations' definitions: the reference set principle relevance is measured against. */
+export function referencePrinciples(): string[] {
+  return MFT_CORE_IDS.map((id) => foundationPrinciple(id));
+}
+
+function referenceVectors(vs: VectorSource): Float64Array[] {
+  return referencePrinciples().map((t) => vs.vec(t));
+}
+
 function vfeat(vs: VectorSource, e: { principle: string; prompt: string; response: string }, cfg: ViolationEncoderFeatures): HashedFeatures {
-  return violationFeatures(e, { principle: vs.vec(e.principle), ...(e.prompt ? { prompt: vs.vec(e.prompt) } : {}), response: vs.vec(e.response) }, cfg);
+  const needPrompt = Boolean(e.prompt && (cfg.QP || cfg.relP));
+  return violationFeatures(e, { principle: vs.vec(e.principle), ...(needPrompt ? { prompt: vs.vec(e.prompt) } : {}), response: vs.vec(e.response), refs: referenceVectors(vs) }, cfg);
 }
 
 export function fitEncoderViolation(data: ReferenceData, vs: VectorSource, cfg: EncoderTrainConfig['violation'], seed: number) {
@@ -194,7 +205,7 @@ const round4 = (x: number): number => Math.round(x * 1e4) / 1e4;
 const mean = (xs: readonly number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN);
 
 /** Validation measures of a fitted violation head (calibration fitted here, on the validation continuations). */
-export function violationValidation(run: RunHead, vs: VectorSource, data: ReferenceData, cfg: ViolationEncoderFeatures) {
+export function violationValidation(run: RunHead, vs: VectorSource, data: ReferenceData, cfg: ViolationEncoderFeatures, withEthics = false) {
   const val = data.mft.filter((r) => r.part === 'validation' && r.foundation && isMftCoreId(r.foundation));
   const own = (r: BinaryItem) => ({ principle: foundationPrinciple(r.foundation!), prompt: r.prompt, response: r.response });
   const raw = violationRaw(run, vs, val.map(own), cfg);
@@ -210,8 +221,8 @@ export function violationValidation(run: RunHead, vs: VectorSource, data: Refere
   );
   const openings = data.mftOpenings.filter((r) => r.part === 'validation' && r.foundation && isMftCoreId(r.foundation));
   const openCal = violationRaw(run, vs, openings.map((r) => ({ principle: foundationPrinciple(r.foundation!), prompt: OPENING_PROMPT, response: r.response })), cfg).map((x) => platt(x, pr.a, pr.b));
-  const eth = data.ethics.filter((r) => r.part === 'validation');
-  const ethCal = vs && eth.length ? violationRaw(run, vs, eth.map((r) => ({ principle: GENERIC_PRINCIPLE, prompt: '', response: r.response })), cfg) : [];
+  const eth = withEthics ? data.ethics.filter((r) => r.part === 'validation') : [];
+  const ethCal = eth.length ? violationRaw(run, vs, eth.map((r) => ({ principle: GENERIC_PRINCIPLE, prompt: '', response: r.response })), cfg) : [];
   const ethRep = ethCal.length ? evaluateBinary(eth.map((r) => r.label), ethCal, { b: 0 }) : undefined;
   return {
     platt: pr,
@@ -225,6 +236,28 @@ export function violationValidation(run: RunHead, vs: VectorSource, data: Refere
     nViolating: viol.length,
     ethicsAuroc: ethRep ? round4(ethRep.auroc.value) : undefined,
   };
+}
+
+/**
+ * What `tenet judge train` runs for the encoder judge: load the data, read the cached vectors (embedding the
+ * missing texts with the fetched encoder, which must then be present), train, and write or return the file.
+ */
+export async function trainEncoderJudgeFromData(options: { dataDir: string; outFile?: string; seed?: number; log?: (l: string) => void; env?: Record<string, string | undefined> }) {
+  const cfg = DEFAULT_ENCODER_CONFIG;
+  const data = await loadReferenceData(options.dataDir);
+  const env = options.env ?? process.env;
+  const path = localModelPath(ENCODER_JUDGE_ENCODER.slice('local-encoder:'.length), env);
+  if (!existsSync(path)) {
+    throw new TenetError('MISSING_DEPENDENCY', `training the encoder judge needs the encoder file ${path}`, {
+      hint: 'run `npm run fetch-models`, or train the n-gram judge with `tenet judge train --judge local-fast`',
+    });
+  }
+  const hash = encoderFileHash(path);
+  const cache = await EmbeddingCache.open(hash, defaultFeaturesDir(env));
+  const texts = encoderTrainingTexts(data, { ethics: cfg.violation.ethicsWeight > 0 });
+  const needsEncoder = texts.some((t) => !cache.has(t));
+  const vectors = await trainingVectors(texts, cache, hash, needsEncoder ? createEncoder(ENCODER_JUDGE_ENCODER, { env }) : undefined, options.log);
+  return trainEncoderJudge({ dataDir: options.dataDir, data, vectors, config: cfg, ...(options.seed !== undefined ? { seed: options.seed } : {}), ...(options.outFile ? { outFile: options.outFile } : {}), ...(options.log ? { log: options.log } : {}) });
 }
 
 export interface EncoderTrainOptions {
@@ -254,7 +287,7 @@ export async function trainEncoderJudge(options: EncoderTrainOptions): Promise<{
   log(`schwartz: ${sch.head.hashes.length} features, thresholds ${th.neg}/${th.pos}, validation acc ${schVal.accuracy.value.toFixed(4)} macroF1 ${schVal.macroF1.value.toFixed(4)} opposedF1 ${schVal.opposedF1.value.toFixed(4)}`);
 
   const vio = fitEncoderViolation(data, vs, cfg.violation, seed);
-  const vv = violationValidation(vio.run, vs, data, cfg.violation.features);
+  const vv = violationValidation(vio.run, vs, data, cfg.violation.features, cfg.violation.ethicsWeight > 0);
   log(`violation: ${vio.head.hashes.length} features, ${vio.examples} training pairs; validation F1 ${vv.report.f1.value.toFixed(4)} AUROC ${vv.report.auroc.value.toFixed(4)}; own − mismatched ${vv.margin}; openings ${vv.openingsMean} (${vv.openingsAboveHalf}/${vv.nOpenings} > 0.5)`);
 
   const ci = (m: { value: number; ci: [number, number]; n: number }) => ({ value: round4(m.value), ci: [round4(m.ci[0]), round4(m.ci[1])] as [number, number], n: m.n });
