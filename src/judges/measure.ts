@@ -118,7 +118,7 @@ export async function measureJudge(judge: Judge, options: MeasureOptions): Promi
   }
   if (items.length === 0) throw new TenetError('BAD_INPUT', `no rows to score in ${file} (part ${part})`, { location: { file } });
   const results = await judgeAll(judge, items, options);
-  const lowConfidence = results.filter((r) => (r as { lowConfidence?: boolean }).lowConfidence === true).length;
+  const lowConfidence = results.filter((r) => r.lowConfidence === true).length;
   return {
     ...base,
     rows: items.length,
