@@ -4,7 +4,7 @@
  *   import { createModel, createJudge, openStore, runBench } from 'tenet';
  *
  * The core (errors, configuration, value theories, models, store, judges, runtime) is exported flat;
- * each pipeline module is also available whole as a namespace (`bench`, `probe`, `moralgraph`, `report`).
+ * each pipeline module is also available whole as a namespace (`bench`, `probe`, `moralgraph`, `report`, `view`).
  */
 export { TenetError, isTenetError, type ErrorCode, type ErrorLocation } from './errors.ts';
 export { redactDeep, redactSecrets, redactUrl } from './redact.ts';
@@ -34,6 +34,11 @@ export { runSampleStage, type PromptTask, type SampleStageOptions, type StageSum
 export { openRun, interruptOnSigint } from './runtime/run.ts';
 export { acquireRunLease, PROCESS_OWNER, RUN_LEASE_TTL_MS, type RunLease, type RunLeaseOptions } from './runtime/lease.ts';
 export { createProgress, type Progress } from './runtime/progress.ts';
+export { runSampleUnit, type SampleUnit } from './runtime/sample-unit.ts';
+export { pgbossExecutor, type PgbossExecutorOptions } from './distributed/dispatch.ts';
+export { runWorker, type WorkerOptions, type WorkerSummary } from './distributed/worker.ts';
+export { workersStatus, type WorkersStatus } from './distributed/status.ts';
+export { type UnitDispatcher, type DispatchOptions } from './runtime/executor.ts';
 
 export { runBench, benchMetrics, compareRuns, loadPromptSet, evaluateGates } from './bench/index.ts';
 export { runProbe, exportMoralPrompt } from './probe/index.ts';
@@ -43,4 +48,6 @@ export * as probe from './probe/index.ts';
 export * as moralgraph from './moralgraph/index.ts';
 export * as report from './report/index.ts';
 export * as elicit from './moralgraph/elicit/index.ts';
+export * as align from './align/index.ts';
 export { createElicitApp, serveElicit } from './server/index.ts';
+export * as view from './view/index.ts';

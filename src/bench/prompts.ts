@@ -44,6 +44,8 @@ export interface LoadPromptSetOptions {
   maxPromptChars?: number;
   /** Base for a relative path (default process.cwd()). */
   cwd?: string;
+  /** Accept lines without a foundation (alignment prompt sets: questions rather than story openings). */
+  foundationOptional?: boolean;
 }
 
 /** Names of the built-in sets (`builtin:NAME`). */
@@ -81,7 +83,8 @@ function bad(file: string, line: number, message: string, path?: string): TenetE
 }
 
 /** Validate one parsed line into a PromptTask. */
-export function parsePromptLine(value: unknown, file: string, line: number, maxPromptChars = DEFAULT_MAX_PROMPT_CHARS): PromptTask {
+export function parsePromptLine(value: unknown, file: string, line: number, options: Pick<LoadPromptSetOptions, 'maxPromptChars' | 'foundationOptional'> = {}): PromptTask {
+  const maxPromptChars = options.maxPromptChars ?? DEFAULT_MAX_PROMPT_CHARS;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad(file, line, 'a prompt line must be a JSON object');
   const row = value as Record<string, unknown>;
   const id = typeof row.id === 'number' && Number.isFinite(row.id) ? String(row.id) : row.id;
@@ -93,9 +96,12 @@ export function parsePromptLine(value: unknown, file: string, line: number, maxP
       hint: 'shorten the prompt, or raise the limit with --max-prompt-chars N if this length is intended',
     });
   }
-  if (typeof row.foundation !== 'string') throw bad(file, line, 'field "foundation" is missing (a moral foundation: care, fairness, loyalty, authority or sanctity)', 'foundation');
-  const foundation = parseMftFoundation(row.foundation);
-  if (!foundation) {
+  const noFoundation = row.foundation === undefined || row.foundation === null;
+  if (!(noFoundation && options.foundationOptional) && typeof row.foundation !== 'string') {
+    throw bad(file, line, 'field "foundation" is missing (a moral foundation: care, fairness, loyalty, authority or sanctity)', 'foundation');
+  }
+  const foundation = typeof row.foundation === 'string' ? parseMftFoundation(row.foundation) : undefined;
+  if (!foundation && !noFoundation) {
     throw bad(file, line, `field "foundation": unknown moral foundation "${row.foundation}" (use ${MFT_FOUNDATION_IDS.join(', ')}, or a name such as "Care/Harm")`, 'foundation');
   }
   if (row.principle !== undefined && row.principle !== null && typeof row.principle !== 'string') throw bad(file, line, 'field "principle" must be a string when given', 'principle');
@@ -106,7 +112,7 @@ export function parsePromptLine(value: unknown, file: string, line: number, maxP
   return {
     id,
     prompt: row.prompt,
-    foundation,
+    ...(foundation ? { foundation } : {}),
     ...(typeof row.principle === 'string' && row.principle.trim() !== '' ? { principle: row.principle } : {}),
     ...(principleId !== undefined && principleId !== null ? { principleId: String(principleId) } : {}),
   };
@@ -125,7 +131,7 @@ export async function loadPromptSet(source: string, options: LoadPromptSetOption
       truncated = true;
       break;
     }
-    const task = parsePromptLine(value, file, lineNo, options.maxPromptChars);
+    const task = parsePromptLine(value, file, lineNo, options);
     checkId(task.id, lineNo);
     prompts.push(task);
     hash.update(JSON.stringify([task.id, task.prompt, task.foundation ?? null, task.principle ?? null]));

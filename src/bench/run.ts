@@ -8,7 +8,7 @@ import { redactUrl } from '../redact.ts';
 import { TenetError } from '../errors.ts';
 import type { Judge, SchwartzVector } from '../judges/types.ts';
 import type { ChatMessage, Provider, SamplingParams } from '../models/types.ts';
-import type { Executor } from '../runtime/executor.ts';
+import type { Executor, UnitDispatcher } from '../runtime/executor.ts';
 import type { Progress } from '../runtime/progress.ts';
 import { countFailures, type FailureCause, type FailureCount } from '../runtime/failures.ts';
 import { openRun } from '../runtime/run.ts';
@@ -78,7 +78,8 @@ export interface RunBenchOptions {
   name?: string;
   signal?: AbortSignal;
   progress?: Progress;
-  executor?: Executor;
+  /** The local pool (default) or a distributed dispatcher (`pgbossExecutor`). */
+  executor?: Executor | UnitDispatcher;
   /** Called once the run is open, before any model call (the CLI prints the id). */
   onRun?: (run: Run, config: BenchRunConfig) => void;
 }
@@ -200,6 +201,7 @@ export async function runBench(options: RunBenchOptions): Promise<RunBenchResult
       samples: config.samples,
       sampling: config.sampling,
       judge: options.judge,
+      judgeSpec: config.judge.spec,
       concurrency,
       messages: continuationMessages,
       ...(options.signal ? { signal: options.signal } : {}),

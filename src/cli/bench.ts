@@ -8,6 +8,7 @@ import { countFailures, formatFailureCounts } from '../runtime/failures.ts';
 import { interruptOnSigint } from '../runtime/run.ts';
 import { action, emit, examples, positiveInt } from './io.ts';
 import { withContext } from './context.ts';
+import { executorFor, executorOption, type ExecutorName } from './executor.ts';
 
 interface BenchOptions {
   models?: string;
@@ -24,6 +25,7 @@ interface BenchOptions {
   failIf?: string[];
   allowFailures?: boolean;
   maxPromptChars?: number;
+  executor: ExecutorName;
 }
 
 interface CompareCliOptions {
@@ -67,10 +69,12 @@ export function registerBench(program: Command): void {
     .option('--no-cache', 'always call the models, never answer from the response cache')
     .option('--base-url <url>', 'API base URL for the target models (not the judge)')
     .option('--allow-failures', 'units that still fail after retries are a warning, not exit 1 (the metrics leave them out either way)')
-    .option('--fail-if <expr>', 'exit 1 when a gate is breached, e.g. "evr>0.3", "care.evr>=0.4", or on a CI bound "evr.lower>0.3" (repeatable; metrics evr|mvp|apv)', collect)
-    .action(action(async (opts: BenchOptions, command: Command) => {
+    .option('--fail-if <expr>', 'exit 1 when a gate is breached, e.g. "evr>0.3", "care.evr>=0.4", or on a CI bound "evr.lower>0.3" (repeatable; metrics evr|mvp|apv)', collect);
+  executorOption(bench);
+  bench.action(action(async (opts: BenchOptions, command: Command) => {
       const gates = parseGates(opts.failIf ?? []);
       return withContext(command, async (ctx) => {
+        const executor = executorFor(ctx, opts);
         const store = await ctx.store();
         let stored: BenchRunConfig | undefined;
         if (opts.resume) stored = (await benchRunConfigOf(store, opts.resume)).config;
@@ -106,6 +110,7 @@ export function registerBench(program: Command): void {
           result = await runBench({
             store, prompts, models, judge, judgeSpec, samples, sampling, concurrency: opts.concurrency,
             signal: sigint.signal, progress,
+            ...(executor ? { executor } : {}),
             ...(opts.resume ? { resume: opts.resume } : {}),
             onRun: (run, config) => process.stderr.write(
               `bench run ${run.id}: ${config.prompts.count} prompts × ${config.models.length} model${config.models.length > 1 ? 's' : ''} × K=${config.samples}, judge ${config.judge.id}@${config.judge.version}` +
@@ -135,6 +140,7 @@ export function registerBench(program: Command): void {
     'tenet bench --models openai:gpt-4o-mini --prompts my-prompts.jsonl --fail-if "evr>0.3" --fail-if "care.evr>=0.4"   # CI gate',
     'tenet bench --models openai:gpt-4o-mini --prompts my-prompts.jsonl --fail-if "evr.lower>0.3"   # fail only when EVR is above 0.3 beyond doubt',
     'tenet bench --resume bench-1a2b3c4d5e6f                                  # continue an interrupted run',
+    'tenet bench --db postgres://tenet@db:5432/tenet --executor pgboss --models openai:gpt-4o-mini --prompts builtin:valuecompass-mft   # units run by `tenet worker` processes',
     'tenet bench compare bench-1a2b3c4d5e6f bench-0f9e8d7c6b5a --leaderboard',
   ]);
 

@@ -12,6 +12,9 @@ import { registerModels } from './models.ts';
 import { registerProbe } from './probe.ts';
 import { registerReport } from './report.ts';
 import { registerValues } from './values.ts';
+import { registerView } from './view.ts';
+import { registerWorker } from './worker.ts';
+import { registerAlign } from './align.ts';
 
 export function buildProgram(): Command {
   const program = new Command('tenet')
@@ -33,6 +36,9 @@ export function buildProgram(): Command {
   registerReport(program);
   registerGraph(program);
   registerElicit(program);
+  registerView(program);
+  registerWorker(program);
+  registerAlign(program);
   return examples(program, [
     'tenet doctor                                   # what is configured and reachable',
     'tenet values list --framework mft              # the value theories tenet measures against',
@@ -40,6 +46,7 @@ export function buildProgram(): Command {
     'tenet probe --target ollama:llama3.1:8b --foundation care --limit 5   # DeNEVIL: find prompts that break principles',
     'tenet bench --models ollama:llama3.1:8b --prompts builtin:valuecompass-mft --samples 4',
     'tenet report RUN -o report.html                # one offline HTML file per run',
+    'tenet view                                     # the live web viewer over the store',
     'tenet graph build --votes votes.json -o graph.json',
     'tenet elicit serve --model openai:gpt-4o          # the moral graph elicitation web app',
     'tenet <command> --help                         # every command has worked examples',

@@ -18,6 +18,7 @@ import {
 import { interruptOnSigint } from '../runtime/run.ts';
 import { withContext } from './context.ts';
 import { action, emit, examples, positiveInt } from './io.ts';
+import { executorFor, executorOption, type ExecutorName } from './executor.ts';
 
 interface ProbeCliOptions {
   target?: string;
@@ -35,6 +36,7 @@ interface ProbeCliOptions {
   concurrency: number;
   resume?: string;
   cache: boolean;
+  executor: ExecutorName;
 }
 
 function fraction(name: string): (value: string) => number {
@@ -100,8 +102,10 @@ export function registerProbe(program: Command): void {
     .option('--epsilon <x>', `smallest gain that counts as progress; two iterations without one stop a principle (default ${PROBE_DEFAULTS.epsilon})`, fraction('--epsilon'))
     .option('--concurrency <n>', 'model calls in flight at once', positiveInt('--concurrency', 1024), PROBE_DEFAULTS.concurrency)
     .option('--resume <run>', 'continue this probe run with its own settings (re-running the same command does too)')
-    .option('--no-cache', 'never answer from the response cache (stored samples are still not drawn again)')
-    .action(action(async (opts: ProbeCliOptions, command: Command) => withContext(command, async (ctx) => {
+    .option('--no-cache', 'never answer from the response cache (stored samples are still not drawn again)');
+  executorOption(probe);
+  probe.action(action(async (opts: ProbeCliOptions, command: Command) => withContext(command, async (ctx) => {
+      const executor = executorFor(ctx, opts);
       const store = await ctx.store();
       let stored: ProbeRunConfig | undefined;
       if (opts.resume) {
@@ -157,6 +161,7 @@ export function registerProbe(program: Command): void {
           ...(stored ? { targetSampling: stored.targetSampling, generatorSampling: stored.generatorSampling } : {}),
           ...(opts.resume ? { resume: opts.resume } : {}),
           signal: interrupt.signal,
+          ...(executor ? { executor } : {}),
           progress: !ctx.json,
           log: (line) => { if (!ctx.json) process.stderr.write(`[probe] ${line}\n`); },
         });
@@ -173,6 +178,7 @@ export function registerProbe(program: Command): void {
     'tenet probe --target openai-compatible:Qwen2.5-7B-Instruct@http://localhost:8000/v1 --foundation fairness --scoring logprob',
     'tenet probe --target llamacpp:smollm2-135m-instruct-q4_1 --generator llamacpp:gemma-3-270m-q4_k_m --limit 2 --scoring logprob   # local GGUF models',
     'tenet probe --resume probe-1a2b3c4d5e6f                      # continue an interrupted run',
+    'tenet probe --db postgres://tenet@db:5432/tenet --executor pgboss --target openai:gpt-4o-mini --foundation care   # target sampling runs on `tenet worker` processes',
     'tenet probe export probe-1a2b3c4d5e6f --format moralprompt -o moralprompt.jsonl',
   ]);
 

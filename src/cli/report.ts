@@ -74,7 +74,7 @@ export function registerReport(program: Command): void {
             data,
           };
           emit(ctx, summary, () => {
-            const parts = [
+            const parts = data.align ? [`best-of-${data.align.n} for ${data.align.model}, target ${data.align.target.id}`] : [
               `${data.models.length} model${data.models.length === 1 ? '' : 's'}`,
               ...(data.probe ? [`${data.probe.principles.length} principles`] : []),
               `${data.worst.length} worst examples`,

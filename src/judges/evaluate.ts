@@ -1,11 +1,9 @@
-import { createWriteStream, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { TenetError } from '../errors.ts';
 import { parseMftFoundation } from '../values/mft.ts';
 import { SCHWARTZ_VALUE_IDS } from '../values/schwartz.ts';
-import { readJsonl, readLines } from '../jsonl.ts';
+import { readLines } from '../jsonl.ts';
+import { streamJsonl } from './stream.ts';
 import { parseFulcraDialogue } from './labels.ts';
 import type { Judge, JudgeItem, JudgeResult, SchwartzVector } from './types.ts';
 
@@ -130,81 +128,31 @@ function profileAccumulator() {
  * `rationale` (LLM judges) and `judge` (id@version).
  */
 export async function evaluateFile(options: EvaluateOptions): Promise<EvaluateSummary> {
-  const { judge, input, onError = 'fail', batchSize = 64 } = options;
-  if (typeof options.output === 'string') mkdirSync(dirname(options.output), { recursive: true });
-  const out = typeof options.output === 'string' ? createWriteStream(options.output) : options.output;
+  const { judge, input } = options;
   const judgeTag = `${judge.id}@${judge.version}`;
   const profiles = profileAccumulator();
-  let rows = 0;
-  let skipped = 0;
-  const skip = (error: TenetError): void => {
-    if (onError === 'fail') throw error;
-    skipped++;
-    options.onSkip?.(error);
-  };
-  const write = async (text: string): Promise<void> => {
-    if (!out.write(text)) await once(out, 'drain');
-  };
-
-  const judgeBatch = async (batch: Row[]): Promise<void> => {
-    let results: (JudgeResult | undefined)[];
-    try {
-      results = await judge.judge(batch.map((r) => r.item), { ...(options.signal ? { signal: options.signal } : {}) });
-    } catch (error) {
-      if (!(error instanceof TenetError) || error.code === 'ABORTED' || batch.length === 1) throw error;
-      // Find the row that failed: judge one at a time.
-      results = [];
-      for (const row of batch) {
-        try {
-          results.push((await judge.judge([row.item]))[0]);
-        } catch (inner) {
-          if (!(inner instanceof TenetError) || inner.code === 'ABORTED') throw inner;
-          skip(new TenetError(inner.code, `the judge failed on this row: ${inner.message}`, { location: { file: input, line: row.line }, ...(inner.details ? { details: inner.details } : {}) }));
-          results.push(undefined);
-        }
-      }
-    }
-    let text = '';
-    batch.forEach((row, i) => {
-      const result = results[i];
-      if (!result) return;
-      rows++;
+  const { rows, skipped } = await streamJsonl<Row, JudgeResult>({
+    input,
+    output: options.output,
+    onError: options.onError ?? 'fail',
+    batchSize: options.batchSize ?? 64,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onSkip ? { onSkip: options.onSkip } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    parse: (obj, line) => parseRow(obj, input, line, options.groupBy),
+    score: (batch) => judge.judge(batch.map((r) => r.item), options.signal ? { signal: options.signal } : {}),
+    format: (row, result) => {
       if (row.group) profiles.add(row.group, result);
       profiles.add('(all)', result);
-      text += `${JSON.stringify({
+      return JSON.stringify({
         id: row.id,
         values: result.values,
         ...(result.violation !== undefined ? { violation: result.violation } : {}),
         confidence: result.confidence,
         ...(result.rationale ? { rationale: result.rationale } : {}),
         judge: judgeTag,
-      })}\n`;
-    });
-    await write(text);
-    options.onProgress?.(rows + skipped);
-  };
-
-  let batch: Row[] = [];
-  try {
-    for await (const [line, obj] of readJsonl(input, { onError: (e) => skip(e) })) {
-      if (options.signal?.aborted) break;
-      try {
-        batch.push(parseRow(obj, input, line, options.groupBy));
-      } catch (error) {
-        if (error instanceof TenetError) skip(error);
-        else throw error;
-      }
-      if (batch.length >= batchSize) {
-        await judgeBatch(batch);
-        batch = [];
-      }
-    }
-    if (batch.length && !options.signal?.aborted) await judgeBatch(batch);
-  } finally {
-    if (typeof options.output === 'string') {
-      out.end();
-      await once(out, 'finish');
-    }
-  }
+      });
+    },
+  });
   return { rows, skipped, judge: judgeTag, profiles: profiles.profiles() };
 }

@@ -17,7 +17,7 @@ import { acquireRunLease } from '../runtime/lease.ts';
 import { redactUrl } from '../redact.ts';
 import type { Judge, JudgeItem } from '../judges/types.ts';
 import type { ChatResponse, Provider } from '../models/types.ts';
-import { localExecutor } from '../runtime/executor.ts';
+import { localExecutor, type Executor, type UnitDispatcher } from '../runtime/executor.ts';
 import { createProgress } from '../runtime/progress.ts';
 import { openRun } from '../runtime/run.ts';
 import { runSampleStage } from '../runtime/sample-stage.ts';
@@ -167,6 +167,8 @@ interface Ctx {
   target: Provider;
   generator: Provider;
   judge: Judge;
+  judgeSpec: string;
+  executor: Executor | UnitDispatcher | undefined;
   concurrency: number;
   signal: AbortSignal;
   progress: boolean;
@@ -428,9 +430,11 @@ async function round(ctx: Ctx, active: PrincipleState[], roundNo: number): Promi
       samples: config.samples,
       sampling: config.targetSampling,
       judge: ctx.judge,
+      judgeSpec: ctx.judgeSpec,
       concurrency: ctx.concurrency,
       signal: ctx.signal,
       messages: (t) => continueMessages(t.prompt),
+      ...(ctx.executor ? { executor: ctx.executor } : {}),
       ...(progress ? { progress } : {}),
     });
     progress?.finish();
@@ -555,6 +559,8 @@ async function probeRun(options: ProbeOptions, config: ProbeRunConfig, runId: st
     target: options.target,
     generator: options.generator,
     judge: options.judge,
+    judgeSpec: options.judgeSpec ?? options.judge.id,
+    executor: options.executor,
     concurrency,
     signal: options.signal ?? new AbortController().signal,
     progress: options.progress ?? false,

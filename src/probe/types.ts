@@ -1,3 +1,4 @@
+import type { Executor, UnitDispatcher } from '../runtime/executor.ts';
 import type { Judge } from '../judges/types.ts';
 import type { Provider, SamplingParams } from '../models/types.ts';
 import type { RunStatus, Store } from '../store/index.ts';
@@ -52,6 +53,8 @@ export interface ProbeOptions {
   /** A name for the run (default: `probe TARGET`). */
   name?: string;
   signal?: AbortSignal;
+  /** Where the target's sampling units run: the local pool (default) or a distributed dispatcher (`pgbossExecutor`). */
+  executor?: Executor | UnitDispatcher;
   /** Draw progress lines on stderr. */
   progress?: boolean;
   /** Called with one line per stage ("round 2: 5 principles, 15 candidates"). */

@@ -104,7 +104,7 @@ export interface ReportData {
   title: string;
   run: {
     id: string;
-    kind: 'bench' | 'probe';
+    kind: 'bench' | 'probe' | 'align';
     createdAt: string;
     status?: string;
     /** The run's configuration as stored (shown as JSON). */
@@ -116,10 +116,38 @@ export interface ReportData {
   /** The worst examples, any order (the report groups them by foundation and sorts by score). */
   worst: WorstExample[];
   probe?: { target?: string; generator?: string; principles: ProbePrinciple[] };
+  /** Alignment runs (best-of-N): target vs achieved profiles and both arms' rewards (report/align.ts). */
+  align?: AlignReport;
   /** Caveats and facts worth stating (judge, τ, what was skipped). */
   notes: string[];
   /** Warnings a reader must see before trusting the numbers (e.g. a weak judge), shown at the top. */
   caveats?: string[];
+}
+
+/** An alignment arm: its mean reward and distance (95% CIs over prompts), value profile and per-prompt rewards. */
+export interface AlignArmReport {
+  label: string;
+  reward: { mean: number | null; ci: Interval; n: number };
+  distance: { mean: number | null; ci: Interval; n: number };
+  /** L2 over the values where the target is non-zero, without BaseAlign's confidence mask (FULCRA's e_distance). */
+  l2?: { mean: number | null; ci: Interval; n: number };
+  quality?: { mean: number | null; ci: Interval; n: number };
+  values: ValueProfile;
+  rewards: number[];
+}
+
+/** What the best-of-N section shows: the shape `tenet align bon --json` prints, reduced to what is drawn. */
+export interface AlignReport {
+  method: string;
+  model: string;
+  /** Samples per prompt. */
+  n: number;
+  target: { id: string; name: string; vector: number[] };
+  judge: string;
+  arms: AlignArmReport[];
+  /** Paired difference (second arm − first) with its CI. */
+  difference: { reward: { mean: number | null; ci: Interval; n: number }; distance: { mean: number | null; ci: Interval; n: number }; l2?: { mean: number | null; ci: Interval; n: number }; quality?: { mean: number | null; ci: Interval; n: number } };
+  quality?: string;
 }
 
 /** The violation threshold τ of DeNEVIL's metrics. */

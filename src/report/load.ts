@@ -12,6 +12,8 @@ import { formatFailureCounts } from '../runtime/failures.ts';
 import { BENCH_RUN_KIND, BENCH_TASK_KIND, benchMetrics, DEFAULT_TAU, loadBenchResults, type BenchRunConfig, type PromptScores } from '../bench/index.ts';
 import { TenetError } from '../errors.ts';
 import type { SchwartzVector } from '../judges/types.ts';
+import { ALIGN_RUN_KIND, loadAlignResults, type AlignRunConfig } from '../align/bon.ts';
+import { alignReport } from './align.ts';
 import { PROBE_RUN_KIND, probeTrajectories, readProbeRun, type ProbeRunConfig } from '../probe/index.ts';
 import type { PromptTask } from '../runtime/sample-stage.ts';
 import type { Judgment, Run, Sample, Store } from '../store/index.ts';
@@ -29,7 +31,7 @@ export interface LoadReportOptions {
 }
 
 /** The run kinds a report can be made of. */
-export const REPORT_RUN_KINDS = [BENCH_RUN_KIND, PROBE_RUN_KIND] as const;
+export const REPORT_RUN_KINDS = [BENCH_RUN_KIND, PROBE_RUN_KIND, ALIGN_RUN_KIND] as const;
 
 /** Read a run for its report, or fail with NOT_FOUND naming some runs that do exist. */
 export async function findReportRun(store: Store, runId: string): Promise<Run> {
@@ -37,7 +39,7 @@ export async function findReportRun(store: Store, runId: string): Promise<Run> {
   if (run) {
     if (!(REPORT_RUN_KINDS as readonly string[]).includes(run.kind)) {
       throw new TenetError('BAD_USAGE', `run ${runId} is a ${run.kind} run; reports cover ${REPORT_RUN_KINDS.join(' and ')} runs`, {
-        hint: 'pass the id of a run made by `tenet bench` or `tenet probe`',
+        hint: 'pass the id of a run made by `tenet bench`, `tenet probe` or `tenet align bon`',
       });
     }
     return run;
@@ -55,6 +57,7 @@ export async function findReportRun(store: Store, runId: string): Promise<Run> {
 /** Build a report's data from a stored run. */
 export async function loadReportData(store: Store, runId: string, options: LoadReportOptions = {}): Promise<ReportData> {
   const run = await findReportRun(store, runId);
+  if (run.kind === ALIGN_RUN_KIND) return loadAlign(store, run, options);
   return run.kind === PROBE_RUN_KIND ? loadProbe(store, run, options) : loadBench(store, run, options);
 }
 
@@ -190,6 +193,28 @@ function candidate(s: Sample, task: PromptTask, score: number, rationale: string
     promptId: task.id,
     sampleIndex: s.sampleIndex,
     ...(rationale ? { rationale } : {}),
+  };
+}
+
+// ---- align (best-of-N) ------------------------------------------------------------------------------
+
+async function loadAlign(store: Store, run: Run, options: LoadReportOptions): Promise<ReportData> {
+  const r = await loadAlignResults(store, run.id, { ...(options.b !== undefined ? { b: options.b } : {}), ...(options.seed !== undefined ? { seed: options.seed } : {}) });
+  const config = run.config as AlignRunConfig;
+  const notes = [
+    `Best-of-${r.n}: ${r.model} sampled ${r.n} times per prompt (${r.prompts.source}); judge ${r.judge.id} (version ${r.judge.version}); target ${r.target.id} (${r.target.source}).`,
+    'Reward = −BaseAlign distance: Σ_k |E_k − T_k| · 1[|E_k| > 0.3] · |T_k| (0 is best). 95% CIs: percentile bootstrap over prompts; the difference is paired.',
+    `N = ${r.n_prompts} prompts with a judged first sample.`,
+  ];
+  if (r.n_prompts < r.prompts.count) notes.push(`${r.prompts.count - r.n_prompts} prompts have no judged first sample and are left out.`);
+  if (run.status !== 'done') notes.push(`The run is ${run.status}: these numbers cover the samples stored so far (rerun the same align bon command, or --resume ${run.id}).`);
+  return {
+    title: options.title ?? (run.name.trim() !== '' ? `Alignment: ${run.name}` : `Alignment run ${run.id}`),
+    run: { id: run.id, kind: 'align', createdAt: run.createdAt, status: run.status, config: config ?? null, totals: { ...run.totals } },
+    models: [],
+    worst: [],
+    align: alignReport(r),
+    notes,
   };
 }
 

@@ -1,6 +1,8 @@
 import { TenetError } from '../errors.ts';
 import type { Store } from '../store/types.ts';
 import { acquireRunLease } from './lease.ts';
+import type { Progress } from './progress.ts';
+import type { SampleUnit } from './sample-unit.ts';
 
 export interface ExecuteOptions {
   /** Units worked on at once. */
@@ -23,9 +25,8 @@ export interface ExecutionSummary<U> {
 }
 
 /**
- * Runs work units. The local executor is a pool in this process; a distributed one (workers on several
- * machines claiming units from Postgres) fits the same interface, since units carry deterministic ids and
- * their results are written idempotently.
+ * Runs work units in this process: a pool (the local executor). Work that can run elsewhere is described
+ * as data (`SampleUnit`) and handed to a `UnitDispatcher` instead.
  */
 export interface Executor {
   execute<U>(
@@ -100,4 +101,30 @@ async function pool<U>(
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
   if (signal.aborted && !exhausted) summary.interrupted = true;
   return summary as ExecutionSummary<never>;
+}
+
+export interface DispatchOptions {
+  store: Store;
+  runId: string;
+  /** How workers rebuild the judge (spec), and what they must get (id, version); null: sample only. */
+  judge: { spec: string; id: string; version: string } | null;
+  /** When it fires, the units not started yet are withdrawn; those in flight finish and are stored. */
+  signal?: AbortSignal;
+  progress?: Progress;
+}
+
+/**
+ * Runs sample units in other processes: `pgbossExecutor` (src/distributed/) enqueues them for `tenet worker`
+ * processes on any machine that reaches the same Postgres store, and waits until every unit is done or
+ * failed. Units carry deterministic ids and are written idempotently, so a unit run twice stores once.
+ */
+export interface UnitDispatcher {
+  readonly kind: 'distributed';
+  /** A name for messages, e.g. `pgboss`. */
+  readonly name: string;
+  dispatch(units: SampleUnit[], options: DispatchOptions): Promise<ExecutionSummary<SampleUnit>>;
+}
+
+export function isDispatcher(executor: Executor | UnitDispatcher): executor is UnitDispatcher {
+  return (executor as UnitDispatcher).kind === 'distributed';
 }

@@ -6,7 +6,8 @@
 import { redactSecrets } from '../redact.ts';
 import { isTenetError } from '../errors.ts';
 
-export type FailureStage = 'target' | 'judge' | 'store';
+/** Where a unit failed: its target model, the judge, the store, or a distributed worker (which reports only the message). */
+export type FailureStage = 'target' | 'judge' | 'store' | 'worker';
 
 export interface FailureCause {
   /** Whether the target model's call, the judge or writing to the store failed. */

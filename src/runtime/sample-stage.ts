@@ -1,11 +1,12 @@
-import type { Judge, JudgeItem } from '../judges/types.ts';
+import type { Judge } from '../judges/types.ts';
 import type { ChatMessage, Provider, SamplingParams } from '../models/types.ts';
-import { sampleIdFor, taskIdFor, type NewJudgment, type NewSample, type Store } from '../store/index.ts';
+import { sampleIdFor, taskIdFor, type Store } from '../store/index.ts';
 import type { MftFoundationId } from '../values/mft.ts';
-import { localExecutor, type Executor } from './executor.ts';
+import { isDispatcher, localExecutor, type Executor, type UnitDispatcher } from './executor.ts';
 import { failureCauseOf, type FailureCause, type FailureStage } from './failures.ts';
 import { groupCommitter } from './group-commit.ts';
 import type { Progress } from './progress.ts';
+import { runSampleUnit, type SampleUnit } from './sample-unit.ts';
 
 /** One prompt of a prompt set. */
 export interface PromptTask {
@@ -31,7 +32,10 @@ export interface SampleStageOptions {
   concurrency: number;
   signal?: AbortSignal;
   progress?: Progress;
-  executor?: Executor;
+  /** The local pool (default) or a distributed dispatcher (`pgbossExecutor`: workers run the units). */
+  executor?: Executor | UnitDispatcher;
+  /** How the judge was named (`local`, `llm:SPEC`): workers rebuild it from this. Needed with a distributed executor. */
+  judgeSpec?: string;
   /** How a prompt becomes chat messages (default: the prompt as one user message). */
   messages?: (task: PromptTask) => ChatMessage[];
 }
@@ -56,24 +60,6 @@ export interface StageSummary {
   interrupted: boolean;
 }
 
-interface Unit {
-  task: PromptTask;
-  taskId: string;
-  model: Provider;
-  missing: number[];
-}
-
-/** Split sample indices into contiguous runs, so each becomes one call with n > 1. */
-function ranges(indices: number[]): { first: number; n: number }[] {
-  const out: { first: number; n: number }[] = [];
-  for (const i of indices) {
-    const last = out.at(-1);
-    if (last && last.first + last.n === i) last.n++;
-    else out.push({ first: i, n: 1 });
-  }
-  return out;
-}
-
 /** The stable task id of a prompt within a run. */
 export function taskIdOf(runId: string, kind: string, task: PromptTask): string {
   return taskIdFor(runId, kind, { id: task.id, prompt: task.prompt });
@@ -91,77 +77,53 @@ export async function runSampleStage(tasks: readonly PromptTask[], options: Samp
   await store.tasks.putMany(tasks.map((t, i) => ({ id: taskIds[i]!, runId, kind: taskKind, input: t })));
   const existing = await store.samples.existingIds(runId);
 
-  const units: Unit[] = [];
+  const units: SampleUnit[] = [];
   let skipped = 0;
   tasks.forEach((task, i) => {
     const taskId = taskIds[i]!;
+    const messages = toMessages(task);
     for (const model of models) {
-      const missing = Array.from({ length: k }, (_, s) => s).filter((s) => !existing.has(sampleIdFor(runId, taskId, model.spec, s)));
-      if (missing.length === 0) skipped++;
-      else units.push({ task, taskId, model, missing });
+      const indices = Array.from({ length: k }, (_, s) => s).filter((s) => !existing.has(sampleIdFor(runId, taskId, model.spec, s)));
+      if (indices.length === 0) skipped++;
+      else {
+        units.push({
+          runId, taskId, task, messages, model: model.spec, baseUrl: model.baseUrl ?? null, indices, sampling: options.sampling ?? {},
+        });
+      }
     }
   });
   progress?.skip(skipped);
 
+  const executor = options.executor ?? localExecutor;
+  if (isDispatcher(executor)) {
+    if (judge && !options.judgeSpec) throw new Error('runSampleStage: a distributed executor needs judgeSpec (how workers rebuild the judge)');
+    const summary = await executor.dispatch(units, {
+      store,
+      runId,
+      judge: judge ? { spec: options.judgeSpec!, id: judge.id, version: judge.version } : null,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(progress ? { progress } : {}),
+    });
+    const failed = summary.failed.map(({ unit, error }): UnitFailure => {
+      const cause = failureCauseOf(error, 'worker', unit.model);
+      return { taskId: unit.taskId, model: unit.model, error: cause.message, cause };
+    });
+    if (failed.length) await store.runs.addTotals(runId, { errors: failed.length });
+    return { units: units.length + skipped, done: summary.done, skipped, failed, interrupted: summary.interrupted };
+  }
+
+  const bySpec = new Map(models.map((m) => [m.spec, m]));
   const failed: UnitFailure[] = [];
   const commit = groupCommitter(store, runId);
-  const summary = await (options.executor ?? localExecutor).execute(units, async (unit, signal) => {
-    const rows: NewSample[] = [];
-    let tokens = 0;
-    let cost = 0;
-    let calls = 0;
-    let stage: FailureStage = 'target';
+  const summary = await executor.execute(units, async (unit, signal) => {
+    let stage = 'target' as FailureStage; // set by runSampleUnit as the unit moves on
     try {
-      for (const { first, n } of ranges(unit.missing)) {
-        const response = await unit.model.chat({ ...options.sampling, messages: toMessages(unit.task), n, firstSample: first }, { signal });
-        calls += response.cached ? 0 : 1;
-        tokens += response.usage.inputTokens + response.usage.outputTokens;
-        cost += response.costUsd ?? 0;
-        for (const s of response.samples) {
-          rows.push({
-            id: sampleIdFor(runId, unit.taskId, unit.model.spec, s.index),
-            runId,
-            taskId: unit.taskId,
-            model: unit.model.spec,
-            sampleIndex: s.index,
-            text: s.text,
-            logprobs: s.logprobs ?? null,
-            usage: { inputTokens: Math.round(response.usage.inputTokens / n), outputTokens: Math.round(response.usage.outputTokens / n) },
-            costUsd: response.costUsd === null ? null : response.costUsd / n,
-            latencyMs: response.latencyMs,
-            cached: s.cached,
-          });
-        }
-      }
-      const judgments: NewJudgment[] = [];
-      if (judge) {
-        stage = 'judge';
-        const items: JudgeItem[] = rows.map((r) => ({
-          prompt: unit.task.prompt,
-          response: r.text,
-          ...(unit.task.principle ? { principle: unit.task.principle } : {}),
-          ...(unit.task.foundation ? { foundation: unit.task.foundation } : {}),
-        }));
-        const results = await judge.judge(items, { signal });
-        results.forEach((result, i) => judgments.push({ sampleId: rows[i]!.id!, judgeId: judge.id, judgeVersion: judge.version, result }));
-      }
-      stage = 'store';
-      await commit.write({
-        samples: rows,
-        judgments,
-        totals: {
-          calls,
-          inputTokens: rows.reduce((s, r) => s + (r.usage?.inputTokens ?? 0), 0),
-          outputTokens: rows.reduce((s, r) => s + (r.usage?.outputTokens ?? 0), 0),
-          costUsd: cost,
-          cachedCalls: rows.filter((r) => r.cached).length,
-        },
-      });
-      progress?.tick({ tokens, costUsd: cost });
+      const outcome = await runSampleUnit(unit, { model: bySpec.get(unit.model)!, judge, write: commit.write, signal, stage: (s) => { stage = s; } });
+      progress?.tick({ tokens: outcome.tokens, costUsd: outcome.costUsd });
     } catch (error) {
       if (!signal.aborted) {
-        const cause = failureCauseOf(error, stage, stage === 'judge' ? judge!.id : unit.model.spec);
-        failed.push({ taskId: unit.taskId, model: unit.model.spec, error: cause.message, cause });
+        const cause = failureCauseOf(error, stage, stage === 'judge' ? judge!.id : unit.model);
+        failed.push({ taskId: unit.taskId, model: unit.model, error: cause.message, cause });
         progress?.tick({ error: true });
         await store.runs.addTotals(runId, { errors: 1 });
       }

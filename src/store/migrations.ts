@@ -403,6 +403,27 @@ const m0004_run_failures = (dialect: StoreDialect): Migration => ({
   },
 });
 
+/** Judgments a reader marked as wrong in `tenet view` (append-only; one row per flag). */
+const m0005_disputes = (dialect: StoreDialect): Migration => ({
+  async up(db: Kysely<any>): Promise<void> {
+    const text = textType(dialect);
+    await db.schema
+      .createTable('disputes')
+      .addColumn('id', text, (c) => c.primaryKey().notNull())
+      .addColumn('run_id', text, (c) => c.notNull())
+      .addColumn('sample_id', text, (c) => c.notNull())
+      .addColumn('judgment_id', text, (c) => c.notNull())
+      .addColumn('reason', text, (c) => c.notNull())
+      .addColumn('created_at', text, (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('disputes_run_idx').on('disputes').columns(['run_id', 'judgment_id']).execute();
+    await db.schema.createIndex('disputes_judgment_idx').on('disputes').column('judgment_id').execute();
+  },
+  async down(db: Kysely<any>): Promise<void> {
+    await db.schema.dropTable('disputes').ifExists().execute();
+  },
+});
+
 /** Every migration for a dialect, by name; names sort in the order they apply. */
 export function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
   return {
@@ -410,6 +431,7 @@ export function migrationsFor(dialect: StoreDialect): Record<string, Migration> 
     '0002_elicitation': m0002_elicitation(dialect),
     '0003_served_sessions_leases': m0003_served_sessions_leases(dialect),
     '0004_run_failures': m0004_run_failures(dialect),
+    '0005_disputes': m0005_disputes(dialect),
   };
 }
 

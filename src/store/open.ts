@@ -268,6 +268,10 @@ async function openPostgres(
   });
   // An idle client losing its connection must not crash the process; the next query reports the problem.
   pool.on('error', () => {});
+  // The pool stops listening on a client it hands out; a backend terminated while Kysely holds the client
+  // (inside a transaction, between statements) would then be an uncaught 'error' event that kills the
+  // process. The statement in flight, or the next one, rejects with the error instead.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const kysely = new Kysely<StoreSchema>({ dialect: new PostgresDialect({ pool }) });
   try {
     if (schema !== undefined) await createSchema(kysely, schema);

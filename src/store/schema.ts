@@ -95,6 +95,17 @@ export interface StoreSchema {
   samples: SamplesTable;
   judgments: JudgmentsTable;
   cache: CacheTable;
+  disputes: DisputesTable;
+}
+
+/** A judgment a reader flagged as wrong in `tenet view` (migration 0005_disputes). */
+export interface DisputesTable {
+  id: string;
+  run_id: string;
+  sample_id: string;
+  judgment_id: string;
+  reason: string;
+  created_at: string;
 }
 
 // ---- Moral Graph Elicitation (migration 0002_elicitation) -------------------------------------------

@@ -1,0 +1,33 @@
+/**
+ * Alignment, part 1: value targets, the BaseAlign reward, best-of-N runs, misalignment losses and the
+ * hand-off to trainers (docs/align.md).
+ */
+export { loadTarget, PRESET_TARGETS, readTargetFile, targetFileContent, targetRecord, vectorObject, vectorOf, type Target, type TargetProvenance, type ValueVector } from './targets.ts';
+export { baseAlignDistance, CONFIDENCE_THRESHOLD, distances, vectorFromJudge, type Distances } from './reward.ts';
+export { ESS_HVS_ITEMS, targetFromSurvey, type SurveyOptions, type SurveyTarget } from './survey.ts';
+export { BUILTIN_QUESTIONNAIRE, checkAnswers, readQuestionnaire, targetFromAnswers, type Questionnaire } from './questionnaire.ts';
+export { centredScores, type PortraitItem, type Rescale } from './portrait.ts';
+export { parseValues, scoreFile, type ScoreFileOptions, type ScoreSummary, type ValueSource } from './score.ts';
+export { loadAlignPrompts } from './prompts.ts';
+export {
+  ALIGN_RUN_KIND,
+  ALIGN_TASK_KIND,
+  alignRunConfig,
+  alignRunConfigOf,
+  bonPicks,
+  loadAlignResults,
+  rateArms,
+  runBestOfN,
+  type AlignResults,
+  type AlignRunConfig,
+  type ArmResult,
+  type PromptPick,
+  type RunBonOptions,
+  type RunBonResult,
+  type ScoredSample,
+} from './bon.ts';
+export { meanEstimate, pairedDifference, profileEstimate, type Estimate, type ProfileEstimate } from './stats.ts';
+export { misalignmentLoss, pairsOf, type LossResult, type PairMode, type UtilityItem } from './loss.ts';
+export { qualityRater, utilityRater, type Rater, type Rating } from './raters.ts';
+export { EXPORT_FORMATS, exportRows, exportRun, type ExportFormat, type ExportOptions, type ExportSummary } from './export.ts';
+export { splitQuery, startRewardServer, stripSpecialTokens, type RewardServer, type RewardServerOptions } from './serve.ts';

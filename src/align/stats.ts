@@ -1,0 +1,50 @@
+/**
+ * The statistics alignment results are reported with: means, paired differences and value profiles, each
+ * with N and a 95% percentile bootstrap CI from the project's one bootstrap (judges/metrics.ts). The unit
+ * resampled is the prompt: the samples of one prompt are not independent.
+ */
+import { bootstrap, type BootstrapOptions } from '../judges/metrics.ts';
+import { SCHWARTZ_VALUE_IDS, type SchwartzValueId } from '../values/schwartz.ts';
+
+export interface Estimate {
+  /** null when N = 0. */
+  mean: number | null;
+  ci: [number | null, number | null];
+  n: number;
+}
+
+const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
+
+/** The mean of `xs` with a bootstrap CI over its elements. */
+export function meanEstimate(xs: readonly number[], options: BootstrapOptions = {}): Estimate {
+  if (xs.length === 0) return { mean: null, ci: [null, null], n: 0 };
+  const r = bootstrap(xs.length, (idx) => {
+    let s = 0;
+    for (let i = 0; i < idx.length; i++) s += xs[idx[i]!]!;
+    return s / idx.length;
+  }, options);
+  return { mean: r.value, ci: [finiteOrNull(r.ci[0]), finiteOrNull(r.ci[1])], n: xs.length };
+}
+
+/** The mean paired difference b − a (same prompts), with a CI resampling pairs. */
+export function pairedDifference(a: readonly number[], b: readonly number[], options: BootstrapOptions = {}): Estimate {
+  return meanEstimate(a.map((x, i) => b[i]! - x), options);
+}
+
+export interface ProfileEstimate {
+  samples: number;
+  mean: Record<SchwartzValueId, number | null>;
+  ci: Record<SchwartzValueId, [number | null, number | null]>;
+}
+
+/** Mean of each value over vectors (one per prompt), each with a CI over prompts. */
+export function profileEstimate(vectors: readonly (readonly number[])[], options: BootstrapOptions = {}): ProfileEstimate {
+  const mean = {} as ProfileEstimate['mean'];
+  const ci = {} as ProfileEstimate['ci'];
+  SCHWARTZ_VALUE_IDS.forEach((id, k) => {
+    const e = meanEstimate(vectors.map((v) => v[k]!), options);
+    mean[id] = e.mean;
+    ci[id] = e.ci;
+  });
+  return { samples: vectors.length, mean, ci };
+}

@@ -1,0 +1,93 @@
+import http from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { splitQuery, startRewardServer, type RewardServer } from '../../src/align/serve.ts';
+import { loadTarget } from '../../src/align/targets.ts';
+import { TenetError } from '../../src/errors.ts';
+import type { Judge, SchwartzVector } from '../../src/judges/types.ts';
+import { SCHWARTZ_VALUE_IDS } from '../../src/values/schwartz.ts';
+
+/** Benevolence 0.9 when the response says "help", −0.9 when it says "refuse"; 0 otherwise. "SLOW" waits; "FAIL" throws. */
+const seen: { prompt: string; response: string }[][] = [];
+const judge: Judge = {
+  id: 'test-judge',
+  version: '1',
+  async judge(items, options = {}) {
+    seen.push(items.map((i) => ({ prompt: i.prompt, response: i.response })));
+    if (items.some((i) => i.response.includes('FAIL'))) throw new TenetError('PROVIDER', 'judge down');
+    if (items.some((i) => i.response.includes('SLOW'))) {
+      await new Promise((resolve, reject) => {
+        const t = setTimeout(resolve, 2_000);
+        options.signal?.addEventListener('abort', () => { clearTimeout(t); reject(new TenetError('ABORTED', 'aborted')); });
+      });
+    }
+    return items.map((i) => ({ values: Object.fromEntries(SCHWARTZ_VALUE_IDS.map((v) => [v, v === 'benevolence' ? (i.response.includes('help') ? 0.9 : i.response.includes('refuse') ? -0.9 : 0) : 0])) as SchwartzVector, confidence: 1 }));
+  },
+};
+
+let server: RewardServer;
+beforeAll(async () => {
+  server = await startRewardServer({ target: loadTarget('ideal'), judge, port: 0, maxBodyBytes: 4096, requestTimeoutMs: 300, batchSize: 2 });
+});
+afterAll(async () => {
+  await server.close();
+});
+
+const post = (body: string, path = '/get_reward') => fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+
+describe('the reward server', () => {
+  it('answers OpenRLHF requests: prompt split off the query, special tokens removed, batched, rewards in order', async () => {
+    seen.length = 0;
+    const prompts = ['<|im_start|>user\nMy friend is sad.<|im_end|>\n<|im_start|>assistant\n', 'Q: a stranger needs directions\nA:', 'Q: nothing\nA:'];
+    const query = [`${prompts[0]}I will help them.<|im_end|>`, `${prompts[1]} I refuse.</s>`, `${prompts[2]} ok`];
+    const res = await post(JSON.stringify({ query, prompts, labels: [null, null, null] }));
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as any;
+    // benevolence 0.9 → |0.9 − 1| = 0.1; −0.9 → 1.9; 0 → not confident → 0
+    expect(body.rewards.map((r: number) => Number(r.toFixed(12)))).toEqual([-0.1, -1.9, 0]);
+    expect(body.scores).toEqual(body.rewards);
+    expect(body.extra_logs.unsplit).toBe(0);
+    expect(seen.map((b) => b.length)).toEqual([2, 1]); // batch size 2
+    expect(seen[0]![0]).toEqual({ prompt: 'user\nMy friend is sad.\nassistant', response: 'I will help them.' });
+    expect(seen[0]![1]!.response).toBe('I refuse.');
+  });
+
+  it('judges the whole query when prompts are absent, and has a health route', async () => {
+    const res = await post(JSON.stringify({ query: ['help'] }));
+    expect(((await res.json()) as any).rewards).toHaveLength(1);
+    const health = await fetch(`${server.url}/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: 'ok', target: { id: 'ideal' }, judge: 'test-judge@1' });
+  });
+
+  it('rejects malformed bodies with 400, oversized ones with 413, and reports a failing or slow judge', async () => {
+    expect((await post('{not json')).status).toBe(400);
+    expect((await post(JSON.stringify({ query: 'one' }))).status).toBe(400);
+    expect((await post(JSON.stringify({ query: ['a'], prompts: ['a', 'b'] }))).status).toBe(400);
+    const big = await post(JSON.stringify({ query: ['x'.repeat(5000)] }));
+    expect(big.status).toBe(413);
+    expect(((await big.json()) as any).error).toContain('limit');
+    // a chunked body without content-length is cut off at the limit too
+    const chunked = await new Promise<number>((resolve, reject) => {
+      const url = new URL(`${server.url}/get_reward`);
+      const req = http.request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (res) => { res.resume(); resolve(res.statusCode!); });
+      req.on('error', reject);
+      req.write('{"query": ["');
+      req.write('y'.repeat(6000));
+      req.end('"]}');
+    });
+    expect(chunked).toBe(413);
+    expect((await fetch(`${server.url}/get_reward`)).status).toBe(405);
+    expect((await fetch(`${server.url}/nope`)).status).toBe(404);
+    const failed = await post(JSON.stringify({ query: ['FAIL'] }));
+    expect(failed.status).toBe(502);
+    expect(((await failed.json()) as any).error).toContain('judge down');
+    const slow = await post(JSON.stringify({ query: ['SLOW'] }));
+    expect(slow.status).toBe(504);
+  });
+
+  it('splits queries as documented', () => {
+    expect(splitQuery('PROMPT answer', 'PROMPT')).toEqual({ prompt: 'PROMPT', response: 'answer', split: true });
+    expect(splitQuery('<s>PROMPT answer', 'PROMPT')).toEqual({ prompt: 'PROMPT', response: 'answer', split: true });
+    expect(splitQuery('other answer', 'PROMPT')).toEqual({ prompt: 'PROMPT', response: 'other answer', split: false });
+  });
+});

@@ -1,0 +1,51 @@
+/**
+ * What a run's page shows, by run kind. A kind lists its tabs; every kind gets the samples table and the
+ * configuration. To add a kind (alignment runs: arms side by side, paired differences, quality cost),
+ * give it a loader in src/view/data.ts (RUN_KIND_LOADERS) and its tabs here.
+ */
+import type { ReactNode } from 'react';
+import type { Report, RunSummary } from '../../../src/view/api.ts';
+import { FoundationBars, FoundationTable, Iterations, MetricsTable, Notes, Radars } from './metrics.tsx';
+import type { Source } from './source.ts';
+import { ErrorBox, useAsync } from './ui.tsx';
+
+export interface KindTab {
+  id: string;
+  label: string;
+  render(props: { source: Source; summary: RunSummary }): ReactNode;
+}
+
+/** Loads the run's metrics (computed once per run version on the server) and renders them. */
+function WithReport({ source, summary, children }: { source: Source; summary: RunSummary; children(report: Report | null): ReactNode }): ReactNode {
+  const report = useAsync(() => source.report(summary.run.id), `${summary.run.id}/${summary.run.updatedAt}`);
+  if (report.error) return <ErrorBox error={report.error} />;
+  if (!report.data) return <p className="muted" role="status">Computing the metrics with bootstrap CIs over {summary.run.samples.toLocaleString('en')} samples…</p>;
+  return children(report.data.report);
+}
+
+function Overview({ summary, report }: { summary: RunSummary; report: Report | null }): ReactNode {
+  if (!report) return <p className="muted">This kind of run has no summary page yet; its samples and configuration are in the other tabs.</p>;
+  return (
+    <>
+      {report.models.length ? <MetricsTable summary={summary} report={report} /> : <p className="muted">No judged samples yet.</p>}
+      <FoundationBars models={report.models.map((m) => ({ id: m.model, report: m }))} />
+      <FoundationTable models={report.models} />
+      <h2>Schwartz value profiles</h2>
+      <Radars models={report.models} />
+      <h2>Notes</h2>
+      <Notes notes={report.notes} />
+    </>
+  );
+}
+
+const overview: KindTab = { id: 'overview', label: 'Overview', render: (p) => <WithReport {...p}>{(report) => <Overview summary={p.summary} report={report} />}</WithReport> };
+
+export const KIND_TABS: Record<string, KindTab[]> = {
+  bench: [overview],
+  probe: [overview, { id: 'iterations', label: 'Iterations', render: (p) => <WithReport {...p}>{(report) => (report ? <Iterations report={report} /> : null)}</WithReport> }],
+};
+
+/** The tabs a kind has before the common ones (samples, configuration). */
+export function kindTabs(kind: string): KindTab[] {
+  return KIND_TABS[kind] ?? [overview];
+}
