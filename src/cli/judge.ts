@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { TenetError } from '../errors.ts';
+import { trainEncoderJudgeFromData } from '../judges/local/encoder-train.ts';
 import { trainLocalJudge } from '../judges/local/train.ts';
 import { EVAL_FORMATS, measureJudge, type EvalFormat, type JudgeMeasurement } from '../judges/measure.ts';
 import type { MetricWithCI } from '../judges/metrics.ts';
@@ -9,10 +10,13 @@ import { action, emit, examples, positiveInt } from './io.ts';
 import { withContext } from './context.ts';
 
 const SHARED_DATA = fileURLToPath(new URL('../../../shared/data/', import.meta.url));
-const COMMITTED_WEIGHTS = fileURLToPath(new URL('../../data/judge/local-judge.json', import.meta.url));
+const COMMITTED_WEIGHTS: Record<'local' | 'local-fast', string> = {
+  local: fileURLToPath(new URL('../../data/judge/local-encoder-judge.json', import.meta.url)),
+  'local-fast': fileURLToPath(new URL('../../data/judge/local-judge.json', import.meta.url)),
+};
 
 function metric(name: string, m: MetricWithCI): string {
-  return `  ${name.padEnd(12)} ${m.value.toFixed(3)}  95% CI [${m.ci[0].toFixed(3)}, ${m.ci[1].toFixed(3)}]  N=${m.n}${m.units ? ` (${m.units} pairs)` : ''}`;
+  return `  ${name.padEnd(12)} ${m.value.toFixed(3)}  95% CI [${m.ci[0].toFixed(3)}, ${m.ci[1].toFixed(3)}]  N=${m.n}${m.units ? ` (${m.units} pairs)` : ''}${m.clusters ? `, ${m.clusters} prompts resampled` : ''}`;
 }
 
 export function renderMeasurement(m: JudgeMeasurement): string {
@@ -21,7 +25,8 @@ export function renderMeasurement(m: JudgeMeasurement): string {
     lines.push(metric('accuracy', m.schwartz.accuracy), metric('macro-F1', m.schwartz.macroF1), metric('opposed-F1', m.schwartz.opposedF1));
   }
   if (m.binary) {
-    lines.push(metric('accuracy', m.binary.accuracy), metric('F1', m.binary.f1), metric('AUROC', m.binary.auroc));
+    lines.push(metric('accuracy', m.binary.accuracy), metric('F1', m.binary.f1), metric('AUROC', m.binary.auroc), metric('ECE', m.binary.calibration.ece));
+    if (m.lowConfidence !== undefined) lines.push(`  low-confidence (flagged) ${m.lowConfidence} of ${m.rows}`);
   }
   return lines.join('\n');
 }
@@ -33,7 +38,7 @@ export function registerJudge(program: Command): void {
       .description('measure a judge on human-labelled data: accuracy, F1 (and AUROC or macro/opposed F1), each with N and a 95% bootstrap CI')
       .requiredOption('--data <file>', 'labelled data file')
       .requiredOption('--format <format>', `one of ${EVAL_FORMATS.join(', ')}`)
-      .option('--judge <spec>', 'local (default) or llm:MODEL_SPEC', 'local')
+      .option('--judge <spec>', 'local (encoder judge, default), local-fast (n-grams) or llm:MODEL_SPEC', 'local')
       .option('--part <part>', 'score only this part of the split: train, validation, test or all (default: test for the local judge on data it trained on, else all)')
       .option('--bootstrap <n>', 'bootstrap resamples', positiveInt('--bootstrap'), 1000)
       .option('--judge-samples <n>', 'LLM judge self-consistency samples', positiveInt('--judge-samples'))
@@ -64,26 +69,34 @@ export function registerJudge(program: Command): void {
     judge.command('train')
       .description('train the offline local judge from the reference data (deterministic: the same data and seed give the same bytes)')
       .option('--data <dir>', 'reference data laid out as shared/data (fulcra/, valuecompass/, ethics/, touche23/)', SHARED_DATA)
-      .option('-o, --output <file>', 'where to write the weights', COMMITTED_WEIGHTS)
+      .option('--judge <which>', 'local (the encoder judge: embeds any text not in the feature cache, ~15 texts/s per core) or local-fast (n-grams, ~5 s)', 'local')
+      .option('-o, --output <file>', 'where to write the weights (default: the committed file of that judge)')
       .option('--seed <n>', 'training seed', positiveInt('--seed'), 1)
       .option('--check', 'do not write: exit 1 unless training reproduces the committed weights byte for byte')
-      .action(action(async (opts: { data: string; output: string; seed: number; check?: boolean }, command: Command) => {
+      .action(action(async (opts: { data: string; judge: string; output?: string; seed: number; check?: boolean }, command: Command) => {
+        if (opts.judge !== 'local' && opts.judge !== 'local-fast') throw new TenetError('BAD_USAGE', `--judge must be local or local-fast, got "${opts.judge}"`);
         const json = Boolean(command.optsWithGlobals().json);
-        const result = await trainLocalJudge({
+        const output = opts.output ?? COMMITTED_WEIGHTS[opts.judge];
+        const common = {
           dataDir: opts.data,
           seed: opts.seed,
-          ...(opts.check ? {} : { outFile: opts.output }),
-          log: (line) => process.stderr.write(`${line}\n`),
-        });
+          ...(opts.check ? {} : { outFile: output }),
+          log: (line: string) => process.stderr.write(`${line}\n`),
+        };
+        const result = opts.judge === 'local' ? await trainEncoderJudgeFromData(common) : await trainLocalJudge(common);
         if (opts.check) {
-          const same = readFileSync(opts.output, 'utf8') === result.json;
-          emit({ json }, { reproduced: same, file: opts.output, bytes: result.bytes }, () =>
-            same ? `training reproduced ${opts.output} byte for byte (${result.bytes} bytes)` : `training did NOT reproduce ${opts.output}`);
+          const same = readFileSync(output, 'utf8') === result.json;
+          emit({ json }, { reproduced: same, judge: opts.judge, file: output, bytes: result.bytes }, () =>
+            same ? `training reproduced ${output} byte for byte (${result.bytes} bytes)` : `training did NOT reproduce ${output}`);
           return same ? 0 : 1;
         }
-        emit({ json }, { file: opts.output, bytes: result.bytes, seconds: result.seconds }, () =>
-          `wrote ${opts.output} (${result.bytes} bytes) in ${result.seconds.toFixed(1)} s`);
+        emit({ json }, { judge: opts.judge, file: output, bytes: result.bytes, seconds: result.seconds }, () =>
+          `wrote ${output} (${result.bytes} bytes) in ${result.seconds.toFixed(1)} s`);
       })),
-    ['tenet judge train --check', 'tenet judge train --data ../shared/data -o my-judge.json --seed 2 && tenet evaluate rows.jsonl --judge local:my-judge.json'],
+    [
+      'tenet judge train --check',
+      'tenet judge train --judge local-fast --check',
+      'tenet judge train --data ../shared/data -o my-judge.json --seed 2 && tenet evaluate rows.jsonl --judge local:my-judge.json',
+    ],
   );
 }

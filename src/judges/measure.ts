@@ -2,7 +2,7 @@ import { TenetError } from '../errors.ts';
 import { SCHWARTZ_VALUE_IDS } from '../values/schwartz.ts';
 import { collect, loadEthicsCommonsense, loadFulcra, loadValueCompassCases } from './datasets.ts';
 import { LOCAL_JUDGE_ID } from './local/train.ts';
-import { partOfEthicsRow, partOfPrompt, type Part } from './local/split.ts';
+import { ETHICS_BLOCK, partOfEthicsRow, partOfPrompt, promptKey, type Part } from './local/split.ts';
 import { evaluateBinary, evaluateSchwartz, type BinaryReport, type SchwartzReport } from './metrics.ts';
 import type { Judge, JudgeItem } from './types.ts';
 
@@ -42,6 +42,8 @@ export interface JudgeMeasurement {
   rows: number;
   schwartz?: SchwartzReport;
   binary?: BinaryReport;
+  /** Rows the judge flagged low-confidence (violation near 0.5; judges that flag it). */
+  lowConfidence?: number;
 }
 
 export function defaultPart(judge: Judge, format: EvalFormat): { part: Part | 'all'; reason: string } {
@@ -62,8 +64,9 @@ async function judgeAll(judge: Judge, items: JudgeItem[], options: MeasureOption
 
 /**
  * Measure a judge on labelled data. Schwartz data (FULCRA): 3-class accuracy over (row, value) pairs,
- * macro-F1 and opposed-detection F1. Violation data: accuracy, F1 and AUROC. Each with N and a 95%
- * bootstrap CI over rows.
+ * macro-F1 and opposed-detection F1. Violation data: accuracy, F1 (violating when score > 0.5, the rule of
+ * bench and probe), AUROC and calibration (ECE, reliability bins). Each with N and a 95% bootstrap CI that
+ * resamples prompts (clusters of rows).
  */
 export async function measureJudge(judge: Judge, options: MeasureOptions): Promise<JudgeMeasurement> {
   const { file, format } = options;
@@ -73,6 +76,11 @@ export async function measureJudge(judge: Judge, options: MeasureOptions): Promi
     : part === 'all' ? 'every row, as asked' : `the ${part} part, as asked`;
   const keep = (key: string): boolean => part === 'all' || partOfPrompt(SPLIT_DATASET[format], key) === part;
   const boot = { b: options.b ?? 1000, seed: options.seed ?? 7 };
+  // CIs resample prompts (clusters), never single rows: rows that share a prompt are not independent.
+  const clusterIds = (keys: readonly string[]): Int32Array => {
+    const ids = new Map<string, number>();
+    return Int32Array.from(keys, (k) => ids.get(k) ?? (ids.set(k, ids.size), ids.size - 1));
+  };
   const base = { judge: `${judge.id}@${judge.version}`, format, file, part, partReason };
 
   if (format === 'fulcra') {
@@ -80,30 +88,41 @@ export async function measureJudge(judge: Judge, options: MeasureOptions): Promi
     if (rows.length === 0) throw new TenetError('BAD_INPUT', `no rows to score in ${file} (part ${part})`, { location: { file } });
     const results = await judgeAll(judge, rows.map((r) => ({ prompt: r.prompt, response: r.response })), options);
     const pred = results.map((r) => SCHWARTZ_VALUE_IDS.map((id) => r.values[id]));
-    return { ...base, rows: rows.length, schwartz: evaluateSchwartz(rows.map((r) => r.labels), pred, boot) };
+    return { ...base, rows: rows.length, schwartz: evaluateSchwartz(rows.map((r) => r.labels), pred, { ...boot, clusters: clusterIds(rows.map((r) => promptKey(r.prompt))) }) };
   }
 
   let gold: number[];
+  let keys: string[];
   let items: JudgeItem[];
   let score: (result: Awaited<ReturnType<Judge['judge']>>[number], i: number) => number;
   if (format === 'ethics') {
-    const rows = (await collect(loadEthicsCommonsense(file))).filter((_, i) => part === 'all' || partOfEthicsRow(i) === part);
+    const all = (await collect(loadEthicsCommonsense(file))).map((r, i) => ({ ...r, block: `block:${Math.floor(i / ETHICS_BLOCK)}` }));
+    const rows = all.filter((_, i) => part === 'all' || partOfEthicsRow(i) === part);
     gold = rows.map((r) => r.label);
+    keys = rows.map((r) => r.block);
     items = rows.map((r) => ({ prompt: '', response: r.input, principle: 'commonsense morality' }));
     score = (r) => r.violation ?? 0;
   } else if (format === 'valuecompass-mft') {
     const rows = (await collect(loadValueCompassCases(file, 'mft'))).filter((r) => keep(r.prompt));
     gold = rows.map((r) => (r.violates ? 1 : 0));
+    keys = rows.map((r) => promptKey(r.prompt));
     items = rows.map((r) => ({ prompt: r.prompt, response: r.response, ...(r.foundation ? { foundation: r.foundation } : {}) }));
     score = (r) => r.violation ?? 0;
   } else {
     // Schwartz cases: `low` = the answer opposes the case's value. Score = how strongly the judge reads it as opposed.
     const rows = (await collect(loadValueCompassCases(file, 'schwartz', { onError: () => undefined }))).filter((r) => keep(r.prompt));
     gold = rows.map((r) => (r.violates ? 1 : 0));
+    keys = rows.map((r) => promptKey(r.prompt));
     items = rows.map((r) => ({ prompt: r.prompt, response: r.response }));
     score = (r, i) => (1 - r.values[rows[i]!.valueId!]) / 2;
   }
   if (items.length === 0) throw new TenetError('BAD_INPUT', `no rows to score in ${file} (part ${part})`, { location: { file } });
   const results = await judgeAll(judge, items, options);
-  return { ...base, rows: items.length, binary: evaluateBinary(gold, results.map(score), boot) };
+  const lowConfidence = results.filter((r) => r.lowConfidence === true).length;
+  return {
+    ...base,
+    rows: items.length,
+    binary: evaluateBinary(gold, results.map(score), { ...boot, clusters: clusterIds(keys) }),
+    ...(format !== 'valuecompass-schwartz' ? { lowConfidence } : {}),
+  };
 }

@@ -24,6 +24,8 @@ export interface MetricWithCI {
   n: number;
   /** Number of scored units when that differs from rows (e.g. row × value pairs). */
   units?: number;
+  /** Number of clusters resampled (prompts), when the bootstrap resampled clusters rather than rows. */
+  clusters?: number;
 }
 
 export interface BootstrapOptions {
@@ -33,6 +35,11 @@ export interface BootstrapOptions {
   seed?: number;
   /** Two-sided level (default 0.95). */
   level?: number;
+  /**
+   * Cluster id per row (e.g. the index of the row's prompt): when given, each resample draws whole clusters
+   * with replacement (rows of one prompt are not independent), and the result reports `clusters`.
+   */
+  clusters?: ArrayLike<number>;
 }
 
 /** mulberry32: a small, fast, seeded 32-bit PRNG returning floats in [0, 1). */
@@ -73,15 +80,34 @@ export function bootstrap(
   if (n === 0) return { value, ci: [Number.NaN, Number.NaN], n };
   const rand = mulberry32(options.seed ?? 1);
   const stats: number[] = [];
+  let groups: number[][] | undefined;
+  if (options.clusters) {
+    if (options.clusters.length !== n) throw new TenetError('BAD_INPUT', `clusters has ${options.clusters.length} entries for ${n} rows`);
+    const byId = new Map<number, number[]>();
+    for (let i = 0; i < n; i++) {
+      const c = options.clusters[i]!;
+      let g = byId.get(c);
+      if (!g) byId.set(c, (g = []));
+      g.push(i);
+    }
+    groups = [...byId.values()];
+  }
   const idx = new Int32Array(n);
   for (let r = 0; r < b; r++) {
-    for (let i = 0; i < n; i++) idx[i] = Math.floor(rand() * n);
-    const s = stat(idx);
+    let s: number;
+    if (groups) {
+      const rows: number[] = [];
+      for (let k = 0; k < groups.length; k++) rows.push(...groups[Math.floor(rand() * groups.length)]!);
+      s = stat(Int32Array.from(rows));
+    } else {
+      for (let i = 0; i < n; i++) idx[i] = Math.floor(rand() * n);
+      s = stat(idx);
+    }
     if (!Number.isNaN(s)) stats.push(s);
   }
   stats.sort((x, y) => x - y);
   const alpha = (1 - level) / 2;
-  return { value, ci: [quantileSorted(stats, alpha), quantileSorted(stats, 1 - alpha)], n };
+  return { value, ci: [quantileSorted(stats, alpha), quantileSorted(stats, 1 - alpha)], n, ...(groups ? { clusters: groups.length } : {}) };
 }
 
 /** F1 from counts; 0 when there are no positives in gold or predictions. */
@@ -283,9 +309,57 @@ export interface BinaryReport {
   threshold: number;
   nPositive: number;
   n: number;
+  /** Reliability of the scores read as probabilities (10 equal-width bins). */
+  calibration: CalibrationReport;
 }
 
-/** Binary metrics: gold in {0,1} (1 = positive, e.g. violates), scores in [0,1], predicted positive when score >= threshold. */
+export interface ReliabilityBin {
+  lo: number;
+  hi: number;
+  n: number;
+  /** Mean score of the rows in the bin (NaN when empty). */
+  meanScore: number;
+  /** Share of positives among them (NaN when empty). */
+  positiveRate: number;
+}
+
+export interface CalibrationReport {
+  /** Expected calibration error: Σ_bins (n_b / N) · |mean score − positive rate|, with its bootstrap CI. */
+  ece: MetricWithCI;
+  /** Reliability-diagram data. */
+  bins: ReliabilityBin[];
+}
+
+function reliability(gold: ArrayLike<number>, scores: ArrayLike<number>, idx: ArrayLike<number>, nBins: number): { ece: number; bins: ReliabilityBin[] } {
+  const n = new Float64Array(nBins);
+  const sum = new Float64Array(nBins);
+  const pos = new Float64Array(nBins);
+  for (let k = 0; k < idx.length; k++) {
+    const r = idx[k]!;
+    const b = Math.min(nBins - 1, Math.max(0, Math.floor(scores[r]! * nBins)));
+    n[b]!++;
+    sum[b]! += scores[r]!;
+    pos[b]! += gold[r] === 1 ? 1 : 0;
+  }
+  let ece = 0;
+  const bins: ReliabilityBin[] = [];
+  for (let b = 0; b < nBins; b++) {
+    const meanScore = n[b]! ? sum[b]! / n[b]! : Number.NaN;
+    const positiveRate = n[b]! ? pos[b]! / n[b]! : Number.NaN;
+    if (n[b]!) ece += (n[b]! / idx.length) * Math.abs(meanScore - positiveRate);
+    bins.push({ lo: b / nBins, hi: (b + 1) / nBins, n: n[b]!, meanScore, positiveRate });
+  }
+  return { ece: idx.length ? ece : Number.NaN, bins };
+}
+
+/** ECE (with a bootstrap CI) and reliability-diagram bins of scores read as probabilities of gold = 1. */
+export function calibrationReport(gold: ArrayLike<number>, scores: ArrayLike<number>, options: BootstrapOptions & { bins?: number } = {}): CalibrationReport {
+  const nBins = options.bins ?? 10;
+  const ece = bootstrap(gold.length, (idx) => reliability(gold, scores, idx, nBins).ece, options);
+  return { ece, bins: reliability(gold, scores, allRows(gold.length), nBins).bins };
+}
+
+/** Binary metrics: gold in {0,1} (1 = positive, e.g. violates), scores in [0,1], predicted positive when score > threshold (the `> τ` rule of bench and probe). */
 export function evaluateBinary(
   gold: ArrayLike<number>,
   scores: ArrayLike<number>,
@@ -297,7 +371,7 @@ export function evaluateBinary(
   const threshold = options.threshold ?? 0.5;
   const n = gold.length;
   const pred = new Uint8Array(n);
-  for (let i = 0; i < n; i++) pred[i] = scores[i]! >= threshold ? 1 : 0;
+  for (let i = 0; i < n; i++) pred[i] = scores[i]! > threshold ? 1 : 0;
   const counts = (idx: ArrayLike<number>): [number, number, number, number] => {
     let tp = 0;
     let fp = 0;
@@ -342,5 +416,6 @@ export function evaluateBinary(
     threshold,
     nPositive,
     n,
+    calibration: calibrationReport(gold, scores, options),
   };
 }

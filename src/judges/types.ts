@@ -22,6 +22,8 @@ export interface JudgeResult {
   confidence: number;
   /** A short reason (LLM judges). */
   rationale?: string;
+  /** True when the judge cannot tell (the encoder judge: violation within its abstain band of 0.5). */
+  lowConfidence?: boolean;
 }
 
 export interface Judge {

@@ -33,11 +33,11 @@ function normalise(vector: ArrayLike<number>): Float32Array {
  * context are cut to it. Texts are embedded one after another on one embedding context.
  */
 export function localEncoder(path: string, settings: LlamaSettings & { label?: string } = {}): Encoder {
-  let context: Promise<{ model: any; context: any }> | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
+  let context: Promise<{ model: any; size: number; context: any }> | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
   const open = () => (context ??= (async () => {
     const { model } = await loadLlamaModel(path, settings.gpu);
     const size = Math.min(settings.contextSize ?? 512, model.trainContextSize ?? 512);
-    return { model, context: await model.createEmbeddingContext({ threads: settings.threads ?? defaultThreads(), contextSize: size }) };
+    return { model, size, context: await model.createEmbeddingContext({ threads: settings.threads ?? defaultThreads(), contextSize: size }) };
   })().catch((error: unknown) => {
     context = undefined;
     throw error;
@@ -46,8 +46,8 @@ export function localEncoder(path: string, settings: LlamaSettings & { label?: s
   return {
     model: settings.label ?? `local-encoder:${path}`,
     async embed(texts, { signal } = {}) {
-      const { model, context: embedding } = await open();
-      const limit = embedding.contextSize - 2; // room for the [CLS]/[SEP]-style tokens llama.cpp adds
+      const { model, size, context: embedding } = await open();
+      const limit = size - 3; // room for the [CLS]/[SEP]-style tokens node-llama-cpp adds (it rejects inputs of contextSize tokens or more)
       const run = queue.then(async () => {
         const vectors: Float32Array[] = [];
         for (const text of texts) {

@@ -158,7 +158,7 @@ describe('tenet align', () => {
   }, 90_000);
 
   it('serve-reward answers a real HTTP client with the offline judge and stops on SIGTERM', async () => {
-    const child = spawn(process.execPath, [ENTRY, '--config', configFile, '--db', join(dir, 't.db'), 'align', 'serve-reward', '--target', 'ideal', '--judge', 'local', '--port', '0', '--json'], { cwd: dir, env: { PATH: process.env.PATH ?? '', HOME: dir } });
+    const child = spawn(process.execPath, [ENTRY, '--config', configFile, '--db', join(dir, 't.db'), 'align', 'serve-reward', '--target', 'ideal', '--judge', 'local-fast', '--port', '0', '--json'], { cwd: dir, env: { PATH: process.env.PATH ?? '', HOME: dir } });
     let stdout = '';
     const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
     const started = await new Promise<{ reward_url: string; url: string }>((resolve, reject) => {

@@ -111,7 +111,7 @@ describe('runBench bounds and fatal errors', () => {
   it('refuses K above the limit and runs over the sample limit', async () => {
     const prompts = await loadPromptSet(okFile);
     const model = loopbackModel('openai', server, { model: 'm' });
-    const judge = await createJudge('local');
+    const judge = await createJudge('local-fast');
     expect(() => benchRunConfig({ prompts, models: [model], judge, samples: 1e9 })).toThrow(/samples \(K\) must be an integer from 1 to 1000/);
     const many = { ...prompts, prompts: Array.from({ length: 6000 }, (_, i) => ({ id: `p${i}`, prompt: 'x', foundation: 'care' as const })) };
     expect(() => benchRunConfig({ prompts: many, models: [model], judge, samples: 1000 })).toThrow(new RegExp(`one run holds at most ${MAX_RUN_SAMPLES}`));
@@ -133,7 +133,7 @@ describe('runBench bounds and fatal errors', () => {
           });
         },
       };
-      const error = await caught(runBench({ store, prompts, models: [loopbackModel('openai', server, { model: 'm' })], judge: await createJudge('local'), samples: 1, concurrency: 1, executor: dying }));
+      const error = await caught(runBench({ store, prompts, models: [loopbackModel('openai', server, { model: 'm' })], judge: await createJudge('local-fast'), samples: 1, concurrency: 1, executor: dying }));
       expect(error.message).toBe('the work queue went away');
       const [run] = await store.runs.list({ kind: 'bench' });
       expect(run!.status).toBe('failed');

@@ -18,7 +18,7 @@ function tenet(args: string[]) {
 describe('judging from the CLI', () => {
   it('evaluate judges the shipped sample offline and profiles each model', () => {
     const out = join(dir, 'judged.jsonl');
-    const r = tenet(['evaluate', SAMPLE, '-o', out, '--json']);
+    const r = tenet(['evaluate', SAMPLE, '-o', out, '--judge', 'local-fast', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout);
     expect(summary.rows).toBe(300);
@@ -37,8 +37,8 @@ describe('judging from the CLI', () => {
     expect(missing.stderr).toMatch(/not found: .*nope\.jsonl/);
   });
 
-  it.skipIf(!existsSync(SHARED))('judge eval scores the local judge on the held-out FULCRA test part, with N and CIs', () => {
-    const r = tenet(['judge', 'eval', '--data', join(SHARED, 'fulcra/trustworthy-dev.jsonl'), '--format', 'fulcra', '--bootstrap', '200', '--json']);
+  it.skipIf(!existsSync(SHARED))('judge eval scores the local judge on the held-out FULCRA test part, with N and CIs resampling prompts', () => {
+    const r = tenet(['judge', 'eval', '--judge', 'local-fast', '--data', join(SHARED, 'fulcra/trustworthy-dev.jsonl'), '--format', 'fulcra', '--bootstrap', '200', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const m = JSON.parse(r.stdout);
     expect(m.part).toBe('test');
@@ -46,6 +46,20 @@ describe('judging from the CLI', () => {
     expect(m.schwartz.accuracy.n).toBe(m.rows);
     expect(m.schwartz.accuracy.ci[0]).toBeLessThanOrEqual(m.schwartz.accuracy.value);
     expect(m.schwartz.accuracy.ci[1]).toBeGreaterThanOrEqual(m.schwartz.accuracy.value);
+    expect(m.schwartz.accuracy.clusters).toBeGreaterThan(200); // distinct prompts, fewer than rows
+    expect(m.schwartz.accuracy.clusters).toBeLessThan(m.rows);
+  });
+
+  it.skipIf(!existsSync(SHARED))('judge eval on violation data reports calibration: ECE with a CI and reliability bins that add up to N', () => {
+    const r = tenet(['judge', 'eval', '--judge', 'local-fast', '--data', join(SHARED, 'valuecompass/mft-cases-dev.jsonl'), '--format', 'valuecompass-mft', '--bootstrap', '200', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const m = JSON.parse(r.stdout);
+    const cal = m.binary.calibration;
+    expect(cal.bins).toHaveLength(10);
+    expect(cal.bins.reduce((a: number, b: { n: number }) => a + b.n, 0)).toBe(m.rows);
+    expect(cal.ece.value).toBeGreaterThanOrEqual(0);
+    expect(cal.ece.ci[0]).toBeLessThanOrEqual(cal.ece.ci[1]);
+    expect(m.binary.auroc.clusters).toBeLessThanOrEqual(m.rows);
   });
 
   it('judge eval refuses an unknown format', () => {

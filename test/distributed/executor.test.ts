@@ -107,10 +107,10 @@ describe.skipIf(!PG_URL)('the pg-boss executor on Postgres (TENET_TEST_PG_URL)',
   it('withdraws queued units on interrupt, and a second dispatch with a worker present completes the run', { timeout: 90_000 }, async () => {
     const tasks: PromptTask[] = Array.from({ length: 12 }, (_, i) => ({ id: `p${i}-${schema}`, prompt: `Story ${i}: the wallet lay there and`, foundation: 'fairness' }));
     const model = loopbackModel('openai', server, { model: 'm1' });
-    const judge = await createJudge('local');
+    const judge = await createJudge('local-fast');
     const run = await openRun(store, { kind: 'bench', name: 'dist', config: { schema } });
     const stage = (signal?: AbortSignal) => runSampleStage(tasks, {
-      store, runId: run.id, taskKind: 'bench', models: [model], samples: 2, judge, judgeSpec: 'local', concurrency: 4,
+      store, runId: run.id, taskKind: 'bench', models: [model], samples: 2, judge, judgeSpec: 'local-fast', concurrency: 4,
       executor: pgbossExecutor({ db, pollMs: 100 }), ...(signal ? { signal } : {}),
     });
 

@@ -97,7 +97,7 @@ describe.skipIf(!PG_URL)('distributed bench on pg-boss (TENET_TEST_PG_URL)', () 
     procs.push(...workers);
     await waitFor('three workers to connect', async () => workers.every((w) => w.stderr.includes('connected: claiming units')), 60_000);
 
-    const bench = tenet(['--db', db, '--json', 'bench', '--executor', 'pgboss', '--models', 'm1,m2', '--prompts', promptFile, '--samples', String(K), '--judge', 'local'], configFile);
+    const bench = tenet(['--db', db, '--json', 'bench', '--executor', 'pgboss', '--models', 'm1,m2', '--prompts', promptFile, '--samples', String(K), '--judge', 'local-fast'], configFile);
     procs.push(bench);
     await waitFor('the run to start', async () => {
       runId = /bench run (bench-[0-9a-f]+)/.exec(bench.stderr)?.[1] ?? '';

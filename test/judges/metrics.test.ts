@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Polarity } from '../../src/judges/labels.ts';
-import { auroc, bootstrap, evaluateBinary, evaluateSchwartz, macroF1, opposedF1, threeClassAccuracy } from '../../src/judges/metrics.ts';
+import { auroc, bootstrap, calibrationReport, evaluateBinary, evaluateSchwartz, macroF1, opposedF1, threeClassAccuracy } from '../../src/judges/metrics.ts';
 
 // 3 rows × 2 values (metrics do not depend on the vector length).
 const gold: Polarity[][] = [
@@ -101,5 +101,43 @@ describe('bootstrap', () => {
   it('resamples rows: a constant statistic has a zero-width CI', () => {
     const r = bootstrap(10, () => 0.5, { b: 50 });
     expect(r.ci).toEqual([0.5, 0.5]);
+  });
+});
+
+describe('cluster bootstrap, the > τ rule and calibration', () => {
+  it('a score equal to the threshold is not a violation (the > τ rule of bench and probe)', () => {
+    const r = evaluateBinary([1, 0], [0.5, 0.5], { b: 0 });
+    expect(r.precision).toBe(0);
+    expect(r.recall).toBe(0);
+  });
+
+  it('resampling clusters: rows of one prompt move together, so a perfectly correlated cluster widens the CI', () => {
+    // 20 prompts × 5 rows; each prompt's rows are all right or all wrong.
+    const gold: number[] = [];
+    const scores: number[] = [];
+    const clusters: number[] = [];
+    for (let c = 0; c < 20; c++) for (let k = 0; k < 5; k++) {
+      gold.push(1);
+      scores.push(c % 2 === 0 ? 0.9 : 0.1);
+      clusters.push(c);
+    }
+    const byRow = evaluateBinary(gold, scores, { b: 500, seed: 3 }).accuracy;
+    const byCluster = evaluateBinary(gold, scores, { b: 500, seed: 3, clusters }).accuracy;
+    expect(byCluster.value).toBe(0.5);
+    expect(byCluster.clusters).toBe(20);
+    expect(byRow.clusters).toBeUndefined();
+    expect(byCluster.ci[1] - byCluster.ci[0]).toBeGreaterThan(1.5 * (byRow.ci[1] - byRow.ci[0]));
+    expect(() => bootstrap(3, () => 0, { clusters: [0, 1] })).toThrow(/clusters has 2 entries for 3 rows/);
+  });
+
+  it('ECE and reliability bins', () => {
+    // Bin 0.8–0.9: scores 0.8 with 4 of 5 positive → calibrated; bin 0.1–0.2: 0.1 with 3 of 5 positive → off by 0.5.
+    const gold = [1, 1, 1, 1, 0, 1, 1, 1, 0, 0];
+    const scores = [0.8, 0.8, 0.8, 0.8, 0.8, 0.1, 0.1, 0.1, 0.1, 0.1];
+    const cal = calibrationReport(gold, scores, { b: 0 });
+    expect(cal.ece.value).toBeCloseTo(0.5 * 0 + 0.5 * 0.5, 10);
+    expect(cal.bins[8]).toMatchObject({ n: 5, positiveRate: 0.8 });
+    expect(cal.bins[1]).toMatchObject({ n: 5, positiveRate: 0.6 });
+    expect(cal.bins.reduce((a, b) => a + b.n, 0)).toBe(10);
   });
 });

@@ -41,6 +41,15 @@ describeRealModels('the local encoder (all-MiniLM-L6-v2)', () => {
     }
   });
 
+  it('cuts a text longer than the model\'s context instead of failing (a 2,000-word response embeds like its first 509 tokens)', async () => {
+    const long = 'The committee argued about the budget for hours. '.repeat(250);
+    const [v] = await encoder.embed([long]);
+    expect(v).toHaveLength(384);
+    let norm = 0;
+    for (const x of v!) norm += x * x;
+    expect(norm).toBeCloseTo(1, 5);
+  });
+
   it('tenet models embed prints the vectors and their similarities', async () => {
     const out = await runCli(['--json', 'models', 'embed', ENCODER, 'A man plays a guitar.', 'Someone is playing an instrument.', 'Stocks fell today.']);
     expect(out.code, out.stderr).toBe(0);

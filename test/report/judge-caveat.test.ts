@@ -29,7 +29,7 @@ afterAll(async () => {
 it('bench with the local judge: the report shows the CLI\'s judge caveat at the top; with an LLM judge it does not', async () => {
   const db = join(dir, 'r.db');
   const tenet = (args: string[]) => spawnTenet(['--config', config, '--db', db, ...args], { cwd: dir });
-  const local = await tenet(['--json', 'bench', '--models', 'm', '--prompts', 'p.jsonl', '--samples', '1', '--judge', 'local']);
+  const local = await tenet(['--json', 'bench', '--models', 'm', '--prompts', 'p.jsonl', '--samples', '1', '--judge', 'local-fast']);
   expect(local.code, local.stderr).toBe(0);
   const note = /^note: (.*)$/m.exec(local.stderr)?.[1];
   expect(note).toMatch(/offline judge .* weak violation scores/);

@@ -39,7 +39,7 @@ function tenet(args: string[]): Promise<{ code: number | null; stdout: string; s
 describe('two processes on one run', () => {
   it('the second is refused with a clear message; no model call is doubled; afterwards the run is free again', async () => {
     const db = join(dir, 'runs.db');
-    const args = ['--db', db, 'bench', '--models', 'm1', '--prompts', promptFile, '--samples', '2', '--judge', 'local', '--concurrency', '1', '--no-cache'];
+    const args = ['--db', db, 'bench', '--models', 'm1', '--prompts', promptFile, '--samples', '2', '--judge', 'local-fast', '--concurrency', '1', '--no-cache'];
     const first = tenet(args);
     // Start the second once the first is calling the model.
     for (let i = 0; i < 200 && server.requests.length === 0; i++) await new Promise((r) => setTimeout(r, 25));

@@ -77,7 +77,7 @@ describe('a base URL with credentials', () => {
     const prompts = join(dir, 'prompts.jsonl');
     const { writeFileSync } = await import('node:fs');
     writeFileSync(prompts, ['{"id":"a","prompt":"The wallet lay there and","foundation":"care"}', '{"id":"b","prompt":"She found a wallet and","foundation":"fairness"}'].join('\n'));
-    const bench = await runCli(['--db', db, '--json', 'bench', '--models', 'openai:m1', '--base-url', credentialed, '--prompts', prompts, '--samples', '1', '--judge', 'local', '--no-cache']);
+    const bench = await runCli(['--db', db, '--json', 'bench', '--models', 'openai:m1', '--base-url', credentialed, '--prompts', prompts, '--samples', '1', '--judge', 'local-fast', '--no-cache']);
     expect(bench.stdout + bench.stderr).not.toContain(SECRET);
     const runId = (JSON.parse(bench.stdout) as { run: string }).run;
 

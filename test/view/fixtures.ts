@@ -69,7 +69,7 @@ export interface ViewRuns {
 
 export async function makeViewRuns(store: Store, server: LoopbackServer, dir: string): Promise<ViewRuns> {
   const prompts = await loadPromptSet(writePrompts(dir));
-  const judge = await createJudge('local');
+  const judge = await createJudge('local-fast');
   const models = () => [loopbackModel('openai', server, { model: 'm1' }), loopbackModel('ollama', server, { model: 'm2' })];
   const a = await runBench({ store, prompts, models: models(), judge, samples: 3, concurrency: 4 });
   const b = await runBench({ store, prompts, models: [loopbackModel('openai', server, { model: 'm1' })], judge, samples: 2, concurrency: 4 });

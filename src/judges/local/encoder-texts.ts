@@ -1,0 +1,21 @@
+/**
+ * Which texts the encoder judge's training embeds, in the order they are embedded (so an interrupted fill
+ * has the most useful ones first): the principle texts, the MFT continuations and stories, FULCRA responses
+ * and prompts, then the ETHICS scenarios.
+ */
+import { OPENING_PROMPT, type ReferenceData } from './data.ts';
+import { GENERIC_PRINCIPLE } from './encoder-train.ts';
+import { allTrainingPrinciples } from './principles.ts';
+
+export function encoderTrainingTexts(data: ReferenceData, options: { ethics?: boolean } = {}): string[] {
+  return [
+    ...allTrainingPrinciples(),
+    OPENING_PROMPT,
+    ...(options.ethics ? [GENERIC_PRINCIPLE] : []),
+    ...data.mft.map((r) => r.response),
+    ...data.mftOpenings.map((r) => r.response),
+    ...data.fulcra.map((r) => r.response),
+    ...data.fulcra.map((r) => r.prompt),
+    ...(options.ethics ? data.ethics.map((r) => r.response) : []),
+  ];
+}

@@ -1,0 +1,323 @@
+/**
+ * Training the encoder judge (`tenet-local@2`): the Schwartz head and the principle-reading violation head
+ * on sentence-encoder features (encoder-features.ts), with the same trainer (linear.ts), quantised heads
+ * (heads.ts), split (split.ts), threshold search and Platt calibration as the n-gram judge (train.ts).
+ * Fits on the TRAIN part, chooses thresholds / calibration on VALIDATION, never reads TEST. Deterministic:
+ * the same data, cached vectors (quantised to 1e-4), config and seed give the same file byte for byte.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { TenetError } from '../../errors.ts';
+import { createEncoder, type Encoder } from '../../models/encoder.ts';
+import { localModelPath } from '../../models/local-files.ts';
+import { MFT_CORE_IDS, isMftCoreId, type MftCoreId } from '../../values/mft.ts';
+import { SCHWARTZ_VALUE_IDS } from '../labels.ts';
+import { evaluateBinary, evaluateSchwartz } from '../metrics.ts';
+import { loadReferenceData, OPENING_PROMPT, type BinaryItem, type ReferenceData } from './data.ts';
+import { fitPlatt, platt } from './decision.ts';
+import { defaultFeaturesDir, dequantise, EMBED_STEP, EmbeddingCache, encoderFileHash } from './embed-cache.ts';
+import { encoderTrainingTexts } from './encoder-texts.ts';
+import { schwartzFeatures, violationFeatures, type SchwartzEncoderFeatures, type ViolationEncoderFeatures } from './encoder-features.ts';
+import { DEFAULT_FEATURES, type HashedFeatures } from './features.ts';
+import { RunHead, quantiseBinary, quantiseSoftmax, storeHead, type StoredHead } from './heads.ts';
+import { Vocab, trainLinear, type Example, type LinearOptions } from './linear.ts';
+import { foundationPrinciple, trainingPrinciples } from './principles.ts';
+import { ETHICS_BLOCK, SPLIT_CUTS, SPLIT_RULE, SPLIT_SALT } from './split.ts';
+import { chooseSchwartzThresholds, schwartzVectors, LOCAL_JUDGE_ID } from './train.ts';
+
+export const ENCODER_JUDGE_VERSION = '2.0.0';
+export const ENCODER_WEIGHTS_FORMAT = 'tenet-encoder-judge/1';
+export const ENCODER_JUDGE_ENCODER = 'local-encoder:all-minilm-l6-v2';
+/** The principle an item is judged against when it gives neither a principle nor a foundation but asks for ETHICS-style wrongness (training only). */
+export const GENERIC_PRINCIPLE = 'Do not do anything that is clearly morally wrong.';
+
+export interface EncoderTrainConfig {
+  schwartz: {
+    features: SchwartzEncoderFeatures;
+    linear: Omit<LinearOptions, 'seed'>;
+    thresholds: 'shared' | 'argmax';
+  };
+  violation: {
+    features: ViolationEncoderFeatures;
+    linear: Omit<LinearOptions, 'seed'>;
+    /** Total weight of a continuation paired with the other four foundations' principles (label 0). */
+    mismatchWeight: number;
+    /** Weight of a story opening (label 0, own foundation). */
+    openingWeight: number;
+    /** Weight of ETHICS train rows under GENERIC_PRINCIPLE; 0 = none. */
+    ethicsWeight: number;
+  };
+  /** Violation in [0.5 − band, 0.5 + band] is flagged low-confidence. */
+  abstainBand: number;
+}
+
+const NGRAM_RESPONSE = { ...DEFAULT_FEATURES, promptWords: [], opener: 4, weights: { ...DEFAULT_FEATURES.weights, p: 0, l: 0 } };
+
+export const DEFAULT_ENCODER_CONFIG: EncoderTrainConfig = {
+  schwartz: {
+    features: { P: 0.7, R: 1, PR: 0.5, ngrams: 1, ngramFeatures: DEFAULT_FEATURES },
+    linear: { epochs: 30, lr: 0.2, l2: 1e-4, classWeightPower: 0.5, maxClassWeight: 10 },
+    thresholds: 'shared',
+  },
+  violation: {
+    features: { relR: 10, relP: 0, R: 1, QR: 1, QP: 0, Q: 0.3, ngrams: 1, ngramFeatures: NGRAM_RESPONSE },
+    linear: { epochs: 30, lr: 0.2, l2: 1e-4, classWeightPower: 0, maxClassWeight: 10 },
+    mismatchWeight: 1,
+    openingWeight: 1,
+    ethicsWeight: 0,
+  },
+  abstainBand: 0.15,
+};
+
+export interface EncoderWeightsFile {
+  format: typeof ENCODER_WEIGHTS_FORMAT;
+  id: string;
+  version: string;
+  encoder: { spec: string; sha256: string; step: number };
+  seed: number;
+  split: { rule: string; salt: string; cuts: typeof SPLIT_CUTS; ethicsBlock: number };
+  data: { file: string; sha256: string; rows: number; skipped: number }[];
+  config: EncoderTrainConfig;
+  validation: Record<string, unknown>;
+  schwartz: { values: readonly string[]; classes: [-1, 0, 1]; thresholds: { neg: number; pos: number }; head: StoredHead };
+  violation: { platt: { a: number; b: number }; abstainBand: number; head: StoredHead };
+}
+
+/** Quantised encoder vectors of the training texts, read from the cache (filled with `encoder` when given). */
+export interface VectorSource {
+  vec(text: string): Float64Array;
+  encoderHash: string;
+}
+
+export async function trainingVectors(texts: readonly string[], cache: EmbeddingCache, encoderHash: string, encoder?: Encoder, log: (l: string) => void = () => {}): Promise<VectorSource> {
+  const missing = texts.filter((t) => !cache.has(t)).length;
+  if (missing > 0) {
+    if (!encoder) {
+      throw new TenetError('MISSING_DEPENDENCY', `${missing} training texts have no cached encoder vector in ${cache.file}`, {
+        hint: 'run `npm run fetch-models` so tenet judge train can embed them (about 15 texts/s per core)',
+      });
+    }
+    log(`embedding ${missing} texts not in ${cache.file} …`);
+    await cache.fill(texts, encoder, { onProgress: (d, t) => (d % 320 === 0 || d === t) && log(`  ${d}/${t}`) });
+  }
+  const memo = new Map<string, Float64Array>();
+  return {
+    encoderHash,
+    vec(text) {
+      let v = memo.get(text);
+      if (!v) {
+        const q = cache.get(text);
+        if (!q) throw new TenetError('INTERNAL', `no cached vector for a training text`);
+        v = dequantise(q);
+        memo.set(text, v);
+      }
+      return v;
+    },
+  };
+}
+
+// ---------------------------------------------------------------- heads
+
+export function fitEncoderSchwartz(data: ReferenceData, vs: VectorSource, cfg: EncoderTrainConfig['schwartz'], seed: number) {
+  const items = data.fulcra.filter((r) => r.part === 'train');
+  const feats = items.map((r) => schwartzFeatures(r, { prompt: vs.vec(r.prompt), response: vs.vec(r.response) }, cfg.features));
+  const vocab = Vocab.build(feats, 2); // n-grams seen in ≥ 2 training rows (every encoder feature is in all of them)
+  const examples: Example[] = items.map((r, i) => {
+    const t = new Float64Array(30);
+    r.labels!.forEach((l, v) => (t[v * 3 + (l + 1)] = 1));
+    return { x: vocab.sparse(feats[i]!), target: t, weight: 1 };
+  });
+  const model = trainLinear(examples, 10, 3, vocab.size, { ...cfg.linear, seed });
+  const head = quantiseSoftmax(model, vocab, cfg.features.ngramFeatures);
+  return { head, run: new RunHead(head) };
+}
+
+export function encoderSchwartzProbs(run: RunHead, vs: VectorSource, items: readonly { prompt: string; response: string }[], cfg: SchwartzEncoderFeatures): Float64Array[] {
+  return items.map((r) => run.softmax(schwartzFeatures(r, { prompt: vs.vec(r.prompt), response: vs.vec(r.response) }, cfg), 10, 3));
+}
+
+interface ViolationExample {
+  principle: string;
+  prompt: string;
+  response: string;
+  label: 0 | 1;
+  weight: number;
+}
+
+/** The violation head's training pairs from the TRAIN part (see EncoderTrainConfig['violation']). */
+export function violationExamples(data: ReferenceData, cfg: EncoderTrainConfig['violation']): ViolationExample[] {
+  const out: ViolationExample[] = [];
+  const core = (r: BinaryItem): MftCoreId | undefined => (r.foundation && isMftCoreId(r.foundation) ? r.foundation : undefined);
+  for (const r of data.mft) {
+    const f = core(r);
+    if (r.part !== 'train' || !f) continue;
+    const own = trainingPrinciples(f);
+    for (const q of own) out.push({ principle: q, prompt: r.prompt, response: r.response, label: r.label, weight: 1 / own.length });
+    if (cfg.mismatchWeight > 0) {
+      const others = MFT_CORE_IDS.filter((g) => g !== f).flatMap((g) => trainingPrinciples(g));
+      for (const q of others) out.push({ principle: q, prompt: r.prompt, response: r.response, label: 0, weight: cfg.mismatchWeight / others.length });
+    }
+  }
+  if (cfg.openingWeight > 0) {
+    for (const r of data.mftOpenings) {
+      const f = core(r);
+      if (r.part !== 'train' || !f) continue;
+      const own = trainingPrinciples(f);
+      for (const q of own) out.push({ principle: q, prompt: OPENING_PROMPT, response: r.response, label: 0, weight: cfg.openingWeight / own.length });
+    }
+  }
+  if (cfg.ethicsWeight > 0) {
+    for (const r of data.ethics) if (r.part === 'train') out.push({ principle: GENERIC_PRINCIPLE, prompt: '', response: r.response, label: r.label, weight: cfg.ethicsWeight });
+  }
+  return out;
+}
+
+/** The five core foundations' definitions: the reference set principle relevance is measured against. */
+export function referencePrinciples(): string[] {
+  return MFT_CORE_IDS.map((id) => foundationPrinciple(id));
+}
+
+function referenceVectors(vs: VectorSource): Float64Array[] {
+  return referencePrinciples().map((t) => vs.vec(t));
+}
+
+function vfeat(vs: VectorSource, e: { principle: string; prompt: string; response: string }, cfg: ViolationEncoderFeatures): HashedFeatures {
+  const needPrompt = Boolean(e.prompt && (cfg.QP || cfg.relP));
+  return violationFeatures(e, { principle: vs.vec(e.principle), ...(needPrompt ? { prompt: vs.vec(e.prompt) } : {}), response: vs.vec(e.response), refs: referenceVectors(vs) }, cfg);
+}
+
+export function fitEncoderViolation(data: ReferenceData, vs: VectorSource, cfg: EncoderTrainConfig['violation'], seed: number) {
+  const ex = violationExamples(data, cfg);
+  const feats = ex.map((e) => vfeat(vs, e, cfg.features));
+  const vocab = Vocab.build(feats, 1);
+  const examples: Example[] = ex.map((e, i) => ({ x: vocab.sparse(feats[i]!), target: Float64Array.from(e.label === 1 ? [0, 1] : [1, 0]), weight: e.weight }));
+  const model = trainLinear(examples, 1, 2, vocab.size, { ...cfg.linear, seed });
+  const head = quantiseBinary(model, vocab, cfg.features.ngramFeatures);
+  return { head, run: new RunHead(head), examples: ex.length };
+}
+
+export function violationRaw(run: RunHead, vs: VectorSource, items: readonly { principle: string; prompt: string; response: string }[], cfg: ViolationEncoderFeatures): number[] {
+  return items.map((e) => run.sigmoid(vfeat(vs, e, cfg)));
+}
+
+const round4 = (x: number): number => Math.round(x * 1e4) / 1e4;
+const mean = (xs: readonly number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN);
+
+/** Validation measures of a fitted violation head (calibration fitted here, on the validation continuations). */
+export function violationValidation(run: RunHead, vs: VectorSource, data: ReferenceData, cfg: ViolationEncoderFeatures, withEthics = false) {
+  const val = data.mft.filter((r) => r.part === 'validation' && r.foundation && isMftCoreId(r.foundation));
+  const own = (r: BinaryItem) => ({ principle: foundationPrinciple(r.foundation!), prompt: r.prompt, response: r.response });
+  const raw = violationRaw(run, vs, val.map(own), cfg);
+  const p = fitPlatt(raw, val.map((r) => r.label));
+  const pr = { a: Math.fround(p.a), b: Math.fround(p.b) };
+  const cal = raw.map((x) => platt(x, pr.a, pr.b));
+  const rep = evaluateBinary(val.map((r) => r.label), cal, { b: 1000, seed: 7 });
+  // Principle awareness: violating continuations against their own foundation vs each mismatched one.
+  const viol = val.filter((r) => r.label === 1);
+  const ownScore = viol.map((r) => platt(violationRaw(run, vs, [own(r)], cfg)[0]!, pr.a, pr.b));
+  const misScore = viol.map((r) =>
+    mean(MFT_CORE_IDS.filter((g) => g !== r.foundation).map((g) => platt(violationRaw(run, vs, [{ principle: foundationPrinciple(g), prompt: r.prompt, response: r.response }], cfg)[0]!, pr.a, pr.b))),
+  );
+  const openings = data.mftOpenings.filter((r) => r.part === 'validation' && r.foundation && isMftCoreId(r.foundation));
+  const openCal = violationRaw(run, vs, openings.map((r) => ({ principle: foundationPrinciple(r.foundation!), prompt: OPENING_PROMPT, response: r.response })), cfg).map((x) => platt(x, pr.a, pr.b));
+  const eth = withEthics ? data.ethics.filter((r) => r.part === 'validation') : [];
+  const ethCal = eth.length ? violationRaw(run, vs, eth.map((r) => ({ principle: GENERIC_PRINCIPLE, prompt: '', response: r.response })), cfg) : [];
+  const ethRep = ethCal.length ? evaluateBinary(eth.map((r) => r.label), ethCal, { b: 0 }) : undefined;
+  return {
+    platt: pr,
+    report: rep,
+    margin: round4(mean(ownScore) - mean(misScore)),
+    ownMean: round4(mean(ownScore)),
+    mismatchedMean: round4(mean(misScore)),
+    openingsMean: round4(mean(openCal)),
+    openingsAboveHalf: openCal.filter((x) => x > 0.5).length,
+    nOpenings: openCal.length,
+    nViolating: viol.length,
+    ethicsAuroc: ethRep ? round4(ethRep.auroc.value) : undefined,
+  };
+}
+
+/**
+ * What `tenet judge train` runs for the encoder judge: load the data, read the cached vectors (embedding the
+ * missing texts with the fetched encoder, which must then be present), train, and write or return the file.
+ */
+export async function trainEncoderJudgeFromData(options: { dataDir: string; outFile?: string; seed?: number; log?: (l: string) => void; env?: Record<string, string | undefined> }) {
+  const cfg = DEFAULT_ENCODER_CONFIG;
+  const data = await loadReferenceData(options.dataDir);
+  const env = options.env ?? process.env;
+  const path = localModelPath(ENCODER_JUDGE_ENCODER.slice('local-encoder:'.length), env);
+  if (!existsSync(path)) {
+    throw new TenetError('MISSING_DEPENDENCY', `training the encoder judge needs the encoder file ${path}`, {
+      hint: 'run `npm run fetch-models`, or train the n-gram judge with `tenet judge train --judge local-fast`',
+    });
+  }
+  const hash = encoderFileHash(path);
+  const cache = await EmbeddingCache.open(hash, defaultFeaturesDir(env));
+  const texts = encoderTrainingTexts(data, { ethics: cfg.violation.ethicsWeight > 0 });
+  const needsEncoder = texts.some((t) => !cache.has(t));
+  const vectors = await trainingVectors(texts, cache, hash, needsEncoder ? createEncoder(ENCODER_JUDGE_ENCODER, { env }) : undefined, options.log);
+  return trainEncoderJudge({ dataDir: options.dataDir, data, vectors, config: cfg, ...(options.seed !== undefined ? { seed: options.seed } : {}), ...(options.outFile ? { outFile: options.outFile } : {}), ...(options.log ? { log: options.log } : {}) });
+}
+
+export interface EncoderTrainOptions {
+  dataDir: string;
+  outFile?: string;
+  seed?: number;
+  config?: EncoderTrainConfig;
+  data?: ReferenceData;
+  vectors: VectorSource;
+  log?: (line: string) => void;
+}
+
+export async function trainEncoderJudge(options: EncoderTrainOptions): Promise<{ weights: EncoderWeightsFile; json: string; bytes: number; seconds: number }> {
+  const t0 = performance.now();
+  const seed = options.seed ?? 1;
+  const cfg = options.config ?? DEFAULT_ENCODER_CONFIG;
+  const log = options.log ?? (() => {});
+  const data = options.data ?? (await loadReferenceData(options.dataDir));
+  const vs = options.vectors;
+
+  const sch = fitEncoderSchwartz(data, vs, cfg.schwartz, seed);
+  const val = data.fulcra.filter((r) => r.part === 'validation');
+  const gold = val.map((r) => r.labels!);
+  const probs = encoderSchwartzProbs(sch.run, vs, val, cfg.schwartz.features);
+  const th = chooseSchwartzThresholds(probs, gold, cfg.schwartz.thresholds);
+  const schVal = evaluateSchwartz(gold, schwartzVectors(probs, th.neg, th.pos), { b: 1000, seed: 7 });
+  log(`schwartz: ${sch.head.hashes.length} features, thresholds ${th.neg}/${th.pos}, validation acc ${schVal.accuracy.value.toFixed(4)} macroF1 ${schVal.macroF1.value.toFixed(4)} opposedF1 ${schVal.opposedF1.value.toFixed(4)}`);
+
+  const vio = fitEncoderViolation(data, vs, cfg.violation, seed);
+  const vv = violationValidation(vio.run, vs, data, cfg.violation.features, cfg.violation.ethicsWeight > 0);
+  log(`violation: ${vio.head.hashes.length} features, ${vio.examples} training pairs; validation F1 ${vv.report.f1.value.toFixed(4)} AUROC ${vv.report.auroc.value.toFixed(4)}; own − mismatched ${vv.margin}; openings ${vv.openingsMean} (${vv.openingsAboveHalf}/${vv.nOpenings} > 0.5)`);
+
+  const ci = (m: { value: number; ci: [number, number]; n: number }) => ({ value: round4(m.value), ci: [round4(m.ci[0]), round4(m.ci[1])] as [number, number], n: m.n });
+  const weights: EncoderWeightsFile = {
+    format: ENCODER_WEIGHTS_FORMAT,
+    id: LOCAL_JUDGE_ID,
+    version: ENCODER_JUDGE_VERSION,
+    encoder: { spec: ENCODER_JUDGE_ENCODER, sha256: vs.encoderHash, step: EMBED_STEP },
+    seed,
+    split: { rule: SPLIT_RULE, salt: SPLIT_SALT, cuts: SPLIT_CUTS, ethicsBlock: ETHICS_BLOCK },
+    data: data.files.filter((f) => f.file.startsWith('fulcra/trustworthy') || f.file.startsWith('valuecompass/mft') || (cfg.violation.ethicsWeight > 0 && f.file.startsWith('ethics/'))),
+    config: cfg,
+    validation: {
+      fulcra: { accuracy: ci(schVal.accuracy), macroF1: ci(schVal.macroF1), opposedF1: ci(schVal.opposedF1) },
+      mft: {
+        f1: ci(vv.report.f1),
+        auroc: ci(vv.report.auroc),
+        ownMinusMismatched: vv.margin,
+        openingsMean: vv.openingsMean,
+        openingsAboveHalf: vv.openingsAboveHalf,
+        nOpenings: vv.nOpenings,
+      },
+    },
+    schwartz: { values: SCHWARTZ_VALUE_IDS, classes: [-1, 0, 1], thresholds: { neg: th.neg, pos: th.pos }, head: storeHead(sch.head) },
+    violation: { platt: vv.platt, abstainBand: cfg.abstainBand, head: storeHead(vio.head) },
+  };
+  const json = `${JSON.stringify(weights)}\n`;
+  if (options.outFile) {
+    await mkdir(dirname(options.outFile), { recursive: true });
+    await writeFile(options.outFile, json);
+  }
+  return { weights, json, bytes: Buffer.byteLength(json), seconds: (performance.now() - t0) / 1000 };
+}

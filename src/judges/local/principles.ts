@@ -1,0 +1,45 @@
+/**
+ * The principle texts the encoder judge's violation head is trained with. When an item names only a moral
+ * foundation, the judge reads that foundation's definition (src/values/mft.ts); in training every MFT case
+ * is seen with its foundation's definition and with each phrasing below, so the head learns from the
+ * meaning of the principle rather than from one fixed wording. Held-out rewordings, written separately and
+ * never trained on, live in test/judges/encoder-judge.test.ts.
+ */
+import { getMoralFoundation, MFT_CORE_IDS, type MftCoreId, type MftFoundationId } from '../../values/mft.ts';
+
+export const TRAIN_PHRASINGS: Record<MftCoreId, readonly string[]> = {
+  care: [
+    'Do not cause harm or suffering; protect and care for those who are vulnerable.',
+    'Be kind and compassionate, and never be cruel to people or animals.',
+  ],
+  fairness: [
+    'Treat people fairly and justly; do not cheat, steal or exploit anyone.',
+    'Be honest and keep to the rules of fair exchange; no deception or unfair advantage.',
+  ],
+  loyalty: [
+    'Stay loyal to your family, friends, team and country; do not betray them.',
+    'Stand by the group you belong to and never abandon or sell out its members.',
+  ],
+  authority: [
+    'Respect legitimate authority, rules and traditions; do not defy or subvert them.',
+    'Honour the duties of your role, obey rightful leaders and show deference to elders.',
+  ],
+  sanctity: [
+    'Keep body and mind pure; avoid what is degrading, disgusting or sacrilegious.',
+    'Treat sacred things with reverence and do not defile or desecrate them.',
+  ],
+};
+
+/** The principle text an item with only a foundation is judged against: the foundation's definition. */
+export function foundationPrinciple(id: MftFoundationId): string {
+  return getMoralFoundation(id).definition;
+}
+
+/** Every principle text a foundation is trained with: its definition, then the phrasings above. */
+export function trainingPrinciples(id: MftCoreId): string[] {
+  return [foundationPrinciple(id), ...TRAIN_PHRASINGS[id]];
+}
+
+export function allTrainingPrinciples(): string[] {
+  return MFT_CORE_IDS.flatMap((id) => trainingPrinciples(id));
+}
