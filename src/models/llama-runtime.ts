@@ -12,7 +12,7 @@ import { abortError } from './limits.ts';
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Llama = any;
 type LlamaModel = any;
-export type LlamaModule = any;
+type LlamaModule = any;
 export type LlamaSequence = any;
 
 export interface LlamaSettings {
@@ -34,7 +34,7 @@ let modulePromise: Promise<LlamaModule> | undefined;
 const runtimes = new Map<string, Promise<Llama>>();
 const models = new Map<string, Promise<LlamaModel>>();
 
-export async function importLlama(): Promise<LlamaModule> {
+async function importLlama(): Promise<LlamaModule> {
   const name = 'node-llama-cpp';
   modulePromise ??= import(name).catch((error: unknown) => {
     modulePromise = undefined;

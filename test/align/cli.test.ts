@@ -3,6 +3,7 @@
  * model and the LLM judge are real HTTP endpoints speaking the OpenAI protocol.
  */
 import { spawn } from 'node:child_process';
+import { CLI_ENTRY, spawnTenet, type SpawnResult } from '../support/spawn.ts';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCHWARTZ_VALUE_IDS } from '../../src/values/schwartz.ts';
 import { startLoopbackServer, type LoopbackServer, type ScriptRequest } from '../support/loopback-server.ts';
 
-const ENTRY = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'tenet-align-cli-'));
 const promptFile = join(dir, 'prompts.jsonl');
 writeFileSync(promptFile, Array.from({ length: 6 }, (_, i) => JSON.stringify({ id: `p${i}`, prompt: `Q${i}: my neighbour needs help moving` })).join('\n'));
@@ -45,16 +45,8 @@ afterAll(async () => {
   await server.close();
 });
 
-interface Result { code: number | null; stdout: string; stderr: string }
-function tenet(args: string[]): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [ENTRY, '--config', configFile, '--db', join(dir, 't.db'), ...args], { cwd: dir, env: { PATH: process.env.PATH ?? '', HOME: dir } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function tenet(args: string[]): Promise<SpawnResult> {
+  return spawnTenet(['--config', configFile, '--db', join(dir, 't.db'), ...args], { cwd: dir });
 }
 
 describe('tenet align', () => {
@@ -158,7 +150,7 @@ describe('tenet align', () => {
   }, 90_000);
 
   it('serve-reward answers a real HTTP client with the offline judge and stops on SIGTERM', async () => {
-    const child = spawn(process.execPath, [ENTRY, '--config', configFile, '--db', join(dir, 't.db'), 'align', 'serve-reward', '--target', 'ideal', '--judge', 'local-fast', '--port', '0', '--json'], { cwd: dir, env: { PATH: process.env.PATH ?? '', HOME: dir } });
+    const child = spawn(process.execPath, [CLI_ENTRY, '--config', configFile, '--db', join(dir, 't.db'), 'align', 'serve-reward', '--target', 'ideal', '--judge', 'local-fast', '--port', '0', '--json'], { cwd: dir, env: { PATH: process.env.PATH ?? '', HOME: dir } });
     let stdout = '';
     const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
     const started = await new Promise<{ reward_url: string; url: string }>((resolve, reject) => {

@@ -3,7 +3,8 @@
  * then run again: it continues the same run, asks for no stored sample again (selection, fresh or E-step),
  * and ends with exactly what an uninterrupted run stores and prints.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { spawnTenet, type SpawnResult } from '../support/spawn.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +15,6 @@ import { SCHWARTZ_VALUE_IDS } from '../../src/values/schwartz.ts';
 import { startLoopbackServer, type LoopbackServer, type RecordedRequest, type ScriptRequest } from '../support/loopback-server.ts';
 import { MARKER, PRINCIPLES, world } from './helpers.ts';
 
-const ENTRY = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'tenet-probe-kill-'));
 const principlesFile = join(dir, 'principles.jsonl');
 const K = 4;
@@ -45,18 +45,8 @@ afterAll(async () => {
   await server.close();
 });
 
-interface Result { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
-
-function tenet(args: string[], onSpawn?: (child: ChildProcess) => void): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [ENTRY, '--config', configFile, ...args], { cwd: dir, env: { PATH: process.env.PATH ?? '', HOME: dir } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-    onSpawn?.(child);
-  });
+function tenet(args: string[], onSpawn?: (child: ChildProcess) => void): Promise<SpawnResult> {
+  return spawnTenet(['--config', configFile, ...args], { cwd: dir, ...(onSpawn ? { onSpawn } : {}) });
 }
 
 const probeArgs = (db: string): string[] => ['--db', db, 'probe', '--target', 'target', '--generator', 'gen', '--judge', 'llm:judge', '--principles', principlesFile,

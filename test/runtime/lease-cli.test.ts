@@ -2,7 +2,7 @@
  * Issue 14 item 18, as a user meets it: two `tenet bench` processes on the same run. The second is refused
  * (exit 2, a clear message) instead of doubling the model calls; once the first is done the lease is free.
  */
-import { spawn } from 'node:child_process';
+import { spawnTenet, type SpawnResult } from '../support/spawn.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/index.ts';
 import { startLoopbackServer, type LoopbackServer } from '../support/loopback-server.ts';
 
-const ENTRY = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'tenet-lease-cli-'));
 const PROMPTS = 6;
 const promptFile = join(dir, 'prompts.jsonl');
@@ -25,15 +24,8 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-function tenet(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [ENTRY, '--config', configFile, ...args], { cwd: dir, env: { PATH: process.env.PATH ?? '', HOME: dir } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function tenet(args: string[]): Promise<SpawnResult> {
+  return spawnTenet(['--config', configFile, ...args], { cwd: dir });
 }
 
 describe('two processes on one run', () => {
