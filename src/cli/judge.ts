@@ -6,6 +6,7 @@ import { trainEncoderJudgeFromData } from '../judges/local/encoder-train.ts';
 import { trainLocalJudge } from '../judges/local/train.ts';
 import { EVAL_FORMATS, measureJudge, type EvalFormat, type JudgeMeasurement } from '../judges/measure.ts';
 import type { MetricWithCI } from '../judges/metrics.ts';
+import { createProgress } from '../runtime/progress.ts';
 import { action, emit, examples, positiveInt } from './io.ts';
 import { withContext } from './context.ts';
 
@@ -54,6 +55,9 @@ export function registerJudge(program: Command): void {
           const judgeImpl = await ctx.judge(opts.judge, { noCache: !opts.cache, ...(opts.judgeSamples ? { samples: opts.judgeSamples } : {}) });
           const result = await measureJudge(judgeImpl, {
             file: opts.data, format: opts.format as EvalFormat, b: opts.bootstrap,
+            // LLM judges take seconds a row: smaller batches (still 32 concurrent requests) keep the progress line moving.
+            ...(opts.judge.startsWith('llm:') ? { batchSize: 32 } : {}),
+            progress: (total) => createProgress({ label: 'judge eval', total }),
             ...(opts.part ? { part: opts.part as 'train' | 'validation' | 'test' | 'all' } : {}),
           });
           emit(ctx, result, () => renderMeasurement(result));

@@ -4,6 +4,7 @@ import { collect, loadEthicsCommonsense, loadFulcra, loadValueCompassCases } fro
 import { LOCAL_JUDGE_ID } from './local/train.ts';
 import { ETHICS_BLOCK, partOfEthicsRow, partOfPrompt, promptKey, type Part } from './local/split.ts';
 import { evaluateBinary, evaluateSchwartz, type BinaryReport, type SchwartzReport } from './metrics.ts';
+import type { Progress } from '../runtime/progress.ts';
 import type { Judge, JudgeItem } from './types.ts';
 
 export const EVAL_FORMATS = ['fulcra', 'valuecompass-mft', 'valuecompass-schwartz', 'ethics'] as const;
@@ -30,6 +31,8 @@ export interface MeasureOptions {
   seed?: number;
   batchSize?: number;
   signal?: AbortSignal;
+  /** Called once the rows are known; the returned progress is ticked per judged row. */
+  progress?: (total: number) => Progress;
 }
 
 export interface JudgeMeasurement {
@@ -55,10 +58,14 @@ export function defaultPart(judge: Judge, format: EvalFormat): { part: Part | 'a
 
 async function judgeAll(judge: Judge, items: JudgeItem[], options: MeasureOptions) {
   const size = options.batchSize ?? 64;
+  const progress = options.progress?.(items.length);
   const out = [];
   for (let i = 0; i < items.length; i += size) {
-    out.push(...(await judge.judge(items.slice(i, i + size), { ...(options.signal ? { signal: options.signal } : {}) })));
+    const batch = await judge.judge(items.slice(i, i + size), { ...(options.signal ? { signal: options.signal } : {}) });
+    out.push(...batch);
+    for (let j = 0; j < batch.length; j++) progress?.tick();
   }
+  progress?.finish();
   return out;
 }
 

@@ -163,32 +163,20 @@ export function valueVotesRepo({ db, tx }: Scope) {
     /** Records a value-vote draw: an impression per card shown and a vote per card picked. */
     async record(input: { deliberationId: string; participantId: string; drawId: string; shown: readonly string[]; picked: readonly string[] }): Promise<void> {
       const now = nowIso();
+      // One row per distinct card, the same shape in both tables.
+      const rows = (cards: readonly string[]) => [...new Set(cards)].map((canonical_id) => ({
+        participant_id: input.participantId,
+        canonical_id,
+        deliberation_id: input.deliberationId,
+        draw_id: input.drawId,
+        created_at: now,
+      }));
       await tx(async (r) => {
         if (input.shown.length > 0) {
-          await r.db
-            .insertInto('elicit_impressions')
-            .values([...new Set(input.shown)].map((canonical_id) => ({
-              participant_id: input.participantId,
-              canonical_id,
-              deliberation_id: input.deliberationId,
-              draw_id: input.drawId,
-              created_at: now,
-            })))
-            .onConflict((oc) => oc.doNothing())
-            .execute();
+          await r.db.insertInto('elicit_impressions').values(rows(input.shown)).onConflict((oc) => oc.doNothing()).execute();
         }
         if (input.picked.length > 0) {
-          await r.db
-            .insertInto('elicit_value_votes')
-            .values([...new Set(input.picked)].map((canonical_id) => ({
-              participant_id: input.participantId,
-              canonical_id,
-              deliberation_id: input.deliberationId,
-              draw_id: input.drawId,
-              created_at: now,
-            })))
-            .onConflict((oc) => oc.doNothing())
-            .execute();
+          await r.db.insertInto('elicit_value_votes').values(rows(input.picked)).onConflict((oc) => oc.doNothing()).execute();
         }
       });
     },
