@@ -41,10 +41,11 @@ export function registerJudge(program: Command): void {
       .requiredOption('--format <format>', `one of ${EVAL_FORMATS.join(', ')}`)
       .option('--judge <spec>', 'local (encoder judge, default), local-fast (n-grams) or llm:MODEL_SPEC', 'local')
       .option('--part <part>', 'score only this part of the split: train, validation, test or all (default: test for the local judge on data it trained on, else all)')
+      .option('--limit <n>', 'score only the first N rows of the part, in file order (slow judges; the output says so)', positiveInt('--limit'))
       .option('--bootstrap <n>', 'bootstrap resamples', positiveInt('--bootstrap'), 1000)
       .option('--judge-samples <n>', 'LLM judge self-consistency samples', positiveInt('--judge-samples'))
       .option('--no-cache', 'LLM judges: do not use the response cache')
-      .action(action(async (opts: { data: string; format: string; judge: string; part?: string; bootstrap: number; judgeSamples?: number; cache: boolean }, command: Command) => {
+      .action(action(async (opts: { data: string; format: string; judge: string; part?: string; limit?: number; bootstrap: number; judgeSamples?: number; cache: boolean }, command: Command) => {
         if (!(EVAL_FORMATS as readonly string[]).includes(opts.format)) {
           throw new TenetError('BAD_USAGE', `--format must be one of ${EVAL_FORMATS.join(', ')}, got "${opts.format}"`);
         }
@@ -59,6 +60,7 @@ export function registerJudge(program: Command): void {
             ...(opts.judge.startsWith('llm:') ? { batchSize: 32 } : {}),
             progress: (total) => createProgress({ label: 'judge eval', total }),
             ...(opts.part ? { part: opts.part as 'train' | 'validation' | 'test' | 'all' } : {}),
+            ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
           });
           emit(ctx, result, () => renderMeasurement(result));
         });
@@ -67,6 +69,7 @@ export function registerJudge(program: Command): void {
       'tenet judge eval --data ../shared/data/fulcra/trustworthy-dev.jsonl --format fulcra',
       'tenet judge eval --data ../shared/data/valuecompass/mft-cases-dev.jsonl --format valuecompass-mft --json',
       'tenet judge eval --judge llm:openai:gpt-4o-mini --data ../shared/data/ethics/commonsense-test.csv --format ethics',
+      'tenet judge eval --judge llm:llamacpp:smollm2-135m-instruct-q4_1 --data ../shared/data/fulcra/trustworthy-dev.jsonl --format fulcra --part test --limit 64',
     ],
   );
   examples(

@@ -26,6 +26,8 @@ export interface MeasureOptions {
   format: EvalFormat;
   /** Which part of the split to score; `all` = every row. Default: `test` for the local judge on data it trained on, else `all`. */
   part?: Part | 'all';
+  /** Score only the first `limit` rows of the part, in file order (for slow judges; stated in `partReason`). */
+  limit?: number;
   /** Bootstrap resamples (default 1000) and seed. */
   b?: number;
   seed?: number;
@@ -79,8 +81,10 @@ export async function measureJudge(judge: Judge, options: MeasureOptions): Promi
   const { file, format } = options;
   const fallback = defaultPart(judge, format);
   const part = options.part ?? fallback.part;
-  const partReason = options.part === undefined ? fallback.reason
-    : part === 'all' ? 'every row, as asked' : `the ${part} part, as asked`;
+  const partReason = (options.part === undefined ? fallback.reason
+    : part === 'all' ? 'every row, as asked' : `the ${part} part, as asked`)
+    + (options.limit !== undefined ? `; only its first ${options.limit} rows in file order (--limit)` : '');
+  const limited = <T>(rows: T[]): T[] => (options.limit !== undefined ? rows.slice(0, options.limit) : rows);
   const keep = (key: string): boolean => part === 'all' || partOfPrompt(SPLIT_DATASET[format], key) === part;
   const boot = { b: options.b ?? 1000, seed: options.seed ?? 7 };
   // CIs resample prompts (clusters), never single rows: rows that share a prompt are not independent.
@@ -91,7 +95,7 @@ export async function measureJudge(judge: Judge, options: MeasureOptions): Promi
   const base = { judge: `${judge.id}@${judge.version}`, format, file, part, partReason };
 
   if (format === 'fulcra') {
-    const rows = (await collect(loadFulcra(file))).filter((r) => keep(r.prompt));
+    const rows = limited((await collect(loadFulcra(file))).filter((r) => keep(r.prompt)));
     if (rows.length === 0) throw new TenetError('BAD_INPUT', `no rows to score in ${file} (part ${part})`, { location: { file } });
     const results = await judgeAll(judge, rows.map((r) => ({ prompt: r.prompt, response: r.response })), options);
     const pred = results.map((r) => SCHWARTZ_VALUE_IDS.map((id) => r.values[id]));
@@ -104,20 +108,20 @@ export async function measureJudge(judge: Judge, options: MeasureOptions): Promi
   let score: (result: Awaited<ReturnType<Judge['judge']>>[number], i: number) => number;
   if (format === 'ethics') {
     const all = (await collect(loadEthicsCommonsense(file))).map((r, i) => ({ ...r, block: `block:${Math.floor(i / ETHICS_BLOCK)}` }));
-    const rows = all.filter((_, i) => part === 'all' || partOfEthicsRow(i) === part);
+    const rows = limited(all.filter((_, i) => part === 'all' || partOfEthicsRow(i) === part));
     gold = rows.map((r) => r.label);
     keys = rows.map((r) => r.block);
     items = rows.map((r) => ({ prompt: '', response: r.input, principle: 'commonsense morality' }));
     score = (r) => r.violation ?? 0;
   } else if (format === 'valuecompass-mft') {
-    const rows = (await collect(loadValueCompassCases(file, 'mft'))).filter((r) => keep(r.prompt));
+    const rows = limited((await collect(loadValueCompassCases(file, 'mft'))).filter((r) => keep(r.prompt)));
     gold = rows.map((r) => (r.violates ? 1 : 0));
     keys = rows.map((r) => promptKey(r.prompt));
     items = rows.map((r) => ({ prompt: r.prompt, response: r.response, ...(r.foundation ? { foundation: r.foundation } : {}) }));
     score = (r) => r.violation ?? 0;
   } else {
     // Schwartz cases: `low` = the answer opposes the case's value. Score = how strongly the judge reads it as opposed.
-    const rows = (await collect(loadValueCompassCases(file, 'schwartz', { onError: () => undefined }))).filter((r) => keep(r.prompt));
+    const rows = limited((await collect(loadValueCompassCases(file, 'schwartz', { onError: () => undefined }))).filter((r) => keep(r.prompt)));
     gold = rows.map((r) => (r.violates ? 1 : 0));
     keys = rows.map((r) => promptKey(r.prompt));
     items = rows.map((r) => ({ prompt: r.prompt, response: r.response }));

@@ -62,6 +62,17 @@ describe('judging from the CLI', () => {
     expect(m.binary.auroc.clusters).toBeLessThanOrEqual(m.rows);
   });
 
+  it.skipIf(!existsSync(SHARED))('judge eval --limit scores only the first N rows of the part, says so, and draws progress on stderr', () => {
+    const r = tenet(['judge', 'eval', '--judge', 'local-fast', '--data', join(SHARED, 'valuecompass/mft-cases-dev.jsonl'), '--format', 'valuecompass-mft', '--limit', '12', '--bootstrap', '50', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const m = JSON.parse(r.stdout);
+    expect(m.rows).toBe(12);
+    expect(m.binary.f1.n).toBe(12);
+    expect(m.partReason).toMatch(/first 12 rows in file order/);
+    expect(r.stderr).toMatch(/\[judge eval\] 12\/12 100%/);
+    expect(tenet(['judge', 'eval', '--data', SAMPLE, '--format', 'fulcra', '--limit', '0']).code).toBe(2);
+  });
+
   it('judge eval refuses an unknown format', () => {
     const r = tenet(['judge', 'eval', '--data', SAMPLE, '--format', 'csv']);
     expect(r.code).toBe(2);
