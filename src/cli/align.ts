@@ -23,6 +23,7 @@ import { localExecutor } from '../runtime/executor.ts';
 import { createProgress } from '../runtime/progress.ts';
 import { interruptOnSigint } from '../runtime/run.ts';
 import { SCHWARTZ_VALUE_IDS } from '../values/schwartz.ts';
+import { registerVilmo } from './align-vilmo.ts';
 import { withContext, type CliContext } from './context.ts';
 import { action, emit, examples, formatError, positiveInt } from './io.ts';
 
@@ -254,6 +255,8 @@ export function registerAlign(program: Command): void {
       'input rows: {"id"?, "prompt", "response", "values"?: [10 numbers] or {"benevolence": 0.8, ...}}',
     ],
   );
+
+  registerVilmo(align);
 
   const bon = align.command('bon')
       .description('best-of-N: N samples per prompt, keep the highest-reward one; baseline (first sample) vs best-of-N with paired CIs (a stored, resumable run)')
