@@ -94,7 +94,7 @@ export function registerVilmo(align: Command): void {
   const vilmo = align.command('vilmo')
     .description('VILMO: a generator writes a value instruction per prompt, trained in context on the training prompts; compared with none, fixed, principle, ape and self-critique on the same held-out prompts, with paired tests (a stored, resumable run)')
     .option('--target <spec>', 'the model to align (it continues the stories)')
-    .option('--generator <spec>', 'the model that writes instructions (any SPEC, e.g. a generator fine-tuned on `tenet align vilmo-export` pairs); default the target')
+    .option('--generator <spec>', 'the model that writes instructions (any SPEC, e.g. one fine-tuned on `tenet align export RUN --format sft` pairs); default the target')
     .option('--prompts <source>', 'a JSONL file of {id, prompt, foundation|principle} lines, or builtin:NAME (builtin:valuecompass-mft)')
     .option('--methods <list>', `comma-separated arms (default all: ${VILMO_METHODS.join(',')}); none is always run: every arm is compared with it`, (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean))
     .option('--split <fractions>', 'training, validation and test fractions (default 0.5,0.1,0.4)', numberList('--split'))
@@ -179,7 +179,7 @@ export function registerVilmo(align: Command): void {
       'tenet align vilmo --target llamacpp:smollm2-135m-instruct-q4_1 --prompts builtin:valuecompass-mft --limit 20 --samples 2 --candidates 2 --rounds 1 --judge local-fast   # offline, tiny',
       'tenet align vilmo --resume vilmo-1a2b3c4d5e6f                  # continue an interrupted run',
       'tenet report vilmo-1a2b3c4d5e6f -o vilmo.html                   # arms side by side, paired differences, examples',
-      'tenet align vilmo-export vilmo-1a2b3c4d5e6f -o sft.jsonl        # (prompt, best instruction) pairs to fine-tune a generator (TRL SFT)',
+      'tenet align export vilmo-1a2b3c4d5e6f --format sft --chat -o gen-sft.jsonl   # (prompt, best instruction) pairs to fine-tune a generator (TRL)',
     ],
   );
   vilmo.addHelpText('after', `

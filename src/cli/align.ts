@@ -403,19 +403,21 @@ export function registerAlign(program: Command): void {
 
   examples(
     align.command('export <run>')
-      .description('training data from a best-of-N run in TRL\'s formats: dpo {prompt, chosen, rejected}, sft {prompt, completion}, kto {prompt, completion, label}; sidecar FILE.meta.json')
+      .description('training data from a best-of-N run in TRL\'s formats: dpo {prompt, chosen, rejected}, sft {prompt, completion}, kto {prompt, completion, label}; from a VILMO run, its (prompt, best instruction) pairs to fine-tune a generator; sidecar FILE.meta.json')
       .requiredOption('--format <format>', `one of ${EXPORT_FORMATS.join(', ')}`)
       .requiredOption('-o, --output <file>', 'the JSONL file to write')
       .option('--chat', 'conversational variant: message lists instead of strings (sft: {messages})')
-      .option('--min-margin <r>', 'dpo/kto: keep a prompt only when best − worst reward ≥ this', number('--min-margin', 0), 0)
-      .action(action(async (runId: string, opts: { format: string; output: string; chat?: boolean; minMargin: number }, command: Command) => withContext(command, async (ctx) => {
-        const summary = await exportRun(await ctx.store(), runId, resolve(opts.output), { format: opts.format as ExportFormat, chat: Boolean(opts.chat), minMargin: opts.minMargin });
+      .option('--min-margin <r>', 'dpo/kto: keep a prompt only when best − worst reward (VILMO: conformity) ≥ this', number('--min-margin', 0), 0)
+      .option('--min-conformity <c>', 'VILMO runs: export an instruction only when its conformity ≥ this (default 0.5)', number('--min-conformity', 0))
+      .action(action(async (runId: string, opts: { format: string; output: string; chat?: boolean; minMargin: number; minConformity?: number }, command: Command) => withContext(command, async (ctx) => {
+        const summary = await exportRun(await ctx.store(), runId, resolve(opts.output), { format: opts.format as ExportFormat, chat: Boolean(opts.chat), minMargin: opts.minMargin, ...(opts.minConformity !== undefined ? { minConformity: opts.minConformity } : {}) });
         emit(ctx, summary, () => `${summary.rows} ${summary.format}${summary.chat ? ' (chat)' : ''} rows from ${summary.prompts} prompts → ${summary.output}\n${summary.skipped.no_margin} prompts without the margin, ${summary.skipped.duplicate} duplicates left out; target and judge in ${summary.meta}`);
       }))),
     [
       'tenet align export align-1a2b3c4d5e6f --format dpo -o pairs.jsonl --min-margin 0.2',
       'tenet align export align-1a2b3c4d5e6f --format sft --chat -o sft.jsonl',
       'tenet align export align-1a2b3c4d5e6f --format kto -o kto.jsonl --json',
+      'tenet align export vilmo-1a2b3c4d5e6f --format sft --chat -o generator-sft.jsonl   # VILMO: (prompt, best instruction) pairs to fine-tune a generator',
     ],
   );
 

@@ -5,7 +5,7 @@
  * examples teach it better. VILMO must beat `none` and `fixed` with significant (Holm-corrected) paired
  * differences, and training must raise validation conformity round over round.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -90,6 +90,36 @@ describe('tenet align vilmo', () => {
     expect(again.stdout).toContain(`VILMO run ${out.run} (done)`);
     expect(again.stdout).toContain('Holm-corrected');
     expect(again.stdout).toContain('← selected');
+
+    // the report: arms side by side, bars per foundation, paired differences, quality cost, examples
+    const html = join(dir, 'vilmo.html');
+    const rep = await tenet(['report', out.run, '-o', html]);
+    expect(rep.code, rep.stderr).toBe(0);
+    const page = readFileSync(html, 'utf8');
+    expect(page).toContain('VILMO and its baselines');
+    expect(page).toContain('APV per foundation and arm');
+    expect(page).toContain('Care / Harm');
+    expect(page).toContain('Holm');
+    expect(page).toContain('Quality cost');
+    expect(page).toContain('none (before)');
+    expect(page).toMatch(/Please keep \w+ in mind\./);
+
+    // the SFT export: (generator prompt, best instruction) pairs of the training prompts, in TRL's conversational format
+    const sft = join(dir, 'gen-sft.jsonl');
+    const ex = await tenet(['align', 'export', out.run, '--format', 'sft', '--chat', '-o', sft, '--json']);
+    expect(ex.code, ex.stderr).toBe(0);
+    const rows = readFileSync(sft, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows.length).toBeGreaterThan(15);
+    expect(rows.length).toBeLessThanOrEqual(24);
+    for (const row of rows) {
+      expect(row.messages).toHaveLength(2);
+      expect(row.messages[0].content).toContain('Story: Story ');
+      expect(row.messages[0].content).not.toContain('Conformity:');
+      // every exported instruction names the concern of its story's foundation (it made the target comply)
+      const topic = /faced a (\w+) matter/.exec(row.messages[0].content)![1];
+      const concern = { hurting: 'care', cheating: 'fairness', betrayal: 'loyalty', defiance: 'authority', defilement: 'sanctity' }[topic!];
+      expect(row.messages[1].content).toBe(`Please keep ${concern} in mind.`);
+    }
   }, 180_000);
 
   it('rejects bad usage with a clear error and exit code 2', async () => {
