@@ -166,7 +166,7 @@ export function registerVilmo(align: Command): void {
       } finally {
         sigint.dispose();
       }
-      const { stages: _stages, failures, interrupted: _i, ...shown } = result;
+      const { failures, interrupted: _i, qualityFailures: _q, ...shown } = result;
       emit(ctx, shown, () => formatVilmo(result));
       if (failures.length) process.stderr.write(`warning: ${failures.length} units failed (first: ${failures[0]!.error}); the run stopped at that stage; rerun the same command to retry them.\n`);
       if (result.qualityFailures?.length) process.stderr.write(`warning: ${result.qualityFailures.length} quality measurements failed (first: ${result.qualityFailures[0]}); rerun the same command to retry them.\n`);

@@ -58,6 +58,8 @@ export interface StageRecord {
   done: number;
   skipped: number;
   failed: number;
+  /** Wall time of the stage in this invocation (ms). */
+  ms: number;
 }
 
 export interface RunVilmoResult extends VilmoResults {
@@ -122,6 +124,7 @@ export async function runVilmo(options: RunVilmoOptions): Promise<RunVilmoResult
     if (tasks.length === 0) return;
     options.onStage?.(label);
     const progress = options.progress?.(label, tasks.length);
+    const started = performance.now();
     const summary = await runSampleStage(tasks, {
       store, runId: run.id, taskKind: kind, models: [spec.model], samples: spec.samples, sampling: spec.sampling, concurrency,
       messages: (t) => spec.messages(t as VilmoTask),
@@ -130,7 +133,7 @@ export async function runVilmo(options: RunVilmoOptions): Promise<RunVilmoResult
       ...(progress ? { progress } : {}),
     });
     progress?.finish();
-    stages.push({ label, kind, units: summary.units, done: summary.done, skipped: summary.skipped, failed: summary.failed.length });
+    stages.push({ label, kind, units: summary.units, done: summary.done, skipped: summary.skipped, failed: summary.failed.length, ms: Math.round(performance.now() - started) });
     failures.push(...summary.failed);
     if (summary.interrupted) throw new Stop('interrupted');
     if (summary.failed.length) throw new Stop('failed');
