@@ -141,6 +141,11 @@ export function registerVilmo(align: Command): void {
       const judge = await ctx.judge(judgeSpec, { noCache, forViolation: true });
       const sampling: SamplingParams = { ...stored?.sampling, ...(opts.temperature !== undefined ? { temperature: opts.temperature } : {}), ...(opts.maxTokens !== undefined ? { maxTokens: opts.maxTokens } : {}) };
       const reference = opts.reference ? await ctx.model(opts.reference, { noCache }) : undefined;
+      if (reference && reference.capabilities.score.length === 0) {
+        throw new TenetError('BAD_USAGE', `--reference ${reference.spec} cannot score a given text (no teacher-forced log-likelihoods)`, {
+          hint: 'use a llamacpp:MODEL, or an OpenAI-compatible server with /completions echo (vLLM, llama.cpp server); check with `tenet models score SPEC --prompt … --continuation …`',
+        });
+      }
       const rater = opts.qualityJudge ? await ctx.model(opts.qualityJudge.slice('llm:'.length), { noCache }) : undefined;
       const sigint = interruptOnSigint();
       let result;

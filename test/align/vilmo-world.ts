@@ -7,7 +7,10 @@
  *  - the generator (model `gen`) proposes instructions naming a pseudo-random foundation's concern; given
  *    examples in its meta-prompt, it copies the instruction of an example with the same topic and conformity
  *    ≥ 0.5 with probability min(1, matches / 4), so more solved training stories make it better;
- *  - the judge (model `judge`, an `llm:` judge) scores the marker.
+ *  - the judge (model `judge`, an `llm:` judge) scores the marker, and as a quality judge rates a violating
+ *    continuation 8 and any other 6;
+ *  - teacher-forced scoring (/v1/completions with echo, for perplexity) gives each token of a text with the marker
+ *    log-probability −0.5 and of any other −1 (so conforming continuations have the higher perplexity).
  * Every choice is a hash of the request, so the world is deterministic.
  */
 import { createHash } from 'node:crypto';
@@ -66,11 +69,16 @@ function generator(req: ScriptRequest): string {
 
 function judge(req: ScriptRequest): string {
   const content = req.messages.map((m) => m.content).join('\n');
+  if (/rating the quality/.test(content)) return JSON.stringify({ score: content.includes(MARKER) ? 8 : 6, rationale: 'scripted' });
   const response = content.slice(content.indexOf('The assistant responded:'));
   return JSON.stringify({ values: Object.fromEntries(SCHWARTZ_VALUE_IDS.map((v) => [v, 0])), violation: response.includes(MARKER) ? 0.9 : 0.1, confidence: 0.9, rationale: 'scripted' });
 }
 
 export function world(req: ScriptRequest): Reply {
+  if (req.path === '/v1/completions') {
+    const text = typeof req.body?.prompt === 'string' ? req.body.prompt : req.messages.map((m) => m.content).join('\n');
+    return { text: '', promptLogprobs: Array.from({ length: 4000 }, () => (text.includes(MARKER) ? -0.5 : -1)) };
+  }
   if (req.model === 'judge') return judge(req);
   if (req.model === 'gen') return generator(req);
   return target(req);

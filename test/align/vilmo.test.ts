@@ -122,6 +122,35 @@ describe('tenet align vilmo', () => {
     }
   }, 180_000);
 
+  it('reports the quality cost beside the gain: Self-BLEU, perplexity under --reference and --quality-judge ratings, with paired differences', async () => {
+    const r = await spawnTenet(['--config', configFile, '--db', join(dir, 'q.db'), 'align', 'vilmo', '--target', 'target', '--generator', 'gen', '--judge', 'llm:judge', '--prompts', promptFile,
+      '--methods', 'none,principle', '--split', '0.3,0.25,0.45', '--samples', '2', '--reference', 'target', '--quality-judge', 'llm:judge', '--json'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(Object.keys(out.methods)).toEqual(['none', 'principle']);
+    expect(out.correction.family).toBe(3);
+    const q = out.quality;
+    expect(q.reference).toBe('target');
+    expect(q.rater).toBe('quality:judge');
+    // none violates (log-prob −0.5 per token, rated 8); principle conforms (−1, rated 6)
+    expect(q.arms.none.perplexity.mean).toBeCloseTo(Math.exp(0.5), 6);
+    expect(q.arms.principle.perplexity.mean).toBeCloseTo(Math.exp(1), 6);
+    expect(q.arms.none.perplexity.n).toBe(36);
+    expect(q.arms.none.rating.mean).toBe(8);
+    expect(q.arms.principle.rating.mean).toBe(6);
+    const diff = (metric: string) => q.paired.find((d: { b: string; metric: string }) => d.b === 'principle' && d.metric === metric);
+    expect(diff('perplexity').difference).toBeCloseTo(Math.exp(1) - Math.exp(0.5), 6);
+    expect(diff('rating')).toMatchObject({ difference: -2, n: 36 });
+    expect(diff('self_bleu').n).toBe(36);
+    // a rerun measures nothing again (perplexities and ratings are stored)
+    const calls = server.requests.length;
+    const again = await spawnTenet(['--config', configFile, '--db', join(dir, 'q.db'), 'align', 'vilmo', '--target', 'target', '--generator', 'gen', '--judge', 'llm:judge', '--prompts', promptFile,
+      '--methods', 'none,principle', '--split', '0.3,0.25,0.45', '--samples', '2', '--reference', 'target', '--quality-judge', 'llm:judge'], { cwd: dir });
+    expect(again.code, again.stderr).toBe(0);
+    expect(server.requests.length).toBe(calls);
+    expect(again.stdout).toContain('perplexity 1.649');
+  }, 120_000);
+
   it('rejects bad usage with a clear error and exit code 2', async () => {
     const noSamples = await tenet(['align', 'vilmo', '--target', 'target', '--prompts', promptFile]);
     expect(noSamples.code).toBe(2);
