@@ -1,11 +1,11 @@
 // `tenet align vilmo` end to end: 100 prompts × K = 4 × 6 methods against the loopback server (its own process,
 // 50 ms per request), with wall time and model calls per stage and per arm, against the ideal for the calls made.
 //
-//   node benchmarks/align/run.ts [--prompts 100] [--k 4] [--candidates 4] [--rounds 2] [--concurrency 32]
+//   node benchmarks/align/run.ts [--prompts 100] [--k 4] [--candidates 4] [--rounds 2] [--concurrency 8,32]
 //                                [--latency 50] [--judge local-fast] [--runs 1] [--out benchmarks/align/results.json]
 //
 // The ideal: stages run one after another (each needs the one before), and a stage of u calls at concurrency C
-// takes at least ⌈u / C⌉ × latency; the ideal is the sum over stages. See benchmarks/align/README.md.
+// takes at least ⌈u / C⌉ × latency; the ideal is the sum over stages. See benchmarks/align/RESULTS.md.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
@@ -20,7 +20,7 @@ const { values: opts } = parseArgs({
     k: { type: 'string', default: '4' },
     candidates: { type: 'string', default: '4' },
     rounds: { type: 'string', default: '2' },
-    concurrency: { type: 'string', default: '32' },
+    concurrency: { type: 'string', default: '8,32' },
     latency: { type: 'string', default: '50' },
     judge: { type: 'string', default: 'local-fast' },
     runs: { type: 'string', default: '1' },
@@ -28,7 +28,7 @@ const { values: opts } = parseArgs({
   },
 });
 const N = Number(opts.prompts);
-const C = Number(opts.concurrency);
+const LEVELS = opts.concurrency!.split(',').map(Number);
 const LATENCY = Number(opts.latency);
 const here = (f: string): string => new URL(f, import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), 'tenet-align-bench-'));
@@ -44,15 +44,18 @@ async function counts(): Promise<{ total: number; byModel: Record<string, number
   server.stdin!.write('count\n');
   return JSON.parse(await line);
 }
-const configFile = join(work, 'tenet.config.yaml');
-writeFileSync(configFile, ['endpoints:', ...['target', 'gen', 'judge'].map((m) => `  ${m}: {provider: openai, baseUrl: "${url}/v1", model: ${m}, concurrency: ${C}}`)].join('\n'));
+function configFor(c: number): string {
+  const file = join(work, `tenet-${c}.config.yaml`);
+  writeFileSync(file, ['endpoints:', ...['target', 'gen', 'judge'].map((m) => `  ${m}: {provider: openai, baseUrl: "${url}/v1", model: ${m}, concurrency: ${c}}`)].join('\n'));
+  return file;
+}
 
 const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d;
 
 interface Stage { label: string; kind: string; units: number; done: number; skipped: number; failed: number; ms: number }
 
-function runOnce(db: string): Promise<{ wallS: number; userS: number; sysS: number; peakRssMb: number; out: any; stderr: string; code: number | null }> {
-  const args = ['-v', process.execPath, here('../../src/cli/main.ts'), '--config', configFile, '--db', db, 'align', 'vilmo', '--target', 'target', '--generator', 'gen',
+function runOnce(db: string, C: number): Promise<{ wallS: number; userS: number; sysS: number; peakRssMb: number; out: any; stderr: string; code: number | null }> {
+  const args = ['-v', process.execPath, here('../../src/cli/main.ts'), '--config', configFor(C), '--db', db, 'align', 'vilmo', '--target', 'target', '--generator', 'gen',
     '--judge', opts.judge!, '--prompts', promptFile, '--samples', opts.k!, '--candidates', opts.candidates!, '--rounds', opts.rounds!, '--concurrency', String(C), '--no-cache', '--json'];
   return new Promise((resolve) => {
     const started = performance.now();
@@ -83,9 +86,9 @@ function armOf(stage: Stage): string {
 }
 
 const rows = [];
-for (let run = 1; run <= Number(opts.runs); run++) {
+for (const C of LEVELS) for (let run = 1; run <= Number(opts.runs); run++) {
   const before = await counts();
-  const r = await runOnce(join(work, `run-${run}.db`));
+  const r = await runOnce(join(work, `run-${C}-${run}.db`), C);
   const after = await counts();
   if (r.code !== 0 || !r.out) throw new Error(`tenet align vilmo failed (${r.code}): ${r.stderr.slice(-2000)}`);
   const stages: Stage[] = r.out.stages;
@@ -141,7 +144,7 @@ for (let run = 1; run <= Number(opts.runs); run++) {
     vilmoVsNone: r.out.paired.filter((p: any) => p.b === 'vilmo').map((p: any) => ({ metric: p.metric, difference: p.difference, ci: p.ci, p_holm: p.p_holm })),
   });
   const last = rows.at(-1)!;
-  process.stderr.write(`run ${run}: ${last.httpCalls} calls, stages ${last.stagesWallS} s vs ideal ${last.idealS} s (${(last.ofIdeal * 100).toFixed(1)}%), process ${last.processWallS} s\n`);
+  process.stderr.write(`concurrency ${C}, run ${run}: ${last.httpCalls} calls, stages ${last.stagesWallS} s vs ideal ${last.idealS} s (${(last.ofIdeal * 100).toFixed(1)}%), process ${last.processWallS} s\n`);
 }
 server.kill('SIGTERM');
 writeFileSync(opts.out!, `${JSON.stringify({ date: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model, memGb: Math.round(totalmem() / 2 ** 30), node: process.version }, rows }, null, 2)}\n`);
