@@ -151,6 +151,7 @@ export async function runVilmo(options: RunVilmoOptions): Promise<RunVilmoResult
   let status: RunStatus = 'done';
   try {
     const instructions = new Map<string, Map<string, string>>(); // method → test prompt id → instruction
+    let selectedRound: number | undefined;
     // ---- VILMO training and the test prompts' instructions
     if (config.methods.includes('vilmo')) {
       const metas: Meta[] = [];
@@ -174,6 +175,7 @@ export async function runVilmo(options: RunVilmoOptions): Promise<RunVilmoResult
       }
       const stored = await readStoredRun(store, run.id, config);
       const selected = selectRound(validationCurve(stored, split.val, split.train, config));
+      selectedRound = selected;
       const meta = metas[selected]!;
       await stage(`vilmo: test instructions (round ${selected})`, VILMO_TASKS.genTest, split.test.map((p) => stageTask(p, genId(selected, p.id), { round: selected })), { ...generator, messages: (t) => generateMessages(t.prompt, meta) });
       const after = await readStoredRun(store, run.id, config);
@@ -196,7 +198,7 @@ export async function runVilmo(options: RunVilmoOptions): Promise<RunVilmoResult
       if (method === 'self-critique') continue;
       for (const p of split.test) {
         const instruction = method === 'none' ? '' : method === 'fixed' ? config.fixedInstruction : method === 'principle' ? principleInstruction(p) : instructions.get(method)!.get(p.id)!;
-        evalTasks.push(stageTask(p, `${method}:${p.id}`, { method, instruction }));
+        evalTasks.push(stageTask(p, `${method}:${p.id}`, { method, instruction, ...(method === 'vilmo' && selectedRound !== undefined ? { round: selectedRound } : {}) }));
       }
     }
     await stage(`evaluation: ${config.methods.filter((m) => m !== 'self-critique').join(', ')} on ${split.test.length} test prompts`, VILMO_TASKS.eval, evalTasks, target);
