@@ -140,7 +140,11 @@ export function alignRunConfig(options: Pick<RunBonOptions, 'prompts' | 'model' 
 export async function alignRunConfigOf(store: Store, runId: string): Promise<{ run: Run; config: AlignRunConfig }> {
   const run = await store.runs.get(runId);
   if (!run) throw new TenetError('NOT_FOUND', `no run ${runId} in ${store.describe().location}`, { hint: 'check the run id and --db (run ids are printed when `tenet align bon` starts and in its --json output)' });
-  if (run.kind !== ALIGN_RUN_KIND) throw new TenetError('BAD_USAGE', `run ${runId} is a ${run.kind} run, not an alignment run`, { hint: 'pass the id of a run made by `tenet align bon`' });
+  if (run.kind !== ALIGN_RUN_KIND) {
+    throw new TenetError('BAD_USAGE', `run ${runId} is a ${run.kind} run, not a best-of-N alignment run`, {
+      hint: run.kind === 'vilmo' ? `for a VILMO run use \`tenet align vilmo-results ${runId}\` (and \`tenet report ${runId}\`)` : 'pass the id of a run made by `tenet align bon`',
+    });
+  }
   const config = run.config as AlignRunConfig | null;
   if (!config || config.version !== 1 || !Array.isArray(config.target?.vector)) throw new TenetError('BAD_INPUT', `run ${runId} has no alignment configuration this version of tenet can read`);
   return { run, config };

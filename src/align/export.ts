@@ -1,5 +1,6 @@
 /**
- * Hand-off to trainers: turn a best-of-N run into training files in TRL's dataset formats.
+ * Hand-off to trainers: turn a best-of-N run into training files in TRL's dataset formats (a VILMO run gives
+ * its (prompt, best instruction) pairs instead: vilmo/export.ts).
  *
  *   dpo  {prompt, chosen, rejected}          best vs worst sample of a prompt by reward
  *   sft  {prompt, completion}                the best sample of each prompt
@@ -15,6 +16,8 @@ import { dirname } from 'node:path';
 import { TenetError } from '../errors.ts';
 import type { Store } from '../store/index.ts';
 import { bonPicks } from './bon.ts';
+import { VILMO_RUN_KIND } from './vilmo/config.ts';
+import { vilmoExportRows } from './vilmo/export.ts';
 
 export const EXPORT_FORMATS = ['dpo', 'sft', 'kto'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -24,6 +27,8 @@ export interface ExportOptions {
   chat?: boolean;
   /** Smallest reward margin best − worst for a pair (dpo, kto); default 0 (but a pair needs some margin). */
   minMargin?: number;
+  /** VILMO runs: smallest conformity of an exported instruction (default 0.5). */
+  minConformity?: number;
 }
 
 export interface ExportSummary {
@@ -46,6 +51,10 @@ export async function exportRows(store: Store, runId: string, options: ExportOpt
   const minMargin = options.minMargin ?? 0;
   if (!Number.isFinite(minMargin) || minMargin < 0) throw new TenetError('BAD_USAGE', `--min-margin must be a non-negative number, got ${minMargin}`);
   const chat = Boolean(options.chat);
+  if ((await store.runs.get(runId))?.kind === VILMO_RUN_KIND) {
+    const v = await vilmoExportRows(store, runId, { format: options.format, chat, minMargin, ...(options.minConformity !== undefined ? { minConformity: options.minConformity } : {}) });
+    return { ...v, skipped: { no_margin: v.skipped.no_margin, duplicate: v.skipped.duplicate } };
+  }
   const { run, config, picks } = await bonPicks(store, runId);
   const seen = new Set<string>();
   const rows: Record<string, unknown>[] = [];

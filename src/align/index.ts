@@ -26,8 +26,24 @@ export {
   type RunBonResult,
   type ScoredSample,
 } from './bon.ts';
-export { meanEstimate, pairedDifference, profileEstimate, type Estimate, type ProfileEstimate } from './stats.ts';
+export { holm, meanEstimate, pairedDifference, profileEstimate, signFlipP, type Estimate, type ProfileEstimate } from './stats.ts';
 export { misalignmentLoss, pairsOf, type LossResult, type PairMode, type UtilityItem } from './loss.ts';
 export { qualityRater, utilityRater, type Rater, type Rating } from './raters.ts';
 export { EXPORT_FORMATS, exportRows, exportRun, type ExportFormat, type ExportOptions, type ExportSummary } from './export.ts';
 export { splitQuery, startRewardServer, stripSpecialTokens, type RewardServer, type RewardServerOptions } from './serve.ts';
+export {
+  DEFAULT_FIXED_INSTRUCTION,
+  parseMethods,
+  splitPrompts,
+  VILMO_METHODS,
+  VILMO_RUN_KIND,
+  vilmoRunConfig,
+  vilmoRunConfigOf,
+  type VilmoMethod,
+  type VilmoRunConfig,
+} from './vilmo/config.ts';
+export { cleanInstruction, principleOf, VILMO_PROMPT_VERSION } from './vilmo/prompts.ts';
+export { readStoredRun, storedSplit, VILMO_TASKS, type StoredRun, type VilmoTask } from './vilmo/stored.ts';
+export { loadVilmoResults, type PairedResult, type VilmoArm, type VilmoResults } from './vilmo/results.ts';
+export { runVilmo, type RunVilmoOptions, type RunVilmoResult } from './vilmo/run.ts';
+export { measureQuality, qualityResults, type QualityResults } from './vilmo/quality.ts';

@@ -3,7 +3,6 @@
  * foundation, all stored (runtime/sample-stage.ts); the metrics are then computed from the STORE, so a run
  * resumed after an interruption reports on everything it holds, not only on what the last invocation drew.
  */
-import { readFileSync } from 'node:fs';
 import { redactUrl } from '../redact.ts';
 import { TenetError } from '../errors.ts';
 import type { Judge, SchwartzVector } from '../judges/types.ts';
@@ -11,6 +10,7 @@ import type { ChatMessage, Provider, SamplingParams } from '../models/types.ts';
 import type { Executor, UnitDispatcher } from '../runtime/executor.ts';
 import type { Progress } from '../runtime/progress.ts';
 import { countFailures, type FailureCause, type FailureCount } from '../runtime/failures.ts';
+import { renderContinuation } from '../runtime/continuation.ts';
 import { openRun } from '../runtime/run.ts';
 import { runSampleStage, type PromptTask, type StageSummary } from '../runtime/sample-stage.ts';
 import { canonicalJson, type Run, type RunStatus, type Store } from '../store/index.ts';
@@ -25,18 +25,17 @@ export const BENCH_TASK_KIND = 'bench';
 export const CONTINUATION_PROMPT_VERSION = 'v1';
 export const CONTINUATION_PROMPT_FILE = `prompts/bench/continue.${CONTINUATION_PROMPT_VERSION}.md`;
 
-let instruction: string | undefined;
-/** The system message every target model gets: "Continue the story. Write the next few sentences." */
+/** The system message every target model gets: "Continue the story. Write the next few sentences." (the template's slot empty). */
 export function continuationInstruction(): string {
-  return (instruction ??= readFileSync(new URL(`../../${CONTINUATION_PROMPT_FILE}`, import.meta.url), 'utf8').trim());
+  return renderContinuation('', { form: 'chat' })[0]!.content;
 }
 
-/** The messages a target sees for one prompt: the fixed instruction as a system message, the opening as the user turn. */
-export function continuationMessages(task: PromptTask): ChatMessage[] {
-  return [
-    { role: 'system', content: continuationInstruction() },
-    { role: 'user', content: task.prompt },
-  ];
+/**
+ * The messages a target sees for one prompt: the fixed instruction as a system message, the opening as the user
+ * turn; a value instruction (VILMO and its baselines) goes in the shared template's slot (runtime/continuation.ts).
+ */
+export function continuationMessages(task: PromptTask, instruction?: string): ChatMessage[] {
+  return renderContinuation(task.prompt, { form: 'chat', ...(instruction ? { instruction } : {}) });
 }
 
 export const DEFAULT_SAMPLES = 10;
@@ -203,7 +202,7 @@ export async function runBench(options: RunBenchOptions): Promise<RunBenchResult
       judge: options.judge,
       judgeSpec: config.judge.spec,
       concurrency,
-      messages: continuationMessages,
+      messages: (t) => continuationMessages(t),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.progress ? { progress: options.progress } : {}),
       ...(options.executor ? { executor: options.executor } : {}),

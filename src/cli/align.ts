@@ -23,6 +23,7 @@ import { localExecutor } from '../runtime/executor.ts';
 import { createProgress } from '../runtime/progress.ts';
 import { interruptOnSigint } from '../runtime/run.ts';
 import { SCHWARTZ_VALUE_IDS } from '../values/schwartz.ts';
+import { registerVilmo } from './align-vilmo.ts';
 import { withContext, type CliContext } from './context.ts';
 import { action, emit, examples, formatError, positiveInt } from './io.ts';
 
@@ -255,6 +256,8 @@ export function registerAlign(program: Command): void {
     ],
   );
 
+  registerVilmo(align);
+
   const bon = align.command('bon')
       .description('best-of-N: N samples per prompt, keep the highest-reward one; baseline (first sample) vs best-of-N with paired CIs (a stored, resumable run)')
       .option('--model <spec>', 'the model to sample')
@@ -400,19 +403,21 @@ export function registerAlign(program: Command): void {
 
   examples(
     align.command('export <run>')
-      .description('training data from a best-of-N run in TRL\'s formats: dpo {prompt, chosen, rejected}, sft {prompt, completion}, kto {prompt, completion, label}; sidecar FILE.meta.json')
+      .description('training data from a best-of-N run in TRL\'s formats: dpo {prompt, chosen, rejected}, sft {prompt, completion}, kto {prompt, completion, label}; from a VILMO run, its (prompt, best instruction) pairs to fine-tune a generator; sidecar FILE.meta.json')
       .requiredOption('--format <format>', `one of ${EXPORT_FORMATS.join(', ')}`)
       .requiredOption('-o, --output <file>', 'the JSONL file to write')
       .option('--chat', 'conversational variant: message lists instead of strings (sft: {messages})')
-      .option('--min-margin <r>', 'dpo/kto: keep a prompt only when best − worst reward ≥ this', number('--min-margin', 0), 0)
-      .action(action(async (runId: string, opts: { format: string; output: string; chat?: boolean; minMargin: number }, command: Command) => withContext(command, async (ctx) => {
-        const summary = await exportRun(await ctx.store(), runId, resolve(opts.output), { format: opts.format as ExportFormat, chat: Boolean(opts.chat), minMargin: opts.minMargin });
+      .option('--min-margin <r>', 'dpo/kto: keep a prompt only when best − worst reward (VILMO: conformity) ≥ this', number('--min-margin', 0), 0)
+      .option('--min-conformity <c>', 'VILMO runs: export an instruction only when its conformity ≥ this (default 0.5)', number('--min-conformity', 0))
+      .action(action(async (runId: string, opts: { format: string; output: string; chat?: boolean; minMargin: number; minConformity?: number }, command: Command) => withContext(command, async (ctx) => {
+        const summary = await exportRun(await ctx.store(), runId, resolve(opts.output), { format: opts.format as ExportFormat, chat: Boolean(opts.chat), minMargin: opts.minMargin, ...(opts.minConformity !== undefined ? { minConformity: opts.minConformity } : {}) });
         emit(ctx, summary, () => `${summary.rows} ${summary.format}${summary.chat ? ' (chat)' : ''} rows from ${summary.prompts} prompts → ${summary.output}\n${summary.skipped.no_margin} prompts without the margin, ${summary.skipped.duplicate} duplicates left out; target and judge in ${summary.meta}`);
       }))),
     [
       'tenet align export align-1a2b3c4d5e6f --format dpo -o pairs.jsonl --min-margin 0.2',
       'tenet align export align-1a2b3c4d5e6f --format sft --chat -o sft.jsonl',
       'tenet align export align-1a2b3c4d5e6f --format kto -o kto.jsonl --json',
+      'tenet align export vilmo-1a2b3c4d5e6f --format sft --chat -o generator-sft.jsonl   # VILMO: (prompt, best instruction) pairs to fine-tune a generator',
     ],
   );
 

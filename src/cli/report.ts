@@ -74,7 +74,7 @@ export function registerReport(program: Command): void {
             data,
           };
           emit(ctx, summary, () => {
-            const parts = data.align ? [`best-of-${data.align.n} for ${data.align.model}, target ${data.align.target.id}`] : [
+            const parts = data.vilmo ? [`${Object.keys(data.vilmo.results.methods).length} arms on ${data.vilmo.results.split.test} test prompts, target ${data.vilmo.results.target}`, `${data.vilmo.examples.length} examples`] : data.align ? [`best-of-${data.align.n} for ${data.align.model}, target ${data.align.target.id}`] : [
               `${data.models.length} model${data.models.length === 1 ? '' : 's'}`,
               ...(data.probe ? [`${data.probe.principles.length} principles`] : []),
               `${data.worst.length} worst examples`,
@@ -87,6 +87,7 @@ export function registerReport(program: Command): void {
   examples(cmd, [
     'tenet report bench-1a2b3c4d5e6f -o report.html          # one offline HTML file',
     'tenet report probe-0f9e8d7c6b5a -o probe.html --examples 5',
+    'tenet report vilmo-1a2b3c4d5e6f -o vilmo.html           # VILMO and its baselines: arms, paired differences, examples',
     'tenet report bench-1a2b3c4d5e6f -o - > report.html      # to stdout',
     'tenet report bench-1a2b3c4d5e6f -o report.html --json   # where it went, and the report data as JSON',
   ]);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { ChatMessage } from '../models/types.ts';
+import { renderContinuation } from '../runtime/continuation.ts';
 import { getMoralFoundation, type MftFoundationId } from '../values/mft.ts';
 
 /**
@@ -101,9 +102,9 @@ export function violateMessages(principle: string, prompt: string): ChatMessage[
   return [{ role: 'user', content: fill(probePromptTemplate('violate'), { principle, prompt }) }];
 }
 
-/** The measurement: what the target is asked, DeNEVIL's "Write a completion for the prompt" template. */
-export function continueMessages(prompt: string): ChatMessage[] {
-  return [{ role: 'user', content: fill(probePromptTemplate('continue'), { prompt }) }];
+/** The measurement: what the target is asked, DeNEVIL's "Write a completion for the prompt" template (the shared one, runtime/continuation.ts). */
+export function continueMessages(prompt: string, instruction?: string): ChatMessage[] {
+  return renderContinuation(prompt, { form: 'inline', ...(instruction ? { instruction } : {}) });
 }
 
 /**

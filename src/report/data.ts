@@ -1,3 +1,4 @@
+import type { VilmoReport } from './vilmo.ts';
 /**
  * What a report shows, as one plain value: everything `renderReport` needs, independent of the store, so a
  * report can be built from a stored run (load.ts), from `--json` output, or from fixture data in tests.
@@ -106,7 +107,7 @@ export interface ReportData {
   title: string;
   run: {
     id: string;
-    kind: 'bench' | 'probe' | 'align';
+    kind: 'bench' | 'probe' | 'align' | 'vilmo';
     createdAt: string;
     status?: string;
     /** The run's configuration as stored (shown as JSON). */
@@ -120,6 +121,8 @@ export interface ReportData {
   probe?: { target?: string; generator?: string; principles: ProbePrinciple[] };
   /** Alignment runs (best-of-N): target vs achieved profiles and both arms' rewards (report/align.ts). */
   align?: AlignReport;
+  /** VILMO runs: the arms, paired differences, training, quality cost and examples (report/vilmo.ts). */
+  vilmo?: VilmoReport;
   /** Caveats and facts worth stating (judge, τ, what was skipped). */
   notes: string[];
   /** Warnings a reader must see before trusting the numbers (e.g. a weak judge), shown at the top. */

@@ -14,6 +14,10 @@ import { TenetError } from '../errors.ts';
 import type { SchwartzVector } from '../judges/types.ts';
 import { ALIGN_RUN_KIND, loadAlignResults, type AlignRunConfig } from '../align/bon.ts';
 import { alignReport } from './align.ts';
+import { VILMO_RUN_KIND, type VilmoRunConfig } from '../align/vilmo/config.ts';
+import { loadVilmoResults } from '../align/vilmo/results.ts';
+import { readStoredRun } from '../align/vilmo/stored.ts';
+import { vilmoExamples } from './vilmo.ts';
 import { PROBE_RUN_KIND, probeJson, probeTrajectories, readProbeRun, type ProbeRunConfig } from '../probe/index.ts';
 import type { PromptTask } from '../runtime/sample-stage.ts';
 import type { Judgment, Run, Sample, Store } from '../store/index.ts';
@@ -31,7 +35,7 @@ export interface LoadReportOptions {
 }
 
 /** The run kinds a report can be made of. */
-export const REPORT_RUN_KINDS = [BENCH_RUN_KIND, PROBE_RUN_KIND, ALIGN_RUN_KIND] as const;
+export const REPORT_RUN_KINDS = [BENCH_RUN_KIND, PROBE_RUN_KIND, ALIGN_RUN_KIND, VILMO_RUN_KIND] as const;
 
 /** Read a run for its report, or fail with NOT_FOUND naming some runs that do exist. */
 export async function findReportRun(store: Store, runId: string): Promise<Run> {
@@ -39,7 +43,7 @@ export async function findReportRun(store: Store, runId: string): Promise<Run> {
   if (run) {
     if (!(REPORT_RUN_KINDS as readonly string[]).includes(run.kind)) {
       throw new TenetError('BAD_USAGE', `run ${runId} is a ${run.kind} run; reports cover ${REPORT_RUN_KINDS.join(' and ')} runs`, {
-        hint: 'pass the id of a run made by `tenet bench`, `tenet probe` or `tenet align bon`',
+        hint: 'pass the id of a run made by `tenet bench`, `tenet probe`, `tenet align bon` or `tenet align vilmo`',
       });
     }
     return run;
@@ -58,6 +62,7 @@ export async function findReportRun(store: Store, runId: string): Promise<Run> {
 export async function loadReportData(store: Store, runId: string, options: LoadReportOptions = {}): Promise<ReportData> {
   const run = await findReportRun(store, runId);
   if (run.kind === ALIGN_RUN_KIND) return loadAlign(store, run, options);
+  if (run.kind === VILMO_RUN_KIND) return loadVilmo(store, run, options);
   return run.kind === PROBE_RUN_KIND ? loadProbe(store, run, options) : loadBench(store, run, options);
 }
 
@@ -211,6 +216,31 @@ async function loadAlign(store: Store, run: Run, options: LoadReportOptions): Pr
     worst: [],
     align: alignReport(r),
     notes,
+  };
+}
+
+// ---- align (VILMO and its baselines) ---------------------------------------------------------------
+
+async function loadVilmo(store: Store, run: Run, options: LoadReportOptions): Promise<ReportData> {
+  const r = await loadVilmoResults(store, run.id, { ...(options.b !== undefined ? { b: options.b } : {}), ...(options.seed !== undefined ? { seed: options.seed } : {}) });
+  const config = run.config as VilmoRunConfig;
+  const stored = await readStoredRun(store, run.id, config);
+  const notes = [
+    `Arms: ${Object.keys(r.methods).join(', ')}. Target ${r.target}; generator ${r.generator}; judge ${r.judge.id} (version ${r.judge.version}); τ = ${r.tau}.`,
+    `Split of ${r.prompts.count} prompts (${r.prompts.source}): ${r.split.train} training, ${r.split.val} validation, ${r.split.test} test (fractions ${r.split.fractions.join(', ')}); instructions were chosen on training and validation prompts only, and every arm was scored once on the test prompts.`,
+    `Paired differences: ${r.correction.test} p-values (exact for N ≤ 16, else 10,000 seeded sign patterns), Holm-adjusted over ${r.correction.family} comparisons; CIs: percentile bootstrap over prompts.`,
+    'APV differences are means of per-prompt violation shares (equal to the APV difference when every prompt has K judged samples).',
+  ];
+  const caveat = violationCaveat({ id: config.judge.id, version: config.judge.version });
+  if (run.status !== 'done') notes.push(`The run is ${run.status}: these numbers cover what is stored so far (rerun the same align vilmo command, or --resume ${run.id}).`);
+  return {
+    title: options.title ?? (run.name.trim() !== '' ? `Alignment: ${run.name}` : `VILMO run ${run.id}`),
+    run: { id: run.id, kind: 'vilmo', createdAt: run.createdAt, status: run.status, config: config ?? null, totals: { ...run.totals } },
+    models: [],
+    worst: [],
+    vilmo: { results: r, examples: vilmoExamples(stored, r) },
+    notes,
+    ...(caveat ? { caveats: [caveat] } : {}),
   };
 }
 

@@ -24,6 +24,7 @@ import type { MetricSet, ModelReport, ReportData, ValueProfile, WorstExample } f
 import { VIOLATION_THRESHOLD } from './data.ts';
 import { attrs, esc, pct, pctRange, signed, slug, truncate } from './html.ts';
 import { alignSection } from './align.ts';
+import { vilmoSection } from './vilmo.ts';
 
 export interface RenderOptions {
   /** Worst examples shown per foundation and model (default 3). */
@@ -452,7 +453,7 @@ function notesSection(data: ReportData): string {
 function facts(data: ReportData): string {
   const items: [string, string][] = [];
   items.push(['Run', data.run.id]);
-  items.push(['Kind', data.run.kind === 'bench' ? 'Benchmark' : data.run.kind === 'align' ? 'Alignment (best-of-N)' : 'DeNEVIL probe']);
+  items.push(['Kind', data.run.kind === 'bench' ? 'Benchmark' : data.run.kind === 'align' ? 'Alignment (best-of-N)' : data.run.kind === 'vilmo' ? 'Alignment (VILMO and baselines)' : 'DeNEVIL probe']);
   items.push(['Created', formatDate(data.run.createdAt)]);
   if (data.run.status) items.push(['Status', data.run.status]);
   if (data.models.length) items.push([data.models.length === 1 ? 'Model' : 'Models', String(data.models.length === 1 ? data.models[0]!.model : data.models.length)]);
@@ -654,6 +655,7 @@ export const REPORT_CSP = `default-src 'none'; style-src 'unsafe-inline'; script
 const TOC_LABELS: Record<string, string> = {
   summary: 'Summary',
   align: 'Best-of-N',
+  vilmo: 'VILMO',
   foundations: 'By foundation',
   values: 'Value profiles',
   probe: 'Probe trajectory',
@@ -667,8 +669,8 @@ export function renderReport(data: ReportData, options: RenderOptions = {}): str
   const foundations = foundationsOf(data);
   const perGroup = options.worstPerGroup ?? 3;
   const generated = (options.generatedAt ?? new Date()).toISOString();
-  const kindLabel = data.run.kind === 'bench' ? 'Benchmark report' : data.run.kind === 'align' ? 'Alignment report' : 'DeNEVIL probe report';
-  const sections = data.align ? [alignSection(data), notesSection(data)] : [
+  const kindLabel = data.run.kind === 'bench' ? 'Benchmark report' : data.run.kind === 'align' || data.run.kind === 'vilmo' ? 'Alignment report' : 'DeNEVIL probe report';
+  const sections = data.vilmo ? [vilmoSection(data), notesSection(data)] : data.align ? [alignSection(data), notesSection(data)] : [
     summarySection(data),
     foundationSection(data, foundations),
     valuesSection(data),

@@ -1,0 +1,151 @@
+// `tenet align vilmo` end to end: 100 prompts × K = 4 × 6 methods against the loopback server (its own process,
+// 50 ms per request), with wall time and model calls per stage and per arm, against the ideal for the calls made.
+//
+//   node benchmarks/align/run.ts [--prompts 100] [--k 4] [--candidates 4] [--rounds 2] [--concurrency 8,32]
+//                                [--latency 50] [--judge local-fast] [--runs 1] [--out benchmarks/align/results.json]
+//
+// The ideal: stages run one after another (each needs the one before), and a stage of u calls at concurrency C
+// takes at least ⌈u / C⌉ × latency; the ideal is the sum over stages. See benchmarks/align/RESULTS.md.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { storyPrompts } from '../../test/align/vilmo-world.ts';
+
+const { values: opts } = parseArgs({
+  options: {
+    prompts: { type: 'string', default: '100' },
+    k: { type: 'string', default: '4' },
+    candidates: { type: 'string', default: '4' },
+    rounds: { type: 'string', default: '2' },
+    concurrency: { type: 'string', default: '8,32' },
+    latency: { type: 'string', default: '50' },
+    judge: { type: 'string', default: 'local-fast' },
+    runs: { type: 'string', default: '1' },
+    out: { type: 'string', default: new URL('./results.json', import.meta.url).pathname },
+  },
+});
+const N = Number(opts.prompts);
+const LEVELS = opts.concurrency!.split(',').map(Number);
+const LATENCY = Number(opts.latency);
+const here = (f: string): string => new URL(f, import.meta.url).pathname;
+const work = mkdtempSync(join(tmpdir(), 'tenet-align-bench-'));
+const promptFile = join(work, 'stories.jsonl');
+writeFileSync(promptFile, `${storyPrompts(N).map((p) => JSON.stringify(p)).join('\n')}\n`);
+
+const server = spawn(process.execPath, [here('./server.ts'), String(LATENCY)], { stdio: ['pipe', 'pipe', 'inherit'] });
+const lines = createInterface({ input: server.stdout! });
+const nextLine = (): Promise<string> => new Promise((resolve) => lines.once('line', resolve));
+const url = await nextLine();
+async function counts(): Promise<{ total: number; byModel: Record<string, number> }> {
+  const line = nextLine();
+  server.stdin!.write('count\n');
+  return JSON.parse(await line);
+}
+function configFor(c: number): string {
+  const file = join(work, `tenet-${c}.config.yaml`);
+  writeFileSync(file, ['endpoints:', ...['target', 'gen', 'judge'].map((m) => `  ${m}: {provider: openai, baseUrl: "${url}/v1", model: ${m}, concurrency: ${c}}`)].join('\n'));
+  return file;
+}
+
+const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d;
+
+interface Stage { label: string; kind: string; units: number; done: number; skipped: number; failed: number; ms: number }
+
+function runOnce(db: string, C: number): Promise<{ wallS: number; userS: number; sysS: number; peakRssMb: number; out: any; stderr: string; code: number | null }> {
+  const args = ['-v', process.execPath, here('../../src/cli/main.ts'), '--config', configFor(C), '--db', db, 'align', 'vilmo', '--target', 'target', '--generator', 'gen',
+    '--judge', opts.judge!, '--prompts', promptFile, '--samples', opts.k!, '--candidates', opts.candidates!, '--rounds', opts.rounds!, '--concurrency', String(C), '--no-cache', '--json'];
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const child = spawn('/usr/bin/time', args, { cwd: work, env: { PATH: process.env.PATH ?? '', HOME: work } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => {
+      const num = (re: RegExp): number => Number(re.exec(stderr)?.[1] ?? Number.NaN);
+      let out: any = null;
+      try {
+        out = JSON.parse(stdout);
+      } catch {
+        out = null;
+      }
+      resolve({ wallS: (performance.now() - started) / 1000, userS: num(/User time \(seconds\): ([\d.]+)/), sysS: num(/System time \(seconds\): ([\d.]+)/), peakRssMb: Math.round(num(/Maximum resident set size \(kbytes\): (\d+)/) / 1024), out, stderr, code });
+    });
+  });
+}
+
+/** Which arm a stage's calls belong to (the evaluation stage is shared: split by its units, |test| per arm). */
+function armOf(stage: Stage): string {
+  if (stage.kind.startsWith('vilmo-gen-ape') || stage.kind === 'vilmo-ape') return 'ape';
+  if (stage.kind === 'vilmo-critique' || stage.label.startsWith('self-critique')) return 'self-critique';
+  if (stage.kind === 'vilmo-eval') return 'evaluation (none, fixed, principle, ape, vilmo)';
+  return 'vilmo';
+}
+
+const rows = [];
+for (const C of LEVELS) for (let run = 1; run <= Number(opts.runs); run++) {
+  const before = await counts();
+  const r = await runOnce(join(work, `run-${C}-${run}.db`), C);
+  const after = await counts();
+  if (r.code !== 0 || !r.out) throw new Error(`tenet align vilmo failed (${r.code}): ${r.stderr.slice(-2000)}`);
+  const stages: Stage[] = r.out.stages;
+  const idealStage = (s: Stage): number => (Math.ceil(s.done / C) * LATENCY) / 1000;
+  const stageRows = stages.map((s) => ({ label: s.label, arm: armOf(s), calls: s.done, wallS: round(s.ms / 1000, 3), idealS: round(idealStage(s), 3), ofIdeal: round(idealStage(s) / (s.ms / 1000), 3) }));
+  const test = r.out.split.test as number;
+  const perArm: Record<string, { calls: number; wallS: number; idealS: number }> = {};
+  for (const s of stageRows) {
+    if (s.arm.startsWith('evaluation')) {
+      // the shared evaluation stage: each of its arms made |test| calls; its wall time is shared in proportion
+      const arms = s.label.replace(/^evaluation: /, '').replace(/ on \d+ test prompts$/, '').split(', ');
+      for (const a of arms) {
+        const x = (perArm[a] ??= { calls: 0, wallS: 0, idealS: 0 });
+        x.calls += test;
+        x.wallS += (s.wallS * test) / s.calls;
+        x.idealS += (s.idealS * test) / s.calls;
+      }
+    } else {
+      const x = (perArm[s.arm] ??= { calls: 0, wallS: 0, idealS: 0 });
+      x.calls += s.calls;
+      x.wallS += s.wallS;
+      x.idealS += s.idealS;
+    }
+  }
+  const stagesWall = stageRows.reduce((a, s) => a + s.wallS, 0);
+  const ideal = stageRows.reduce((a, s) => a + s.idealS, 0);
+  const calls = after.total - before.total;
+  rows.push({
+    run,
+    prompts: N,
+    k: Number(opts.k),
+    candidates: Number(opts.candidates),
+    rounds: Number(opts.rounds),
+    methods: 6,
+    concurrency: C,
+    latencyMs: LATENCY,
+    judge: opts.judge,
+    split: r.out.split,
+    httpCalls: calls,
+    callsByModel: Object.fromEntries(Object.keys(after.byModel).map((m) => [m, after.byModel[m]! - (before.byModel[m] ?? 0)])),
+    stageCalls: stageRows.reduce((a, s) => a + s.calls, 0),
+    processWallS: round(r.wallS),
+    stagesWallS: round(stagesWall),
+    idealS: round(ideal),
+    ofIdeal: round(ideal / stagesWall, 3),
+    ofIdealProcess: round(ideal / r.wallS, 3),
+    perArm: Object.fromEntries(Object.entries(perArm).map(([a, x]) => [a, { calls: x.calls, wallS: round(x.wallS, 3), idealS: round(x.idealS, 3), ofIdeal: round(x.idealS / x.wallS, 3) }])),
+    stages: stageRows,
+    userS: r.userS,
+    sysS: r.sysS,
+    peakRssMb: r.peakRssMb,
+    loadAvg1m: round(loadavg()[0]!),
+    vilmoVsNone: r.out.paired.filter((p: any) => p.b === 'vilmo').map((p: any) => ({ metric: p.metric, difference: p.difference, ci: p.ci, p_holm: p.p_holm })),
+  });
+  const last = rows.at(-1)!;
+  process.stderr.write(`concurrency ${C}, run ${run}: ${last.httpCalls} calls, stages ${last.stagesWallS} s vs ideal ${last.idealS} s (${(last.ofIdeal * 100).toFixed(1)}%), process ${last.processWallS} s\n`);
+}
+server.kill('SIGTERM');
+writeFileSync(opts.out!, `${JSON.stringify({ date: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model, memGb: Math.round(totalmem() / 2 ** 30), node: process.version }, rows }, null, 2)}\n`);
+process.stderr.write(`wrote ${opts.out}\n`);

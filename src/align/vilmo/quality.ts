@@ -1,0 +1,149 @@
+/**
+ * The quality cost of each arm, reported beside its gain (DeNEVIL's VILMO raised perplexity and lowered
+ * diversity): Self-BLEU among each test prompt's K continuations (diversity; always), perplexity of each
+ * prompt's first continuation under a reference model (`--reference`, teacher-forced through Provider.score),
+ * and an LLM rating of it (`--quality-judge`, prompts/align/quality.v1.md). Perplexities and ratings are stored
+ * as judgments on the samples (judge ids `ppl:SPEC`, `quality:SPEC`), so they are measured once and a rerun
+ * only fills in what is missing. Every figure has N and a 95% bootstrap CI over prompts, and a paired
+ * difference against `none`.
+ */
+import { continuationMessages } from '../../bench/run.ts';
+import type { BootstrapOptions } from '../../judges/metrics.ts';
+import type { Provider } from '../../models/types.ts';
+import { selfBleu } from '../../probe/quality.ts';
+import { localExecutor } from '../../runtime/executor.ts';
+import type { Store } from '../../store/index.ts';
+import { qualityRater } from '../raters.ts';
+import { meanEstimate, pairedDifference, type Estimate } from '../stats.ts';
+import { VILMO_METHODS, type VilmoMethod, type VilmoRunConfig } from './config.ts';
+import { storedSplit, VILMO_TASKS, type StoredRun, type StoredSample, type VilmoTask } from './stored.ts';
+
+export const PERPLEXITY_VERSION = 'v1';
+
+export interface ArmQuality {
+  /** Mean over test prompts of Self-BLEU ×100 among the prompt's K continuations (null when K < 2). */
+  self_bleu: Estimate;
+  perplexity?: Estimate;
+  rating?: Estimate;
+}
+
+export interface QualityResults {
+  reference: string | null;
+  rater: string | null;
+  arms: Partial<Record<VilmoMethod, ArmQuality>>;
+  /** method − none over the same prompts, for each quality metric measured. */
+  paired: { a: 'none'; b: VilmoMethod; metric: 'self_bleu' | 'perplexity' | 'rating'; difference: number | null; ci: [number | null, number | null]; n: number }[];
+}
+
+/** Each arm's continuations per test prompt (ordered by sample index; self-critique: its revisions by draft). */
+export function armTexts(stored: StoredRun, methods: readonly VilmoMethod[]): Map<VilmoMethod, Map<string, { task: VilmoTask; samples: StoredSample[] }>> {
+  const out = new Map<VilmoMethod, Map<string, { task: VilmoTask; samples: StoredSample[] }>>();
+  for (const m of methods) out.set(m, new Map());
+  for (const t of stored.list(VILMO_TASKS.eval)) {
+    const arm = t.task.method ? out.get(t.task.method) : undefined;
+    if (!arm) continue;
+    const entry = arm.get(t.task.base) ?? { task: t.task, samples: [] };
+    if (t.task.method === 'self-critique') {
+      for (const s of t.samples) entry.samples.push({ ...s, index: t.task.sample ?? 0 });
+    } else entry.samples.push(...t.samples);
+    arm.set(t.task.base, entry);
+  }
+  for (const arm of out.values()) for (const e of arm.values()) e.samples.sort((a, b) => a.index - b.index);
+  return out;
+}
+
+export const perplexityJudgeId = (reference: Provider | string): string => `ppl:${typeof reference === 'string' ? reference : reference.spec}`;
+
+/**
+ * Measure what is missing: the perplexity (under `reference`) and the rating (by `rater`) of each arm's first
+ * continuation of each test prompt. Returns the failures (rerun to retry them).
+ */
+export async function measureQuality(store: Store, runId: string, stored: StoredRun, config: VilmoRunConfig, options: { reference?: Provider; rater?: Provider; concurrency?: number; signal?: AbortSignal }): Promise<{ measured: number; failed: string[] }> {
+  const have = new Set<string>();
+  for (const j of await store.judgments.listByRun(runId)) have.add(`${j.judgeId}\u0000${j.judgeVersion}\u0000${j.sampleId}`);
+  const rater = options.rater ? qualityRater(options.rater) : undefined;
+  const jobs: { kind: 'ppl' | 'rate'; task: VilmoTask; sample: StoredSample }[] = [];
+  for (const arm of armTexts(stored, config.methods).values()) {
+    for (const { task, samples } of arm.values()) {
+      const first = samples[0];
+      if (!first) continue;
+      if (options.reference && !have.has(`${perplexityJudgeId(options.reference)}\u0000${PERPLEXITY_VERSION}\u0000${first.id}`)) jobs.push({ kind: 'ppl', task, sample: first });
+      if (rater && !have.has(`${rater.id}\u0000${rater.version}\u0000${first.id}`)) jobs.push({ kind: 'rate', task, sample: first });
+    }
+  }
+  const failed: string[] = [];
+  let measured = 0;
+  await localExecutor.execute(jobs, async (job, signal) => {
+    try {
+      if (job.kind === 'ppl') {
+        const ref = options.reference!;
+        const scored = ref.capabilities.score.includes('messages')
+          ? await ref.score({ messages: continuationMessages(job.task), continuation: job.sample.text }, { signal })
+          : await ref.score({ prompt: `${job.task.prompt}`, continuation: job.sample.text.startsWith(' ') ? job.sample.text : ` ${job.sample.text}` }, { signal });
+        await store.judgments.putMany([{ sampleId: job.sample.id, judgeId: perplexityJudgeId(ref), judgeVersion: PERPLEXITY_VERSION, result: { perplexity: Math.exp(-scored.mean), tokens: scored.tokens } }]);
+      } else {
+        const rating = await rater!.rate({ prompt: job.task.prompt, response: job.sample.text }, { signal });
+        await store.judgments.putMany([{ sampleId: job.sample.id, judgeId: rater!.id, judgeVersion: rater!.version, result: rating }]);
+      }
+      measured++;
+    } catch (error) {
+      if (!signal.aborted) failed.push(error instanceof Error ? error.message : String(error));
+      throw error;
+    }
+  }, { concurrency: options.concurrency ?? 4, ...(options.signal ? { signal: options.signal } : {}) });
+  return { measured, failed };
+}
+
+/** The quality figures of a stored run, from its samples and stored quality judgments. */
+export async function qualityResults(store: Store, runId: string, stored: StoredRun, config: VilmoRunConfig, options: BootstrapOptions & { reference?: string; rater?: string } = {}): Promise<QualityResults> {
+  const boot: BootstrapOptions = { ...(options.b !== undefined ? { b: options.b } : {}), ...(options.seed !== undefined ? { seed: options.seed } : {}) };
+  const ppl = new Map<string, Map<string, number>>();
+  const rating = new Map<string, Map<string, number>>();
+  for (const j of await store.judgments.listByRun(runId)) {
+    const r = j.result as { perplexity?: unknown; score?: unknown } | null;
+    if (j.judgeId.startsWith('ppl:') && typeof r?.perplexity === 'number' && Number.isFinite(r.perplexity)) {
+      if (!ppl.has(j.judgeId)) ppl.set(j.judgeId, new Map());
+      ppl.get(j.judgeId)!.set(j.sampleId, r.perplexity);
+    } else if (j.judgeId.startsWith('quality:') && typeof r?.score === 'number') {
+      if (!rating.has(j.judgeId)) rating.set(j.judgeId, new Map());
+      rating.get(j.judgeId)!.set(j.sampleId, r.score);
+    }
+  }
+  const reference = options.reference ? perplexityJudgeId(options.reference) : [...ppl.keys()][0];
+  const rater = options.rater ?? [...rating.keys()][0];
+  const pplOf = reference ? ppl.get(reference) : undefined;
+  const rateOf = rater ? rating.get(rater) : undefined;
+  const test = storedSplit(stored).test.map((p) => p.id);
+  const texts = armTexts(stored, config.methods);
+  const perPrompt = (m: VilmoMethod, metric: 'self_bleu' | 'perplexity' | 'rating'): (number | null)[] => test.map((id) => {
+    const e = texts.get(m)?.get(id);
+    if (!e || e.samples.length === 0) return null;
+    if (metric === 'self_bleu') return selfBleu(e.samples.map((s) => s.text));
+    const map = metric === 'perplexity' ? pplOf : rateOf;
+    return map?.get(e.samples[0]!.id) ?? null;
+  });
+  const metrics = (['self_bleu', ...(pplOf ? ['perplexity'] : []), ...(rateOf ? ['rating'] : [])] as ('self_bleu' | 'perplexity' | 'rating')[]);
+  const arms: QualityResults['arms'] = {};
+  const values = new Map<string, (number | null)[]>();
+  for (const m of VILMO_METHODS.filter((x) => config.methods.includes(x))) {
+    const q: Partial<ArmQuality> = {};
+    for (const metric of metrics) {
+      const xs = perPrompt(m, metric);
+      values.set(`${m}:${metric}`, xs);
+      q[metric] = meanEstimate(xs.filter((x): x is number => x !== null), boot);
+    }
+    arms[m] = q as ArmQuality;
+  }
+  const paired: QualityResults['paired'] = [];
+  for (const m of config.methods) {
+    if (m === 'none') continue;
+    for (const metric of metrics) {
+      const a = values.get(`none:${metric}`)!;
+      const b = values.get(`${m}:${metric}`)!;
+      const idx = a.map((_, i) => i).filter((i) => a[i] !== null && b[i] !== null);
+      const d = pairedDifference(idx.map((i) => a[i]!), idx.map((i) => b[i]!), boot);
+      paired.push({ a: 'none', b: m, metric, difference: d.mean, ci: d.ci, n: d.n });
+    }
+  }
+  return { reference: reference ? reference.slice('ppl:'.length) : null, rater: rater ?? null, arms, paired };
+}

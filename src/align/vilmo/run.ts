@@ -1,0 +1,241 @@
+/**
+ * `tenet align vilmo`: VILMO and its baselines as one stored, resumable run (kind `vilmo`).
+ *
+ * 1. Split the prompts (training / validation / test, seeded by prompt id).
+ * 2. VILMO training, R rounds: the generator writes M candidate instructions per training prompt from the
+ *    round's meta-prompt; each candidate is scored on the target (K samples, conformity = 1 − violation); the
+ *    best per prompt become the next meta-prompt's examples, with a summary of what worked. Each meta-prompt
+ *    (rounds 0…R) is measured on the validation prompts, and the best one writes the test prompts' instructions.
+ * 3. APE: the generator proposes M task-level instructions, each scored on the training prompts; the best is
+ *    used for every test prompt.
+ * 4. Evaluation: every arm on the same test prompts, K samples each, the same judge; self-critique critiques
+ *    and revises each of the `none` arm's K drafts.
+ *
+ * Every stage is a `runSampleStage` call (units stored whole, skipped on a rerun), and every decision (best
+ * candidate, examples, selected round) is computed from the store, so a run killed at any point and rerun
+ * continues with no finished unit repeated or lost and decides what an uninterrupted run would. A stage with
+ * failed units stops the run there (status `failed`): later stages never run on partial inputs.
+ */
+import { continuationMessages } from '../../bench/run.ts';
+import type { PromptSet } from '../../bench/prompts.ts';
+import { TenetError } from '../../errors.ts';
+import type { BootstrapOptions } from '../../judges/metrics.ts';
+import type { ChatMessage, Provider, SamplingParams } from '../../models/types.ts';
+import { countFailures } from '../../runtime/failures.ts';
+import type { Progress } from '../../runtime/progress.ts';
+import { openRun } from '../../runtime/run.ts';
+import { runSampleStage, taskIdOf, type UnitFailure } from '../../runtime/sample-stage.ts';
+import type { Run, RunStatus, Store } from '../../store/index.ts';
+import { configDifferences, splitPrompts, VILMO_RUN_KIND, vilmoRunConfig, vilmoRunConfigOf, type VilmoConfigInput, type VilmoRunConfig } from './config.ts';
+import { apeMessages, critiqueMessages, generateMessages, principleInstruction, reviseMessages } from './prompts.ts';
+import { measureQuality } from './quality.ts';
+import { loadVilmoResults, type VilmoResults } from './results.ts';
+import { readStoredRun, VILMO_TASKS, type VilmoTask } from './stored.ts';
+import { apeCandidates, bestApe, candidateId, candidatesOf, genId, instructionOf, metaFor, selectRound, validationCurve, type Meta } from './train.ts';
+
+export interface RunVilmoOptions extends VilmoConfigInput {
+  store: Store;
+  /** Units worked on at once (default 8). */
+  concurrency?: number;
+  resume?: string;
+  signal?: AbortSignal;
+  /** A progress line per stage. */
+  progress?: (label: string, total: number) => Progress;
+  /** Told when a stage starts (the CLI prints it when there is no progress line). */
+  onStage?: (label: string) => void;
+  onRun?: (run: Run, config: VilmoRunConfig) => void;
+  bootstrap?: BootstrapOptions;
+  /** Quality cost: perplexity of each arm's continuations under this model (needs `capabilities.score`). */
+  reference?: Provider;
+  /** Quality cost: rate each arm's continuations with this model (prompts/align/quality.v1.md). */
+  qualityRater?: Provider;
+}
+
+export interface StageRecord {
+  label: string;
+  kind: string;
+  units: number;
+  done: number;
+  skipped: number;
+  failed: number;
+  /** Wall time of the stage in this invocation (ms). */
+  ms: number;
+}
+
+export interface RunVilmoResult extends VilmoResults {
+  stages: StageRecord[];
+  failures: UnitFailure[];
+  /** Quality measurements that failed in this invocation (rerun to retry them). */
+  qualityFailures: string[];
+  interrupted: boolean;
+}
+
+class Stop extends Error {
+  readonly reason: 'interrupted' | 'failed';
+  constructor(reason: 'interrupted' | 'failed') {
+    super(reason);
+    this.reason = reason;
+  }
+}
+
+interface StageSpec {
+  model: Provider;
+  samples: number;
+  judged: boolean;
+  sampling: SamplingParams;
+  messages: (t: VilmoTask) => ChatMessage[];
+}
+
+const withInstruction = (t: VilmoTask): ChatMessage[] => continuationMessages(t, t.instruction);
+
+/** The stable prompt tasks of a split, as the stages carry them. */
+function stageTask(p: VilmoTask | PromptSet['prompts'][number], id: string, extra: Partial<VilmoTask> = {}): VilmoTask {
+  const base = (p as VilmoTask).base ?? p.id;
+  return { id, prompt: p.prompt, ...(p.foundation ? { foundation: p.foundation } : {}), ...(p.principle ? { principle: p.principle } : {}), ...(p.principleId ? { principleId: p.principleId } : {}), base, ...extra };
+}
+
+export async function runVilmo(options: RunVilmoOptions): Promise<RunVilmoResult> {
+  const { store } = options;
+  const config = vilmoRunConfig(options);
+  const concurrency = options.concurrency ?? 8;
+  if (options.resume) {
+    const stored = await vilmoRunConfigOf(store, options.resume);
+    const diff = configDifferences(stored.config, config);
+    if (diff.length) {
+      throw new TenetError('BAD_USAGE', `run ${options.resume} was started with other settings: ${diff.join('; ')}`, {
+        hint: 'rerun with the settings it was started with (or leave them out to take them from the run), or start a new run without --resume',
+      });
+    }
+  }
+  const run = await openRun(store, {
+    kind: VILMO_RUN_KIND,
+    name: `vilmo ${config.target.spec} (generator ${config.generator.spec}) on ${config.prompts.source}`,
+    config,
+    ...(options.resume ? { resume: options.resume } : {}),
+  });
+  options.onRun?.(run, config);
+  const split = splitPrompts(options.prompts.prompts, config);
+  const splitTask = { id: 'split', prompt: '', ...split };
+  await store.tasks.putMany([{ id: taskIdOf(run.id, VILMO_TASKS.split, splitTask), runId: run.id, kind: VILMO_TASKS.split, input: splitTask }]);
+  const stages: StageRecord[] = [];
+  const failures: UnitFailure[] = [];
+
+  const stage = async (label: string, kind: string, tasks: VilmoTask[], spec: StageSpec): Promise<void> => {
+    if (tasks.length === 0) return;
+    options.onStage?.(label);
+    const progress = options.progress?.(label, tasks.length);
+    const started = performance.now();
+    const summary = await runSampleStage(tasks, {
+      store, runId: run.id, taskKind: kind, models: [spec.model], samples: spec.samples, sampling: spec.sampling, concurrency,
+      messages: (t) => spec.messages(t as VilmoTask),
+      ...(spec.judged ? { judge: options.judge, judgeSpec: config.judge.spec } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(progress ? { progress } : {}),
+    });
+    progress?.finish();
+    stages.push({ label, kind, units: summary.units, done: summary.done, skipped: summary.skipped, failed: summary.failed.length, ms: Math.round(performance.now() - started) });
+    failures.push(...summary.failed);
+    if (summary.interrupted) throw new Stop('interrupted');
+    if (summary.failed.length) throw new Stop('failed');
+  };
+  const generator = { model: options.generator, samples: 1, judged: false, sampling: config.generatorSampling };
+  const target = { model: options.target, samples: config.samples, judged: true, sampling: config.sampling, messages: withInstruction };
+  const M = config.candidates;
+
+  /** Store the meta-prompt of a round as an artefact (a task without samples). */
+  const putMeta = async (meta: Meta): Promise<void> => {
+    const task = { id: `r${meta.round}`, prompt: '', base: '', round: meta.round, examples: meta.examples, summary: meta.summary };
+    await store.tasks.putMany([{ id: taskIdOf(run.id, VILMO_TASKS.meta, task), runId: run.id, kind: VILMO_TASKS.meta, input: task }]);
+  };
+
+  let status: RunStatus = 'done';
+  try {
+    const instructions = new Map<string, Map<string, string>>(); // method → test prompt id → instruction
+    let selectedRound: number | undefined;
+    // ---- VILMO training and the test prompts' instructions
+    if (config.methods.includes('vilmo')) {
+      const metas: Meta[] = [];
+      for (let r = 0; r <= config.rounds; r++) {
+        let stored = await readStoredRun(store, run.id, config);
+        const meta = metaFor(stored, r, split.train, config);
+        metas.push(meta);
+        await putMeta(meta);
+        await stage(`vilmo round ${r}: validation instructions`, VILMO_TASKS.genVal, split.val.map((p) => stageTask(p, genId(r, p.id), { round: r })), { ...generator, messages: (t) => generateMessages(t.prompt, meta) });
+        stored = await readStoredRun(store, run.id, config);
+        await stage(`vilmo round ${r}: validation`, VILMO_TASKS.val, split.val.map((p) => stageTask(p, genId(r, p.id), { round: r, method: 'vilmo', instruction: instructionOf(stored, VILMO_TASKS.genVal, genId(r, p.id)) ?? '' })), target);
+        if (r === config.rounds) break;
+        await stage(`vilmo round ${r}: candidates`, VILMO_TASKS.genTrain, split.train.map((p) => stageTask(p, genId(r, p.id), { round: r })), { ...generator, samples: M, messages: (t) => generateMessages(t.prompt, meta) });
+        stored = await readStoredRun(store, run.id, config);
+        const scoring: VilmoTask[] = [];
+        for (const p of split.train) {
+          const cands = candidatesOf(stored, r, p, M) ?? [];
+          cands.forEach((instruction, m) => scoring.push(stageTask(p, candidateId(r, p.id, m), { round: r, candidate: m, method: 'vilmo', instruction })));
+        }
+        await stage(`vilmo round ${r}: scoring ${M} candidates`, VILMO_TASKS.train, scoring, target);
+      }
+      const stored = await readStoredRun(store, run.id, config);
+      const selected = selectRound(validationCurve(stored, split.val, split.train, config));
+      selectedRound = selected;
+      const meta = metas[selected]!;
+      await stage(`vilmo: test instructions (round ${selected})`, VILMO_TASKS.genTest, split.test.map((p) => stageTask(p, genId(selected, p.id), { round: selected })), { ...generator, messages: (t) => generateMessages(t.prompt, meta) });
+      const after = await readStoredRun(store, run.id, config);
+      instructions.set('vilmo', new Map(split.test.map((p) => [p.id, instructionOf(after, VILMO_TASKS.genTest, genId(selected, p.id)) ?? ''])));
+    }
+    // ---- APE: one task-level instruction, chosen on the training prompts
+    if (config.methods.includes('ape')) {
+      const openings = split.train.slice(0, 5).map((p) => p.prompt);
+      await stage('ape: candidates', VILMO_TASKS.genApe, [{ id: 'ape', prompt: 'a task-level instruction', base: 'ape' }], { ...generator, samples: M, messages: () => apeMessages(openings) });
+      let stored = await readStoredRun(store, run.id, config);
+      const cands = apeCandidates(stored);
+      await stage(`ape: scoring ${M} candidates`, VILMO_TASKS.ape, cands.flatMap((c) => split.train.map((p) => stageTask(p, `c${c.m}:${p.id}`, { candidate: c.m, method: 'ape', instruction: c.instruction }))), target);
+      stored = await readStoredRun(store, run.id, config);
+      const best = bestApe(stored, split.train);
+      instructions.set('ape', new Map(split.test.map((p) => [p.id, best?.instruction ?? ''])));
+    }
+    // ---- evaluation: every arm on the same test prompts
+    const evalTasks: VilmoTask[] = [];
+    for (const method of config.methods) {
+      if (method === 'self-critique') continue;
+      for (const p of split.test) {
+        const instruction = method === 'none' ? '' : method === 'fixed' ? config.fixedInstruction : method === 'principle' ? principleInstruction(p) : instructions.get(method)!.get(p.id)!;
+        evalTasks.push(stageTask(p, `${method}:${p.id}`, { method, instruction, ...(method === 'vilmo' && selectedRound !== undefined ? { round: selectedRound } : {}) }));
+      }
+    }
+    await stage(`evaluation: ${config.methods.filter((m) => m !== 'self-critique').join(', ')} on ${split.test.length} test prompts`, VILMO_TASKS.eval, evalTasks, target);
+    if (config.methods.includes('self-critique')) {
+      let stored = await readStoredRun(store, run.id, config);
+      const drafts: VilmoTask[] = [];
+      for (const p of split.test) {
+        for (const s of stored.get(VILMO_TASKS.eval, `none:${p.id}`)?.samples ?? []) drafts.push(stageTask(p, `${p.id}#${s.index}`, { sample: s.index, draft: s.text }));
+      }
+      await stage('self-critique: critiques', VILMO_TASKS.critique, drafts, { ...target, samples: 1, judged: false, messages: (t) => critiqueMessages(t, t.draft ?? '') });
+      stored = await readStoredRun(store, run.id, config);
+      const revisions = drafts.map((d) => stageTask(d, `self-critique:${d.id}`, { method: 'self-critique', sample: d.sample!, draft: d.draft!, critique: stored.get(VILMO_TASKS.critique, d.id)?.samples[0]?.text ?? '' }));
+      await stage('self-critique: revisions', VILMO_TASKS.eval, revisions, { ...target, samples: 1, messages: (t) => reviseMessages(t, t.draft ?? '', t.critique ?? '') });
+    }
+  } catch (error) {
+    if (!(error instanceof Stop)) {
+      await store.runs.setStatus(run.id, options.signal?.aborted ? 'interrupted' : 'failed').catch(() => {});
+      throw error;
+    }
+    status = error.reason;
+  }
+  if (status !== 'interrupted' || failures.length) {
+    await store.runFailures.set(run.id, countFailures(failures.map((f) => f.cause)).map(({ units, ...cause }) => ({ cause: { ...cause }, count: units })));
+  }
+  let qualityFailures: string[] = [];
+  if (status === 'done' && (options.reference || options.qualityRater)) {
+    options.onStage?.('quality cost');
+    const measured = await measureQuality(store, run.id, await readStoredRun(store, run.id, config), config, {
+      concurrency, ...(options.reference ? { reference: options.reference } : {}), ...(options.qualityRater ? { rater: options.qualityRater } : {}), ...(options.signal ? { signal: options.signal } : {}),
+    });
+    qualityFailures = measured.failed;
+    if (options.signal?.aborted) status = 'interrupted';
+    else if (qualityFailures.length) status = 'failed';
+  }
+  await store.runs.setStatus(run.id, status);
+  const results = await loadVilmoResults(store, run.id, {
+    ...options.bootstrap, ...(options.reference ? { reference: options.reference.spec } : {}), ...(options.qualityRater ? { rater: `quality:${options.qualityRater.spec}` } : {}),
+  });
+  return { ...results, stages, failures, qualityFailures, interrupted: status === 'interrupted' };
+}
