@@ -2,8 +2,12 @@
 // 50 ms per request), with wall time and model calls per stage and per arm, against the ideal for the calls made.
 //
 //   node benchmarks/align/run.ts [--prompts 100] [--k 4] [--candidates 4] [--rounds 2] [--concurrency 8,32]
-//                                [--latency 50] [--judge local-fast] [--runs 1] [--out benchmarks/align/results.json]
+//                                [--latency 50] [--judge local-fast] [--runs 1] [--units-per-slot 2]
+//                                [--out benchmarks/align/results.json]
 //
+// --concurrency is the endpoints' concurrency: the most model calls in flight, enforced by tenet's client and
+// checked against the server's peak. tenet works on --units-per-slot × that many units at once, so that judging
+// and storing a finished unit overlaps with the next call instead of leaving its call slot idle.
 // The ideal: stages run one after another (each needs the one before), and a stage of u calls at concurrency C
 // takes at least ⌈u / C⌉ × latency; the ideal is the sum over stages. See benchmarks/align/RESULTS.md.
 import { spawn } from 'node:child_process';
@@ -24,11 +28,13 @@ const { values: opts } = parseArgs({
     latency: { type: 'string', default: '50' },
     judge: { type: 'string', default: 'local-fast' },
     runs: { type: 'string', default: '1' },
+    'units-per-slot': { type: 'string', default: '2' },
     out: { type: 'string', default: new URL('./results.json', import.meta.url).pathname },
   },
 });
 const N = Number(opts.prompts);
-const LEVELS = opts.concurrency!.split(',').map(Number);
+const LEVELS = opts.concurrency!.split(',').map(Number).sort((a, b) => a - b); // ascending: the server's peak so far bounds each level
+const UNITS_PER_SLOT = Number(opts['units-per-slot']);
 const LATENCY = Number(opts.latency);
 const here = (f: string): string => new URL(f, import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), 'tenet-align-bench-'));
@@ -39,7 +45,7 @@ const server = spawn(process.execPath, [here('./server.ts'), String(LATENCY)], {
 const lines = createInterface({ input: server.stdout! });
 const nextLine = (): Promise<string> => new Promise((resolve) => lines.once('line', resolve));
 const url = await nextLine();
-async function counts(): Promise<{ total: number; byModel: Record<string, number> }> {
+async function counts(): Promise<{ total: number; byModel: Record<string, number>; peakInFlight: number }> {
   const line = nextLine();
   server.stdin!.write('count\n');
   return JSON.parse(await line);
@@ -56,7 +62,7 @@ interface Stage { label: string; kind: string; units: number; done: number; skip
 
 function runOnce(db: string, C: number): Promise<{ wallS: number; userS: number; sysS: number; peakRssMb: number; out: any; stderr: string; code: number | null }> {
   const args = ['-v', process.execPath, here('../../src/cli/main.ts'), '--config', configFor(C), '--db', db, 'align', 'vilmo', '--target', 'target', '--generator', 'gen',
-    '--judge', opts.judge!, '--prompts', promptFile, '--samples', opts.k!, '--candidates', opts.candidates!, '--rounds', opts.rounds!, '--concurrency', String(C), '--no-cache', '--json'];
+    '--judge', opts.judge!, '--prompts', promptFile, '--samples', opts.k!, '--candidates', opts.candidates!, '--rounds', opts.rounds!, '--concurrency', String(C * UNITS_PER_SLOT), '--no-cache', '--json'];
   return new Promise((resolve) => {
     const started = performance.now();
     const child = spawn('/usr/bin/time', args, { cwd: work, env: { PATH: process.env.PATH ?? '', HOME: work } });
@@ -91,6 +97,7 @@ for (const C of LEVELS) for (let run = 1; run <= Number(opts.runs); run++) {
   const r = await runOnce(join(work, `run-${C}-${run}.db`), C);
   const after = await counts();
   if (r.code !== 0 || !r.out) throw new Error(`tenet align vilmo failed (${r.code}): ${r.stderr.slice(-2000)}`);
+  if (after.peakInFlight > C) throw new Error(`the server saw ${after.peakInFlight} requests at once, more than the endpoints' concurrency ${C}`);
   const stages: Stage[] = r.out.stages;
   const idealStage = (s: Stage): number => (Math.ceil(s.done / C) * LATENCY) / 1000;
   const stageRows = stages.map((s) => ({ label: s.label, arm: armOf(s), calls: s.done, wallS: round(s.ms / 1000, 3), idealS: round(idealStage(s), 3), ofIdeal: round(idealStage(s) / (s.ms / 1000), 3) }));
@@ -124,6 +131,8 @@ for (const C of LEVELS) for (let run = 1; run <= Number(opts.runs); run++) {
     rounds: Number(opts.rounds),
     methods: 6,
     concurrency: C,
+    unitsAtOnce: C * UNITS_PER_SLOT,
+    serverPeakInFlight: after.peakInFlight,
     latencyMs: LATENCY,
     judge: opts.judge,
     split: r.out.split,

@@ -1,6 +1,7 @@
 // The loopback model server for the VILMO benchmark, in its own process so that the benchmark measures the
 // client: the scripted world of test/align/vilmo-world.ts (target, generator) with a fixed latency per request.
-// Prints its URL; then answers `count` on stdin with a JSON object of request counts by model.
+// Prints its URL; then answers `count` on stdin with a JSON object of request counts by model and the most
+// requests it ever answered at once.
 import { createInterface } from 'node:readline';
 import { startLoopbackServer } from '../../test/support/loopback-server.ts';
 import { world } from '../../test/align/vilmo-world.ts';
@@ -15,7 +16,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
       const m = String(r.body?.model ?? '?');
       byModel[m] = (byModel[m] ?? 0) + 1;
     }
-    process.stdout.write(`${JSON.stringify({ total: server.requests.length, byModel })}\n`);
+    process.stdout.write(`${JSON.stringify({ total: server.requests.length, byModel, peakInFlight: server.peakInFlight })}\n`);
   }
 });
 process.on('SIGTERM', () => void server.close().then(() => process.exit(0)));

@@ -123,6 +123,8 @@ export interface LoopbackServer {
   url: string;
   port: number;
   requests: RecordedRequest[];
+  /** The most requests that were ever being answered at once (from body read to response close). */
+  readonly peakInFlight: number;
   setScript(script: Script): void;
   close(): Promise<void>;
 }
@@ -474,6 +476,8 @@ export async function startLoopbackServer(script: Script, options: LoopbackOptio
   const chunkDelayMs = Math.max(0, options.chunkDelayMs ?? 0);
   const models = options.models && options.models.length > 0 ? options.models : ['loopback-model'];
   const requests: RecordedRequest[] = [];
+  let inFlight = 0;
+  let peakInFlight = 0;
   const live = new Set<Ctx>();
   let seq = 0;
   let closing: Promise<void> | undefined;
@@ -1103,6 +1107,8 @@ export async function startLoopbackServer(script: Script, options: LoopbackOptio
     }
     const callIndex = requests.length;
     requests.push({ api, method, path, body, headers, at: Date.now() });
+    peakInFlight = Math.max(peakInFlight, ++inFlight);
+    ctx.res.once('close', () => inFlight--);
     const requestId = `req_${nextId()}`;
 
     if (!(await sleep(ctx, latencyMs))) return;
@@ -1225,6 +1231,9 @@ export async function startLoopbackServer(script: Script, options: LoopbackOptio
     url: `http://127.0.0.1:${port}`,
     port,
     requests,
+    get peakInFlight() {
+      return peakInFlight;
+    },
     setScript(next: Script): void {
       currentScript = next;
     },
