@@ -8,9 +8,11 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnTenet, type SpawnResult } from '../support/spawn.ts';
 import { startLoopbackServer, type LoopbackServer } from '../support/loopback-server.ts';
+import { chromiumMissing, launchChromium, watchedPage } from '../report/browser.ts';
 import { storyPrompts, world } from './vilmo-world.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tenet-vilmo-'));
@@ -103,6 +105,25 @@ describe('tenet align vilmo', () => {
     expect(page).toContain('Quality cost');
     expect(page).toContain('none (before)');
     expect(page).toMatch(/Please keep \w+ in mind\./);
+    if (chromiumMissing === undefined) {
+      // in headless Chromium: offline, no error or request; every chart has a bar per group (all + foundations) and arm
+      const browser = await launchChromium();
+      try {
+        const { page: tab, problems, close } = await watchedPage(browser);
+        await tab.goto(pathToFileURL(html).href, { waitUntil: 'load' });
+        const charts = tab.locator('#vilmo svg');
+        expect(await charts.count()).toBeGreaterThanOrEqual(2);
+        const groups = await charts.first().locator('text.group-label').count();
+        expect(groups).toBe(6); // all + the five foundations
+        expect(await charts.first().locator('g.bar rect').count()).toBe(groups * 6);
+        expect(await tab.locator('#vilmo details.example').count()).toBeGreaterThan(0);
+        expect(await tab.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1280);
+        expect(problems).toEqual({ consoleErrors: [], pageErrors: [], networkRequests: [], blockedByCsp: [] });
+        await close();
+      } finally {
+        await browser.close();
+      }
+    }
 
     // the SFT export: (generator prompt, best instruction) pairs of the training prompts, in TRL's conversational format
     const sft = join(dir, 'gen-sft.jsonl');
