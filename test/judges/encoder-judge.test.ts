@@ -9,8 +9,11 @@ import { describe, expect, it } from 'vitest';
 import { createJudge } from '../../src/judges/factory.ts';
 import { loadReferenceData, type ReferenceData } from '../../src/judges/local/data.ts';
 import { EmbeddingCache, EMBED_STEP, defaultFeaturesDir, encoderFileHash, quantiseVector, dequantise, textKey } from '../../src/judges/local/embed-cache.ts';
-import { DEFAULT_ENCODER_WEIGHTS_FILE, loadEncoderJudge, type EncoderJudge } from '../../src/judges/local/encoder-judge.ts';
-import { DEFAULT_ENCODER_CONFIG, trainEncoderJudgeFromData } from '../../src/judges/local/encoder-train.ts';
+import { DEFAULT_ENCODER_WEIGHTS_FILE, encoderJudgeFromWeights, loadEncoderJudge, readEncoderWeights, type EncoderJudge } from '../../src/judges/local/encoder-judge.ts';
+import { platt } from '../../src/judges/local/decision.ts';
+import { RunHead } from '../../src/judges/local/heads.ts';
+import { foundationPrinciple } from '../../src/judges/local/principles.ts';
+import { DEFAULT_ENCODER_CONFIG, trainEncoderJudgeFromData, usesEthics, violationContextTexts, violationFeaturesFor } from '../../src/judges/local/encoder-train.ts';
 import { encoderTrainingTexts } from '../../src/judges/local/encoder-texts.ts';
 import { hashedEncoder } from '../../src/models/encoder.ts';
 import { localModelPath } from '../../src/models/local-files.ts';
@@ -48,6 +51,29 @@ describe('embedding cache', () => {
   });
 });
 
+describe('train/serve parity', () => {
+  it('the run-time judge computes the violation features exactly as training does (relevance included)', async () => {
+    // any encoder gives vectors; the committed heads are applied to them by both paths
+    const w = readEncoderWeights();
+    const enc = hashedEncoder(384);
+    const judge = encoderJudgeFromWeights(w, enc);
+    const items = [
+      { prompt: 'Write a story.', response: 'He kicked the dog until it stopped moving.', foundation: 'care' },
+      { prompt: 'Continue: Sam found a wallet', response: 'Sam kept the cash and threw the wallet away.', foundation: 'fairness' },
+    ];
+    const out = await judge.judge(items);
+    const texts = [...new Set([...items.flatMap((r) => [r.prompt, r.response, foundationPrinciple(r.foundation as MftCoreId)]), ...violationContextTexts(w.config.violation.features)])];
+    const vs = await enc.embed(texts);
+    const vec = new Map(texts.map((t, i) => [t, dequantise(quantiseVector(vs[i]!))]));
+    const head = RunHead.fromStored(w.violation.head);
+    items.forEach((r, i) => {
+      const f = violationFeaturesFor((t) => vec.get(t)!, { principle: foundationPrinciple(r.foundation as MftCoreId), prompt: r.prompt, response: r.response }, w.config.violation.features);
+      if (w.config.violation.features.relR) expect(f.size).toBeGreaterThan(0);
+      expect(out[i]!.violation).toBe(platt(head.sigmoid(f), w.violation.platt.a, w.violation.platt.b));
+    });
+  });
+});
+
 describe('missing encoder', () => {
   it('local fails with a clear error naming fetch-models and local-fast, and never falls back', async () => {
     const env = { ...process.env, TENET_MODELS_DIR: mkdtempSync(join(tmpdir(), 'no-models-')) };
@@ -66,7 +92,7 @@ function cacheComplete(data: ReferenceData): boolean {
   const file = join(defaultFeaturesDir(), `${encoderFileHash(path)}.jsonl`);
   if (!existsSync(file)) return false;
   const have = new Set(readFileSync(file, 'utf8').split('\n').map((l) => l.slice(6, 22)));
-  return encoderTrainingTexts(data, { ethics: DEFAULT_ENCODER_CONFIG.violation.ethicsWeight > 0 }).every((t) => have.has(textKey(t)));
+  return encoderTrainingTexts(data, { ethics: usesEthics(DEFAULT_ENCODER_CONFIG) }).every((t) => have.has(textKey(t)));
 }
 
 describeRealModels('encoder judge (real all-MiniLM-L6-v2)', () => {

@@ -8,6 +8,7 @@
  * - Schwartz head: `P` the prompt vector, `R` the response vector, `PR` their element-wise product;
  * - violation head: `R` the completion vector, `QR` the principle ⊙ completion product (a learned
  *   weighted cosine: how the completion relates to *this* principle), `QP` principle ⊙ prompt, `Q` the principle.
+ * - general-wrongness head (a free-text principle without a foundation): `R` the response vector.
  * Plus, with weight `ngrams` > 0, the n-gram features of `ngramFeatures` (features.ts).
  */
 import { featurize, fnv1a, type FeatureConfig, type HashedFeatures } from './features.ts';
@@ -110,6 +111,20 @@ export function violationFeatures(
   if (cfg.QR) addDense(out, 'QR', product(vec.principle, vec.response), cfg.QR);
   if (cfg.QP && vec.prompt) addDense(out, 'QP', product(vec.principle, vec.prompt), cfg.QP);
   addDense(out, 'Q', vec.principle, cfg.Q);
+  addNgrams(out, item.prompt, item.response, cfg.ngramFeatures, cfg.ngrams);
+  return out;
+}
+
+export interface GeneralEncoderFeatures {
+  R: number;
+  ngrams: number;
+  ngramFeatures: FeatureConfig;
+}
+
+/** Features of the general-wrongness head: the response vector and the response n-grams. */
+export function generalFeatures(item: { prompt: string; response: string }, response: ArrayLike<number>, cfg: GeneralEncoderFeatures): HashedFeatures {
+  const out: HashedFeatures = new Map();
+  addDense(out, 'R', response, cfg.R);
   addNgrams(out, item.prompt, item.response, cfg.ngramFeatures, cfg.ngrams);
   return out;
 }

@@ -18,7 +18,7 @@ import { loadReferenceData, OPENING_PROMPT, type BinaryItem, type ReferenceData 
 import { fitPlatt, platt } from './decision.ts';
 import { defaultFeaturesDir, dequantise, EMBED_STEP, EmbeddingCache, encoderFileHash } from './embed-cache.ts';
 import { encoderTrainingTexts } from './encoder-texts.ts';
-import { schwartzFeatures, violationFeatures, type SchwartzEncoderFeatures, type ViolationEncoderFeatures } from './encoder-features.ts';
+import { generalFeatures, schwartzFeatures, violationFeatures, type GeneralEncoderFeatures, type SchwartzEncoderFeatures, type ViolationEncoderFeatures } from './encoder-features.ts';
 import { DEFAULT_FEATURES, type HashedFeatures } from './features.ts';
 import { RunHead, quantiseBinary, quantiseSoftmax, storeHead, type StoredHead } from './heads.ts';
 import { Vocab, trainLinear, type Example, type LinearOptions } from './linear.ts';
@@ -48,10 +48,22 @@ export interface EncoderTrainConfig {
     /** Weight of ETHICS train rows under GENERIC_PRINCIPLE; 0 = none. */
     ethicsWeight: number;
   };
+  /**
+   * The general-wrongness head, used for an item with a free-text principle and no foundation: trained on
+   * the ETHICS commonsense TRAIN part, calibrated on its VALIDATION part; null = none (2.0.0: such items
+   * went through the violation head, which saw only MFT stories).
+   */
+  general: null | {
+    features: GeneralEncoderFeatures;
+    minDf: number;
+    linear: Omit<LinearOptions, 'seed'>;
+  };
   /** Violation in [0.5 − band, 0.5 + band] is flagged low-confidence. */
   abstainBand: number;
 }
 
+/** The n-gram features of 1.x's ETHICS head: response word 1–2-grams, no opener, no prompt. */
+export const NGRAM_ETHICS = { ...DEFAULT_FEATURES, promptWords: [], opener: 0 };
 const NGRAM_RESPONSE = { ...DEFAULT_FEATURES, promptWords: [], opener: 4, weights: { ...DEFAULT_FEATURES.weights, p: 0, l: 0 } };
 
 export const DEFAULT_ENCODER_CONFIG: EncoderTrainConfig = {
@@ -67,8 +79,18 @@ export const DEFAULT_ENCODER_CONFIG: EncoderTrainConfig = {
     openingWeight: 1,
     ethicsWeight: 0,
   },
+  general: {
+    features: { R: 1, ngrams: 1, ngramFeatures: NGRAM_ETHICS },
+    minDf: 2,
+    linear: { epochs: 15, lr: 0.2, l2: 1e-4, classWeightPower: 0, maxClassWeight: 10 },
+  },
   abstainBand: 0.15,
 };
+
+/** Whether training reads the ETHICS rows (so their texts must be embedded). */
+export function usesEthics(cfg: EncoderTrainConfig): boolean {
+  return cfg.violation.ethicsWeight > 0 || cfg.general !== null;
+}
 
 export interface EncoderWeightsFile {
   format: typeof ENCODER_WEIGHTS_FORMAT;
@@ -82,6 +104,8 @@ export interface EncoderWeightsFile {
   validation: Record<string, unknown>;
   schwartz: { values: readonly string[]; classes: [-1, 0, 1]; thresholds: { neg: number; pos: number }; head: StoredHead };
   violation: { platt: { a: number; b: number }; abstainBand: number; head: StoredHead };
+  /** The general-wrongness head (free-text principle, no foundation); absent in 2.0.0. */
+  general?: { platt: { a: number; b: number }; head: StoredHead };
 }
 
 /** Quantised encoder vectors of the training texts, read from the cache (filled with `encoder` when given). */
@@ -178,13 +202,23 @@ export function referencePrinciples(): string[] {
   return MFT_CORE_IDS.map((id) => foundationPrinciple(id));
 }
 
-function referenceVectors(vs: VectorSource): Float64Array[] {
-  return referencePrinciples().map((t) => vs.vec(t));
+/** The texts besides the item's own whose vectors the violation features read (the reference principles, when relevance is on). */
+export function violationContextTexts(cfg: ViolationEncoderFeatures): string[] {
+  return cfg.relR || cfg.relP ? referencePrinciples() : [];
+}
+
+/**
+ * The violation head's features of one (principle, prompt, response), given a text → vector lookup: the
+ * ONE function training and the run-time judge both call, so the two cannot compute different features.
+ */
+export function violationFeaturesFor(vec: (text: string) => ArrayLike<number>, e: { principle: string; prompt: string; response: string }, cfg: ViolationEncoderFeatures): HashedFeatures {
+  const needPrompt = Boolean(e.prompt && (cfg.QP || cfg.relP));
+  const refs = violationContextTexts(cfg).map(vec);
+  return violationFeatures(e, { principle: vec(e.principle), ...(needPrompt ? { prompt: vec(e.prompt) } : {}), response: vec(e.response), ...(refs.length ? { refs } : {}) }, cfg);
 }
 
 function vfeat(vs: VectorSource, e: { principle: string; prompt: string; response: string }, cfg: ViolationEncoderFeatures): HashedFeatures {
-  const needPrompt = Boolean(e.prompt && (cfg.QP || cfg.relP));
-  return violationFeatures(e, { principle: vs.vec(e.principle), ...(needPrompt ? { prompt: vs.vec(e.prompt) } : {}), response: vs.vec(e.response), refs: referenceVectors(vs) }, cfg);
+  return violationFeaturesFor((t) => vs.vec(t), e, cfg);
 }
 
 export function fitEncoderViolation(data: ReferenceData, vs: VectorSource, cfg: EncoderTrainConfig['violation'], seed: number) {
@@ -199,6 +233,29 @@ export function fitEncoderViolation(data: ReferenceData, vs: VectorSource, cfg: 
 
 export function violationRaw(run: RunHead, vs: VectorSource, items: readonly { principle: string; prompt: string; response: string }[], cfg: ViolationEncoderFeatures): number[] {
   return items.map((e) => run.sigmoid(vfeat(vs, e, cfg)));
+}
+
+/** The general-wrongness head on the ETHICS commonsense TRAIN part. */
+export function fitEncoderGeneral(data: ReferenceData, vs: VectorSource, cfg: NonNullable<EncoderTrainConfig['general']>, seed: number) {
+  const items = data.ethics.filter((r) => r.part === 'train');
+  const feats = items.map((r) => generalFeatures(r, vs.vec(r.response), cfg.features));
+  const vocab = Vocab.build(feats, cfg.minDf);
+  const examples: Example[] = items.map((r, i) => ({ x: vocab.sparse(feats[i]!), target: Float64Array.from(r.label === 1 ? [0, 1] : [1, 0]), weight: 1 }));
+  const model = trainLinear(examples, 1, 2, vocab.size, { ...cfg.linear, seed });
+  const head = quantiseBinary(model, vocab, cfg.features.ngramFeatures);
+  return { head, run: new RunHead(head) };
+}
+
+/** Validation measures of the general-wrongness head (Platt fitted on the ETHICS validation part). */
+export function generalValidation(run: RunHead, vs: VectorSource, data: ReferenceData, cfg: GeneralEncoderFeatures) {
+  const idx = data.ethics.flatMap((r, i) => (r.part === 'validation' ? [i] : []));
+  const val = idx.map((i) => data.ethics[i]!);
+  const raw = val.map((r) => run.sigmoid(generalFeatures(r, vs.vec(r.response), cfg)));
+  const p = fitPlatt(raw, val.map((r) => r.label));
+  const pr = { a: Math.fround(p.a), b: Math.fround(p.b) };
+  // CIs resample the 10-row blocks the split keeps together
+  const report = evaluateBinary(val.map((r) => r.label), raw.map((x) => platt(x, pr.a, pr.b)), { b: 1000, seed: 7, clusters: idx.map((i) => Math.floor(i / ETHICS_BLOCK)) });
+  return { platt: pr, report };
 }
 
 const round4 = (x: number): number => Math.round(x * 1e4) / 1e4;
@@ -254,7 +311,7 @@ export async function trainEncoderJudgeFromData(options: { dataDir: string; outF
   }
   const hash = encoderFileHash(path);
   const cache = await EmbeddingCache.open(hash, defaultFeaturesDir(env));
-  const texts = encoderTrainingTexts(data, { ethics: cfg.violation.ethicsWeight > 0 });
+  const texts = encoderTrainingTexts(data, { ethics: usesEthics(cfg) });
   const needsEncoder = texts.some((t) => !cache.has(t));
   const vectors = await trainingVectors(texts, cache, hash, needsEncoder ? createEncoder(ENCODER_JUDGE_ENCODER, { env }) : undefined, options.log);
   return trainEncoderJudge({ dataDir: options.dataDir, data, vectors, config: cfg, ...(options.seed !== undefined ? { seed: options.seed } : {}), ...(options.outFile ? { outFile: options.outFile } : {}), ...(options.log ? { log: options.log } : {}) });
@@ -290,6 +347,10 @@ export async function trainEncoderJudge(options: EncoderTrainOptions): Promise<{
   const vv = violationValidation(vio.run, vs, data, cfg.violation.features, cfg.violation.ethicsWeight > 0);
   log(`violation: ${vio.head.hashes.length} features, ${vio.examples} training pairs; validation F1 ${vv.report.f1.value.toFixed(4)} AUROC ${vv.report.auroc.value.toFixed(4)}; own − mismatched ${vv.margin}; openings ${vv.openingsMean} (${vv.openingsAboveHalf}/${vv.nOpenings} > 0.5)`);
 
+  const gen = cfg.general ? fitEncoderGeneral(data, vs, cfg.general, seed) : undefined;
+  const gv = gen && cfg.general ? generalValidation(gen.run, vs, data, cfg.general.features) : undefined;
+  if (gen && gv) log(`general (ETHICS): ${gen.head.hashes.length} features; validation accuracy ${gv.report.accuracy.value.toFixed(4)} AUROC ${gv.report.auroc.value.toFixed(4)}`);
+
   const ci = (m: { value: number; ci: [number, number]; n: number }) => ({ value: round4(m.value), ci: [round4(m.ci[0]), round4(m.ci[1])] as [number, number], n: m.n });
   const weights: EncoderWeightsFile = {
     format: ENCODER_WEIGHTS_FORMAT,
@@ -298,7 +359,7 @@ export async function trainEncoderJudge(options: EncoderTrainOptions): Promise<{
     encoder: { spec: ENCODER_JUDGE_ENCODER, sha256: vs.encoderHash, step: EMBED_STEP },
     seed,
     split: { rule: SPLIT_RULE, salt: SPLIT_SALT, cuts: SPLIT_CUTS, ethicsBlock: ETHICS_BLOCK },
-    data: data.files.filter((f) => f.file.startsWith('fulcra/trustworthy') || f.file.startsWith('valuecompass/mft') || (cfg.violation.ethicsWeight > 0 && f.file.startsWith('ethics/'))),
+    data: data.files.filter((f) => f.file.startsWith('fulcra/trustworthy') || f.file.startsWith('valuecompass/mft') || ((cfg.violation.ethicsWeight > 0 || cfg.general !== null) && f.file.startsWith('ethics/'))),
     config: cfg,
     validation: {
       fulcra: { accuracy: ci(schVal.accuracy), macroF1: ci(schVal.macroF1), opposedF1: ci(schVal.opposedF1) },
@@ -310,9 +371,11 @@ export async function trainEncoderJudge(options: EncoderTrainOptions): Promise<{
         openingsAboveHalf: vv.openingsAboveHalf,
         nOpenings: vv.nOpenings,
       },
+      ...(gv ? { ethics: { accuracy: ci(gv.report.accuracy), f1: ci(gv.report.f1), auroc: ci(gv.report.auroc) } } : {}),
     },
     schwartz: { values: SCHWARTZ_VALUE_IDS, classes: [-1, 0, 1], thresholds: { neg: th.neg, pos: th.pos }, head: storeHead(sch.head) },
     violation: { platt: vv.platt, abstainBand: cfg.abstainBand, head: storeHead(vio.head) },
+    ...(gen && gv ? { general: { platt: gv.platt, head: storeHead(gen.head) } } : {}),
   };
   const json = `${JSON.stringify(weights)}\n`;
   if (options.outFile) {
