@@ -72,6 +72,9 @@ export function encoderJudgeFromWeights(w: EncoderWeightsFile, encoder: Encoder,
   const vio = RunHead.fromStored(w.violation.head);
   const gen = w.general ? RunHead.fromStored(w.general.head) : undefined;
   const gf = w.config.general?.features;
+  const fromSteps = (m: number[]): Float64Array => Float64Array.from(m, (x) => x * w.encoder.step);
+  const stored = w.violation.prototypes;
+  const protos = stored ? { v: stored.v.map(fromSteps), n: stored.n.map(fromSteps) } : undefined;
   const { neg, pos } = w.schwartz.thresholds;
   const sf = w.config.schwartz.features;
   const vf = w.config.violation.features;
@@ -125,7 +128,7 @@ export function encoderJudgeFromWeights(w: EncoderWeightsFile, encoder: Encoder,
         if (q === undefined) return { values, confidence: conf / V };
         const violation = gen && gf && w.general && generalRoute(item)
           ? platt(gen.sigmoid(generalFeatures(item, rv, gf)), w.general.platt.a, w.general.platt.b)
-          : platt(vio.sigmoid(violationFeaturesFor(lookup, { principle: q, prompt: item.prompt, response: item.response }, vf)), w.violation.platt.a, w.violation.platt.b);
+          : platt(vio.sigmoid(violationFeaturesFor(lookup, { principle: q, prompt: item.prompt, response: item.response }, vf, protos)), w.violation.platt.a, w.violation.platt.b);
         const lowConfidence = Math.abs(violation - 0.5) <= w.violation.abstainBand;
         return { values, violation, confidence: (conf + Math.max(violation, 1 - violation)) / (V + 1), ...(lowConfidence ? { lowConfidence } : {}) };
       });
