@@ -120,6 +120,8 @@ if (which === 'schwartz') {
     ['contrast 30', { ...V, features: { ...F, protoContrast: 30 } }],
     ['proto 10 + contrast 10, temp 50', { ...V, features: { ...F, proto: 10, protoContrast: 10, protoTemp: 50 } }],
     ['proto 10 + contrast 10, pairs 1', { ...V, pairWeight: 1, features: { ...F, proto: 10, protoContrast: 10 } }],
+    ['proto 10 + contrast 10, openings 2', { ...V, openingWeight: 2, features: { ...F, proto: 10, protoContrast: 10 } }],
+    ['proto 5 + contrast 10', { ...V, features: { ...F, proto: 5, protoContrast: 10 } }],
   ];
   const only = process.env.ONLY ? process.env.ONLY.split(',').map(Number) : undefined;
   for (const [name, cfg] of variants.filter((_, i) => only === undefined || only.includes(i))) {

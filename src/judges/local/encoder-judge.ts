@@ -24,7 +24,7 @@ import type { Judge, JudgeResult } from '../types.ts';
 import { platt, schwartzValue } from './decision.ts';
 import { encoderFileHash } from './embed-cache.ts';
 import { generalFeatures, schwartzFeatures } from './encoder-features.ts';
-import { ENCODER_WEIGHTS_FORMAT, violationContextTexts, violationFeaturesFor, type EncoderWeightsFile } from './encoder-train.ts';
+import { ENCODER_WEIGHTS_FORMAT, violationContextTexts, violationFeaturesFor, type EncoderWeightsFile, type Prototypes } from './encoder-train.ts';
 import { RunHead } from './heads.ts';
 import type { JudgeItem } from './judge.ts';
 import { foundationPrinciple } from './principles.ts';
@@ -61,6 +61,13 @@ export function requireJudgeEncoder(w: Pick<EncoderWeightsFile, 'encoder'>, env:
   return createEncoder(w.encoder.spec, { env });
 }
 
+/** The foundation prototypes stored in a weights file (exactly the numbers training used), if any. */
+export function storedPrototypes(w: EncoderWeightsFile): Prototypes | undefined {
+  const fromSteps = (m: number[]): Float64Array => Float64Array.from(m, (x) => x * w.encoder.step);
+  const stored = w.violation.prototypes;
+  return stored ? { v: stored.v.map(fromSteps), n: stored.n.map(fromSteps) } : undefined;
+}
+
 export function encoderJudgeFromWeights(w: EncoderWeightsFile, encoder: Encoder, file = '<memory>'): EncoderJudge {
   if (w.format !== ENCODER_WEIGHTS_FORMAT) {
     throw new TenetError('BAD_INPUT', `${file} is not an encoder judge weights file (format ${JSON.stringify(w.format)})`, {
@@ -72,9 +79,7 @@ export function encoderJudgeFromWeights(w: EncoderWeightsFile, encoder: Encoder,
   const vio = RunHead.fromStored(w.violation.head);
   const gen = w.general ? RunHead.fromStored(w.general.head) : undefined;
   const gf = w.config.general?.features;
-  const fromSteps = (m: number[]): Float64Array => Float64Array.from(m, (x) => x * w.encoder.step);
-  const stored = w.violation.prototypes;
-  const protos = stored ? { v: stored.v.map(fromSteps), n: stored.n.map(fromSteps) } : undefined;
+  const protos = storedPrototypes(w);
   const { neg, pos } = w.schwartz.thresholds;
   const sf = w.config.schwartz.features;
   const vf = w.config.violation.features;

@@ -26,7 +26,7 @@ import { foundationPrinciple, trainingPrinciples } from './principles.ts';
 import { ETHICS_BLOCK, promptKey, SPLIT_CUTS, SPLIT_RULE, SPLIT_SALT } from './split.ts';
 import { chooseSchwartzThresholds, schwartzVectors, LOCAL_JUDGE_ID } from './train.ts';
 
-export const ENCODER_JUDGE_VERSION = '2.0.0';
+export const ENCODER_JUDGE_VERSION = '2.1.0';
 export const ENCODER_WEIGHTS_FORMAT = 'tenet-encoder-judge/1';
 export const ENCODER_JUDGE_ENCODER = 'local-encoder:all-minilm-l6-v2';
 /** The principle an item is judged against when it gives neither a principle nor a foundation but asks for ETHICS-style wrongness (training only). */
@@ -77,14 +77,17 @@ export const DEFAULT_ENCODER_CONFIG: EncoderTrainConfig = {
     thresholds: 'shared',
   },
   violation: {
-    features: { relR: 10, relP: 0, R: 1, QR: 1, QP: 0, Q: 0.3, ngrams: 1, ngramFeatures: NGRAM_RESPONSE },
+    // 2.1.0 (selected on validation, docs/judges.md): + prototype relevance 10 and contrast 10, + contrastive pairs 1
+    features: { relR: 10, relP: 0, proto: 10, protoContrast: 10, protoTemp: 20, protoWordings: 2, R: 1, QR: 1, QP: 0, Q: 0.3, ngrams: 1, ngramFeatures: NGRAM_RESPONSE },
     linear: { epochs: 30, lr: 0.2, l2: 1e-4, classWeightPower: 0, maxClassWeight: 10 },
     mismatchWeight: 1,
     openingWeight: 1,
     ethicsWeight: 0,
+    phrasings: 2,
+    pairWeight: 1,
   },
   general: {
-    features: { R: 1, ngrams: 1, ngramFeatures: NGRAM_ETHICS },
+    features: { R: 2, ngrams: 1, ngramFeatures: NGRAM_ETHICS },
     minDf: 2,
     linear: { epochs: 15, lr: 0.2, l2: 1e-4, classWeightPower: 0, maxClassWeight: 10 },
   },
