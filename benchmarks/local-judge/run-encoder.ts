@@ -74,7 +74,7 @@ console.log(`load: local ${loadWeightsMs.toFixed(0)} ms weights + ${firstCallMs.
 const enc = createEncoder('local-encoder:all-minilm-l6-v2');
 await enc.embed(['warm up']);
 for (const [label, texts] of [
-  ['short (8 distinct 5-word texts x 8)', Array.from({ length: 64 }, (_, i) => `text number ${i} is short`)],
+  ['short (64 distinct 5-word texts)', Array.from({ length: 64 }, (_, i) => `text number ${i} is short`)],
   ['MFT continuations', mft.slice(0, 48).map((r) => r.response)],
 ] as [string, string[]][]) {
   const tok = texts.reduce((a, t) => a + tokens(t), 0);
