@@ -3,7 +3,7 @@
  * beside the n-gram judge (tenet-local@1.1.0, `--judge local-fast`) on the same real rows, plus the
  * encoder's own cost (tokens/s, estimated GFLOP/s) that bounds the encoder judge.
  *
- *   node benchmarks/local-judge/run-encoder.ts [DATA_DIR] [N]
+ *   node benchmarks/local-judge/run-encoder.ts [DATA_DIR] [N]      (LOAD_ONLY=1: stop after the load times)
  *
  * Items: the first N (default 128) Value Compass MFT cases (prompt + continuation + foundation: Schwartz
  * head and violation head) and the first N FULCRA rows (values only), sent in batches of 64 as `tenet bench`
@@ -69,6 +69,7 @@ function measureFast(name: string, items: JudgeItem[]): void {
 
 console.log(`node ${process.version}; ${judge.id}@${judge.version} (local) and ${fast.id}@${fast.version} (local-fast); N = ${n} items per set`);
 console.log(`load: local ${loadWeightsMs.toFixed(0)} ms weights + ${firstCallMs.toFixed(0)} ms first call (loads the encoder); local-fast ${loadFastMs.toFixed(0)} ms`);
+if (process.env.LOAD_ONLY) process.exit(0);
 
 // the encoder alone: short texts show the per-call overhead, long ones the per-token cost
 const enc = createEncoder('local-encoder:all-minilm-l6-v2');
