@@ -9,8 +9,12 @@ import { describe, expect, it } from 'vitest';
 import { createJudge } from '../../src/judges/factory.ts';
 import { loadReferenceData, type ReferenceData } from '../../src/judges/local/data.ts';
 import { EmbeddingCache, EMBED_STEP, defaultFeaturesDir, encoderFileHash, quantiseVector, dequantise, textKey } from '../../src/judges/local/embed-cache.ts';
-import { DEFAULT_ENCODER_WEIGHTS_FILE, loadEncoderJudge, type EncoderJudge } from '../../src/judges/local/encoder-judge.ts';
-import { DEFAULT_ENCODER_CONFIG, trainEncoderJudgeFromData } from '../../src/judges/local/encoder-train.ts';
+import { DEFAULT_ENCODER_WEIGHTS_FILE, encoderJudgeFromWeights, loadEncoderJudge, readEncoderWeights, storedPrototypes, type EncoderJudge } from '../../src/judges/local/encoder-judge.ts';
+import { platt } from '../../src/judges/local/decision.ts';
+import { RunHead } from '../../src/judges/local/heads.ts';
+import { generalFeatures } from '../../src/judges/local/encoder-features.ts';
+import { foundationPrinciple } from '../../src/judges/local/principles.ts';
+import { DEFAULT_ENCODER_CONFIG, trainEncoderJudgeFromData, usesEthics, violationContextTexts, violationFeaturesFor } from '../../src/judges/local/encoder-train.ts';
 import { encoderTrainingTexts } from '../../src/judges/local/encoder-texts.ts';
 import { hashedEncoder } from '../../src/models/encoder.ts';
 import { localModelPath } from '../../src/models/local-files.ts';
@@ -48,6 +52,37 @@ describe('embedding cache', () => {
   });
 });
 
+describe('train/serve parity', () => {
+  it('the run-time judge computes the violation features exactly as training does (relevance included)', async () => {
+    // any encoder gives vectors; the committed heads are applied to them by both paths
+    const w = readEncoderWeights();
+    const enc = hashedEncoder(384);
+    const judge = encoderJudgeFromWeights(w, enc);
+    const items = [
+      { prompt: 'Write a story.', response: 'He kicked the dog until it stopped moving.', foundation: 'care' },
+      { prompt: 'Continue: Sam found a wallet', response: 'Sam kept the cash and threw the wallet away.', foundation: 'fairness' },
+    ];
+    const out = await judge.judge(items);
+    const texts = [...new Set([...items.flatMap((r) => [r.prompt, r.response, foundationPrinciple(r.foundation as MftCoreId)]), ...violationContextTexts(w.config.violation.features)])];
+    const vs = await enc.embed(texts);
+    const vec = new Map(texts.map((t, i) => [t, dequantise(quantiseVector(vs[i]!))]));
+    const head = RunHead.fromStored(w.violation.head);
+    items.forEach((r, i) => {
+      const f = violationFeaturesFor((t) => vec.get(t)!, { principle: foundationPrinciple(r.foundation as MftCoreId), prompt: r.prompt, response: r.response }, w.config.violation.features, storedPrototypes(w));
+      if (w.config.violation.features.relR) expect(f.size).toBeGreaterThan(0);
+      expect(out[i]!.violation).toBe(platt(head.sigmoid(f), w.violation.platt.a, w.violation.platt.b));
+    });
+    if (w.general && w.config.general) {
+      // a free-text principle with no foundation: the general-wrongness head, on the response alone
+      const r = { prompt: '', response: 'I took the money from the charity box.', principle: 'commonsense morality' };
+      const [got] = await judge.judge([r]);
+      const [v] = await enc.embed([r.response]);
+      const g = RunHead.fromStored(w.general.head);
+      expect(got!.violation).toBe(platt(g.sigmoid(generalFeatures(r, dequantise(quantiseVector(v!)), w.config.general.features)), w.general.platt.a, w.general.platt.b));
+    }
+  });
+});
+
 describe('missing encoder', () => {
   it('local fails with a clear error naming fetch-models and local-fast, and never falls back', async () => {
     const env = { ...process.env, TENET_MODELS_DIR: mkdtempSync(join(tmpdir(), 'no-models-')) };
@@ -66,7 +101,7 @@ function cacheComplete(data: ReferenceData): boolean {
   const file = join(defaultFeaturesDir(), `${encoderFileHash(path)}.jsonl`);
   if (!existsSync(file)) return false;
   const have = new Set(readFileSync(file, 'utf8').split('\n').map((l) => l.slice(6, 22)));
-  return encoderTrainingTexts(data, { ethics: DEFAULT_ENCODER_CONFIG.violation.ethicsWeight > 0 }).every((t) => have.has(textKey(t)));
+  return encoderTrainingTexts(data, { ethics: usesEthics(DEFAULT_ENCODER_CONFIG) }).every((t) => have.has(textKey(t)));
 }
 
 describeRealModels('encoder judge (real all-MiniLM-L6-v2)', () => {
@@ -76,7 +111,7 @@ describeRealModels('encoder judge (real all-MiniLM-L6-v2)', () => {
   it('loads the committed weights and judges items: values in range, violation with a foundation or a principle, a low-confidence flag near 0.5', async () => {
     judge = await loadEncoderJudge();
     data = await loadReferenceData(DATA);
-    expect(judge.version).toBe('2.0.0');
+    expect(judge.version).toBe('2.1.0');
     const [plain, withFoundation, withPrinciple] = await judge.judge([
       { prompt: 'How do I bake bread?', response: 'Mix flour, water, yeast and salt, knead, let it rise, and bake.' },
       { prompt: 'Write a story.', response: 'He kicked the dog until it stopped moving.', foundation: 'care' },
@@ -101,23 +136,31 @@ describeRealModels('encoder judge (real all-MiniLM-L6-v2)', () => {
     const items = viol.flatMap((r) => [
       { prompt: r.prompt, response: r.response, foundation: r.foundation! },
       ...MFT_CORE_IDS.filter((g) => g !== r.foundation).map((g) => ({ prompt: r.prompt, response: r.response, foundation: g })),
+      // the reworded principle with its foundation, as bench and probe pass them: the principle-reading head
+      { prompt: r.prompt, response: r.response, principle: REWORDED[r.foundation as MftCoreId], foundation: r.foundation! },
+      // the reworded principle alone: since 2.1.0 the general-wrongness (ETHICS) head, which does not read it
       { prompt: r.prompt, response: r.response, principle: REWORDED[r.foundation as MftCoreId] },
     ]);
     const out = await judge.judge(items);
     let own = 0;
     let mismatched = 0;
     let reworded = 0;
+    let alone = 0;
     viol.forEach((_, i) => {
-      const o = out.slice(i * 6, i * 6 + 6).map((x) => x.violation!);
+      const o = out.slice(i * 7, i * 7 + 7).map((x) => x.violation!);
       own += o[0]!;
       mismatched += (o[1]! + o[2]! + o[3]! + o[4]!) / 4;
       reworded += Math.abs(o[5]! - o[0]!);
+      alone += Math.abs(o[6]! - o[0]!);
     });
     const margin = (own - mismatched) / viol.length;
-    console.info(`[encoder judge] held-out MFT violating continuations N=${viol.length}: own ${(own / viol.length).toFixed(3)}, mismatched ${(mismatched / viol.length).toFixed(3)}, margin ${margin.toFixed(3)}, reworded mean |Δ| ${(reworded / viol.length).toFixed(3)}`);
-    // Measured for 2.0.0 (docs/judges.md): own − mismatched 0.06 on validation and 0.020 on these held-out
-    // cases, far below the issue's 0.15 target, and a rewording moves the score by 0.107 on average — more
-    // than switching the foundation does. These bounds guard against regressions; they are not the targets.
+    console.info(
+      `[encoder judge] held-out MFT violating continuations N=${viol.length}: own ${(own / viol.length).toFixed(3)}, mismatched ${(mismatched / viol.length).toFixed(3)}, margin ${margin.toFixed(3)}, ` +
+        `reworded (with its foundation) mean |Δ| ${(reworded / viol.length).toFixed(3)}, reworded alone (general head) mean |Δ| ${(alone / viol.length).toFixed(3)}`,
+    );
+    // Measured for 2.0.0 (docs/judges.md): own − mismatched 0.020 on these held-out cases, a rewording
+    // |Δ| 0.107; 2.1.0: margin 0.128 (target 0.15). These bounds (set from 2.0.0) guard against regressions;
+    // they are not the targets, and this result must not be used to select a next version.
     expect(margin).toBeGreaterThan(0);
     expect(reworded / viol.length).toBeLessThan(0.15);
   }, 300_000);

@@ -8,6 +8,7 @@
  * - Schwartz head: `P` the prompt vector, `R` the response vector, `PR` their element-wise product;
  * - violation head: `R` the completion vector, `QR` the principle ⊙ completion product (a learned
  *   weighted cosine: how the completion relates to *this* principle), `QP` principle ⊙ prompt, `Q` the principle.
+ * - general-wrongness head (a free-text principle without a foundation): `R` the response vector.
  * Plus, with weight `ngrams` > 0, the n-gram features of `ngramFeatures` (features.ts).
  */
 import { featurize, fnv1a, type FeatureConfig, type HashedFeatures } from './features.ts';
@@ -56,6 +57,20 @@ export interface ViolationEncoderFeatures {
    */
   relR?: number;
   relP?: number;
+  /**
+   * Prototype relevance (2.1.0): Σ_g π_g(principle) · (cos(response, μ_g) − mean_h cos(response, μ_h)), with
+   * μ_g the mean vector of the TRAIN violating continuations of foundation g (stored in the weights) and
+   * π = softmax over foundations of `protoTemp` × the principle's best cosine with g's training wordings
+   * (its definition and first `protoWordings` phrasings), times this weight; 0/absent = off.
+   */
+  proto?: number;
+  /**
+   * Prototype contrast: Σ_g π_g(principle) · (cos(response, μ_g) − cos(response, ν_g)), with ν_g the mean
+   * vector of the TRAIN non-violating continuations of g: "violates g rather than merely being about g".
+   */
+  protoContrast?: number;
+  protoTemp?: number;
+  protoWordings?: number;
   R: number;
   QR: number;
   QP: number;
@@ -96,20 +111,77 @@ export function relevance(q: ArrayLike<number>, t: ArrayLike<number>, refs: read
 }
 
 const REL_R = fnv1a('enc:relR');
+const PROTO = fnv1a('enc:proto');
+
+const PROTO_C = fnv1a('enc:protoC');
+
+/** π: softmax over foundations of temp × the principle's best cosine with each foundation's wordings. */
+function foundationWeights(q: ArrayLike<number>, wordings: readonly (readonly ArrayLike<number>[])[], temp: number): number[] {
+  const s = wordings.map((ws) => Math.max(...ws.map((w) => dot(q, w))) * temp);
+  const top = Math.max(...s);
+  const e = s.map((x) => Math.exp(x - top));
+  const z = e.reduce((a, b) => a + b, 0);
+  return e.map((x) => x / z);
+}
+
+/** The prototype-relevance scalar (see ViolationEncoderFeatures.proto). */
+export function prototypeRelevance(q: ArrayLike<number>, t: ArrayLike<number>, wordings: readonly (readonly ArrayLike<number>[])[], protos: readonly ArrayLike<number>[], temp: number): number {
+  const pi = foundationWeights(q, wordings, temp);
+  const c = protos.map((m) => dot(t, m));
+  const mc = c.reduce((a, b) => a + b, 0) / c.length;
+  let r = 0;
+  for (let g = 0; g < c.length; g++) r += pi[g]! * (c[g]! - mc);
+  return r;
+}
+
+/** The prototype-contrast scalar (see ViolationEncoderFeatures.protoContrast). */
+export function prototypeContrast(q: ArrayLike<number>, t: ArrayLike<number>, wordings: readonly (readonly ArrayLike<number>[])[], protos: readonly ArrayLike<number>[], nonProtos: readonly ArrayLike<number>[], temp: number): number {
+  const pi = foundationWeights(q, wordings, temp);
+  let r = 0;
+  for (let g = 0; g < protos.length; g++) r += pi[g]! * (dot(t, protos[g]!) - dot(t, nonProtos[g]!));
+  return r;
+}
 const REL_P = fnv1a('enc:relP');
 
 export function violationFeatures(
   item: { prompt: string; response: string },
-  vec: { principle: ArrayLike<number>; prompt?: ArrayLike<number>; response: ArrayLike<number>; refs?: readonly ArrayLike<number>[] },
+  vec: {
+    principle: ArrayLike<number>;
+    prompt?: ArrayLike<number>;
+    response: ArrayLike<number>;
+    refs?: readonly ArrayLike<number>[];
+    /** Per foundation, the vectors of its training wordings; and the foundations' prototypes (same order). */
+    wordings?: readonly (readonly ArrayLike<number>[])[];
+    protos?: readonly ArrayLike<number>[];
+    nonProtos?: readonly ArrayLike<number>[];
+  },
   cfg: ViolationEncoderFeatures,
 ): HashedFeatures {
   const out: HashedFeatures = new Map();
+  if (cfg.proto && vec.wordings && vec.protos) out.set(PROTO, cfg.proto * prototypeRelevance(vec.principle, vec.response, vec.wordings, vec.protos, cfg.protoTemp ?? 20));
+  if (cfg.protoContrast && vec.wordings && vec.protos && vec.nonProtos) {
+    out.set(PROTO_C, cfg.protoContrast * prototypeContrast(vec.principle, vec.response, vec.wordings, vec.protos, vec.nonProtos, cfg.protoTemp ?? 20));
+  }
   if (cfg.relR && vec.refs) out.set(REL_R, cfg.relR * relevance(vec.principle, vec.response, vec.refs));
   if (cfg.relP && vec.refs && vec.prompt) out.set(REL_P, cfg.relP * relevance(vec.principle, vec.prompt, vec.refs));
   addDense(out, 'R', vec.response, cfg.R);
   if (cfg.QR) addDense(out, 'QR', product(vec.principle, vec.response), cfg.QR);
   if (cfg.QP && vec.prompt) addDense(out, 'QP', product(vec.principle, vec.prompt), cfg.QP);
   addDense(out, 'Q', vec.principle, cfg.Q);
+  addNgrams(out, item.prompt, item.response, cfg.ngramFeatures, cfg.ngrams);
+  return out;
+}
+
+export interface GeneralEncoderFeatures {
+  R: number;
+  ngrams: number;
+  ngramFeatures: FeatureConfig;
+}
+
+/** Features of the general-wrongness head: the response vector and the response n-grams. */
+export function generalFeatures(item: { prompt: string; response: string }, response: ArrayLike<number>, cfg: GeneralEncoderFeatures): HashedFeatures {
+  const out: HashedFeatures = new Map();
+  addDense(out, 'R', response, cfg.R);
   addNgrams(out, item.prompt, item.response, cfg.ngramFeatures, cfg.ngrams);
   return out;
 }

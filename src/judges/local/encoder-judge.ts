@@ -2,8 +2,8 @@
  * The encoder judge at run time (`tenet-local@2`, `--judge local`): the committed heads
  * (data/judge/local-encoder-judge.json) over all-MiniLM-L6-v2 vectors from the fetched GGUF encoder.
  *
- * Per batch, every distinct text (prompts, responses, principles) is embedded once, quantised exactly as in
- * training (embed-cache.ts), and the heads run in TypeScript. The encoder runs in llama.cpp's native
+ * Every distinct text (prompts, responses, principles) is embedded once per process (vector-memo.ts, a
+ * bounded LRU), quantised exactly as in training (embed-cache.ts), and the heads run in TypeScript. The encoder runs in llama.cpp's native
  * threads, so the event loop stays free while it works.
  * - `values`: the Schwartz vector (thresholded classes read back into [−1, 1], decision.ts);
  * - `violation` (when the item gives a `principle` or a `foundation`): the probability that the response
@@ -22,12 +22,13 @@ import { parseMftFoundation } from '../../values/mft.ts';
 import { SCHWARTZ_VALUE_IDS, type SchwartzValueId } from '../labels.ts';
 import type { Judge, JudgeResult } from '../types.ts';
 import { platt, schwartzValue } from './decision.ts';
-import { dequantise, encoderFileHash, quantiseVector } from './embed-cache.ts';
-import { schwartzFeatures, violationFeatures } from './encoder-features.ts';
-import { ENCODER_WEIGHTS_FORMAT, type EncoderWeightsFile } from './encoder-train.ts';
+import { encoderFileHash } from './embed-cache.ts';
+import { generalFeatures, schwartzFeatures } from './encoder-features.ts';
+import { ENCODER_WEIGHTS_FORMAT, violationContextTexts, violationFeaturesFor, type EncoderWeightsFile, type Prototypes } from './encoder-train.ts';
 import { RunHead } from './heads.ts';
 import type { JudgeItem } from './judge.ts';
 import { foundationPrinciple } from './principles.ts';
+import { VectorMemo } from './vector-memo.ts';
 
 export const DEFAULT_ENCODER_WEIGHTS_FILE = fileURLToPath(new URL('../../../data/judge/local-encoder-judge.json', import.meta.url));
 
@@ -60,6 +61,13 @@ export function requireJudgeEncoder(w: Pick<EncoderWeightsFile, 'encoder'>, env:
   return createEncoder(w.encoder.spec, { env });
 }
 
+/** The foundation prototypes stored in a weights file (exactly the numbers training used), if any. */
+export function storedPrototypes(w: EncoderWeightsFile): Prototypes | undefined {
+  const fromSteps = (m: number[]): Float64Array => Float64Array.from(m, (x) => x * w.encoder.step);
+  const stored = w.violation.prototypes;
+  return stored ? { v: stored.v.map(fromSteps), n: stored.n.map(fromSteps) } : undefined;
+}
+
 export function encoderJudgeFromWeights(w: EncoderWeightsFile, encoder: Encoder, file = '<memory>'): EncoderJudge {
   if (w.format !== ENCODER_WEIGHTS_FORMAT) {
     throw new TenetError('BAD_INPUT', `${file} is not an encoder judge weights file (format ${JSON.stringify(w.format)})`, {
@@ -69,11 +77,18 @@ export function encoderJudgeFromWeights(w: EncoderWeightsFile, encoder: Encoder,
   }
   const sch = RunHead.fromStored(w.schwartz.head);
   const vio = RunHead.fromStored(w.violation.head);
+  const gen = w.general ? RunHead.fromStored(w.general.head) : undefined;
+  const gf = w.config.general?.features;
+  const protos = storedPrototypes(w);
   const { neg, pos } = w.schwartz.thresholds;
   const sf = w.config.schwartz.features;
   const vf = w.config.violation.features;
   const { schwartz: _s, violation: _v, ...meta } = w;
+  const memo = new VectorMemo(encoder);
 
+  // A free-text principle with no foundation goes to the general-wrongness head (ETHICS-trained) when the
+  // weights have one; a foundation (with or without a principle text) to the principle-reading head.
+  const generalRoute = (item: JudgeItem): boolean => Boolean(gen) && (item.foundation === undefined || item.foundation === '');
   const principleOf = (item: JudgeItem, i: number): string | undefined => {
     if (item.principle !== undefined && item.principle !== '') return item.principle;
     if (item.foundation === undefined || item.foundation === '') return undefined;
@@ -98,9 +113,12 @@ export function encoderJudgeFromWeights(w: EncoderWeightsFile, encoder: Encoder,
         }
         return principleOf(item, i);
       });
-      const distinct = [...new Set(items.flatMap((it, i) => [it.prompt, it.response, ...(principles[i] !== undefined ? [principles[i]] : [])]))];
-      const vectors = await encoder.embed(distinct, options);
-      const vec = new Map<string, Float64Array>(distinct.map((t, k) => [t, dequantise(quantiseVector(vectors[k]!))]));
+      const principled = items.some((it, i) => principles[i] !== undefined && !generalRoute(it));
+      const vec = await memo.vectors([
+        ...items.flatMap((it, i) => [it.prompt, it.response, ...(principles[i] !== undefined && !generalRoute(it) ? [principles[i]] : [])]),
+        ...(principled ? violationContextTexts(vf) : []),
+      ], options);
+      const lookup = (t: string): Float64Array => vec.get(t)!;
       return items.map((item, i) => {
         const pv = vec.get(item.prompt)!;
         const rv = vec.get(item.response)!;
@@ -113,8 +131,9 @@ export function encoderJudgeFromWeights(w: EncoderWeightsFile, encoder: Encoder,
         }
         const q = principles[i];
         if (q === undefined) return { values, confidence: conf / V };
-        const raw = vio.sigmoid(violationFeatures(item, { principle: vec.get(q)!, ...(item.prompt && vf.QP ? { prompt: pv } : {}), response: rv }, vf));
-        const violation = platt(raw, w.violation.platt.a, w.violation.platt.b);
+        const violation = gen && gf && w.general && generalRoute(item)
+          ? platt(gen.sigmoid(generalFeatures(item, rv, gf)), w.general.platt.a, w.general.platt.b)
+          : platt(vio.sigmoid(violationFeaturesFor(lookup, { principle: q, prompt: item.prompt, response: item.response }, vf, protos)), w.violation.platt.a, w.violation.platt.b);
         const lowConfidence = Math.abs(violation - 0.5) <= w.violation.abstainBand;
         return { values, violation, confidence: (conf + Math.max(violation, 1 - violation)) / (V + 1), ...(lowConfidence ? { lowConfidence } : {}) };
       });

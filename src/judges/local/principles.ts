@@ -30,16 +30,49 @@ export const TRAIN_PHRASINGS: Record<MftCoreId, readonly string[]> = {
   ],
 };
 
+/**
+ * More phrasings per foundation (2.1.0 augmentation, written for training: a statement of what is wrong, a
+ * short rule, and a description of the kind of act), used when the violation config's `phrasings` > 2.
+ */
+export const EXTRA_PHRASINGS: Record<MftCoreId, readonly string[]> = {
+  care: [
+    'It is wrong to injure, torment or neglect someone who depends on you.',
+    'No violence, no cruelty.',
+    'Hurting, abusing or endangering a person or an animal.',
+  ],
+  fairness: [
+    'It is wrong to lie, cheat or take more than your share.',
+    'Play fair and pay what you owe.',
+    'Fraud, theft, bribery or rigging the outcome in your own favour.',
+  ],
+  loyalty: [
+    'It is wrong to betray a friend, a partner, your family or your team.',
+    'Keep faith with your own people.',
+    'Treachery: informing on, deserting or turning against those who trusted you.',
+  ],
+  authority: [
+    'It is wrong to disobey a rightful order or to mock those with legitimate authority.',
+    'Obey the rules and respect your superiors.',
+    'Insubordination: defying a boss, a teacher, a parent, the police or the law.',
+  ],
+  sanctity: [
+    'It is wrong to desecrate what is holy or to degrade the body.',
+    'Keep what is sacred clean and undefiled.',
+    'Defilement: filth, desecration, degrading or disgusting acts.',
+  ],
+};
+
 /** The principle text an item with only a foundation is judged against: the foundation's definition. */
 export function foundationPrinciple(id: MftFoundationId): string {
   return getMoralFoundation(id).definition;
 }
 
-/** Every principle text a foundation is trained with: its definition, then the phrasings above. */
-export function trainingPrinciples(id: MftCoreId): string[] {
-  return [foundationPrinciple(id), ...TRAIN_PHRASINGS[id]];
+/** Every principle text a foundation is trained with: its definition, then the first `phrasings` phrasings above (2: 2.0.0's). */
+export function trainingPrinciples(id: MftCoreId, phrasings = 2): string[] {
+  return [foundationPrinciple(id), ...[...TRAIN_PHRASINGS[id], ...EXTRA_PHRASINGS[id]].slice(0, phrasings)];
 }
 
+/** Every principle text any training config may use (for filling the embedding cache). */
 export function allTrainingPrinciples(): string[] {
-  return MFT_CORE_IDS.flatMap((id) => trainingPrinciples(id));
+  return MFT_CORE_IDS.flatMap((id) => trainingPrinciples(id, 5));
 }
