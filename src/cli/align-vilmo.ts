@@ -108,7 +108,7 @@ export function registerVilmo(align: Command): void {
     .option('--quality-judge <spec>', 'quality cost: rate each arm\'s continuations with llm:MODEL_SPEC (prompts/align/quality.v1.md)')
     .option('--limit <n>', 'use only the first N prompts of the set', positiveInt('--limit'))
     .option('--seed <s>', 'seeds the split (default 1)', nonNegativeInt('--seed'))
-    .option('--concurrency <c>', 'units worked on at once', positiveInt('--concurrency'), 8)
+    .option('--concurrency <c>', 'units (a prompt with its K samples) worked on at once; about twice the endpoint concurrency keeps the model busy while finished units are judged and stored', positiveInt('--concurrency'), 8)
     .option('--temperature <t>', "the target's sampling temperature (default 1)", temperature)
     .option('--max-tokens <m>', 'longest continuation in tokens (default 128)', positiveInt('--max-tokens'))
     .option('--resume <run>', 'continue this run (settings are taken from it)')
