@@ -14,7 +14,7 @@ import { apeMessages, critiqueMessages, generateMessages, reviseMessages, type E
 import { VILMO_TASKS, type VilmoTask } from '../../src/align/vilmo/stored.ts';
 import type { ChatMessage } from '../../src/models/types.ts';
 import { openStore } from '../../src/store/index.ts';
-import { spawnTenet, type SpawnResult } from '../support/spawn.ts';
+import { killWhen, spawnTenet, type SpawnResult } from '../support/spawn.ts';
 import { startLoopbackServer, type LoopbackServer, type RecordedRequest } from '../support/loopback-server.ts';
 import { storyPrompts, world } from './vilmo-world.ts';
 
@@ -98,15 +98,7 @@ const isModelChat = (r: RecordedRequest): boolean => (r.body?.model === 'target'
 
 async function killAndResume(db: string, when: (requests: RecordedRequest[]) => boolean, stage: string): Promise<void> {
   const start = server.requests.length;
-  const first = await tenet(db, (child) => {
-    const timer = setInterval(() => {
-      if (when(server.requests.slice(start))) {
-        clearInterval(timer);
-        child.kill('SIGKILL');
-      }
-    }, 2);
-    child.on('close', () => clearInterval(timer));
-  });
+  const first = await tenet(db, killWhen(() => when(server.requests.slice(start))));
   expect(first.signal).toBe('SIGKILL');
   const before = await stored(db);
   expect(before.texts.size).toBeGreaterThan(0);

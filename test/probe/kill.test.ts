@@ -4,7 +4,7 @@
  * and ends with exactly what an uninterrupted run stores and prints.
  */
 import type { ChildProcess } from 'node:child_process';
-import { spawnTenet, type SpawnResult } from '../support/spawn.ts';
+import { killWhen, spawnTenet, type SpawnResult } from '../support/spawn.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,15 +86,7 @@ describe('tenet probe killed with SIGKILL midway', () => {
 
     const db = join(dir, 'killed.db');
     const start = server.requests.length;
-    const first = await tenet(probeArgs(db), (child) => {
-      const timer = setInterval(() => {
-        if (server.requests.slice(start).filter(isTargetChat).length >= 14) {
-          clearInterval(timer);
-          child.kill('SIGKILL');
-        }
-      }, 5);
-      child.on('close', () => clearInterval(timer));
-    });
+    const first = await tenet(probeArgs(db), killWhen(() => server.requests.slice(start).filter(isTargetChat).length >= 14, 5));
     expect(first.signal).toBe('SIGKILL');
     const before = await stored(db);
     expect(before.counts.size).toBeGreaterThan(0);

@@ -19,3 +19,15 @@ export function spawnTenet(args: string[], options: { cwd: string; env?: Record<
     options.onSpawn?.(child);
   });
 }
+
+/** An `onSpawn` that kills the child with SIGKILL (kill -9) as soon as `condition` holds, polled every few ms. */
+export function killWhen(condition: () => boolean, everyMs = 2): (child: ChildProcess) => void {
+  return (child) => {
+    const timer = setInterval(() => {
+      if (!condition()) return;
+      clearInterval(timer);
+      child.kill('SIGKILL');
+    }, everyMs);
+    child.on('close', () => clearInterval(timer));
+  };
+}
