@@ -13,9 +13,9 @@ import type { Judge, SchwartzVector } from '../judges/types.ts';
 import type { Provider, SamplingParams } from '../models/types.ts';
 import { localExecutor, type Executor, type UnitDispatcher } from '../runtime/executor.ts';
 import type { Progress } from '../runtime/progress.ts';
-import { openRun } from '../runtime/run.ts';
+import { openRun, refuseOtherSettings, settingsDifferences } from '../runtime/run.ts';
 import { runSampleStage, type PromptTask, type StageSummary } from '../runtime/sample-stage.ts';
-import { canonicalJson, type Run, type RunStatus, type Store } from '../store/index.ts';
+import { type Run, type RunStatus, type Store } from '../store/index.ts';
 import { SCHWARTZ_VALUE_IDS } from '../values/schwartz.ts';
 import type { PromptSet } from '../bench/prompts.ts';
 import type { Rater } from './raters.ts';
@@ -285,17 +285,7 @@ export async function rateArms(store: Store, runId: string, rater: Rater, option
 export async function runBestOfN(options: RunBonOptions): Promise<RunBonResult> {
   const { store } = options;
   const config = alignRunConfig(options);
-  if (options.resume) {
-    const stored = await alignRunConfigOf(store, options.resume);
-    const was = { ...stored.config, judge: { ...stored.config.judge, spec: '' } } as Record<string, unknown>;
-    const now = { ...config, judge: { ...config.judge, spec: '' } } as Record<string, unknown>;
-    const diff = Object.keys(now).filter((k) => canonicalJson(was[k]) !== canonicalJson(now[k]));
-    if (diff.length) {
-      throw new TenetError('BAD_USAGE', `run ${options.resume} was started with other settings: ${diff.map((k) => `${k} ${canonicalJson(was[k])} vs ${canonicalJson(now[k])}`).join('; ')}`, {
-        hint: 'rerun with the settings it was started with (or leave them out to take them from the run), or start a new run without --resume',
-      });
-    }
-  }
+  if (options.resume) refuseOtherSettings(options.resume, settingsDifferences((await alignRunConfigOf(store, options.resume)).config, config));
   const run = await openRun(store, {
     kind: ALIGN_RUN_KIND,
     name: `best-of-${config.n} ${config.model.spec} → ${config.target.id}`,

@@ -11,7 +11,7 @@ import type { Executor, UnitDispatcher } from '../runtime/executor.ts';
 import type { Progress } from '../runtime/progress.ts';
 import { countFailures, type FailureCause, type FailureCount } from '../runtime/failures.ts';
 import { renderContinuation } from '../runtime/continuation.ts';
-import { openRun } from '../runtime/run.ts';
+import { openRun, refuseOtherSettings } from '../runtime/run.ts';
 import { runSampleStage, type PromptTask, type StageSummary } from '../runtime/sample-stage.ts';
 import { canonicalJson, type Run, type RunStatus, type Store } from '../store/index.ts';
 import { SCHWARTZ_VALUE_IDS } from '../values/schwartz.ts';
@@ -175,13 +175,8 @@ export async function runBench(options: RunBenchOptions): Promise<RunBenchResult
     throw new TenetError('BAD_USAGE', `concurrency must be an integer from 1 to ${MAX_CONCURRENCY}, got ${concurrency}`);
   }
   if (options.resume) {
-    const stored = await benchRunConfigOf(store, options.resume);
-    const diff = differences(stored.config, config);
-    if (diff.length) {
-      throw new TenetError('BAD_USAGE', `run ${options.resume} was started with other settings: ${diff.join('; ')}`, {
-        hint: 'rerun with the settings it was started with (or leave out --models/--prompts/--samples/--judge to take them from the run), or start a new run without --resume',
-      });
-    }
+    refuseOtherSettings(options.resume, differences((await benchRunConfigOf(store, options.resume)).config, config),
+      'rerun with the settings it was started with (or leave out --models/--prompts/--samples/--judge to take them from the run), or start a new run without --resume');
   }
   const run = await openRun(store, {
     kind: BENCH_RUN_KIND,

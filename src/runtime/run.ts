@@ -1,4 +1,4 @@
-import { stableId, type Run, type Store } from '../store/index.ts';
+import { canonicalJson, stableId, type Run, type Store } from '../store/index.ts';
 import { TenetError } from '../errors.ts';
 
 /**
@@ -21,6 +21,25 @@ export async function openRun(store: Store, options: { kind: string; name: strin
   const run = await store.runs.create({ id, kind: options.kind, name: options.name, config: options.config });
   if (run.status !== 'running') await store.runs.setStatus(id, 'running');
   return run;
+}
+
+/**
+ * The top-level settings that differ between a stored run's configuration and a new invocation's, as
+ * "key stored vs new". A judge's `spec` may differ (its id and version decide what it does).
+ */
+export function settingsDifferences(was: object, now: object): string[] {
+  const plain = (c: object): Record<string, unknown> => {
+    const judge = (c as { judge?: object }).judge;
+    return { ...c, ...(judge ? { judge: { ...judge, spec: '' } } : {}) };
+  };
+  const a = plain(was);
+  const b = plain(now);
+  return Object.keys(b).filter((k) => canonicalJson(a[k]) !== canonicalJson(b[k])).map((k) => `${k} ${canonicalJson(a[k])} vs ${canonicalJson(b[k])}`);
+}
+
+/** `--resume RUN` with settings other than the run's is refused, naming each difference. */
+export function refuseOtherSettings(runId: string, differences: readonly string[], hint = 'rerun with the settings it was started with (or leave them out to take them from the run), or start a new run without --resume'): void {
+  if (differences.length) throw new TenetError('BAD_USAGE', `run ${runId} was started with other settings: ${differences.join('; ')}`, { hint });
 }
 
 /**

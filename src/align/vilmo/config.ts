@@ -11,7 +11,7 @@ import type { Judge } from '../../judges/types.ts';
 import type { Provider, SamplingParams } from '../../models/types.ts';
 import { redactUrl } from '../../redact.ts';
 import type { PromptTask } from '../../runtime/sample-stage.ts';
-import { canonicalJson, stableId, type Run, type Store } from '../../store/index.ts';
+import { stableId, type Run, type Store } from '../../store/index.ts';
 import { VILMO_PROMPT_VERSION } from './prompts.ts';
 
 export const VILMO_RUN_KIND = 'vilmo';
@@ -180,11 +180,4 @@ export async function vilmoRunConfigOf(store: Store, runId: string): Promise<{ r
   const config = run.config as VilmoRunConfig | null;
   if (!config || config.version !== 1 || !Array.isArray(config.methods)) throw new TenetError('BAD_INPUT', `run ${runId} has no VILMO configuration this version of tenet can read`);
   return { run, config };
-}
-
-/** The settings that differ between a stored run and a new invocation (the judge's spec may differ: id and version decide). */
-export function configDifferences(was: VilmoRunConfig, now: VilmoRunConfig): string[] {
-  const a = { ...was, judge: { ...was.judge, spec: '' } } as unknown as Record<string, unknown>;
-  const b = { ...now, judge: { ...now.judge, spec: '' } } as unknown as Record<string, unknown>;
-  return Object.keys(b).filter((k) => canonicalJson(a[k]) !== canonicalJson(b[k])).map((k) => `${k} ${canonicalJson(a[k])} vs ${canonicalJson(b[k])}`);
 }

@@ -18,15 +18,14 @@
  */
 import { continuationMessages } from '../../bench/run.ts';
 import type { PromptSet } from '../../bench/prompts.ts';
-import { TenetError } from '../../errors.ts';
 import type { BootstrapOptions } from '../../judges/metrics.ts';
 import type { ChatMessage, Provider, SamplingParams } from '../../models/types.ts';
 import { countFailures } from '../../runtime/failures.ts';
 import type { Progress } from '../../runtime/progress.ts';
-import { openRun } from '../../runtime/run.ts';
+import { openRun, refuseOtherSettings, settingsDifferences } from '../../runtime/run.ts';
 import { runSampleStage, taskIdOf, type UnitFailure } from '../../runtime/sample-stage.ts';
 import type { Run, RunStatus, Store } from '../../store/index.ts';
-import { configDifferences, splitPrompts, VILMO_RUN_KIND, vilmoRunConfig, vilmoRunConfigOf, type VilmoConfigInput, type VilmoRunConfig } from './config.ts';
+import { splitPrompts, VILMO_RUN_KIND, vilmoRunConfig, vilmoRunConfigOf, type VilmoConfigInput, type VilmoRunConfig } from './config.ts';
 import { apeMessages, critiqueMessages, generateMessages, principleInstruction, reviseMessages } from './prompts.ts';
 import { measureQuality } from './quality.ts';
 import { loadVilmoResults, type VilmoResults } from './results.ts';
@@ -98,15 +97,7 @@ export async function runVilmo(options: RunVilmoOptions): Promise<RunVilmoResult
   const { store } = options;
   const config = vilmoRunConfig(options);
   const concurrency = options.concurrency ?? 8;
-  if (options.resume) {
-    const stored = await vilmoRunConfigOf(store, options.resume);
-    const diff = configDifferences(stored.config, config);
-    if (diff.length) {
-      throw new TenetError('BAD_USAGE', `run ${options.resume} was started with other settings: ${diff.join('; ')}`, {
-        hint: 'rerun with the settings it was started with (or leave them out to take them from the run), or start a new run without --resume',
-      });
-    }
-  }
+  if (options.resume) refuseOtherSettings(options.resume, settingsDifferences((await vilmoRunConfigOf(store, options.resume)).config, config));
   const run = await openRun(store, {
     kind: VILMO_RUN_KIND,
     name: `vilmo ${config.target.spec} (generator ${config.generator.spec}) on ${config.prompts.source}`,

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { TenetError } from '../../src/errors.ts';
+import { refuseOtherSettings, settingsDifferences } from '../../src/runtime/run.ts';
+
+describe('resuming a run with other settings', () => {
+  const stored = { version: 1, samples: 4, judge: { spec: 'llm:gpt', id: 'llm:openai:gpt-4o', version: 'v2' }, sampling: { temperature: 1, maxTokens: 128 } };
+
+  it('names each top-level setting that differs, as stored vs new, and ignores how the judge was spelled', () => {
+    expect(settingsDifferences(stored, { ...stored, judge: { ...stored.judge, spec: 'llm:openai:gpt-4o' } })).toEqual([]);
+    expect(settingsDifferences(stored, { ...stored, samples: 8, sampling: { maxTokens: 128, temperature: 0.7 } })).toEqual([
+      'samples 4 vs 8',
+      'sampling {"maxTokens":128,"temperature":1} vs {"maxTokens":128,"temperature":0.7}',
+    ]);
+    expect(settingsDifferences(stored, { ...stored, judge: { ...stored.judge, version: 'v3' } })[0]).toMatch(/^judge .*"version":"v2".* vs .*"version":"v3"/);
+  });
+
+  it('refuses with BAD_USAGE naming the run and the differences, and passes when there are none', () => {
+    expect(() => refuseOtherSettings('vilmo-1', [])).not.toThrow();
+    try {
+      refuseOtherSettings('vilmo-1', ['samples 4 vs 8']);
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(TenetError);
+      expect((error as TenetError).code).toBe('BAD_USAGE');
+      expect((error as TenetError).message).toBe('run vilmo-1 was started with other settings: samples 4 vs 8');
+    }
+  });
+});
