@@ -16,6 +16,7 @@ import { openStore } from '../../src/store/index.ts';
 import { loopbackModel } from '../models/helpers.ts';
 import { startLoopbackServer, type LoopbackServer } from '../support/loopback-server.ts';
 import { spawnTenet } from '../support/spawn.ts';
+import { rejected } from '../support/errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tenet-bench-bounds-'));
 const line = (i: number, prompt = `Story ${i}: the wallet lay there and`): string => JSON.stringify({ id: `p${i}`, prompt, foundation: 'care' });
@@ -29,16 +30,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.close();
 });
-
-async function caught(p: Promise<unknown>): Promise<TenetError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(TenetError);
-    return e as TenetError;
-  }
-  throw new Error('expected an error');
-}
 
 describe('bench bounds (CLI)', () => {
   it('refuses --samples 1e9 and a huge --concurrency with exit 2 before opening a run', async () => {
@@ -72,7 +63,7 @@ describe('line files', () => {
   it('reject a line over the size limit at file:line without holding it whole', async () => {
     const file = join(dir, 'huge.jsonl');
     writeFileSync(file, `${line(0)}\n${line(1, 'y'.repeat(9 * 1024 * 1024))}\n${line(2)}\n`);
-    const error = await caught(loadPromptSet(file));
+    const error = await rejected(loadPromptSet(file));
     expect(error.code).toBe('BAD_INPUT');
     expect(error.where).toBe(`${file}:2`);
     expect(error.message).toMatch(/longer than 8388608 bytes/);
@@ -88,7 +79,7 @@ describe('line files', () => {
       Buffer.from('{"id": "p1", "prompt": "Caf'), Buffer.from([0xe9]), Buffer.from(' story and", "foundation": "care"}\r\n'),
       Buffer.from(`${line(2)}\n`),
     ]));
-    const error = await caught(loadPromptSet(file));
+    const error = await rejected(loadPromptSet(file));
     expect(error.code).toBe('BAD_INPUT');
     expect(error.where).toBe(`${file}:2`);
     expect(error.message).toMatch(/not valid UTF-8/);
@@ -133,7 +124,7 @@ describe('runBench bounds and fatal errors', () => {
           });
         },
       };
-      const error = await caught(runBench({ store, prompts, models: [loopbackModel('openai', server, { model: 'm' })], judge: await createJudge('local-fast'), samples: 1, concurrency: 1, executor: dying }));
+      const error = await rejected(runBench({ store, prompts, models: [loopbackModel('openai', server, { model: 'm' })], judge: await createJudge('local-fast'), samples: 1, concurrency: 1, executor: dying }));
       expect(error.message).toBe('the work queue went away');
       const [run] = await store.runs.list({ kind: 'bench' });
       expect(run!.status).toBe('failed');

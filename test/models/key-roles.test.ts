@@ -8,25 +8,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJudge } from '../../src/judges/factory.ts';
 import { createModel } from '../../src/models/spec.ts';
-import { TenetError } from '../../src/errors.ts';
 import { startLoopbackServer, type LoopbackServer } from '../support/loopback-server.ts';
 import { spawnTenet } from '../support/spawn.ts';
+import { rejected } from '../support/errors.ts';
 
 const env = { HOME: '/nonexistent' }; // no OPENAI_API_KEY, no ANTHROPIC_API_KEY
 
-async function caught(fn: () => unknown): Promise<TenetError> {
-  try {
-    await fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(TenetError);
-    return e as TenetError;
-  }
-  throw new Error('expected an error');
-}
-
 describe('a missing API key', () => {
   it('for a judge names the judge and does not suggest --base-url', async () => {
-    const e = await caught(() => createJudge('llm:openai:gpt-4o-mini', { env }));
+    const e = await rejected(() => createJudge('llm:openai:gpt-4o-mini', { env }));
     expect(e.code).toBe('PROVIDER_AUTH');
     expect(e.message).toBe('the judge llm:openai:gpt-4o-mini needs an API key and OPENAI_API_KEY is not set');
     expect(e.hint).toMatch(/--judge llm:openai-compatible:MODEL@/);
@@ -34,7 +24,7 @@ describe('a missing API key', () => {
   });
 
   it('for a target keeps the target wording and the --base-url hint', async () => {
-    const e = await caught(() => createModel('anthropic:claude-3-5-haiku-latest', { env }));
+    const e = await rejected(() => createModel('anthropic:claude-3-5-haiku-latest', { env }));
     expect(e.message).toBe('anthropic:claude-3-5-haiku-latest needs an API key and ANTHROPIC_API_KEY is not set');
     expect(e.hint).toMatch(/--base-url/);
   });

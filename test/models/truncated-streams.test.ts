@@ -4,9 +4,9 @@
  * loopback server.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TenetError } from '../../src/errors.ts';
 import { startLoopbackServer, type LoopbackServer, type Reply } from '../support/loopback-server.ts';
 import { KINDS, loopbackModel, user } from './helpers.ts';
+import { rejected } from '../support/errors.ts';
 
 const FULL = 'The whole considered answer, from its first word to its very last one.';
 
@@ -22,22 +22,12 @@ afterAll(async () => {
   await slow.close();
 });
 
-async function caught(p: Promise<unknown>): Promise<TenetError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(TenetError);
-    return e as TenetError;
-  }
-  throw new Error('expected an error, got a reply');
-}
-
 describe.each(KINDS)('%s streams', (kind) => {
   it('a stream that stops without its end markers is retried, and an error when it keeps happening', async () => {
     server.setScript((): Reply => ({ text: FULL, cutStream: true }));
     const from = server.requests.length;
     const deltas: string[] = [];
-    const error = await caught(loopbackModel(kind, server, { maxRetries: 2 }).chat({ messages: user('hi') }, { onDelta: (_i, d) => deltas.push(d), noCache: true }));
+    const error = await rejected(loopbackModel(kind, server, { maxRetries: 2 }).chat({ messages: user('hi') }, { onDelta: (_i, d) => deltas.push(d), noCache: true }));
     expect(error.code).toBe('MALFORMED_RESPONSE');
     expect(error.message).toMatch(/stream ended before|before message_stop|before done/);
     expect(server.requests.length - from).toBe(3); // the first try and two retries
@@ -52,7 +42,7 @@ describe.each(KINDS)('%s streams', (kind) => {
   });
 
   it('a stream cut by the per-attempt timeout is a TIMEOUT, never a shorter reply', async () => {
-    const error = await caught(loopbackModel(kind, slow, { timeoutMs: 150, maxRetries: 0 }).chat({ messages: user('hi') }, { onDelta: () => {}, noCache: true }));
+    const error = await rejected(loopbackModel(kind, slow, { timeoutMs: 150, maxRetries: 0 }).chat({ messages: user('hi') }, { onDelta: () => {}, noCache: true }));
     expect(error.code).toBe('TIMEOUT');
   });
 });

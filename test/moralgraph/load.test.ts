@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TenetError } from '../../src/errors.ts';
 import {
   loadGraph,
   loadValues,
@@ -13,16 +12,7 @@ import {
   votesBefore,
 } from '../../src/moralgraph/index.ts';
 import { FIXTURES, vote } from './helpers.ts';
-
-function caught(fn: () => unknown): TenetError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof TenetError) return error;
-    throw error;
-  }
-  throw new Error('expected a TenetError');
-}
+import { thrown } from '../support/errors.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'tenet-mg-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -35,7 +25,7 @@ function tmpFile(name: string, text: string): string {
 describe('bad input', () => {
   it('a bad vote names the file and the record index and field', () => {
     const file = join(FIXTURES, 'bad-votes.json');
-    const error = caught(() => loadVotes(file));
+    const error = thrown(() => loadVotes(file));
     expect(error.code).toBe('BAD_INPUT');
     expect(error.exitCode).toBe(2);
     expect(error.location).toEqual({ file, path: '[1].relationship' });
@@ -45,18 +35,18 @@ describe('bad input', () => {
 
   it('a missing field is reported as missing', () => {
     const { createdAt: _drop, ...partial } = vote(1, 2, 'upgrade');
-    const error = caught(() => parseVotes([vote(1, 2, 'upgrade'), partial], 'v.json'));
+    const error = thrown(() => parseVotes([vote(1, 2, 'upgrade'), partial], 'v.json'));
     expect(error.location?.path).toBe('[1].createdAt');
     expect(error.message).toMatch(/missing/);
   });
 
   it('an unparseable date is rejected', () => {
-    const error = caught(() => parseVotes([vote(1, 2, 'upgrade', 'c', { createdAt: 'yesterday' })]));
+    const error = thrown(() => parseVotes([vote(1, 2, 'upgrade', 'c', { createdAt: 'yesterday' })]));
     expect(error.location?.path).toBe('[0].createdAt');
   });
 
   it('a bad study edge names edges[i] and the field', () => {
-    const error = caught(() =>
+    const error = thrown(() =>
       parseStudySummary(
         {
           values: [],
@@ -78,30 +68,30 @@ describe('bad input', () => {
 
   it('a bad card names values[i]', () => {
     const file = tmpFile('cards.json', JSON.stringify([{ id: 1, title: 'x', instructionsShort: '', instructionsDetailed: '' }]));
-    expect(caught(() => loadValues(file)).location?.path).toBe('[0].evaluationCriteria');
+    expect(thrown(() => loadValues(file)).location?.path).toBe('[0].evaluationCriteria');
   });
 
   it('invalid JSON gives the line', () => {
     const file = tmpFile('broken.json', '[\n  {"a": 1},\n  {"a": 2,}\n]\n');
-    const error = caught(() => loadVotes(file));
+    const error = thrown(() => loadVotes(file));
     expect(error.code).toBe('BAD_INPUT');
     expect(error.location?.file).toBe(file);
     expect(error.location?.line).toBe(3);
   });
 
   it('a missing file is NOT_FOUND', () => {
-    expect(caught(() => loadGraph(join(tmp, 'nope.json'))).code).toBe('NOT_FOUND');
+    expect(thrown(() => loadGraph(join(tmp, 'nope.json'))).code).toBe('NOT_FOUND');
   });
 
   it('an unknown graph format or version is refused', () => {
-    expect(caught(() => parseGraph({ format: 'other', values: [], edges: [] }, 'f.json')).location?.path).toBe('format');
-    const error = caught(() => parseGraph({ format: 'tenet/moral-graph', version: 2 }, 'f.json'));
+    expect(thrown(() => parseGraph({ format: 'other', values: [], edges: [] }, 'f.json')).location?.path).toBe('format');
+    const error = thrown(() => parseGraph({ format: 'tenet/moral-graph', version: 2 }, 'f.json'));
     expect(error.location?.path).toBe('version');
     expect(error.message).toMatch(/version/);
   });
 
   it('a bad --before is BAD_USAGE', () => {
-    expect(caught(() => votesBefore([], 'soon')).code).toBe('BAD_USAGE');
+    expect(thrown(() => votesBefore([], 'soon')).code).toBe('BAD_USAGE');
   });
 
   it('votesBefore keeps only strictly earlier votes', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { TenetError } from '../../src/errors.ts';
 import { refuseOtherSettings, settingsDifferences } from '../../src/runtime/run.ts';
+import { thrown } from '../support/errors.ts';
 
 describe('resuming a run with other settings', () => {
   const stored = { version: 1, samples: 4, judge: { spec: 'llm:gpt', id: 'llm:openai:gpt-4o', version: 'v2' }, sampling: { temperature: 1, maxTokens: 128 } };
@@ -16,13 +16,8 @@ describe('resuming a run with other settings', () => {
 
   it('refuses with BAD_USAGE naming the run and the differences, and passes when there are none', () => {
     expect(() => refuseOtherSettings('vilmo-1', [])).not.toThrow();
-    try {
-      refuseOtherSettings('vilmo-1', ['samples 4 vs 8']);
-      expect.unreachable();
-    } catch (error) {
-      expect(error).toBeInstanceOf(TenetError);
-      expect((error as TenetError).code).toBe('BAD_USAGE');
-      expect((error as TenetError).message).toBe('run vilmo-1 was started with other settings: samples 4 vs 8');
-    }
+    const error = thrown(() => refuseOtherSettings('vilmo-1', ['samples 4 vs 8']));
+    expect(error.code).toBe('BAD_USAGE');
+    expect(error.message).toBe('run vilmo-1 was started with other settings: samples 4 vs 8');
   });
 });

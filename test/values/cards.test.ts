@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { TenetError } from '../../src/errors.ts';
 import { validateValuesCard, valuesCardIssues } from '../../src/values/index.ts';
+import { thrown } from '../support/errors.ts';
+
+const caught = (card: unknown) => thrown(() => validateValuesCard(card));
 
 const good = {
   title: 'Honest encouragement',
@@ -11,16 +13,6 @@ const good = {
     'SIGNS that they are ready to hear a hard truth',
   ],
 };
-
-function caught(x: unknown): TenetError {
-  try {
-    validateValuesCard(x);
-  } catch (error) {
-    expect(error).toBeInstanceOf(TenetError);
-    return error as TenetError;
-  }
-  throw new Error('expected validateValuesCard to throw');
-}
 
 describe('values cards', () => {
   it('accepts a good card, trims strings and drops extra fields', () => {
