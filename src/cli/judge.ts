@@ -56,8 +56,6 @@ export function registerJudge(program: Command): void {
           const judgeImpl = await ctx.judge(opts.judge, { noCache: !opts.cache, ...(opts.judgeSamples ? { samples: opts.judgeSamples } : {}) });
           const result = await measureJudge(judgeImpl, {
             file: opts.data, format: opts.format as EvalFormat, b: opts.bootstrap,
-            // LLM judges take seconds a row: smaller batches (still 32 concurrent requests) keep the progress line moving.
-            ...(opts.judge.startsWith('llm:') ? { batchSize: 32 } : {}),
             progress: (total) => createProgress({ label: 'judge eval', total }),
             ...(opts.part ? { part: opts.part as 'train' | 'validation' | 'test' | 'all' } : {}),
             ...(opts.limit !== undefined ? { limit: opts.limit } : {}),

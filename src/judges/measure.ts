@@ -59,7 +59,8 @@ export function defaultPart(judge: Judge, format: EvalFormat): { part: Part | 'a
 }
 
 async function judgeAll(judge: Judge, items: JudgeItem[], options: MeasureOptions) {
-  const size = options.batchSize ?? 64;
+  // 32 rows a call: enough for an LLM judge's concurrency, and the progress line moves every 32 rows (an LLM judge takes seconds a row)
+  const size = options.batchSize ?? 32;
   const progress = options.progress?.(items.length);
   const out = [];
   for (let i = 0; i < items.length; i += size) {
