@@ -19,6 +19,8 @@ export type ErrorCode =
   | 'STORE'
   | 'MISSING_DEPENDENCY'
   | 'CHECK_FAILED'
+  /** An endpoint cannot (or failed the check to) score continuations: an optional measurement is skipped with this reason. */
+  | 'SCORING_UNAVAILABLE'
   /** Another process holds the run's lease (runtime/lease.ts). */
   | 'RUN_BUSY'
   | 'INTERNAL';

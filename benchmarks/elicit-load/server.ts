@@ -21,6 +21,7 @@ const stub: Provider = {
   capabilities: { nativeN: false, logprobs: false, jsonSchema: 'instructions', tools: true, score: [] },
   chat: () => Promise.reject(new Error('the load benchmark does not call a model')),
   score: () => Promise.reject(new Error('the load benchmark does not call a model')),
+  scoringSupport: () => Promise.resolve({ available: false, reason: 'the load benchmark does not call a model' }),
   totals: () => ({ calls: 0, samples: 0, cachedSamples: 0, retries: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, unpricedCalls: 0 }),
 };
 

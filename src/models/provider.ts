@@ -4,7 +4,7 @@ import { abortError, type Limiter } from './limits.ts';
 import { costOf, type Price } from './pricing.ts';
 import { withRetry, type RetryPolicy } from './retry.ts';
 import type {
-  ChatOptions, ChatRequest, ChatResponse, Provider, Sample, ScoreRequest, ScoreResult, Transport, TransportRequest, TransportResult, Usage, UsageTotals,
+  ChatOptions, ChatRequest, ChatResponse, Provider, Sample, ScoreRequest, ScoreResult, ScoringSupport, Transport, TransportRequest, TransportResult, Usage, UsageTotals,
 } from './types.ts';
 
 export interface ProviderSettings {
@@ -197,6 +197,13 @@ export function createProvider(settings: ProviderSettings): Provider {
     return result;
   }
 
+  async function scoringSupport(): Promise<ScoringSupport> {
+    if (!transport.score || transport.capabilities.score.length === 0) {
+      return { available: false, reason: `${spec} offers no teacher-forced scoring` };
+    }
+    return { available: true, modes: transport.capabilities.score };
+  }
+
   return {
     spec,
     kind: transport.kind,
@@ -205,6 +212,7 @@ export function createProvider(settings: ProviderSettings): Provider {
     capabilities: transport.capabilities,
     chat,
     score,
+    scoringSupport,
     totals: () => ({ ...totals }),
   };
 }

@@ -150,6 +150,10 @@ export interface ScoreResult {
   model: string;
 }
 
+export type ScoringSupport =
+  | { available: true; modes: readonly ('prompt' | 'messages')[] }
+  | { available: false; reason: string };
+
 export interface Provider {
   /** The canonical model spec, e.g. `openai:gpt-4o-mini`. */
   readonly spec: string;
@@ -160,6 +164,12 @@ export interface Provider {
   chat(request: ChatRequest, options?: ChatOptions): Promise<ChatResponse>;
   /** Teacher-forced scoring, where the backend offers it (`capabilities.score`); otherwise a BAD_USAGE error. */
   score(request: ScoreRequest, options?: { signal?: AbortSignal }): Promise<ScoreResult>;
+  /**
+   * Whether this endpoint really scores, established once per endpoint (not assumed from its kind) and
+   * cached: optional measurements (perplexity, quality cost) call this first and record "not available:
+   * REASON" instead of failing a run. Never throws for an endpoint that cannot score; only on cancellation.
+   */
+  scoringSupport(options?: { signal?: AbortSignal }): Promise<ScoringSupport>;
   totals(): UsageTotals;
 }
 
