@@ -12,7 +12,8 @@ export function nodeVersionProblem(version, execPath) {
   if (major > needMajor || (major === needMajor && minor >= needMinor)) return null;
   return `error [NODE_VERSION]: tenet needs Node.js >= ${needMajor}.${needMinor}; this is Node ${String(version).replace(/^v/, '')}` +
     `${execPath ? ` (${execPath})` : ''}\n` +
-    `  hint: install Node 22 (e.g. \`nvm install 22\`, \`fnm use 22\`, or https://nodejs.org), put it first on PATH, then run \`npm ci\` again` +
+    `  hint: install Node 22 — from the npm registry alone: \`npm install -g node@22\`; or \`nvm install 22\`, \`fnm use 22\`, https://nodejs.org —` +
+    ` put it first on PATH, then run \`npm ci\` again` +
     ` (the native store driver is built for the Node that installs it)\n`;
 }
 

@@ -4,7 +4,8 @@
  * The end-to-end cases run on a real older Node: /usr/bin/node when it is older, or $TENET_OLD_NODE.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -30,6 +31,7 @@ describe('the Node version check', () => {
     const [old20, old22, ok22, ok2220, ok24] = JSON.parse(run.stdout) as (string | null)[];
     expect(old20).toContain(`${MESSAGE}; this is Node 20.11.1 (/opt/node/bin/node)`);
     expect(old20).toContain('hint: install Node 22');
+    expect(old20).toContain('npm install -g node@22'); // a route that needs only the npm registry
     expect(old22).toContain('this is Node 22.11.0');
     expect([ok22, ok2220, ok24]).toEqual([null, null, null]);
   });
@@ -63,6 +65,23 @@ describe('the Node version check', () => {
         expect(run.status, `npm ${script}`).toBe(2);
         expect(run.stderr).toContain(MESSAGE);
         expect(run.stderr + run.stdout).not.toContain('tsc'); // stopped before the typecheck / build
+      }
+    });
+
+    it.skipIf(!existsSync(npm))('npm ci stops before installing or building anything (engine-strict in .npmrc)', () => {
+      const dir = mkdtempSync(`${tmpdir()}/tenet-npm-ci-`);
+      try {
+        for (const file of ['package.json', 'package-lock.json', '.npmrc', 'bin']) cpSync(`${ROOT}/${file}`, `${dir}/${file}`, { recursive: true });
+        const run = spawnSync(npm, ['ci', '--offline', '--no-audit', '--no-fund'], {
+          cwd: dir, encoding: 'utf8', timeout: 60_000,
+          env: { ...process.env, PATH: `${dirname(old!)}:${process.env.PATH ?? ''}` },
+        });
+        expect(run.status).not.toBe(0);
+        expect(run.stderr).toContain('EBADENGINE');
+        expect(run.stderr).toContain('>=22.12');
+        expect(existsSync(`${dir}/node_modules`)).toBe(false); // nothing installed, nothing built
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
       }
     });
   });
