@@ -13,11 +13,19 @@
  * sees the text. Reward = BaseAlign's −distance against the target (reward.ts).
  *
  * Bodies over `maxBodyBytes` get 413, malformed ones 400, a judge slower than `requestTimeoutMs` 504, a judge
- * failure 502. Binds 127.0.0.1 unless told otherwise.
+ * failure 502. At most `maxConcurrent` rewards are computed at once (each holds its body in memory); a request
+ * beyond that gets 503 with Retry-After at once, before its body is read. Headers must arrive within
+ * `headersTimeoutMs` and the body within `bodyTimeoutMs` (408), seconds rather than minutes, so slow or
+ * stalled clients do not hold memory and slots. A client that goes away is reported as an abort (status 499,
+ * `aborted`), not as a server error. The Host header is checked as the viewer's is (server/security.ts:
+ * localhost, IP addresses, the bound host, `allowedHosts`) against DNS rebinding. Binds 127.0.0.1 unless
+ * told otherwise.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TenetError } from '../errors.ts';
+import { listenError } from '../server/listen.ts';
+import { hostAllowed, hostRefusal } from '../server/security.ts';
 import type { Judge } from '../judges/types.ts';
 import { distances, vectorFromJudge } from './reward.ts';
 import type { Target } from './targets.ts';
@@ -30,13 +38,22 @@ export interface RewardServerOptions {
   port?: number;
   /** Default 8 MiB. */
   maxBodyBytes?: number;
-  /** Default 120 s. */
+  /** How long the judge may take for one request (default 120 s; 504 after). */
   requestTimeoutMs?: number;
+  /** Requests scored at once (default 8); more get 503 with Retry-After. */
+  maxConcurrent?: number;
+  /** How long a client may take to send its headers (default 10 s). */
+  headersTimeoutMs?: number;
+  /** How long a client may take to send its body once its headers are in (default 30 s; 408 after). */
+  bodyTimeoutMs?: number;
+  /** Host names to answer to besides localhost, IP addresses and `host` (a leading dot matches subdomains). */
+  allowedHosts?: readonly string[];
   /** Most queries in one request (default 4096). */
   maxQueries?: number;
   /** Queries judged per judge call (default 32). */
   batchSize?: number;
-  onRequest?: (info: { queries: number; ms: number; status: number }) => void;
+  /** After each request; `aborted` when the client went away first (status 499 then, nothing was sent). */
+  onRequest?: (info: { queries: number; ms: number; status: number; aborted?: boolean }) => void;
 }
 
 export interface RewardServer {
@@ -69,7 +86,10 @@ class HttpError extends Error {
   }
 }
 
-function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
+/** Status for a request whose client went away (nginx's "client closed request"); never sent. */
+const CLIENT_GONE = 499;
+
+function readBody(req: http.IncomingMessage, limit: number, timeoutMs: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
@@ -79,18 +99,29 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
     }
     const chunks: Buffer[] = [];
     let size = 0;
+    const timer = setTimeout(() => {
+      fail(new HttpError(408, `the body did not arrive within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const fail = (error: Error): void => {
+      clearTimeout(timer);
+      chunks.length = 0;
+      req.removeAllListeners('data');
+      req.resume();
+      reject(error);
+    };
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) {
-        reject(new HttpError(413, `body is over the limit of ${limit} bytes`));
-        req.removeAllListeners('data');
-        req.resume();
-        return;
-      }
+      if (size > limit) return fail(new HttpError(413, `body is over the limit of ${limit} bytes`));
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
+    req.on('end', () => {
+      clearTimeout(timer);
+      resolve(Buffer.concat(chunks));
+    });
+    req.on('error', () => fail(new HttpError(CLIENT_GONE, 'the client went away')));
+    req.on('close', () => {
+      if (!req.complete) fail(new HttpError(CLIENT_GONE, 'the client went away'));
+    });
   });
 }
 
@@ -113,9 +144,9 @@ function parseRequest(body: Buffer, maxQueries: number): { query: string[]; prom
   return { query: query as string[], prompts: undefined };
 }
 
-function send(res: http.ServerResponse, status: number, body: unknown): void {
+function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
 }
 
@@ -126,6 +157,11 @@ export async function startRewardServer(options: RewardServerOptions): Promise<R
   const timeoutMs = options.requestTimeoutMs ?? 120_000;
   const maxQueries = options.maxQueries ?? 4096;
   const batchSize = options.batchSize ?? 32;
+  const maxConcurrent = options.maxConcurrent ?? 8;
+  const headersTimeoutMs = options.headersTimeoutMs ?? 10_000;
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? 30_000;
+  const hosts = { bound: options.host ?? '127.0.0.1', allowed: options.allowedHosts ?? [] };
+  let inFlight = 0;
   const health = { status: 'ok', target: { id: target.id, vector: target.vector }, judge: `${judge.id}@${judge.version}` };
 
   const score = async (query: string[], prompts: string[] | undefined, signal: AbortSignal) => {
@@ -140,48 +176,67 @@ export async function startRewardServer(options: RewardServerOptions): Promise<R
     return { rewards, scores: rewards, extra_logs: { value_distance: d.map((x) => x.distance), l2: d.map((x) => x.l2), l1: d.map((x) => x.l1), unsplit: parts.filter((p) => !p.split).length } };
   };
 
-  const server = http.createServer((req, res) => {
-    const started = Date.now();
-    const path = (req.url ?? '/').split('?')[0];
-    const done = (status: number, body: unknown, queries = 0): void => {
-      if (!res.headersSent) send(res, status, body);
-      options.onRequest?.({ queries, ms: Date.now() - started, status });
-    };
-    if (path === '/health') {
-      if (req.method !== 'GET') return done(405, { error: 'use GET /health' });
-      return done(200, health);
-    }
-    if (path !== '/get_reward') return done(404, { error: 'not found: POST /get_reward or GET /health' });
-    if (req.method !== 'POST') return done(405, { error: 'use POST /get_reward' });
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), timeoutMs);
-    res.on('close', () => {
-      clearTimeout(timer);
-      controller.abort();
-    });
-    void (async () => {
-      let queries = 0;
-      try {
-        const { query, prompts } = parseRequest(await readBody(req, limit), maxQueries);
-        queries = query.length;
-        const result = await score(query, prompts, controller.signal);
-        done(200, result, queries);
-      } catch (error) {
-        if (error instanceof HttpError) return done(error.status, { error: error.message }, queries);
-        if (controller.signal.aborted && !res.destroyed) return done(504, { error: `the judge took longer than ${timeoutMs} ms` }, queries);
-        const message = error instanceof Error ? error.message : String(error);
-        done(error instanceof TenetError ? 502 : 500, { error: `the judge failed: ${message}` }, queries);
-      } finally {
-        clearTimeout(timer);
+  const server = http.createServer(
+    // node's own limits as a backstop (checked every second): headers within headersTimeoutMs, the whole request within both
+    { headersTimeout: headersTimeoutMs, requestTimeout: headersTimeoutMs + bodyTimeoutMs, connectionsCheckingInterval: 1_000 },
+    (req, res) => {
+      const started = Date.now();
+      const path = (req.url ?? '/').split('?')[0];
+      let reported = false;
+      const gone = (): boolean => res.destroyed && !res.writableFinished;
+      const done = (status: number, body: unknown, queries = 0, headers: Record<string, string> = {}): void => {
+        const aborted = status === CLIENT_GONE || gone();
+        if (!aborted && !res.headersSent) send(res, status, body, status === 408 ? { connection: 'close', ...headers } : headers);
+        if (reported) return;
+        reported = true;
+        options.onRequest?.({ queries, ms: Date.now() - started, status: aborted ? CLIENT_GONE : status, ...(aborted ? { aborted: true } : {}) });
+      };
+      if (!hostAllowed(req.headers.host, hosts)) return done(403, { error: hostRefusal(req.headers.host ?? '') });
+      if (path === '/health') {
+        if (req.method !== 'GET') return done(405, { error: 'use GET /health' });
+        return done(200, health);
       }
-    })();
-  });
-  server.requestTimeout = timeoutMs + 5_000;
-  server.headersTimeout = 30_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (e: NodeJS.ErrnoException) => reject(new TenetError('BAD_USAGE', `cannot listen on ${options.host ?? '127.0.0.1'}:${options.port ?? 5000}: ${e.code ?? e.message}`, { hint: 'choose another --port, or stop what is using this one' })));
-    server.listen(options.port ?? 5000, options.host ?? '127.0.0.1', () => resolve());
-  });
+      if (path !== '/get_reward') return done(404, { error: 'not found: POST /get_reward or GET /health' });
+      if (req.method !== 'POST') return done(405, { error: 'use POST /get_reward' });
+      if (inFlight >= maxConcurrent) return done(503, { error: `busy: ${maxConcurrent} requests are being scored; retry shortly` }, 0, { 'retry-after': '1' });
+      inFlight++;
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), timeoutMs);
+      res.once('close', () => {
+        inFlight--;
+        clearTimeout(timer);
+        controller.abort();
+        if (gone()) done(CLIENT_GONE, null);
+      });
+      void (async () => {
+        let queries = 0;
+        try {
+          const { query, prompts } = parseRequest(await readBody(req, limit, bodyTimeoutMs), maxQueries);
+          queries = query.length;
+          const result = await score(query, prompts, controller.signal);
+          done(200, result, queries);
+        } catch (error) {
+          if (gone()) return done(CLIENT_GONE, null, queries);
+          if (error instanceof HttpError) return done(error.status, { error: error.message }, queries);
+          if (controller.signal.aborted) return done(504, { error: `the judge took longer than ${timeoutMs} ms` }, queries);
+          const message = error instanceof Error ? error.message : String(error);
+          done(error instanceof TenetError ? 502 : 500, { error: `the judge failed: ${message}` }, queries);
+        } finally {
+          clearTimeout(timer);
+        }
+      })();
+    },
+  );
+  const port = options.port ?? 5000;
+  const bindHost = options.host ?? '127.0.0.1';
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, bindHost, () => resolve());
+    });
+  } catch (error) {
+    throw listenError(error, bindHost, port);
+  }
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {

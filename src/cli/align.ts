@@ -25,7 +25,7 @@ import { interruptOnSigint } from '../runtime/run.ts';
 import { SCHWARTZ_VALUE_IDS } from '../values/schwartz.ts';
 import { registerVilmo } from './align-vilmo.ts';
 import { withContext, type CliContext } from './context.ts';
-import { action, emit, examples, formatError, positiveInt } from './io.ts';
+import { action, commaList, emit, examples, formatError, portNumber, positiveInt } from './io.ts';
 
 const SHORT: Record<string, string> = {
   self_direction: 'SelfD', stimulation: 'Stim', hedonism: 'Hedon', achievement: 'Achiev', power: 'Power',
@@ -427,16 +427,19 @@ export function registerAlign(program: Command): void {
       .option('--target <target>', 'a preset or a target file', 'ideal')
       .option('--judge <spec>', 'local (offline) or llm:MODEL_SPEC', 'local')
       .option('--host <host>', 'address to bind', '127.0.0.1')
-      .option('--port <port>', 'port', (v) => { const n = Number(v); if (!Number.isInteger(n) || n < 0 || n > 65535) throw new TenetError('BAD_USAGE', `--port must be 0–65535, got "${v}"`); return n; }, 5000)
+      .option('--port <port>', 'port, 0–65535 (0 picks a free one)', portNumber('--port'), 5000)
+      .option('--allowed-hosts <names>', 'also answer to these Host names, comma-separated (others than localhost and IP addresses get 403: DNS rebinding)', commaList, [])
       .option('--max-body <bytes>', 'largest request body', positiveInt('--max-body'), 8 * 1024 * 1024)
-      .option('--timeout <ms>', 'longest a request may take', positiveInt('--timeout'), 120_000)
+      .option('--max-concurrent <n>', 'requests scored at once; more get 503 with Retry-After', positiveInt('--max-concurrent'), 8)
+      .option('--timeout <ms>', 'longest the judge may take for one request', positiveInt('--timeout'), 120_000)
+      .option('--body-timeout <ms>', 'longest a client may take to send its body', positiveInt('--body-timeout'), 30_000)
       .option('--batch-size <n>', 'queries per judge call', positiveInt('--batch-size'), 32)
-      .action(action(async (opts: { target: string; judge: string; host: string; port: number; maxBody: number; timeout: number; batchSize: number }, command: Command) => withContext(command, async (ctx) => {
+      .action(action(async (opts: { target: string; judge: string; host: string; port: number; allowedHosts: string[]; maxBody: number; maxConcurrent: number; timeout: number; bodyTimeout: number; batchSize: number }, command: Command) => withContext(command, async (ctx) => {
         const t = loadTarget(opts.target);
         const judge = await ctx.judge(opts.judge);
         const server = await startRewardServer({
-          target: t, judge, host: opts.host, port: opts.port, maxBodyBytes: opts.maxBody, requestTimeoutMs: opts.timeout, batchSize: opts.batchSize,
-          onRequest: ({ queries, ms, status }) => { if (!ctx.json) process.stderr.write(`${new Date().toISOString()} ${status} ${queries} queries ${ms} ms\n`); },
+          target: t, judge, host: opts.host, port: opts.port, allowedHosts: opts.allowedHosts, maxBodyBytes: opts.maxBody, maxConcurrent: opts.maxConcurrent, requestTimeoutMs: opts.timeout, bodyTimeoutMs: opts.bodyTimeout, batchSize: opts.batchSize,
+          onRequest: ({ queries, ms, status, aborted }) => { if (!ctx.json) process.stderr.write(aborted ? `${new Date().toISOString()} aborted by the client after ${ms} ms\n` : `${new Date().toISOString()} ${status} ${queries} queries ${ms} ms\n`); },
         });
         emit(ctx, { url: server.url, reward_url: `${server.url}/get_reward`, target: t.id, judge: `${judge.id}@${judge.version}` }, () => `reward server on ${server.url}/get_reward (target ${t.id}, judge ${judge.id}@${judge.version}); GET ${server.url}/health; Ctrl-C stops`);
         await new Promise<void>((done) => {

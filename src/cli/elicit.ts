@@ -20,7 +20,7 @@ import {
 } from '../moralgraph/elicit/index.ts';
 import { serveElicit } from '../server/serve.ts';
 import { cliContext, withContext, type CliContext } from './context.ts';
-import { action, emit, examples, positiveInt, type GlobalOptions } from './io.ts';
+import { action, emit, examples, portNumber, positiveInt, type GlobalOptions } from './io.ts';
 
 function writeJson(file: string, data: unknown): void {
   try {
@@ -61,7 +61,7 @@ export function registerElicit(program: Command): void {
     elicit
       .command('serve')
       .description('start the participants\' web app and the admin pages')
-      .option('--port <n>', 'port (0 picks a free one)', (v) => (v === '0' ? 0 : positiveInt('--port')(v)), 8787)
+      .option('--port <n>', 'port, 0–65535 (0 picks a free one)', portNumber('--port'), 8787)
       .option('--host <host>', 'interface to listen on (0.0.0.0 for every interface; put TLS in front)', '127.0.0.1')
       .option('--model <spec>', 'the interviewer, and every other LLM step unless --job-model is given')
       .option('--job-model <spec>', 'card articulation, dedupe judge, contexts and upgrade stories')

@@ -66,6 +66,20 @@ export function positiveInt(name: string, max?: number): (value: string) => numb
 }
 
 /** Append a worked example to a command's --help. */
+/** A --port value: an integer from 0 to 65535 (0 picks a free port). */
+export function portNumber(name = '--port'): (value: string) => number {
+  return (value: string) => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isInteger(n) || n < 0 || n > 65535) throw new TenetError('BAD_USAGE', `${name} must be a port from 0 to 65535 (0 picks a free one), got "${value}"`);
+    return n;
+  };
+}
+
+/** A comma-separated list option, repeatable: `--x a,b --x c` → [a, b, c]. */
+export function commaList(value: string, previous: string[] = []): string[] {
+  return [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+}
+
 export function examples(command: Command, lines: string[]): Command {
   return command.addHelpText('after', `\nExamples:\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
 }

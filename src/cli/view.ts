@@ -9,12 +9,13 @@ import type { Command } from 'commander';
 import { TenetError } from '../errors.ts';
 import { DEFAULT_EXPORT_MAX_SAMPLES, DEFAULT_VIEW_PORT, exportView, isLoopback, serveView } from '../view/index.ts';
 import { cliContext } from './context.ts';
-import { action, emit, examples, positiveInt, type GlobalOptions } from './io.ts';
+import { action, commaList, emit, examples, portNumber, positiveInt, type GlobalOptions } from './io.ts';
 
 interface ViewOptions {
   port: number;
   host: string;
   token?: string;
+  allowedHosts: string[];
   open?: boolean;
   graph: string[];
   export?: string;
@@ -38,14 +39,24 @@ export function registerView(program: Command): void {
     program
       .command('view')
       .description('a live web viewer over the store: runs, metrics with CIs, samples, disputes, comparisons, leaderboard, moral graphs')
-      .option('--port <n>', 'port (0 picks a free one)', (v) => (v === '0' ? 0 : positiveInt('--port')(v)), DEFAULT_VIEW_PORT)
+      .option('--port <n>', 'port, 0–65535 (0 picks a free one)', portNumber('--port'), DEFAULT_VIEW_PORT)
       .option('--host <host>', 'interface to listen on; anything but loopback needs a token', '127.0.0.1')
       .option('--token <token>', 'require this token (default: $TENET_VIEW_TOKEN; generated and printed when --host is not loopback)')
+      .option('--allowed-hosts <names>', 'also answer to these Host names, comma-separated (behind a proxy; .example.org matches subdomains); others get 403 against DNS rebinding', commaList, [])
       .option('--open', 'open the viewer in the default browser')
       .option('--graph <file>', 'also show this moral graph file (tenet or study JSON); repeatable', collect, [])
       .option('--export <dir>', 'write a static copy (index.html + data) into DIR instead of serving')
       .option('--run <id>', 'with --export: a run to include (repeatable; default the 20 newest)', collect, [])
       .option('--max-samples <n>', 'with --export: samples per run at most', positiveInt('--max-samples'), DEFAULT_EXPORT_MAX_SAMPLES)
+      .addHelpText(
+        'after',
+        [
+          '',
+          'Security: a request whose Host header is not localhost, an IP address, the --host or an --allowed-hosts',
+          'name gets 403 (DNS rebinding); flagging a judgment also needs the per-launch write token the served page',
+          'carries. See docs/viewer.md.',
+        ].join('\n'),
+      )
       .action(
         action(async (opts: ViewOptions, command: Command) => {
           const g = command.optsWithGlobals() as GlobalOptions;
@@ -73,7 +84,7 @@ export function registerView(program: Command): void {
             token = randomBytes(18).toString('base64url');
             generated = true;
           }
-          const server = await serveView({ store, graphs, ...(ctx.dbLocation ? { storeLocation: ctx.dbLocation } : { storeLocation: store.describe().location }), port: opts.port, host: opts.host, ...(token ? { token } : {}), log: (m) => process.stderr.write(`[view] ${m}\n`) });
+          const server = await serveView({ store, graphs, ...(ctx.dbLocation ? { storeLocation: ctx.dbLocation } : { storeLocation: store.describe().location }), port: opts.port, host: opts.host, allowedHosts: opts.allowedHosts, ...(token ? { token } : {}), log: (m) => process.stderr.write(`[view] ${m}\n`) });
           const url = token ? `${server.url}/?token=${encodeURIComponent(token)}` : server.url;
           emit(g, { url: server.url, store: store.describe(), ...(generated ? { token } : {}) }, () =>
             [`tenet view: serving ${store.describe().location} on ${url}`, ...(generated ? ['  (a token was generated because --host is not loopback; the link above carries it)'] : []), 'Press Ctrl-C to stop.'].join('\n'),
@@ -93,6 +104,8 @@ export function registerView(program: Command): void {
       'tenet view --graph graph.json                    # also show an imported moral graph',
       'tenet view --export view-out --run bench-1a2b3c4d5e6f --run bench-6f5e4d3c2b1a   # open view-out/index.html offline',
       'tenet view --host 0.0.0.0 --token "$TENET_VIEW_TOKEN"   # off loopback a token is required',
+      'tenet view --allowed-hosts view.example.org      # behind a proxy that sends Host: view.example.org',
+
     ],
   );
 }

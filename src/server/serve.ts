@@ -2,6 +2,7 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { createElicitApp, type ElicitAppOptions } from './app.ts';
+import { listenError } from './listen.ts';
 import type { ElicitService } from '../moralgraph/elicit/service.ts';
 
 export interface ServeElicitOptions extends ElicitAppOptions {
@@ -22,8 +23,9 @@ export interface ElicitServer {
 export async function serveElicit(options: ServeElicitOptions): Promise<ElicitServer> {
   const { app, service } = createElicitApp(options);
   const host = options.host ?? '127.0.0.1';
-  return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, port: options.port ?? 8787, hostname: host }, (info: AddressInfo) => {
+  const port = options.port ?? 8787;
+  return new Promise<ElicitServer>((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, port, hostname: host }, (info: AddressInfo) => {
       const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
       resolve({
         url: `http://${shown}:${info.port}`,
@@ -39,5 +41,7 @@ export async function serveElicit(options: ServeElicitOptions): Promise<ElicitSe
       });
     });
     server.once('error', reject);
+  }).catch((error: unknown) => {
+    throw listenError(error, host, port);
   });
 }

@@ -4,7 +4,12 @@
  * (POST /api/disputes), same-origin and JSON only. The same CSP and headers as the elicitation app; when
  * a token is set (required off loopback), every request needs it: `Authorization: Bearer TOKEN`, or the
  * HttpOnly cookie set by opening `/?token=TOKEN` once.
+ *
+ * Against DNS rebinding: every route checks the Host header (server/security.ts `hostCheck`), and a write
+ * needs the per-launch write token, random at start and put into the served page (a <meta> the front end
+ * reads and sends back as `X-Tenet-Write-Token`), which only a page this server served can know.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -12,7 +17,7 @@ import { getCookie, setCookie } from 'hono/cookie';
 import { stream } from 'hono/streaming';
 import { TenetError } from '../errors.ts';
 import { escapeHtml } from '../server/pages.ts';
-import { safeEqual, sameOrigin, SECURITY_HEADERS } from '../server/security.ts';
+import { hostCheck, safeEqual, sameOrigin, SECURITY_HEADERS } from '../server/security.ts';
 import type { Store } from '../store/index.ts';
 import { DisputeBodySchema, SamplesQuerySchema, type RunsResponse } from './api.ts';
 import { compareView, graphResponse, leaderboardView, listGraphs, runReport, runSummary } from './data.ts';
@@ -28,6 +33,12 @@ export interface ViewAppOptions {
   graphs?: readonly string[];
   /** Required on every request when set. */
   token?: string;
+  /** The address the server listens on, accepted as a Host besides localhost and IP addresses. */
+  host?: string;
+  /** More host names to answer to (a proxy's; a leading dot matches subdomains too). */
+  allowedHosts?: readonly string[];
+  /** The write token (default: random per app). */
+  writeToken?: string;
   /**
    * The store's location (file path or Postgres URL, as given to openStore): run reports are then computed
    * on a worker thread with its own connection, so a large run's bootstrap does not stall other requests.
@@ -39,6 +50,10 @@ export interface ViewAppOptions {
 }
 
 const TOKEN_COOKIE = 'tenet_view';
+
+/** The header a write carries the per-launch write token in, and the <meta> the page gets it from. */
+export const WRITE_TOKEN_HEADER = 'x-tenet-write-token';
+export const WRITE_TOKEN_META = 'tenet-write-token';
 
 export interface ViewAssets {
   js: string;
@@ -59,13 +74,14 @@ export function loadViewAssets(dir: URL | string = process.env.TENET_VIEW_ASSETS
  * The page shell. The stylesheet link carries the id Cytoscape looks for before injecting a <style>
  * element (which the CSP would block). `dataScript`: the static export's data file, read before the app.
  */
-export function viewShell(options: { base: string; title?: string; dataScript?: string; csp?: string }): string {
+export function viewShell(options: { base: string; title?: string; dataScript?: string; csp?: string; writeToken?: string }): string {
   return `<!doctype html>
 <html lang="en">
   <head>
     <meta charset="utf-8">
     <meta name="viewport" content="width=device-width, initial-scale=1">
     ${options.csp ? `<meta http-equiv="Content-Security-Policy" content="${escapeHtml(options.csp)}">` : ''}
+    ${options.writeToken ? `<meta name="${WRITE_TOKEN_META}" content="${escapeHtml(options.writeToken)}">` : ''}
     <title>${escapeHtml(options.title ?? 'tenet view')}</title>
     <link rel="stylesheet" href="${options.base}app.css" id="__________cytoscape_stylesheet">
     ${options.dataScript ? `<script src="${options.dataScript}"></script>` : ''}
@@ -96,12 +112,13 @@ function runList(c: Context): string[] {
   return (c.req.query('runs') ?? '').split(',').map((s) => s.trim()).filter(Boolean).slice(0, 20);
 }
 
-export function createViewApp(options: ViewAppOptions): Hono & { reportThread?: ReportThread } {
+export function createViewApp(options: ViewAppOptions): Hono & { reportThread?: ReportThread; writeToken: string } {
   const { store } = options;
   const thread = options.storeLocation && options.storeLocation !== ':memory:' ? startReportThread(options.storeLocation) : undefined;
   const assets = loadViewAssets(options.assetsDir);
   const graphs = { store, files: options.graphs ?? [] };
   const token = options.token && options.token.length > 0 ? options.token : undefined;
+  const writeToken = options.writeToken || randomBytes(24).toString('base64url');
   const app = new Hono();
 
   app.onError((err, c) => {
@@ -115,6 +132,8 @@ export function createViewApp(options: ViewAppOptions): Hono & { reportThread?: 
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) c.res.headers.set(k, v);
     if (!c.req.path.startsWith('/assets/')) c.res.headers.set('cache-control', 'no-store');
   });
+
+  app.use('*', hostCheck({ ...(options.host ? { bound: options.host } : {}), allowed: options.allowedHosts ?? [] }));
 
   if (token) {
     app.use('*', async (c, next) => {
@@ -134,10 +153,13 @@ export function createViewApp(options: ViewAppOptions): Hono & { reportThread?: 
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && !sameOrigin(c.req.header('origin'), c.req.header('host'))) {
       return c.json({ error: { code: 'FORBIDDEN', message: 'cross-origin request refused' } }, 403);
     }
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && !safeEqual(c.req.header(WRITE_TOKEN_HEADER) ?? '', writeToken)) {
+      return c.json({ error: { code: 'FORBIDDEN', message: `a write needs this launch's write token in ${WRITE_TOKEN_HEADER} (the viewer's page carries it; reload it after a restart)` } }, 403);
+    }
     await next();
   });
 
-  app.get('/', (c) => c.html(viewShell({ base: '/assets/' })));
+  app.get('/', (c) => c.html(viewShell({ base: '/assets/', writeToken })));
   app.get('/favicon.ico', (c) => c.body(null, 204));
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.get('/assets/app.js', (c) => c.body(assets.js, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' }));
@@ -188,5 +210,5 @@ export function createViewApp(options: ViewAppOptions): Hono & { reportThread?: 
   app.get('/api/graphs/:id', async (c) => c.json(await graphResponse(graphs, c.req.param('id'))));
 
   app.notFound((c) => (c.req.path.startsWith('/api/') ? c.json({ error: { code: 'NOT_FOUND', message: 'not found' } }, 404) : c.html(`<!doctype html><title>Not found</title><p>Nothing here. <a href="/">tenet view</a></p>`, 404)));
-  return Object.assign(app, thread ? { reportThread: thread } : {});
+  return Object.assign(app, { writeToken }, thread ? { reportThread: thread } : {});
 }

@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BENCH_RUN_KIND } from '../bench/index.ts';
 import { TenetError } from '../errors.ts';
+import { CSP_DIRECTIVES, cspOf } from '../server/security.ts';
 import type { Store } from '../store/index.ts';
 import { SamplesQuerySchema, type RunItem, type SampleRow, type StaticViewData } from './api.ts';
 import { loadViewAssets, viewShell, type ViewAssets } from './app.ts';
@@ -26,8 +27,16 @@ export interface ExportViewOptions {
   assets?: ViewAssets;
 }
 
-/** No fetch, no form, no plugin: the exported page cannot reach a network even if asked to. */
-export const EXPORT_CSP = "connect-src 'none'; form-action 'none'; object-src 'none'; base-uri 'none'; frame-src 'none'; worker-src 'none'";
+/**
+ * The server's CSP (only our own scripts, styles and images, no inline script) with no fetch, no form, no
+ * frame and no worker on top: the exported page cannot reach a network even if asked to. `frame-ancestors`
+ * is left out: a <meta> CSP cannot carry it (browsers ignore it there, with a console error).
+ */
+export const EXPORT_CSP = cspOf(
+  Object.fromEntries(
+    Object.entries({ ...CSP_DIRECTIVES, 'connect-src': "'none'", 'form-action': "'none'", 'frame-src': "'none'", 'worker-src': "'none'" }).filter(([k]) => k !== 'frame-ancestors'),
+  ),
+);
 
 export const DEFAULT_EXPORT_MAX_SAMPLES = 20_000;
 

@@ -6,7 +6,7 @@
  *   await exportView({ store, dir: 'view-export' });       // open view-export/index.html from disk
  */
 export * from './api.ts';
-export { createViewApp, loadViewAssets, VIEW_ASSETS_DIR, viewShell, type ViewAppOptions, type ViewAssets } from './app.ts';
+export { createViewApp, loadViewAssets, VIEW_ASSETS_DIR, viewShell, WRITE_TOKEN_HEADER, type ViewAppOptions, type ViewAssets } from './app.ts';
 export { compareView, graphResponse, leaderboardView, listGraphs, pairedEvrDiff, RUN_KIND_LOADERS, runReport, runSummary, settingsWarnings, validatedLeaderboard, type KindLoader } from './data.ts';
 export { buildStaticData, DEFAULT_EXPORT_MAX_SAMPLES, EXPORT_CSP, exportView, type ExportViewOptions } from './export.ts';
 export { addDispute, listDisputes, listRunItems, samplesPage } from './queries.ts';

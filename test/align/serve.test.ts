@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { splitQuery, startRewardServer, type RewardServer } from '../../src/align/serve.ts';
 import { loadTarget } from '../../src/align/targets.ts';
@@ -89,5 +90,110 @@ describe('the reward server', () => {
     expect(splitQuery('PROMPT answer', 'PROMPT')).toEqual({ prompt: 'PROMPT', response: 'answer', split: true });
     expect(splitQuery('<s>PROMPT answer', 'PROMPT')).toEqual({ prompt: 'PROMPT', response: 'answer', split: true });
     expect(splitQuery('other answer', 'PROMPT')).toEqual({ prompt: 'PROMPT', response: 'other answer', split: false });
+  });
+});
+
+describe('the reward server under load and slow clients (127.0.0.1, bounded)', () => {
+  /** Holds every request whose query says "HOLD" until `release()`. */
+  let release: () => void = () => {};
+  let held = new Promise<void>((r) => (release = r));
+  let judging = 0;
+  const gated: Judge = {
+    id: 'gated',
+    version: '1',
+    async judge(items, options = {}) {
+      judging++;
+      try {
+        if (items.some((i) => i.response.includes('HOLD'))) {
+          await new Promise<void>((resolve, reject) => {
+            void held.then(resolve);
+            options.signal?.addEventListener('abort', () => reject(new TenetError('ABORTED', 'aborted')));
+          });
+        }
+        return judge.judge(items, options);
+      } finally {
+        judging--;
+      }
+    },
+  };
+  const log: { status: number; aborted?: boolean }[] = [];
+  let gate: RewardServer;
+  beforeAll(async () => {
+    gate = await startRewardServer({ target: loadTarget('ideal'), judge: gated, port: 0, maxConcurrent: 2, headersTimeoutMs: 400, bodyTimeoutMs: 400, requestTimeoutMs: 5_000, onRequest: (r) => log.push(r) });
+  });
+  afterAll(async () => {
+    release();
+    await gate.close();
+  });
+
+  const postTo = (body: string, signal?: AbortSignal) => fetch(`${gate.url}/get_reward`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, ...(signal ? { signal } : {}) });
+  const raw = (text: string) => new Promise<{ data: string; ms: number }>((resolve, reject) => {
+    const started = Date.now();
+    const socket = net.connect(gate.port, '127.0.0.1', () => socket.write(text));
+    let data = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (c: string) => (data += c));
+    socket.on('close', () => resolve({ data, ms: Date.now() - started }));
+    socket.on('error', reject);
+    setTimeout(() => { socket.destroy(); resolve({ data: `${data}[still open]`, ms: Date.now() - started }); }, 4_000);
+  });
+
+  it('scores at most maxConcurrent requests at once; one more gets 503 with Retry-After, and it works again after', async () => {
+    held = new Promise<void>((r) => (release = r));
+    const a = postTo(JSON.stringify({ query: ['HOLD help'] }));
+    const b = postTo(JSON.stringify({ query: ['HOLD help'] }));
+    await expect.poll(() => judging, { timeout: 2_000 }).toBe(2);
+    const busy = await postTo(JSON.stringify({ query: ['x'.repeat(3000)] }));
+    expect(busy.status).toBe(503);
+    expect(busy.headers.get('retry-after')).toBe('1');
+    expect(((await busy.json()) as any).error).toContain('busy');
+    release();
+    expect((await a).status).toBe(200);
+    expect((await b).status).toBe(200);
+    expect((await postTo(JSON.stringify({ query: ['help'] }))).status).toBe(200);
+  });
+
+  it('a body that stalls gets 408 within the body timeout, and headers that stall close the connection in seconds', async () => {
+    const body = await raw(`POST /get_reward HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"query": [`);
+    expect(body.data).toMatch(/^HTTP\/1\.1 408/);
+    expect(body.data).toContain('did not arrive within 400 ms');
+    expect(body.ms).toBeLessThan(3_000);
+    const headers = await raw('POST /get_reward HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Le');
+    expect(headers.data).not.toContain('[still open]');
+    expect(headers.ms).toBeLessThan(3_000);
+    // the slots were given back
+    expect((await postTo(JSON.stringify({ query: ['help'] }))).status).toBe(200);
+  });
+
+  it('a client that goes away is logged as an abort, not a 500 or 502, and frees its slot', async () => {
+    held = new Promise<void>((r) => (release = r));
+    log.length = 0;
+    const controller = new AbortController();
+    const gone = postTo(JSON.stringify({ query: ['HOLD help'] }), controller.signal).catch((e: Error) => e.name);
+    await expect.poll(() => judging, { timeout: 2_000 }).toBe(1);
+    controller.abort();
+    expect(await gone).toBe('AbortError');
+    await expect.poll(() => log.length, { timeout: 2_000 }).toBe(1);
+    expect(log[0]).toMatchObject({ status: 499, aborted: true });
+    await expect.poll(() => judging, { timeout: 2_000 }).toBe(0);
+    release();
+    // a client gone while sending its body: an abort as well
+    log.length = 0;
+    await new Promise<void>((resolve) => {
+      const socket = net.connect(gate.port, '127.0.0.1', () => {
+        socket.write('POST /get_reward HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n{"query"');
+        setTimeout(() => { socket.destroy(); resolve(); }, 100);
+      });
+    });
+    await expect.poll(() => log.length, { timeout: 2_000 }).toBe(1);
+    expect(log[0]).toMatchObject({ status: 499, aborted: true });
+    for (let i = 0; i < 3; i++) expect((await postTo(JSON.stringify({ query: ['help'] }))).status).toBe(200);
+  });
+
+  it('refuses a rebound Host with 403', async () => {
+    const res = await raw(`GET /health HTTP/1.1\r\nHost: evil.example:${gate.port}\r\nConnection: close\r\n\r\n`);
+    expect(res.data).toMatch(/^HTTP\/1\.1 403/);
+    const ok = await raw(`GET /health HTTP/1.1\r\nHost: localhost:${gate.port}\r\nConnection: close\r\n\r\n`);
+    expect(ok.data).toMatch(/^HTTP\/1\.1 200/);
   });
 });

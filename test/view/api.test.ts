@@ -144,7 +144,7 @@ function suite(name: string, location: string, cleanup: () => Promise<void> = as
       const page = SamplesPageSchema.parse((await get(`/api/runs/${runs.runA}/samples?model=openai:m1&limit=1`)).body);
       const row = page.rows[0]!;
       const post = (body: unknown, headers: Record<string, string> = {}) =>
-        app.request('/api/disputes', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+        app.request('/api/disputes', { method: 'POST', headers: { 'content-type': 'application/json', 'x-tenet-write-token': app.writeToken, ...headers }, body: JSON.stringify(body) });
       const res = await post({ judgmentId: row.judgmentId, reason: 'the completion is kind, not a violation' });
       expect(res.status).toBe(201);
       const dispute = DisputeSchema.parse(await res.json());
@@ -164,7 +164,8 @@ function suite(name: string, location: string, cleanup: () => Promise<void> = as
       // refused: unknown judgment, bad body, wrong type, cross-origin
       expect((await post({ judgmentId: 'nope' })).status).toBe(404);
       expect((await post({ judgmentId: row.judgmentId, extra: 1 })).status).toBe(400);
-      expect((await app.request('/api/disputes', { method: 'POST', body: 'judgmentId=x' })).status).toBe(400);
+      expect((await app.request('/api/disputes', { method: 'POST', headers: { 'x-tenet-write-token': app.writeToken }, body: 'judgmentId=x' })).status).toBe(400);
+      expect((await post({ judgmentId: row.judgmentId }, { 'x-tenet-write-token': 'not-this-launch' })).status).toBe(403);
       expect((await post({ judgmentId: row.judgmentId }, { origin: 'https://evil.example', host: 'localhost' })).status).toBe(403);
 
       // exported with the run

@@ -2,8 +2,9 @@
  * The viewer in a real browser (the system Chromium via playwright-core) over real bench runs (loopback
  * models over HTTP, the offline judge) in a SQLite store: the runs list; a bench run's EVR read from the
  * page equals the report's; samples filtered by foundation and by score; two runs compared (with the K
- * warning); a moral graph drawn by Cytoscape; a judgment flagged and counted; the static export opened
- * from file:// with no network request; no console error, page error or CSP violation anywhere.
+ * warning); a moral graph drawn by Cytoscape; a judgment flagged and counted (the page sends its write
+ * token); the static export opened from file:// with no network request, under the server's CSP; no
+ * console error, page error or CSP violation anywhere.
  *
  * Screenshots go to docs/viewer-*.png when missing there or when TENET_UPDATE_SCREENSHOTS=1.
  */
@@ -249,6 +250,12 @@ describe.skipIf(chromiumMissing !== undefined)('tenet view in headless Chromium'
         "new Promise(function (resolve) { document.addEventListener('securitypolicyviolation', function (e) { resolve(e.effectiveDirective); }); fetch('https://example.org/').catch(function () {}); })",
       );
       expect(directive).toBe('connect-src');
+      // and, like the server's, it runs no injected inline script and loads no foreign image
+      const blocked = await page.evaluate(
+        "new Promise(function (resolve) { var seen = []; document.addEventListener('securitypolicyviolation', function (e) { seen.push(e.effectiveDirective); if (seen.length === 2) resolve(seen.sort()); }); var s = document.createElement('script'); s.textContent = 'window.__inline = 1'; document.body.appendChild(s); var i = document.createElement('img'); i.src = 'https://example.org/x.png'; document.body.appendChild(i); })",
+      );
+      expect(blocked).toEqual(['img-src', 'script-src-elem']);
+      expect(await page.evaluate('typeof window.__inline')).toBe('undefined');
 
       // an export cut by --max-samples says so
       const cut = join(dir, 'export-cut');

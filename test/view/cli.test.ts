@@ -1,9 +1,11 @@
 /**
  * `tenet view` from the command line: --export writes the static viewer with the chosen runs' data (and
- * says how many samples a limit left out); bad usage exits 2 with a hint; an unknown run is a 2 as well;
+ * says how many samples a limit left out) under the server's CSP; bad usage exits 2 with a hint (a bad port,
+ * an address the machine lacks, a port in use); an unknown run is a 2 as well;
  * --help has worked examples.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,7 +46,14 @@ describe('tenet view', () => {
     for (const f of report.files) expect(existsSync(join(out, f))).toBe(true);
     const html = readFileSync(join(out, 'index.html'), 'utf8');
     expect(html).toContain('<script src="data.js"></script>');
-    expect(html).toContain('content="connect-src &#39;none&#39;;');
+    // the server's CSP (script-src, img-src, no inline script) with no network on top, as a <meta>
+    const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1]?.replaceAll('&#39;', "'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("img-src 'self' data:");
+    expect(csp).toContain("style-src 'self'");
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("connect-src 'none'");
+    expect(csp).not.toContain('frame-ancestors');
     expect(readFileSync(join(out, 'data.js'), 'utf8')).toMatch(/^window\.__TENET_VIEW_DATA__ = \{/);
 
     const human = await runCli(['--db', db, 'view', '--export', join(dir, 'export2'), '--run', runs.runB]);
@@ -62,9 +71,38 @@ describe('tenet view', () => {
     expect((await runCli(['view', '--port', 'abc'])).code).toBe(2);
   });
 
-  it('--help has worked examples', async () => {
+  it('a port out of range, an address this machine lacks and a port in use are usage errors (exit 2), not INTERNAL', async () => {
+    const port = await runCli(['--db', db, 'view', '--port', '70000']);
+    expect(port.code).toBe(2);
+    expect(port.stderr).toContain('error [BAD_USAGE]');
+    expect(port.stderr).toContain('--port must be a port from 0 to 65535');
+    expect(port.stderr).not.toContain('INTERNAL');
+    expect((await runCli(['--db', db, 'view', '--port', '-1'])).code).toBe(2);
+
+    const host = await runCli(['--db', db, 'view', '--host', '10.255.255.1', '--port', '0']);
+    expect(host.code, host.stderr).toBe(2);
+    expect(host.stderr).toContain('error [BAD_USAGE]');
+    expect(host.stderr).toContain('this machine has no address 10.255.255.1');
+    expect(host.stderr).toContain('hint:');
+
+    const busy = net.createServer();
+    await new Promise<void>((done) => busy.listen(0, '127.0.0.1', done));
+    try {
+      const used = (busy.address() as net.AddressInfo).port;
+      const inUse = await runCli(['--db', db, 'view', '--port', String(used)]);
+      expect(inUse.code, inUse.stderr).toBe(2);
+      expect(inUse.stderr).toContain(`port ${used} is already in use`);
+      expect(inUse.stderr).not.toContain('INTERNAL');
+    } finally {
+      await new Promise<void>((done) => busy.close(() => done()));
+    }
+  });
+
+  it('--help has worked examples and says how requests are checked', async () => {
     const help = await runCli(['view', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('tenet view --export view-out');
+    expect(help.stdout).toContain('--allowed-hosts');
+    expect(help.stdout).toContain('DNS rebinding');
   });
 });

@@ -70,6 +70,11 @@ function queryString(q: Record<string, unknown>): string {
 
 const enc = encodeURIComponent;
 
+/** The per-launch write token the server put into the page (src/view/app.ts); every write sends it back. */
+function writeToken(): string {
+  return document.querySelector<HTMLMetaElement>('meta[name="tenet-write-token"]')?.content ?? '';
+}
+
 export function liveSource(): Source {
   return {
     live: true,
@@ -78,7 +83,7 @@ export function liveSource(): Source {
     report: (id) => call(RunReportSchema, `api/runs/${enc(id)}/report`),
     samples: (id, q) => call(SamplesPageSchema, `api/runs/${enc(id)}/samples?${queryString(q)}`),
     sample: (id, sampleId) => call(SampleDetailSchema, `api/runs/${enc(id)}/samples/${enc(sampleId)}`),
-    flag: (judgmentId, reason) => call(DisputeSchema, 'api/disputes', { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ judgmentId, reason }) }),
+    flag: (judgmentId, reason) => call(DisputeSchema, 'api/disputes', { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', 'x-tenet-write-token': writeToken() }, body: JSON.stringify({ judgmentId, reason }) }),
     compare: (ids) => call(CompareResponseSchema, `api/compare?runs=${ids.map(enc).join(',')}`),
     leaderboard: (ids) => call(LeaderboardResponseSchema, `api/leaderboard?runs=${ids.map(enc).join(',')}`),
     graphs: () => call(GraphListSchema, 'api/graphs'),
