@@ -5,7 +5,7 @@
  * query parameters (`?api_key=…`, `password=`, `token=`, `key=`…), `Bearer …` tokens, `sk-…` style
  * API keys, and the value of any secret-looking environment variable (`*_KEY`, `*_TOKEN`, `*_SECRET`,
  * `*_PASSWORD`) that appears verbatim. Used by TenetError (every message and hint), the store (run configs, cache rows), the
- * transports (endpoint names), reports and logs.
+ * transports (endpoint names), reports, logs and pg-boss jobs.
  */
 
 export const REDACTED = '***';
