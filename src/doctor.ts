@@ -33,7 +33,7 @@ async function databaseCheck(location: string | undefined): Promise<Check> {
   const isPostgres = location !== undefined && /^postgres(ql)?:\/\//.test(location);
   if (isPostgres) {
     const ping = await pingPostgres(location, 3000);
-    const shown = location.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+    const shown = redactUrl(location);
     return ping.ok
       ? { name: 'database', status: 'ok', detail: `PostgreSQL at ${shown} is reachable (${ping.version})` }
       : { name: 'database', status: 'fail', detail: `PostgreSQL at ${shown} is not reachable: ${ping.error}` };

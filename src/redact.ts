@@ -1,15 +1,18 @@
 /**
  * The one place secrets are taken out of text before it is shown, logged or stored: credentials in URLs
- * (`http://user:key@host` → `http://user:***@host`; a user name alone is kept), secret
+ * (the whole userinfo: `http://user:key@host`, `http://TOKEN@host` and `http://user:@host` all become
+ * `http://***@host`, since a user name alone is often the key itself), secret
  * query parameters (`?api_key=…`, `password=`, `token=`, `key=`…), `Bearer …` tokens, `sk-…` style
  * API keys, and the value of any secret-looking environment variable (`*_KEY`, `*_TOKEN`, `*_SECRET`,
  * `*_PASSWORD`) that appears verbatim. Used by TenetError (every message and hint), the store (run configs, cache rows), the
- * transports (endpoint names), reports and logs.
+ * transports (endpoint names), reports, logs and pg-boss jobs.
  */
 
 export const REDACTED = '***';
 
-const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@"'<>]*)@/gi;
+// The userinfo runs to the last `@` before the path (as URL parsers read it), so an unencoded `@` in a
+// password is covered too.
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#"'<>]*@/gi;
 const SECRET_PARAM = /(\b(?:password|passwd|pwd|api[_-]?key|apikey|key|token|access[_-]?token|secret|sig|signature)=)[^&#;,\s"'<>]*/gi;
 const BEARER = /\b(bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi;
 const API_KEY = /\b((?:sk-proj|sk-ant|sk|pk|rk)-)[A-Za-z0-9_-]{16,}/g;
@@ -25,10 +28,7 @@ export function redactSecrets(text: string, env: Record<string, string | undefin
     if (value && value.length >= 8 && SECRET_ENV.test(name) && out.includes(value)) out = out.split(value).join(REDACTED);
   }
   return out
-    .replace(URL_USERINFO, (_, scheme: string, userinfo: string) => {
-      const colon = userinfo.indexOf(':');
-      return colon >= 0 ? `${scheme}${userinfo.slice(0, colon)}:${REDACTED}@` : `${scheme}${userinfo}@`;
-    })
+    .replace(URL_USERINFO, `$1${REDACTED}@`)
     .replace(SECRET_PARAM, `$1${REDACTED}`)
     .replace(BEARER, `$1${REDACTED}`)
     .replace(API_KEY, `$1${REDACTED}`);
@@ -51,5 +51,6 @@ export function redactDeep<T>(value: T): T {
 
 /** Whether a string has been redacted (a URL whose credentials are gone cannot be used to connect). */
 export function isRedacted(text: string): boolean {
-  return text.includes(`:${REDACTED}@`) || text.includes(`=${REDACTED}`);
+  // `user:***@`: how runs stored before every userinfo was redacted whole
+  return text.includes(`//${REDACTED}@`) || text.includes(`:${REDACTED}@`) || text.includes(`=${REDACTED}`);
 }

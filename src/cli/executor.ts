@@ -35,6 +35,7 @@ export function executorFor(ctx: CliContext, opts: { executor?: ExecutorName; ca
   queueTarget(ctx.dbLocation);
   return pgbossExecutor({
     db: ctx.dbLocation,
+    config: ctx.config,
     noCache: opts.cache === false,
     log: (line) => process.stderr.write(`[pgboss] ${line}\n`),
   });

@@ -3,15 +3,21 @@
  * derived from the units, so enqueueing twice is a no-op), then follows their states until every one is
  * done or failed, feeding the same progress line as a local run. `tenet worker` processes do the work.
  */
+import type { TenetConfig } from '../config.ts';
 import { TenetError } from '../errors.ts';
 import type { DispatchOptions, ExecutionSummary, UnitDispatcher } from '../runtime/executor.ts';
 import type { SampleUnit } from '../runtime/sample-unit.ts';
 import type { RunTotals } from '../store/index.ts';
-import { createBoss, failureMessage, jobIdFor, jobStates, queueTarget, startBoss, type SampleJob } from './queue.ts';
+import { checkJobSecrets, createBoss, failureMessage, jobIdFor, jobStates, queueTarget, sampleJob, startBoss } from './queue.ts';
 
 export interface PgbossExecutorOptions {
   /** The store location (a postgres:// URL; SQLite is a clear error). */
   db: string | undefined;
+  /**
+   * This process's configuration, which the workers share: a base URL with credentials is accepted only when
+   * it resolves from there (or the environment) by the model's name, since jobs carry no secrets.
+   */
+  config?: TenetConfig;
   /** Workers must not answer from the response cache (the command's --no-cache). */
   noCache?: boolean;
   /** How often the unit states are read (default 500 ms). */
@@ -40,6 +46,7 @@ export function pgbossExecutor(options: PgbossExecutorOptions): UnitDispatcher {
       if (store.dialect !== 'postgres') queueTarget(store.describe().location);
       const summary: ExecutionSummary<SampleUnit> = { done: 0, failed: [], interrupted: false };
       if (units.length === 0) return summary;
+      checkJobSecrets(units, judge, options.config);
       const boss = createBoss(url, { instanceName: 'tenet-enqueue' });
       boss.on('error', () => {});
       await startBoss(boss, target);
@@ -53,8 +60,7 @@ export function pgbossExecutor(options: PgbossExecutorOptions): UnitDispatcher {
         for (let i = 0; i < stale.length; i += INSERT_CHUNK) await boss.deleteJob(queue, stale.slice(i, i + INSERT_CHUNK));
         for (let i = 0; i < ids.length; i += INSERT_CHUNK) {
           await boss.insert(queue, ids.slice(i, i + INSERT_CHUNK).map((id) => {
-            const data: SampleJob = { v: 1, unit: byId.get(id)!, judge, noCache: options.noCache ?? false };
-            return { id, data };
+            return { id, data: sampleJob(byId.get(id)!, judge, options.noCache ?? false) };
           }));
         }
 

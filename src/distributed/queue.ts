@@ -5,9 +5,12 @@
  */
 import { createHash } from 'node:crypto';
 import { PgBoss, type ConstructorOptions, type Queue } from 'pg-boss';
+import type { TenetConfig } from '../config.ts';
 import { TenetError } from '../errors.ts';
+import { resolveSpec } from '../models/spec.ts';
+import { isRedacted, redactSecrets, redactUrl } from '../redact.ts';
 import type { SampleUnit } from '../runtime/sample-unit.ts';
-import { redactUrl, resolveStoreLocation } from '../store/index.ts';
+import { resolveStoreLocation } from '../store/index.ts';
 
 /**
  * The queue sample units go through: one per tenet store, so stores kept in different schemas of one
@@ -39,6 +42,60 @@ export interface SampleJob {
   unit: SampleUnit;
   judge: { spec: string; id: string; version: string } | null;
   noCache: boolean;
+}
+
+/**
+ * The job of a unit. Jobs are kept in Postgres as plain text for 7 days, so they carry no secret: the base
+ * URL goes without its credentials (`http://***@host/v1`), and a worker takes them from its own
+ * configuration or environment (`jobBaseUrl`). Model specs are canonical (`openai:MODEL`, an endpoint's
+ * name) and carry none; a judge spec that does is refused before anything is enqueued (`checkJobSecrets`).
+ */
+export function sampleJob(unit: SampleUnit, judge: SampleJob['judge'], noCache: boolean): SampleJob {
+  return { v: 1, unit: { ...unit, baseUrl: unit.baseUrl === null ? null : redactUrl(unit.baseUrl) }, judge, noCache };
+}
+
+const NO_SECRETS_HINT = 'jobs carry no secrets: name the server in tenet.config.yaml on every machine (an endpoint with its baseUrl and `apiKeyEnv: VAR`, ' +
+  'the key exported as VAR on each worker; or providers.openai.baseUrl), or export the provider\'s base URL variable (OPENAI_BASE_URL) on every machine, ' +
+  'instead of putting credentials on the command line (--base-url, openai-compatible:MODEL@URL, --judge llm:…@URL)';
+
+/**
+ * Where a process reaches a job's model: the job's base URL when it carried no credentials (undefined: the
+ * spec's own); when they were taken out, the same URL, with them, from this process's configuration or
+ * environment (the spec resolved by its name). A CONFIG error when this process has no such URL.
+ */
+export function jobBaseUrl(spec: string, carried: string | null, config: TenetConfig | undefined, env: Record<string, string | undefined> = process.env): string | undefined {
+  if (carried === null) return undefined;
+  if (!isRedacted(carried)) return carried;
+  let own: string | undefined;
+  try {
+    own = resolveSpec(spec, { ...(config ? { config } : {}), env, requireKey: false }).baseUrl;
+  } catch {
+    own = undefined;
+  }
+  if (own && redactUrl(own) === carried) return own;
+  throw new TenetError('CONFIG', `${spec} is reached at ${carried}, whose credentials a job does not carry, and this process's configuration has no such URL${own ? ` (it resolves ${spec} to ${redactUrl(own)})` : ''}`, { hint: NO_SECRETS_HINT });
+}
+
+/**
+ * Before enqueueing: refuse units and a judge whose credentials the workers could not find by name (the
+ * same resolution as `jobBaseUrl`, done with the enqueuing process's configuration, which the workers share).
+ */
+export function checkJobSecrets(units: readonly SampleUnit[], judge: SampleJob['judge'], config: TenetConfig | undefined): void {
+  if (judge && redactSecrets(judge.spec) !== judge.spec) {
+    throw new TenetError('BAD_USAGE', `--executor pgboss cannot send the judge ${judge.spec} to workers: its spec carries credentials, and jobs carry no secrets`, { hint: NO_SECRETS_HINT });
+  }
+  const seen = new Set<string>();
+  for (const unit of units) {
+    const carried = unit.baseUrl === null ? null : redactUrl(unit.baseUrl);
+    const key = JSON.stringify([unit.model, carried]);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    try {
+      jobBaseUrl(unit.model, carried, config);
+    } catch (error) {
+      throw new TenetError('BAD_USAGE', `--executor pgboss cannot send ${unit.model}'s base URL to workers: its credentials (${carried}) were given on the command line or in code, not in the configuration the workers share, and jobs carry no secrets`, { hint: NO_SECRETS_HINT, cause: error });
+    }
+  }
 }
 
 /** The job id of a unit: a UUID derived from the run, task, model and sample indices. */

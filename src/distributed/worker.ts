@@ -22,7 +22,8 @@ import { groupCommitter } from '../runtime/group-commit.ts';
 import { runSampleUnit } from '../runtime/sample-unit.ts';
 import { openStore, sampleIdFor, storeCache, type Store } from '../store/index.ts';
 import { TenetError } from '../errors.ts';
-import { createBoss, queueTarget, startBoss, workerInstanceName, type SampleJob } from './queue.ts';
+import { redactSecrets } from '../redact.ts';
+import { createBoss, jobBaseUrl, queueTarget, startBoss, workerInstanceName, type SampleJob } from './queue.ts';
 import { shareLimits } from './limits.ts';
 
 export interface WorkerOptions {
@@ -86,10 +87,12 @@ function resources(store: Store, config: TenetConfig, signal: AbortSignal, log: 
   };
   const useCache = (noCache: boolean): boolean => config.cache !== false && !noCache;
   return {
-    model(spec: string, baseUrl: string | null, noCache: boolean): Provider {
-      const key = JSON.stringify([spec, baseUrl, noCache]);
+    model(spec: string, carried: string | null, noCache: boolean): Provider {
+      const key = JSON.stringify([spec, carried, noCache]);
       let model = models.get(key);
       if (!model) {
+        // a base URL whose credentials the job left out: the same URL with them from this worker's configuration
+        const baseUrl = jobBaseUrl(spec, carried, config);
         model = createModel(spec, { config, ...(baseUrl ? { baseUrl } : {}), ...(useCache(noCache) ? { cache } : {}) });
         models.set(key, model);
       }
@@ -189,7 +192,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     } catch (error) {
       summary.failed++;
       // pg-boss stores what is thrown as the job's output; keep it to the message (no stack traces).
-      throw new Error(`${unit.model} on task ${unit.taskId}: ${message(error)}`);
+      throw new Error(redactSecrets(`${unit.model} on task ${unit.taskId}: ${message(error)}`));
     }
   };
 

@@ -72,11 +72,14 @@ export function resolveSpec(spec: string, context: ModelContext = {}): ResolvedS
   let endpoint: EndpointConfig | undefined;
   let explicitBase: string | undefined;
   if (head === 'openai-compatible') {
-    const at = rest.lastIndexOf('@');
+    // MODEL@BASE_URL splits at the first `@` that starts a URL (`@http://`, `@https://`): a model name may
+    // hold an `@`, and a base URL's credentials (`http://user:key@host`) hold one too.
+    const at = rest.search(/@https?:\/\//i);
     if (at <= 0) throw specError(spec, 'openai-compatible specs look like openai-compatible:MODEL@http://host:port/v1', config);
     kind = 'openai';
     model = rest.slice(0, at);
     explicitBase = rest.slice(at + 1);
+    if (!URL.canParse(explicitBase)) throw specError(spec, `its base URL "${explicitBase}" is not a URL`, config);
   } else if ((PROVIDER_KINDS as readonly string[]).includes(head)) {
     kind = head as ProviderKind;
     model = rest;

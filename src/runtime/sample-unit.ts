@@ -20,7 +20,7 @@ export interface SampleUnit {
   messages: ChatMessage[];
   /** The model's canonical spec (`Provider.spec`). */
   model: string;
-  /** The base URL the enqueuing process reached the model at (null: the spec's own). */
+  /** The base URL the enqueuing process reached the model at (null: the spec's own); in a pg-boss job, without its credentials. */
   baseUrl: string | null;
   /** Sample indices to draw (those not stored yet). */
   indices: number[];

@@ -247,7 +247,8 @@ async function openPostgres(
   const { Pool } = await import('pg');
   const split = splitSchemaParam(target);
   const schema = options.schema ?? split.schema;
-  // The location names the schema too, so describe().location can be passed back to openStore.
+  // The location names the schema too, so describe().location can be passed back to openStore (when the URL
+  // has no userinfo: a user name, like a password, is shown as ***).
   const location = redactUrl(
     schema !== undefined && split.schema === undefined ? `${target}${target.includes('?') ? '&' : '?'}schema=${schema}` : target,
   );

@@ -287,7 +287,7 @@ export interface StoreRepos {
 
 export interface StoreDescription {
   dialect: StoreDialect;
-  /** Absolute file path, `:memory:`, or the Postgres URL (with `schema=` when one was chosen) with any password replaced by `***`. */
+  /** Absolute file path, `:memory:`, or the Postgres URL (with `schema=` when one was chosen) with its credentials replaced by `***`. */
   location: string;
 }
 

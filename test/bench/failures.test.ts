@@ -64,7 +64,7 @@ describe('bench with units that fail after retries', () => {
     expect(run.code, run.stderr).toBe(1);
     expect(run.stderr).toMatch(/error: 4 of 8 prompt × model units failed after retries/);
     expect(run.stderr).toMatch(/2 units: target bad: PROVIDER \(503\) .*503.*gave up after 3 attempts/);
-    expect(run.stderr).toMatch(/2 units: target bad: BAD_INPUT \(400\) .*bad request from http:\/\/admin:\*\*\*@10\.0\.0\.7\/v1\?api_key=\*\*\*/);
+    expect(run.stderr).toMatch(/2 units: target bad: BAD_INPUT \(400\) .*bad request from http:\/\/\*\*\*@10\.0\.0\.7\/v1\?api_key=\*\*\*/);
     expect(run.stderr).toMatch(/--allow-failures/);
     expect(run.stdout + run.stderr).not.toContain(SECRET);
     // retried: 3 attempts for each 503 prompt, 1 for each 400

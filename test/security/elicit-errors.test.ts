@@ -38,7 +38,7 @@ describe('provider failures as participants see them', () => {
     const logged = lines.filter((l) => l.includes(id!));
     expect(logged).toHaveLength(1);
     expect(logged[0]).toContain('10.9.8.7'); // the admin can see what went wrong …
-    expect(logged[0]).toContain('svc:***@');
+    expect(logged[0]).toContain('//***@');
     expect(logged[0]).not.toContain('s3cretPW'); // … but not the secrets
     expect(logged[0]).not.toContain('ZZTOPSECRET');
   });

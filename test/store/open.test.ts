@@ -34,10 +34,10 @@ describe('resolveStoreLocation', () => {
 });
 
 describe('redactUrl', () => {
-  it('hides passwords and keeps everything else', () => {
-    expect(redactUrl('postgres://alice:s3cret@db.example.com:5432/tenet')).toBe('postgres://alice:***@db.example.com:5432/tenet');
-    expect(redactUrl('postgresql://alice:p%40ss@h/db?sslmode=require')).toBe('postgresql://alice:***@h/db?sslmode=require');
-    expect(redactUrl('postgres://alice@h/db')).toBe('postgres://alice@h/db');
+  it('hides credentials (the whole userinfo: a user name alone may be a token) and keeps everything else', () => {
+    expect(redactUrl('postgres://alice:s3cret@db.example.com:5432/tenet')).toBe('postgres://***@db.example.com:5432/tenet');
+    expect(redactUrl('postgresql://alice:p%40ss@h/db?sslmode=require')).toBe('postgresql://***@h/db?sslmode=require');
+    expect(redactUrl('postgres://alice@h/db')).toBe('postgres://***@h/db');
     expect(redactUrl('postgres://h/db?user=a&password=x&sslmode=disable')).toBe('postgres://h/db?user=a&password=***&sslmode=disable');
     expect(redactUrl('/tmp/file.db')).toBe('/tmp/file.db');
   });
@@ -50,7 +50,7 @@ describe('connection failures (no server needed)', () => {
     expect(Date.now() - started).toBeLessThan(5000);
     expect(err).toBeInstanceOf(TenetError);
     expect(err.code).toBe('STORE');
-    expect(err.message).toContain('postgres://tenet:***@127.0.0.1:1/test');
+    expect(err.message).toContain('postgres://***@127.0.0.1:1/test');
     expect(err.message).not.toContain('hunter2');
     expect(err.hint).toMatch(/running/);
     expect(err.hint).toMatch(/--db/);

@@ -65,7 +65,7 @@ describe.skipIf(!PG_URL)('Postgres (TENET_TEST_PG_URL)', () => {
       }
       const s = store as Awaited<ReturnType<typeof openStore>>;
       try {
-        expect(s.describe()).toEqual({ dialect: 'postgres', location: expect.stringContaining(':***@') });
+        expect(s.describe()).toEqual({ dialect: 'postgres', location: expect.stringContaining('//***@') });
         expect(s.describe().location).not.toContain('not-so-secret');
       } finally {
         await s.close();
