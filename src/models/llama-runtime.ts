@@ -111,6 +111,29 @@ export async function loadLlamaModel(path: string, gpu: LlamaSettings['gpu']): P
 }
 
 /**
+ * The text of each token, such that the pieces join to the model's own decode of all of them. Byte-level BPE
+ * (SmolLM2) and byte-fallback (Gemma) vocabularies split a multi-byte character (é, 東, 🙂) across tokens,
+ * and a token that ends inside one decodes on its own to U+FFFD; here such a token gets '' and the token
+ * that completes the character gets the whole of it. A U+FFFD that remains is in the model's own decode
+ * (bytes that never form a character). Each piece is decoded after the tokens before it, as node-llama-cpp's
+ * LlamaChat does when it streams, so leading spaces come out as in the full decode.
+ */
+export function tokenTexts(model: LlamaModel, tokens: readonly number[]): string[] {
+  const pieces: string[] = [];
+  let start = 0; // the first token whose text is not out yet
+  for (let i = 0; i < tokens.length; i++) {
+    const text: string = model.detokenize(tokens.slice(start, i + 1), false, tokens.slice(Math.max(0, start - 8), start));
+    if (text.endsWith('\uFFFD') && i + 1 < tokens.length) {
+      pieces.push('');
+      continue;
+    }
+    pieces.push(text);
+    start = i + 1;
+  }
+  return pieces;
+}
+
+/**
  * A fixed pool of context sequences over one shared context: requests borrow a sequence, and wait (in
  * order, abortably) when all are busy. A returned sequence has its history cleared.
  */

@@ -1,5 +1,5 @@
 import { TenetError } from '../errors.ts';
-import { sequencePool, type LlamaSettings, type LlamaSequence } from './llama-runtime.ts';
+import { sequencePool, tokenTexts, type LlamaSettings, type LlamaSequence } from './llama-runtime.ts';
 import type { ChatMessage, ScoreRequest, ScoreResult, Transport, TransportOptions, TransportRequest, TransportResult } from './types.ts';
 
 /**
@@ -99,7 +99,7 @@ export function createLlamaCppTransport(options: LlamaCppOptions): Transport {
       });
       const sum = logprobs.reduce((a, b) => a + b, 0);
       return {
-        tokens: continuation.map((t) => model.detokenize([t]) as string),
+        tokens: tokenTexts(model, continuation),
         logprobs,
         sum,
         mean: sum / logprobs.length,

@@ -139,7 +139,11 @@ export interface ScoreRequest {
 }
 
 export interface ScoreResult {
-  /** The continuation's tokens as the model split them. */
+  /**
+   * The continuation's tokens as the model split them, one string per log-probability. llamacpp: they join
+   * to the continuation; a token that ends inside a multi-byte character is '' and the token that completes
+   * it carries the whole character (decoded alone, each part would be U+FFFD).
+   */
   tokens: string[];
   /** Natural-log probability of each continuation token given everything before it. */
   logprobs: number[];

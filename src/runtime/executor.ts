@@ -2,7 +2,7 @@ import { TenetError } from '../errors.ts';
 import type { Store } from '../store/types.ts';
 import { acquireRunLease } from './lease.ts';
 import type { Progress } from './progress.ts';
-import type { SampleUnit } from './sample-unit.ts';
+import type { SampleUnit } from './types.ts';
 
 export interface ExecuteOptions {
   /** Units worked on at once. */

@@ -1,22 +1,14 @@
 import type { Judge } from '../judges/types.ts';
 import type { ChatMessage, Provider, SamplingParams } from '../models/types.ts';
 import { sampleIdFor, taskIdFor, type Store } from '../store/index.ts';
-import type { MftFoundationId } from '../values/mft.ts';
 import { isDispatcher, localExecutor, type Executor, type UnitDispatcher } from './executor.ts';
 import { failureCauseOf, type FailureCause, type FailureStage } from './failures.ts';
 import { groupCommitter } from './group-commit.ts';
 import type { Progress } from './progress.ts';
-import { runSampleUnit, type SampleUnit } from './sample-unit.ts';
+import { runSampleUnit } from './sample-unit.ts';
+import type { PromptTask, SampleUnit } from './types.ts';
 
-/** One prompt of a prompt set. */
-export interface PromptTask {
-  /** Stable id within its set. */
-  id: string;
-  prompt: string;
-  foundation?: MftFoundationId;
-  principle?: string;
-  principleId?: string;
-}
+export type { PromptTask } from './types.ts';
 
 export interface SampleStageOptions {
   store: Store;

@@ -1,31 +1,16 @@
 /**
- * One work unit of the sample stage (prompt × model × the sample indices still missing), as plain data,
- * and the code that runs it. The local executor and the distributed worker (`tenet worker`) run units
+ * The code that runs one work unit of the sample stage (prompt × model × the sample indices still missing;
+ * `SampleUnit`, plain data, in types.ts). The local executor and the distributed worker (`tenet worker`) run units
  * through this same function, so a unit gives the same calls, rows and totals wherever it runs.
  */
 import type { Judge, JudgeItem } from '../judges/types.ts';
-import type { ChatMessage, Provider, SamplingParams } from '../models/types.ts';
+import type { Provider } from '../models/types.ts';
 import { sampleIdFor, type NewJudgment, type NewSample } from '../store/index.ts';
 import type { FailureStage } from './failures.ts';
 import type { UnitWrite } from './group-commit.ts';
-import type { PromptTask } from './sample-stage.ts';
+import type { SampleUnit } from './types.ts';
 
-/** A unit as data: everything a process needs to run it, given a Provider for `model` and the judge. */
-export interface SampleUnit {
-  runId: string;
-  taskId: string;
-  /** The prompt as the judge sees it (with its principle and foundation). */
-  task: PromptTask;
-  /** The messages the model gets (already rendered from the task). */
-  messages: ChatMessage[];
-  /** The model's canonical spec (`Provider.spec`). */
-  model: string;
-  /** The base URL the enqueuing process reached the model at (null: the spec's own); in a pg-boss job, without its credentials. */
-  baseUrl: string | null;
-  /** Sample indices to draw (those not stored yet). */
-  indices: number[];
-  sampling: SamplingParams;
-}
+export type { SampleUnit } from './types.ts';
 
 export interface UnitOutcome {
   /** Fresh model calls (cache replays not counted). */
