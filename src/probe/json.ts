@@ -1,5 +1,5 @@
 import { bootstrap, type MetricWithCI } from '../judges/metrics.ts';
-import { goodhartWarning } from './probe.ts';
+import { goodhartWarning } from './config.ts';
 import type { CandidateStatus, PrincipleResult, PrincipleStop, ProbeResult } from './types.ts';
 
 /** One trajectory (one prompt of a principle) in `--json`. */
