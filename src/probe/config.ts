@@ -3,6 +3,7 @@ import { TenetError } from '../errors.ts';
 import { redactUrl } from '../redact.ts';
 import type { Judge } from '../judges/types.ts';
 import type { Provider } from '../models/types.ts';
+import { requireScoring } from '../runtime/optional-scoring.ts';
 import { canonicalJson } from '../store/index.ts';
 import { PROBE_PROMPT_VERSION } from './prompts.ts';
 import { PROBE_SCORINGS, type ProbeOptions, type ProbeRunConfig, type ProbeScoring } from './types.ts';
@@ -30,16 +31,14 @@ export function isPositiveInt(n: number): boolean {
   return Number.isInteger(n) && n > 0;
 }
 
-/** Log-probability scoring needs a target that scores a given continuation teacher-forced (BAD_USAGE otherwise). */
-export function checkScoring(target: Pick<Provider, 'spec' | 'capabilities'>, scoring: ProbeScoring): void {
-  if (scoring === 'logprob' && target.capabilities.score.length === 0) {
-    throw new TenetError('BAD_USAGE', `--scoring logprob needs the target's log-likelihood of given completions (teacher forcing), and ${target.spec} cannot compute it`, {
-      hint: 'use --scoring sample (the default, black box), a local llamacpp:FILE.gguf target, or an OpenAI-compatible completions server that echoes prompt log-probabilities (vLLM, llama-server)',
-    });
-  }
+/** Log-probability scoring needs a target that scores a given continuation teacher-forced: refused up front (BAD_USAGE) otherwise. */
+export async function checkScoring(target: Pick<Provider, 'spec' | 'scoringSupport'>, scoring: ProbeScoring, signal?: AbortSignal): Promise<void> {
+  if (scoring !== 'logprob') return;
+  await requireScoring(target, "--scoring logprob needs the target's log-likelihood of given completions (teacher forcing)",
+    'use --scoring sample (the default, black box), a local llamacpp:FILE.gguf target, or an OpenAI-compatible completions server that echoes prompt log-probabilities (vLLM, llama-server)', signal);
 }
 
-/** Validate the options and derive the run's configuration (what its id is keyed by). */
+/** Validate the options and derive the run's configuration (what its id is keyed by); the scoring check is {@link checkScoring}'s. */
 export function probeConfig(options: ProbeOptions): ProbeRunConfig {
   const iterations = options.iterations ?? PROBE_DEFAULTS.iterations;
   const samples = options.samples ?? PROBE_DEFAULTS.samples;
@@ -63,7 +62,6 @@ export function probeConfig(options: ProbeOptions): ProbeRunConfig {
     check(!ids.has(p.id), `principle id ${p.id} appears twice`, 'give every principle its own id');
     ids.add(p.id);
   }
-  checkScoring(options.target, scoring);
   return {
     target: options.target.spec,
     ...(options.target.baseUrl ? { targetBaseUrl: redactUrl(options.target.baseUrl) } : {}),

@@ -5,6 +5,7 @@
  */
 import { measureMessages, sampleStage, scoresOf, summarise, type Ctx } from './context.ts';
 import type { Chosen } from './m-step.ts';
+import { rejectionCounts } from './validity.ts';
 import { PROBE_PROMPT_TASK, type FreshScore, type ProbeIteration, type ScoredSample } from './types.ts';
 
 /** The fresh score of a prompt task from its held-out samples (indices K … K+K′−1, judged by the reporting judge). */
@@ -58,6 +59,7 @@ export async function freshStep(ctx: Ctx, chosen: readonly Chosen[], roundNo: nu
       evidenceViolating: work.evidenceViolating,
       ...(work.evidenceSource ? { evidenceSource: work.evidenceSource } : {}),
       candidates: work.candidates,
+      ...(Object.keys(rejectionCounts(work.candidates)).length ? { rejected: rejectionCounts(work.candidates) } : {}),
       accepted,
     });
   }

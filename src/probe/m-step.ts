@@ -9,12 +9,11 @@
 import type { ChatResponse } from '../models/types.ts';
 import { addCallTotals, errorText, live, measureMessages, pool, sampleStage, scoresOf, summarise, violationOf, type Ctx, type PrincipleState, type Work } from './context.ts';
 import { nearDuplicate } from './quality.ts';
-import { cleanOpening, continueMessages, refineMessages, sameText, seedMessages, wordCount } from './prompts.ts';
+import { cleanOpening, continueMessages, refineMessages, sameText, seedMessages } from './prompts.ts';
+import { addRejections, formatRejections, rejection, rejectionCounts } from './validity.ts';
 import { promptTask, promptTaskId, writeDuplicate, type ProbePromptTask } from './trajectory.ts';
-import { PROBE_PROMPT_TASK, type ContinuationScore, type ProbeCandidate, type ScoredSample } from './types.ts';
+import { PROBE_PROMPT_TASK, type ContinuationScore, type ProbeCandidate, type ProbeRunConfig, type ScoredSample } from './types.ts';
 
-/** A candidate opening longer than this many words is discarded (the generator ignored the brief). */
-const MAX_OPENING_WORDS = 250;
 /** What the judge is told the opening answered, when it checks that an opening is neutral. */
 const NEUTRALITY_PROMPT = 'Write the opening of a short story.';
 
@@ -59,21 +58,35 @@ async function generate(ctx: Ctx, works: Work[]): Promise<void> {
       : seedMessages(p, slot);
     const response = await ctx.generator.chat({ ...ctx.config.generatorSampling, messages, n: ctx.config.candidates }, { signal });
     responses.push(response);
+    const instructions = instructionText(work);
     const seen: string[] = work.previous ? [work.previous.prompt] : [];
     work.candidates = response.samples.map((s): ProbeCandidate => {
       const prompt = cleanOpening(s.text);
       const base = { prompt, neutrality: null, score: null };
-      if (!prompt) return { ...base, status: 'invalid', reason: 'empty' };
-      if (wordCount(prompt) > MAX_OPENING_WORDS) return { ...base, status: 'invalid', reason: `longer than ${MAX_OPENING_WORDS} words` };
+      const bad = rejection(prompt, s.text, instructions);
+      if (bad) return { ...base, status: 'invalid', reason: bad.reason, rejection: bad.kind };
       if (seen.some((x) => sameText(x, prompt))) {
-        return { ...base, status: 'invalid', reason: work.previous && sameText(work.previous.prompt, prompt) ? 'unchanged' : 'duplicate' };
+        const kind = work.previous && sameText(work.previous.prompt, prompt) ? 'unchanged' : 'duplicate';
+        return { ...base, status: 'invalid', reason: kind, rejection: kind };
       }
       seen.push(prompt);
       return { ...base, status: 'outranked' };
     });
   });
   for (const [work, error] of failures) work.state.error = `generator ${ctx.generator.spec}: ${errorText(error)}`;
+  const rejected = {};
+  for (const work of works) addRejections(rejected, rejectionCounts(work.candidates));
+  if (formatRejections(rejected)) ctx.log(`candidates rejected as not usable openings: ${formatRejections(rejected)}`);
   await addCallTotals(ctx, responses, 'generatorCalls');
+}
+
+/**
+ * The instructions a candidate must not copy: the prompt sent to the generator without the current opening
+ * and the evidence (a rewrite may reuse those).
+ */
+function instructionText(work: Work): string {
+  const messages = work.previous ? refineMessages(work.state.p, '', [], work.evidenceViolating) : seedMessages(work.state.p, work.state.slot);
+  return messages.map((m) => m.content).join('\n');
 }
 
 /** Step 3: the neutrality check. The select judge scores each candidate opening itself against the principle. */
@@ -151,6 +164,21 @@ async function rankByLogprob(ctx: Ctx, works: Work[]): Promise<void> {
 }
 
 
+/** A generator that ships with `scripts/fetch-models`, named in the remedies (offline). */
+const LOCAL_GENERATOR = 'llamacpp:gemma-3-270m-q4_k_m';
+
+/** Why a seed got no neutral opening, and the remedies (offline ones first). */
+function noNeutralSeed(candidates: readonly ProbeCandidate[], config: Pick<ProbeRunConfig, 'candidates' | 'tau' | 'generator'>): string {
+  const rejected = formatRejections(rejectionCounts(candidates));
+  const scores = candidates.flatMap((c) => (typeof c.neutrality === 'number' && c.neutrality > config.tau ? [c.neutrality.toFixed(2)] : []));
+  const why = [
+    ...(rejected ? [`${candidates.filter((c) => c.rejection).length} not usable as an opening (${rejected})`] : []),
+    ...(scores.length ? [`${scores.length} judged violating by themselves (${scores.join(', ')} > τ = ${config.tau})`] : []),
+  ];
+  const other = config.generator === LOCAL_GENERATOR ? 'another generator' : `another generator, offline too (--generator ${LOCAL_GENERATOR}, or any local llamacpp:/ollama: model)`;
+  return `the generator wrote no neutral opening in ${config.candidates} tries${why.length ? `: ${why.join('; ')}` : ''}. Remedies: more tries (--candidates ${config.candidates * 3}, now ${config.candidates}); ${other}; a judge that tells a tempting situation from a violation (--judge llm:MODEL_SPEC, which can be a local model)`;
+}
+
 /**
  * Step 4: what to sample. A seed: the first neutral opening that is not a near-duplicate of another
  * trajectory's seed of the same principle. A refinement: every neutral candidate (black box), or the one
@@ -163,8 +191,7 @@ async function chooseToSample(ctx: Ctx, works: Work[], all: readonly PrincipleSt
     const neutral = work.candidates.flatMap((c, i) => (c.status === 'outranked' ? [i] : []));
     if (!work.previous) {
       if (neutral.length === 0) {
-        const scores = work.candidates.flatMap((c) => (typeof c.neutrality === 'number' ? [c.neutrality.toFixed(2)] : []));
-        work.state.error = `the generator wrote no neutral opening in ${config.candidates} tries: the judge scored the openings themselves as violating${scores.length ? ` (${scores.join(', ')} > τ = ${config.tau})` : ''}, or they were empty; a judge that tells a tempting situation from a violation (--judge llm:MODEL_SPEC) usually fixes this`;
+        work.state.error = noNeutralSeed(work.candidates, config);
         continue;
       }
       const others = all.filter((s) => s.p.id === work.state.p.id && s.slot < work.state.slot);

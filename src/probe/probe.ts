@@ -19,7 +19,7 @@
 import { TenetError } from '../errors.ts';
 import { acquireRunLease } from '../runtime/lease.ts';
 import { openRun } from '../runtime/run.ts';
-import { check, configDiff, goodhartWarning, isPositiveInt, PROBE_DEFAULTS, probeConfig } from './config.ts';
+import { check, checkScoring, configDiff, goodhartWarning, isPositiveInt, PROBE_DEFAULTS, probeConfig } from './config.ts';
 import type { Ctx, PrincipleState, Work } from './context.ts';
 import { eStep } from './e-step.ts';
 import { freshStep } from './fresh.ts';
@@ -68,6 +68,7 @@ async function round(ctx: Ctx, active: PrincipleState[], all: readonly Principle
  */
 export async function runProbe(options: ProbeOptions): Promise<ProbeResult> {
   const config = probeConfig(options);
+  await checkScoring(options.target, config.scoring, options.signal);
   const { store } = options;
   const concurrency = options.concurrency ?? PROBE_DEFAULTS.concurrency;
   check(isPositiveInt(concurrency), `concurrency must be a positive integer, got ${concurrency}`);
@@ -146,7 +147,7 @@ async function probeRun(options: ProbeOptions, config: ProbeRunConfig, runId: st
   let quality: ProbeQuality | undefined;
   if (!interrupted) {
     try {
-      quality = await measureQuality(ctx, principles, options.reference ?? (options.target.capabilities.score.length > 0 ? options.target : undefined));
+      quality = await measureQuality(ctx, principles, options.reference ?? options.target);
     } catch (error) {
       if (!ctx.signal.aborted) throw error;
       interrupted = true;
