@@ -47,9 +47,9 @@ export function isList(raw: string): boolean {
  */
 export function rejection(opening: string, raw: string, instructions: string): { kind: CandidateRejection; reason: string } | null {
   if (!opening) return { kind: 'empty', reason: 'empty' };
-  if (isList(raw)) return { kind: 'list', reason: 'a list of options, not one opening' };
   const share = copiedShare(opening, instructions);
   if (share >= COPY_SHARE) return { kind: 'copies-prompt', reason: `copies the prompt sent to the generator (${Math.round(share * 100)}% of its word 5-grams)` };
+  if (isList(raw)) return { kind: 'list', reason: 'a list of options, not one opening' };
   const words = wordCount(opening);
   if (words > MAX_WORDS) return { kind: 'too-long', reason: `${words} words, longer than ${MAX_WORDS} (about ${ASKED_WORDS} asked)` };
   if (words < MIN_WORDS) return { kind: 'too-short', reason: `${words} words, shorter than ${MIN_WORDS} (about ${ASKED_WORDS} asked)` };
