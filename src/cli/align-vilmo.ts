@@ -10,6 +10,7 @@ import { loadVilmoResults, type VilmoResults } from '../align/vilmo/results.ts';
 import { runVilmo } from '../align/vilmo/run.ts';
 import { TenetError } from '../errors.ts';
 import type { SamplingParams } from '../models/types.ts';
+import { notAvailable, requireScoring } from '../runtime/optional-scoring.ts';
 import { createProgress } from '../runtime/progress.ts';
 import { interruptOnSigint } from '../runtime/run.ts';
 import { withContext } from './context.ts';
@@ -81,7 +82,7 @@ export function formatVilmo(r: VilmoResults): string {
       lines.push(`  ${m.padEnd(14)}${parts.join('   ')}`);
     }
     for (const d of r.quality.paired) lines.push(`  ${d.b.padEnd(14)}${d.metric} difference ${d.difference === null ? '—' : (d.difference >= 0 ? '+' : '') + d.difference.toFixed(3)} ${ci(d.ci)} (N ${d.n})`);
-    const notes = [r.quality.reference ? `perplexity under ${r.quality.reference}` : 'no --reference: no perplexity', r.quality.rater ? `ratings by ${r.quality.rater}` : 'no --quality-judge: no ratings'];
+    const notes = [r.quality.reference ? `perplexity under ${r.quality.reference}${r.quality.perplexity_unavailable ? ` ${notAvailable(r.quality.perplexity_unavailable)}` : ''}` : 'no --reference: no perplexity', r.quality.rater ? `ratings by ${r.quality.rater}` : 'no --quality-judge: no ratings'];
     lines.push(`  (${notes.join('; ')}; Self-BLEU among each prompt's K continuations, ×100, higher is less diverse)`);
   }
   const t = r.totals;
@@ -141,10 +142,9 @@ export function registerVilmo(align: Command): void {
       const judge = await ctx.judge(judgeSpec, { noCache, forViolation: true });
       const sampling: SamplingParams = { ...stored?.sampling, ...(opts.temperature !== undefined ? { temperature: opts.temperature } : {}), ...(opts.maxTokens !== undefined ? { maxTokens: opts.maxTokens } : {}) };
       const reference = opts.reference ? await ctx.model(opts.reference, { noCache }) : undefined;
-      if (reference && reference.capabilities.score.length === 0) {
-        throw new TenetError('BAD_USAGE', `--reference ${reference.spec} cannot score a given text (no teacher-forced log-likelihoods)`, {
-          hint: 'use a llamacpp:MODEL, or an OpenAI-compatible server with /completions echo (vLLM, llama.cpp server); check with `tenet models score SPEC --prompt … --continuation …`',
-        });
+      if (reference) {
+        await requireScoring(reference, `--reference ${reference.spec} was asked for the quality cost (perplexity of each arm's continuations)`,
+          'use a llamacpp:MODEL, or an OpenAI-compatible server with /completions echo (vLLM, llama.cpp server); check with `tenet models score SPEC --prompt … --continuation …`; or leave --reference out');
       }
       const rater = opts.qualityJudge ? await ctx.model(opts.qualityJudge.slice('llm:'.length), { noCache }) : undefined;
       const sigint = interruptOnSigint();

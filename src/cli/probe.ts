@@ -15,6 +15,8 @@ import {
   type ProbeRunConfig,
   type ProbeScoring,
 } from '../probe/index.ts';
+import { formatRejections } from '../probe/validity.ts';
+import { notAvailable, requireScoring } from '../runtime/optional-scoring.ts';
 import { interruptOnSigint } from '../runtime/run.ts';
 import { withContext } from './context.ts';
 import { action, emit, examples, positiveInt } from './io.ts';
@@ -78,7 +80,7 @@ export function renderProbe(out: ProbeJson): string {
   if (s.quality) {
     const ppl = s.quality.perplexity;
     lines.push(`  quality of the ${s.quality.prompts} exported prompts: Self-BLEU ${s.quality.self_bleu === null ? '– (needs 2 prompts)' : `${s.quality.self_bleu.toFixed(1)} (lower: more diverse)`}; ` +
-      (ppl ? `perplexity under ${ppl.model} ${ppl.value.toFixed(2)} [95% CI ${ppl.ci[0].toFixed(2)}, ${ppl.ci[1].toFixed(2)}], N = ${ppl.n}` : 'perplexity not measured (no reference model that scores teacher-forced: --reference-model)'));
+      (ppl ? `perplexity under ${ppl.model} ${ppl.value.toFixed(2)} [95% CI ${ppl.ci[0].toFixed(2)}, ${ppl.ci[1].toFixed(2)}], N = ${ppl.n}` : `perplexity ${notAvailable(s.quality.perplexity_unavailable ?? 'not measured')}${s.quality.prompts > 0 ? ' (--reference-model SPEC measures it under a model that scores teacher-forced)' : ''}`));
   }
   lines.push('');
   const rows = out.principles.flatMap((p) => p.prompts.map((x) => ({ id: p.prompts.length > 1 ? `${p.principle_id}/${x.slot}` : p.principle_id, foundation: p.foundation, x })));
@@ -96,10 +98,14 @@ export function renderProbe(out: ProbeJson): string {
     lines.push('', 'most provocative prompts (fresh mean violation score):');
     for (const r of worst) lines.push(`  [${score(r.x.fresh_violation).trim()}] ${r.id}: ${clip(r.x.prompt!, 160)}`);
   }
+  const rejected = formatRejections(s.rejected);
+  if (rejected) lines.push('', `candidates rejected as not usable openings (never sampled or exported): ${rejected}`);
   if (s.unscored > 0) lines.push('', `${s.unscored} fresh completion${s.unscored === 1 ? '' : 's'} of the final prompts got no violation score from the judge: left out of the scores, not counted as 0.`);
   for (const w of out.warnings) lines.push('', `warning: ${w}`);
-  lines.push('', `export: tenet probe export ${out.run} --format moralprompt -o moralprompt.jsonl`);
-  if (out.status === 'interrupted' || out.status === 'failed') lines.push(`continue: run the same command again, or tenet probe --resume ${out.run}`);
+  lines.push('');
+  if (out.status === 'done' && s.prompts > 0) lines.push(`export: tenet probe export ${out.run} --format moralprompt -o moralprompt.jsonl`);
+  if (out.status === 'interrupted') lines.push(`continue: run the same command again, or tenet probe --resume ${out.run}`);
+  if (out.status === 'failed') lines.push(`continue: run the same command again, or tenet probe --resume ${out.run}; a trajectory that got no neutral opening needs one of the remedies its error names (a new run)`);
   return lines.join('\n');
 }
 
@@ -160,14 +166,14 @@ export function registerProbe(program: Command): void {
 
       const noCache = !opts.cache;
       const target = await ctx.model(targetSpec, { noCache, ...(targetBase ? { baseUrl: targetBase } : {}) });
-      checkScoring(target, scoring);
+      await checkScoring(target, scoring);
       const generator = await ctx.model(generatorSpec, { noCache, role: 'generator', ...(generatorBase ? { baseUrl: generatorBase } : {}) });
       const judge = await ctx.judge(judgeSpec, { noCache, forViolation: true });
       const selectSpec = opts.selectJudge ?? stored?.selectJudge?.spec;
       const selectJudge = selectSpec ? await ctx.judge(selectSpec, { noCache, forViolation: true }) : undefined;
       const reference = opts.referenceModel ? await ctx.model(opts.referenceModel, { noCache }) : undefined;
-      if (reference && reference.capabilities.score.length === 0) {
-        throw new TenetError('BAD_USAGE', `--reference-model ${reference.spec} cannot score a given text teacher-forced, so it cannot measure perplexity`, { hint: 'use a llamacpp:FILE.gguf model or an OpenAI-compatible completions server that echoes prompt log-probabilities' });
+      if (reference) {
+        await requireScoring(reference, `--reference-model ${reference.spec} was asked to measure the exported prompts' perplexity`, 'use a llamacpp:FILE.gguf model or an OpenAI-compatible completions server that echoes prompt log-probabilities, or leave --reference-model out (perplexity is then measured under the target when it can score, else reported as not available)');
       }
 
       const interrupt = interruptOnSigint();

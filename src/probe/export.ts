@@ -2,7 +2,9 @@ import { writeFileSync } from 'node:fs';
 import { TenetError } from '../errors.ts';
 import { stableId, type Store } from '../store/index.ts';
 import type { MftFoundationId } from '../values/mft.ts';
+import { refineMessages, seedMessages, type PrincipleText } from './prompts.ts';
 import { readProbeRun } from './trajectory.ts';
+import { rejection } from './validity.ts';
 
 /**
  * One line of a MoralPrompt-style export: the final prompt of one principle. The fields `id`, `prompt`,
@@ -39,13 +41,14 @@ export interface MoralPromptRecord {
 export const EXPORT_FORMATS = ['moralprompt'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
-/** The final prompt of every trajectory of a probe run, near-duplicates and trajectories that never got a prompt left out. */
+/** The final prompt of every trajectory of a probe run, near-duplicates, rejected candidates and trajectories that never got a prompt left out. */
 export async function exportMoralPrompt(store: Store, runId: string): Promise<MoralPromptRecord[]> {
   const result = await readProbeRun(store, runId);
   const { config } = result;
   const out: MoralPromptRecord[] = [];
   for (const p of result.principles) {
-    const last = p.iterations.at(-1);
+    // the latest usable prompt: a run stored before candidates were validated may have accepted a rejected one
+    const last = p.iterations.findLast((r) => usable(r.prompt, p, p.slot));
     if (!last || p.duplicateOf !== undefined) continue;
     out.push({
       id: `${p.id}-${stableId(last.prompt).slice(0, 8)}`,
@@ -68,6 +71,12 @@ export async function exportMoralPrompt(store: Store, runId: string): Promise<Mo
     });
   }
   return out;
+}
+
+/** Whether a stored prompt passes the candidate checks (validity.ts) against the seed and refine instructions of its principle. */
+function usable(prompt: string, p: PrincipleText, slot: number): boolean {
+  const instructions = [...seedMessages(p, slot), ...refineMessages(p, '', [], true)].map((m) => m.content).join('\n');
+  return rejection(prompt, prompt, instructions) === null;
 }
 
 export function toJsonl(records: readonly unknown[]): string {

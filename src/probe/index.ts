@@ -6,7 +6,8 @@
  *   const result = await runProbe({ store, target, generator, judge, principles });
  *   const records = await exportMoralPrompt(store, result.run);
  */
-export { runProbe, probeConfig, checkScoring, goodhartWarning, sameJudge, PROBE_DEFAULTS } from './probe.ts';
+export { runProbe } from './probe.ts';
+export { probeConfig, checkScoring, goodhartWarning, sameJudge, PROBE_DEFAULTS } from './config.ts';
 export { selfBleu, sentenceBleu, nearDuplicate, bigramJaccard, perplexity, NEAR_DUPLICATE_JACCARD } from './quality.ts';
 export { exportMoralPrompt, exportProbeRun, toJsonl, EXPORT_FORMATS, type ExportFormat, type MoralPromptRecord } from './export.ts';
 export {

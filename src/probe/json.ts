@@ -1,6 +1,7 @@
 import { bootstrap, type MetricWithCI } from '../judges/metrics.ts';
-import { goodhartWarning } from './probe.ts';
-import type { CandidateStatus, PrincipleResult, PrincipleStop, ProbeResult } from './types.ts';
+import { goodhartWarning } from './config.ts';
+import { addRejections } from './validity.ts';
+import type { CandidateRejection, CandidateStatus, PrincipleResult, PrincipleStop, ProbeResult } from './types.ts';
 
 /** One trajectory (one prompt of a principle) in `--json`. */
 export interface ProbePromptJson {
@@ -36,7 +37,9 @@ export interface ProbePromptJson {
     /** E-step: who wrote the conditioned completions shown to the generator, and whether any violated. */
     evidence_source?: 'target' | 'helper';
     evidence_violating?: boolean;
-    candidates: { prompt: string; status: CandidateStatus; neutrality: number | null; score: number | null; likelihood?: number; violation?: number; reason?: string }[];
+    candidates: { prompt: string; status: CandidateStatus; neutrality: number | null; score: number | null; likelihood?: number; violation?: number; reason?: string; rejection?: CandidateRejection }[];
+    /** Candidates rejected as not usable openings, by reason (empty when none). */
+    rejected: Partial<Record<CandidateRejection, number>>;
   }[];
 }
 
@@ -75,9 +78,17 @@ export interface ProbeJson {
     selection: { mean_initial_violation: number | null; mean_final_violation: number | null };
     /** Fresh completions of the final prompts whose verdict had no violation score: left out, never counted as 0. */
     unscored: number;
+    /** Candidates rejected as not usable openings (too short or long, a copy of the prompt, a list), by reason, over every stored iteration. */
+    rejected: Partial<Record<CandidateRejection, number>>;
     /** Exported prompts whose fresh final score is above their fresh initial one. */
     improved: number;
-    quality: { prompts: number; self_bleu: number | null; perplexity: { value: number; ci: [number, number]; n: number; model: string } | null } | null;
+    quality: {
+      prompts: number;
+      self_bleu: number | null;
+      perplexity: { value: number; ci: [number, number]; n: number; model: string } | null;
+      /** Why perplexity is null (the reference cannot score, or no prompt finished). */
+      perplexity_unavailable?: string;
+    } | null;
   };
   principles: { principle_id: string; foundation: string; principle: string; prompts: ProbePromptJson[] }[];
 }
@@ -103,6 +114,12 @@ function gainWithCI(rows: readonly PrincipleResult[]): MetricWithCI | null {
     for (const i of idx) for (const g of groups[i]!) { sum += g; n++; }
     return n ? sum / n : Number.NaN;
   });
+}
+
+function rejectedOf(result: ProbeResult): Partial<Record<CandidateRejection, number>> {
+  const out: Partial<Record<CandidateRejection, number>> = {};
+  for (const p of result.principles) for (const r of p.iterations) addRejections(out, r.rejected);
+  return out;
 }
 
 export function probeJson(result: ProbeResult): ProbeJson {
@@ -140,8 +157,14 @@ export function probeJson(result: ProbeResult): ProbeJson {
       gain: gainWithCI(rows),
       selection: { mean_initial_violation: meanOf(rows.map((p) => p.initialViolation!)), mean_final_violation: meanOf(rows.map((p) => p.finalViolation!)) },
       unscored: rows.reduce((n, p) => n + (p.finalFresh!.unscored ?? 0), 0),
+      rejected: rejectedOf(result),
       improved: rows.filter((p) => p.finalFresh!.violation > p.initialFresh!.violation).length,
-      quality: result.quality ? { prompts: result.quality.n, self_bleu: result.quality.selfBleu, perplexity: result.quality.perplexity } : null,
+      quality: result.quality ? {
+        prompts: result.quality.n,
+        self_bleu: result.quality.selfBleu,
+        perplexity: result.quality.perplexity,
+        ...(result.quality.perplexity === null ? { perplexity_unavailable: result.quality.perplexityUnavailable ?? 'not measured' } : {}),
+      } : null,
     },
     principles: [...byPrinciple.values()].map((list) => ({
       principle_id: list[0]!.id,
@@ -180,7 +203,9 @@ export function probeJson(result: ProbeResult): ProbeJson {
             ...(c.likelihood !== undefined ? { likelihood: c.likelihood } : {}),
             ...(c.violation !== undefined ? { violation: c.violation } : {}),
             ...(c.reason ? { reason: c.reason } : {}),
+            ...(c.rejection ? { rejection: c.rejection } : {}),
           })),
+          rejected: r.rejected ?? {},
         })),
       })),
     })),

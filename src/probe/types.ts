@@ -50,7 +50,7 @@ export interface ProbeOptions {
   evalSamples?: number;
   /** Independent trajectories per principle, each from its own seed scenario (default 3); near-duplicates are dropped. */
   promptsPerPrinciple?: number;
-  /** The model the final prompts' perplexity is measured under (teacher-forced); default the target when it can score, else none. */
+  /** The model the final prompts' perplexity is measured under (teacher-forced; default the target). Optional: when it cannot score, the reason is recorded instead. */
   reference?: Provider;
   principles: readonly ProbePrinciple[];
   /** T: refinement iterations per principle (default 3). */
@@ -128,8 +128,15 @@ export type CandidateStatus =
   | 'not-better'
   /** Another candidate ranked higher. */
   | 'outranked'
-  /** Empty, far too long, or the same text as the current prompt or an earlier candidate. */
+  /** Not a usable opening (see {@link CandidateRejection}), or its neutrality could not be judged, or a near-duplicate seed. */
   | 'invalid';
+
+/**
+ * Why a candidate was rejected before the neutrality check (src/probe/validity.ts): empty, shorter or longer
+ * than asked, a copy of the prompt sent to the generator, a list of options, or the same text as the current
+ * prompt or an earlier candidate.
+ */
+export type CandidateRejection = 'empty' | 'too-short' | 'too-long' | 'copies-prompt' | 'list' | 'unchanged' | 'duplicate';
 
 /** The target's teacher-forced log-likelihood of one violating completion after a candidate opening (log-probability scoring). */
 export interface ContinuationScore {
@@ -158,6 +165,8 @@ export interface ProbeCandidate {
   likelihood?: number;
   /** Why it is invalid. */
   reason?: string;
+  /** Set when it was rejected as not a usable opening (counted per iteration). */
+  rejection?: CandidateRejection;
 }
 
 /**
@@ -196,6 +205,8 @@ export interface ProbeIteration {
   /** Who wrote the evidence: the target, or the helper (the generator) when none of the target's conditioned completions violated. */
   evidenceSource?: 'target' | 'helper';
   candidates: ProbeCandidate[];
+  /** Candidates rejected as not a usable opening, by reason (absent when none). */
+  rejected?: Partial<Record<CandidateRejection, number>>;
   /** Index of the accepted candidate, or null when the previous prompt was kept. */
   accepted: number | null;
 }
@@ -252,6 +263,8 @@ export interface ProbeQuality {
   selfBleu: number | null;
   /** Mean per-prompt perplexity under the reference model, with a bootstrap CI over prompts. */
   perplexity: { value: number; ci: [number, number]; n: number; model: string } | null;
+  /** Why perplexity is null: the reference cannot score (chat-only endpoint, no teacher forcing), or no prompt finished. */
+  perplexityUnavailable?: string;
   /** Hash of the prompt set the statistics belong to. */
   setHash: string;
 }

@@ -9,6 +9,8 @@
  */
 import { violationCaveat } from '../judges/factory.ts';
 import { formatFailureCounts } from '../runtime/failures.ts';
+import { notAvailable } from '../runtime/optional-scoring.ts';
+import { formatRejections } from '../probe/validity.ts';
 import { BENCH_RUN_KIND, BENCH_TASK_KIND, benchMetrics, DEFAULT_TAU, loadBenchResults, type BenchRunConfig, type PromptScores } from '../bench/index.ts';
 import { TenetError } from '../errors.ts';
 import type { SchwartzVector } from '../judges/types.ts';
@@ -317,8 +319,10 @@ async function loadProbe(store: Store, run: Run, options: LoadReportOptions): Pr
   ];
   if (sum.quality) {
     const q = sum.quality;
-    notes.push(`Quality of the ${q.prompts} exported prompts: Self-BLEU-4 ${q.self_bleu === null ? '– (fewer than 2 prompts)' : q.self_bleu.toFixed(1)} (lower is more diverse; MoralPrompt reports 50.2); ${q.perplexity ? `perplexity under ${q.perplexity.model} ${q.perplexity.value.toFixed(2)}, 95% CI [${q.perplexity.ci[0].toFixed(2)}, ${q.perplexity.ci[1].toFixed(2)}], N = ${q.perplexity.n}` : 'perplexity not measured (no reference model that scores teacher-forced)'}.`);
+    notes.push(`Quality of the ${q.prompts} exported prompts: Self-BLEU-4 ${q.self_bleu === null ? '– (fewer than 2 prompts)' : q.self_bleu.toFixed(1)} (lower is more diverse; MoralPrompt reports 50.2); ${q.perplexity ? `perplexity under ${q.perplexity.model} ${q.perplexity.value.toFixed(2)}, 95% CI [${q.perplexity.ci[0].toFixed(2)}, ${q.perplexity.ci[1].toFixed(2)}], N = ${q.perplexity.n}` : `perplexity ${notAvailable(q.perplexity_unavailable ?? 'not measured')}`}.`);
   }
+  const rejected = formatRejections(sum.rejected);
+  if (rejected) notes.push(`Candidates rejected as not usable openings (never sampled or exported): ${rejected}.`);
   for (const w of json.warnings) notes.push(`Warning: ${w}`);
   if (unscored > 0) notes.push(`${unscored} completion${unscored === 1 ? '' : 's'} of the final prompts got no violation score from the judge: left out of the scores, not counted as 0.`);
   if (run.status !== 'done') notes.push(`The run is ${run.status}: the trajectories cover the iterations stored so far.`);

@@ -12,13 +12,16 @@ import type { BootstrapOptions } from '../../judges/metrics.ts';
 import type { Provider } from '../../models/types.ts';
 import { selfBleu } from '../../probe/quality.ts';
 import { localExecutor } from '../../runtime/executor.ts';
-import type { Store } from '../../store/index.ts';
+import { scoringSupportOf, scoringUnavailableReason } from '../../runtime/optional-scoring.ts';
+import { stableId, type Store } from '../../store/index.ts';
 import { qualityRater } from '../raters.ts';
 import { meanEstimate, pairedDifference, type Estimate } from '../stats.ts';
 import { VILMO_METHODS, type VilmoMethod, type VilmoRunConfig } from './config.ts';
 import { storedSplit, VILMO_TASKS, type StoredRun, type StoredSample, type VilmoTask } from './stored.ts';
 
 export const PERPLEXITY_VERSION = 'v1';
+/** A reference that could not score (input `{reference, reason}`): its perplexity is reported as not available. */
+export const PERPLEXITY_UNAVAILABLE_TASK = 'vilmo-perplexity-unavailable';
 
 export interface ArmQuality {
   /** Mean over test prompts of Self-BLEU ×100 among the prompt's K continuations (null when K < 2). */
@@ -29,6 +32,8 @@ export interface ArmQuality {
 
 export interface QualityResults {
   reference: string | null;
+  /** Why there is no perplexity under `reference` (it cannot score: a chat-only endpoint, no teacher forcing). */
+  perplexity_unavailable?: string;
   rater: string | null;
   arms: Partial<Record<VilmoMethod, ArmQuality>>;
   /** method − none over the same prompts, for each quality metric measured. */
@@ -56,18 +61,24 @@ export const perplexityJudgeId = (reference: Provider | string): string => `ppl:
 
 /**
  * Measure what is missing: the perplexity (under `reference`) and the rating (by `rater`) of each arm's first
- * continuation of each test prompt. Returns the failures (rerun to retry them).
+ * continuation of each test prompt. Returns the failures (rerun to retry them). Perplexity is optional: when
+ * the reference cannot score (asked first, or found mid-way), the reason is stored and returned instead.
  */
-export async function measureQuality(store: Store, runId: string, stored: StoredRun, config: VilmoRunConfig, options: { reference?: Provider; rater?: Provider; concurrency?: number; signal?: AbortSignal }): Promise<{ measured: number; failed: string[] }> {
+export async function measureQuality(store: Store, runId: string, stored: StoredRun, config: VilmoRunConfig, options: { reference?: Provider; rater?: Provider; concurrency?: number; signal?: AbortSignal }): Promise<{ measured: number; failed: string[]; perplexityUnavailable?: string }> {
   const have = new Set<string>();
   for (const j of await store.judgments.listByRun(runId)) have.add(`${j.judgeId}\u0000${j.judgeVersion}\u0000${j.sampleId}`);
   const rater = options.rater ? qualityRater(options.rater) : undefined;
+  let unavailable: string | undefined;
+  if (options.reference) {
+    const support = await scoringSupportOf(options.reference, options.signal);
+    if (!support.available) unavailable = support.reason;
+  }
   const jobs: { kind: 'ppl' | 'rate'; task: VilmoTask; sample: StoredSample }[] = [];
   for (const arm of armTexts(stored, config.methods).values()) {
     for (const { task, samples } of arm.values()) {
       const first = samples[0];
       if (!first) continue;
-      if (options.reference && !have.has(`${perplexityJudgeId(options.reference)}\u0000${PERPLEXITY_VERSION}\u0000${first.id}`)) jobs.push({ kind: 'ppl', task, sample: first });
+      if (options.reference && unavailable === undefined && !have.has(`${perplexityJudgeId(options.reference)}\u0000${PERPLEXITY_VERSION}\u0000${first.id}`)) jobs.push({ kind: 'ppl', task, sample: first });
       if (rater && !have.has(`${rater.id}\u0000${rater.version}\u0000${first.id}`)) jobs.push({ kind: 'rate', task, sample: first });
     }
   }
@@ -76,6 +87,7 @@ export async function measureQuality(store: Store, runId: string, stored: Stored
   await localExecutor.execute(jobs, async (job, signal) => {
     try {
       if (job.kind === 'ppl') {
+        if (unavailable !== undefined) return;
         const ref = options.reference!;
         const scored = ref.capabilities.score.includes('messages')
           ? await ref.score({ messages: continuationMessages(job.task), continuation: job.sample.text }, { signal })
@@ -87,11 +99,20 @@ export async function measureQuality(store: Store, runId: string, stored: Stored
       }
       measured++;
     } catch (error) {
+      const reason = job.kind === 'ppl' && !signal.aborted ? scoringUnavailableReason(error) : null;
+      if (reason !== null) {
+        unavailable ??= reason;
+        return;
+      }
       if (!signal.aborted) failed.push(error instanceof Error ? error.message : String(error));
       throw error;
     }
   }, { concurrency: options.concurrency ?? 4, ...(options.signal ? { signal: options.signal } : {}) });
-  return { measured, failed };
+  if (unavailable !== undefined && options.reference) {
+    const reference = options.reference.spec;
+    await store.tasks.putMany([{ id: stableId('task', runId, PERPLEXITY_UNAVAILABLE_TASK, reference), runId, kind: PERPLEXITY_UNAVAILABLE_TASK, input: { id: reference, reference, reason: unavailable } }]);
+  }
+  return { measured, failed, ...(unavailable !== undefined ? { perplexityUnavailable: unavailable } : {}) };
 }
 
 /** The quality figures of a stored run, from its samples and stored quality judgments. */
@@ -109,7 +130,13 @@ export async function qualityResults(store: Store, runId: string, stored: Stored
       rating.get(j.judgeId)!.set(j.sampleId, r.score);
     }
   }
-  const reference = options.reference ? perplexityJudgeId(options.reference) : [...ppl.keys()][0];
+  const unavailable = new Map<string, string>();
+  for (const t of await store.tasks.listByRun(runId)) {
+    if (t.kind !== PERPLEXITY_UNAVAILABLE_TASK) continue;
+    const note = t.input as { reference: string; reason: string };
+    unavailable.set(perplexityJudgeId(note.reference), note.reason);
+  }
+  const reference = options.reference ? perplexityJudgeId(options.reference) : ([...ppl.keys()][0] ?? [...unavailable.keys()][0]);
   const rater = options.rater ?? [...rating.keys()][0];
   const pplOf = reference ? ppl.get(reference) : undefined;
   const rateOf = rater ? rating.get(rater) : undefined;
@@ -145,5 +172,6 @@ export async function qualityResults(store: Store, runId: string, stored: Stored
       paired.push({ a: 'none', b: m, metric, difference: d.mean, ci: d.ci, n: d.n });
     }
   }
-  return { reference: reference ? reference.slice('ppl:'.length) : null, rater: rater ?? null, arms, paired };
+  const why = reference && !pplOf ? unavailable.get(reference) : undefined;
+  return { reference: reference ? reference.slice('ppl:'.length) : null, ...(why ? { perplexity_unavailable: why } : {}), rater: rater ?? null, arms, paired };
 }

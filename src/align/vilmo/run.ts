@@ -44,7 +44,7 @@ export interface RunVilmoOptions extends VilmoConfigInput {
   onStage?: (label: string) => void;
   onRun?: (run: Run, config: VilmoRunConfig) => void;
   bootstrap?: BootstrapOptions;
-  /** Quality cost: perplexity of each arm's continuations under this model (needs `capabilities.score`). */
+  /** Quality cost: perplexity of each arm's continuations under this model (optional: when it cannot score, reported as not available). */
   reference?: Provider;
   /** Quality cost: rate each arm's continuations with this model (prompts/align/quality.v1.md). */
   qualityRater?: Provider;

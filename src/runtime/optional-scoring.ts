@@ -1,0 +1,46 @@
+/**
+ * Teacher-forced scoring for measurements that need it. Optional ones (the probe's perplexity, VILMO's
+ * quality cost) ask Provider.scoringSupport() first and, when the endpoint cannot score, record "not
+ * available: REASON" instead of failing the run; an endpoint found unable mid-way is treated the same
+ * (score() throws SCORING_UNAVAILABLE, or a completions endpoint answers 404/405: a chat-only server).
+ * Required ones (an explicitly requested reference, `--scoring logprob`) are refused up front.
+ */
+import { TenetError } from '../errors.ts';
+import type { Provider, ScoringSupport } from '../models/types.ts';
+
+/** What is recorded when an optional measurement cannot be made. */
+export function notAvailable(reason: string): string {
+  return `not available: ${reason}`;
+}
+
+/**
+ * Why an error thrown by `score()` means the endpoint cannot score (the reason), or null for any other
+ * failure (which still fails the run).
+ */
+export function scoringUnavailableReason(error: unknown): string | null {
+  if (!(error instanceof TenetError)) return null;
+  if (error.code === 'SCORING_UNAVAILABLE') return error.message;
+  const status = error.details?.status;
+  const url = typeof error.details?.url === 'string' ? error.details.url : '';
+  if ((status === 404 || status === 405) && /\/completions\/?(\?.*)?$/.test(url) && !/\/chat\/completions/.test(url)) {
+    return `the endpoint serves no completions (chat-only): ${url} answered ${status}`;
+  }
+  return null;
+}
+
+/** Whether `model` scores: its own answer, or unavailable with the reason when the check itself says it cannot. */
+export async function scoringSupportOf(model: Pick<Provider, 'scoringSupport'>, signal?: AbortSignal): Promise<ScoringSupport> {
+  try {
+    return await model.scoringSupport(signal ? { signal } : {});
+  } catch (error) {
+    const reason = scoringUnavailableReason(error);
+    if (reason === null) throw error;
+    return { available: false, reason };
+  }
+}
+
+/** Refuse up front (BAD_USAGE) when a measurement that cannot do without scoring is asked of a model that cannot score. */
+export async function requireScoring(model: Pick<Provider, 'spec' | 'scoringSupport'>, what: string, hint: string, signal?: AbortSignal): Promise<void> {
+  const support = await scoringSupportOf(model, signal);
+  if (!support.available) throw new TenetError('BAD_USAGE', `${what}, and ${model.spec} cannot score a given text teacher-forced (${support.reason})`, { hint });
+}
