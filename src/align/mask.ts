@@ -19,7 +19,11 @@ export interface MaskThreshold {
 export const DEFAULT_MASK_THRESHOLD = 0.5;
 
 /** Calibrated thresholds, by `id@version` (scripts/mask-threshold.ts on FULCRA trustworthy-dev's test part). */
-export const MASK_THRESHOLDS: Readonly<Record<string, { threshold: number; source: string }>> = {};
+export const MASK_THRESHOLDS: Readonly<Record<string, { threshold: number; source: string }>> = {
+  // p = 0.2496 of the 2,560 value cells of the 256 test-part rows are annotated −1/+1
+  'tenet-local@2.1.0': { threshold: 0.3765, source: 'calibrated: keeps the share of FULCRA-annotated relations (0.2496) on trustworthy-dev\'s test part (scripts/mask-threshold.ts)' },
+  'tenet-local@1.1.0': { threshold: 0.4551, source: 'calibrated: keeps the share of FULCRA-annotated relations (0.2496) on trustworthy-dev\'s test part (scripts/mask-threshold.ts)' },
+};
 
 /** The mask threshold of a judge: its calibrated one, else 0.5 with a note. */
 export function maskThresholdOf(judge: Pick<Judge, 'id' | 'version'>): MaskThreshold {
