@@ -8,7 +8,8 @@
  *
  * With `chat`, the conversational variants: prompt as [{role: user}], completions as [{role: assistant}]
  * (sft: {messages: [user, assistant]}). A pair (dpo, kto) is kept only when best − worst ≥ minMargin and > 0;
- * rows are de-duplicated. The target, judge and counts go to a sidecar FILE.meta.json.
+ * rows are de-duplicated. Best and worst are by the select judge's reward; the report judge checks the pairs held
+ * out (`heldout`). The target, both judges, the reward and counts go to a sidecar FILE.meta.json.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
