@@ -8,14 +8,16 @@
  *
  * With `chat`, the conversational variants: prompt as [{role: user}], completions as [{role: assistant}]
  * (sft: {messages: [user, assistant]}). A pair (dpo, kto) is kept only when best − worst ≥ minMargin and > 0;
- * rows are de-duplicated. The target, judge and counts go to a sidecar FILE.meta.json.
+ * rows are de-duplicated. Best and worst are by the select judge's reward; the report judge checks the pairs held
+ * out (`heldout`). The target, both judges, the reward and counts go to a sidecar FILE.meta.json.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { TenetError } from '../errors.ts';
 import type { Store } from '../store/index.ts';
-import { bonPicks } from './bon.ts';
+import { oneJudgeWarning } from '../judges/goodhart.ts';
+import { bonPicks, type PickOptions } from './bon.ts';
 import { VILMO_RUN_KIND } from './vilmo/config.ts';
 import { vilmoExportRows } from './vilmo/export.ts';
 
@@ -29,6 +31,8 @@ export interface ExportOptions {
   minMargin?: number;
   /** VILMO runs: smallest conformity of an exported instruction (default 0.5). */
   minConformity?: number;
+  /** Best-of-N runs: the judges that pick chosen/rejected (select) and check them (report), and the reward; default the run's. */
+  picks?: Omit<PickOptions, 'target'>;
 }
 
 export interface ExportSummary {
@@ -40,13 +44,25 @@ export interface ExportSummary {
   rows: number;
   prompts: number;
   skipped: { no_margin: number; duplicate: number };
+  /** Best-of-N runs: the judge that picked, the one that checked, and how often the checking judge agrees. */
+  select_judge?: { id: string; version: string };
+  judge?: { id: string; version: string };
+  heldout?: HeldoutCheck;
+  warnings: string[];
+}
+
+/** How the report judge sees the select judge's pairs: the share it orders the same way, and its mean margin. */
+export interface HeldoutCheck {
+  pairs: number;
+  agree: number | null;
+  mean_margin: number | null;
 }
 
 const user = (content: string) => [{ role: 'user', content }];
 const assistant = (content: string) => [{ role: 'assistant', content }];
 
 /** Build the rows of an export from a stored run. */
-export async function exportRows(store: Store, runId: string, options: ExportOptions): Promise<{ rows: Record<string, unknown>[]; prompts: number; skipped: ExportSummary['skipped']; meta: Record<string, unknown> }> {
+export async function exportRows(store: Store, runId: string, options: ExportOptions): Promise<{ rows: Record<string, unknown>[]; prompts: number; skipped: ExportSummary['skipped']; meta: Record<string, unknown>; summary?: Pick<ExportSummary, 'select_judge' | 'judge' | 'heldout' | 'warnings'> }> {
   if (!(EXPORT_FORMATS as readonly string[]).includes(options.format)) throw new TenetError('BAD_USAGE', `unknown format "${options.format}"`, { hint: `use ${EXPORT_FORMATS.join(', ')}` });
   const minMargin = options.minMargin ?? 0;
   if (!Number.isFinite(minMargin) || minMargin < 0) throw new TenetError('BAD_USAGE', `--min-margin must be a non-negative number, got ${minMargin}`);
@@ -55,7 +71,8 @@ export async function exportRows(store: Store, runId: string, options: ExportOpt
     const v = await vilmoExportRows(store, runId, { format: options.format, chat, minMargin, ...(options.minConformity !== undefined ? { minConformity: options.minConformity } : {}) });
     return { ...v, skipped: { no_margin: v.skipped.no_margin, duplicate: v.skipped.duplicate } };
   }
-  const { run, config, picks } = await bonPicks(store, runId);
+  const { run, config, picks, select, report, reward } = await bonPicks(store, runId, options.picks ?? {});
+  const margins: number[] = [];
   const seen = new Set<string>();
   const rows: Record<string, unknown>[] = [];
   const skipped = { no_margin: 0, duplicate: 0 };
@@ -74,11 +91,12 @@ export async function exportRows(store: Store, runId: string, options: ExportOpt
       add([prompt, p.best.text], chat ? { messages: [...user(prompt), ...assistant(p.best.text)] } : { prompt, completion: p.best.text });
       continue;
     }
-    const margin = p.best.reward - p.worst.reward;
+    const margin = p.best.proxy.reward - p.worst.proxy.reward;
     if (!(margin > 0) || margin < minMargin || p.best.text === p.worst.text) {
       skipped.no_margin++;
       continue;
     }
+    margins.push(p.best.heldout.reward - p.worst.heldout.reward);
     if (options.format === 'dpo') {
       add([prompt, p.best.text, p.worst.text], chat
         ? { prompt: user(prompt), chosen: assistant(p.best.text), rejected: assistant(p.worst.text) }
@@ -88,6 +106,11 @@ export async function exportRows(store: Store, runId: string, options: ExportOpt
       add([prompt, p.worst.text, false], chat ? { prompt: user(prompt), completion: assistant(p.worst.text), label: false } : { prompt, completion: p.worst.text, label: false });
     }
   }
+  const heldout: HeldoutCheck = options.format === 'sft'
+    ? { pairs: 0, agree: null, mean_margin: null }
+    : { pairs: margins.length, agree: margins.length ? margins.filter((m) => m > 0).length / margins.length : null, mean_margin: margins.length ? margins.reduce((a, b) => a + b, 0) / margins.length : null };
+  const warning = oneJudgeWarning(select, report, 'picks chosen and rejected');
+  const summary = { select_judge: select, judge: report, heldout, warnings: warning ? [warning] : [] };
   const meta = {
     run: run.id,
     method: config.method,
@@ -97,14 +120,18 @@ export async function exportRows(store: Store, runId: string, options: ExportOpt
     model: config.model.spec,
     n: config.n,
     target: config.target,
-    judge: config.judge,
+    select_judge: select,
+    judge: report,
+    reward: reward.kind,
+    heldout,
+    warnings: summary.warnings,
     min_margin: minMargin,
     prompts: picks.length,
     rows: rows.length,
     skipped,
-    pairing: options.format === 'sft' ? 'the highest-reward sample of each prompt' : 'the highest- vs the lowest-reward sample of each prompt (BaseAlign reward against the target)',
+    pairing: `${options.format === 'sft' ? 'the highest-reward sample of each prompt' : 'the highest- vs the lowest-reward sample of each prompt'} by the select judge (${reward.kind} reward against the target); heldout: how the report judge orders the same pairs`,
   };
-  return { rows, prompts: picks.length, skipped, meta };
+  return { rows, prompts: picks.length, skipped, meta, summary };
 }
 
 function writeAtomic(file: string, text: string): void {
@@ -121,9 +148,9 @@ function writeAtomic(file: string, text: string): void {
 
 /** Write an export (JSONL) and its sidecar FILE.meta.json. */
 export async function exportRun(store: Store, runId: string, output: string, options: ExportOptions): Promise<ExportSummary> {
-  const { rows, prompts, skipped, meta } = await exportRows(store, runId, options);
+  const { rows, prompts, skipped, meta, summary } = await exportRows(store, runId, options);
   writeAtomic(output, rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
   const metaFile = `${output}.meta.json`;
   writeAtomic(metaFile, `${JSON.stringify({ ...meta, output, created: new Date().toISOString() }, null, 2)}\n`);
-  return { run: runId, format: options.format, chat: Boolean(options.chat), output, meta: metaFile, rows: rows.length, prompts, skipped };
+  return { run: runId, format: options.format, chat: Boolean(options.chat), output, meta: metaFile, rows: rows.length, prompts, skipped, warnings: [], ...summary };
 }

@@ -3,11 +3,13 @@
  * hand-off to trainers (docs/align.md).
  */
 export { loadTarget, PRESET_TARGETS, readTargetFile, targetFileContent, targetRecord, vectorObject, vectorOf, type Target, type TargetProvenance, type ValueVector } from './targets.ts';
-export { baseAlignDistance, CONFIDENCE_THRESHOLD, distances, vectorFromJudge, type Distances } from './reward.ts';
+export { baseAlignDistance, CONFIDENCE_THRESHOLD, distances, REWARD_KINDS, vectorFromJudge, type Distances, type RewardKind, type RewardOptions } from './reward.ts';
+export { DEFAULT_MASK_THRESHOLD, MASK_THRESHOLDS, maskThresholdForShare, maskThresholdOf, type MaskThreshold } from './mask.ts';
+export { bestOfWeights, curveSizes, expectedBestOf, type CurveSample } from './curve.ts';
 export { ESS_HVS_ITEMS, targetFromSurvey, type SurveyOptions, type SurveyTarget } from './survey.ts';
 export { BUILTIN_QUESTIONNAIRE, checkAnswers, readQuestionnaire, targetFromAnswers, type Questionnaire } from './questionnaire.ts';
 export { centredScores, type PortraitItem, type Rescale } from './portrait.ts';
-export { parseValues, scoreFile, type ScoreFileOptions, type ScoreSummary, type ValueSource } from './score.ts';
+export { maskOfSource, parseValues, scoreFile, type ScoreFileOptions, type ScoreSummary, type ValueSource } from './score.ts';
 export { loadAlignPrompts } from './prompts.ts';
 export {
   ALIGN_RUN_KIND,
@@ -15,12 +17,18 @@ export {
   alignRunConfig,
   alignRunConfigOf,
   bonPicks,
+  judgeStoredSamples,
   loadAlignResults,
+  selectJudgeOf,
   rateArms,
   runBestOfN,
   type AlignResults,
   type AlignRunConfig,
   type ArmResult,
+  type CurvePoint,
+  type DifferenceResult,
+  type JudgeView,
+  type PickOptions,
   type PromptPick,
   type RunBonOptions,
   type RunBonResult,

@@ -1,7 +1,8 @@
 /**
  * `tenet align reward`: JSONL in, JSONL out, streaming in bounded memory. Each input row is
  * {id?, prompt, response, values?}; each output row is the input row plus `values` (the judge's vector, or the
- * row's own with `--judge vectors`), `reward`, `distance`, `l2` and `l1` against the target (reward.ts).
+ * row's own with `--judge vectors`), `reward`, `distance`, `l2` and `l1` against the target (reward.ts). The reward
+ * is −distance (masked, with the judge's mask threshold: mask.ts; FULCRA's 0.3 for `vectors`), −l1 or −l2.
  */
 import type { Writable } from 'node:stream';
 import { TenetError } from '../errors.ts';
@@ -9,7 +10,8 @@ import type { Judge, JudgeItem } from '../judges/types.ts';
 import { lineError } from '../jsonl.ts';
 import { streamJsonl } from '../judges/stream.ts';
 import { SCHWARTZ_VALUE_IDS } from '../values/schwartz.ts';
-import { distances, vectorFromJudge, type Distances } from './reward.ts';
+import { maskThresholdOf, type MaskThreshold } from './mask.ts';
+import { CONFIDENCE_THRESHOLD, distances, vectorFromJudge, type Distances, type RewardKind } from './reward.ts';
 import { vectorObject, type Target } from './targets.ts';
 
 /** A judge, or `vectors`: use each row's own `values`. */
@@ -43,6 +45,8 @@ export interface ScoreFileOptions {
   output: string | Writable;
   target: Target;
   values: ValueSource;
+  /** Default masked. */
+  reward?: RewardKind;
   onError?: 'skip' | 'fail';
   batchSize?: number;
   signal?: AbortSignal;
@@ -55,6 +59,9 @@ export interface ScoreSummary {
   skipped: number;
   judge: string;
   target: string;
+  reward: RewardKind;
+  /** The masked distance's threshold (with a note when the judge has no calibrated one). */
+  mask: MaskThreshold;
   /** Means over the scored rows (null when none). */
   mean: { reward: number | null; distance: number | null; l2: number | null; l1: number | null };
 }
@@ -66,11 +73,18 @@ interface Pending {
   vector?: number[];
 }
 
+/** The mask threshold of a value source: the judge's, or FULCRA's 0.3 for rows' own vectors (FULCRA's evaluator outputs). */
+export function maskOfSource(values: ValueSource): MaskThreshold {
+  return values === 'vectors' ? { threshold: CONFIDENCE_THRESHOLD, source: 'FULCRA (rows carry their own vectors)' } : maskThresholdOf(values);
+}
+
 /** Score rows against a target, streaming (the same JSONL loop as `tenet evaluate`). */
 export async function scoreFile(options: ScoreFileOptions): Promise<ScoreSummary> {
   const { input, target, values } = options;
   const sums: Distances = { reward: 0, distance: 0, l2: 0, l1: 0 };
   const judgeTag = values === 'vectors' ? 'vectors' : `${values.id}@${values.version}`;
+  const mask = maskOfSource(values);
+  const reward = options.reward ?? 'masked';
   const { rows, skipped } = await streamJsonl<Pending, number[]>({
     input,
     output: options.output,
@@ -91,7 +105,7 @@ export async function scoreFile(options: ScoreFileOptions): Promise<ScoreSummary
       ? batch.map((p) => p.vector!)
       : (await values.judge(batch.map((p) => p.item!), options.signal ? { signal: options.signal } : {})).map((r) => vectorFromJudge(r.values)),
     format: (p, vector) => {
-      const d = distances(vector, target.vector);
+      const d = distances(vector, target.vector, { reward, threshold: mask.threshold });
       sums.reward += d.reward;
       sums.distance += d.distance;
       sums.l2 += d.l2;
@@ -100,5 +114,5 @@ export async function scoreFile(options: ScoreFileOptions): Promise<ScoreSummary
     },
   });
   const m = (s: number) => (rows ? s / rows : null);
-  return { rows, skipped, judge: judgeTag, target: target.id, mean: { reward: m(sums.reward), distance: m(sums.distance), l2: m(sums.l2), l1: m(sums.l1) } };
+  return { rows, skipped, judge: judgeTag, target: target.id, reward, mask, mean: { reward: m(sums.reward), distance: m(sums.distance), l2: m(sums.l2), l1: m(sums.l1) } };
 }

@@ -10,7 +10,9 @@
  * prompt alongside. The response is the query after its prompt: the query minus the prompt when it starts
  * with it, else the text after the prompt's last occurrence, else the whole query (counted in
  * extra_logs.unsplit). Special-token markup (`<|...|>`, `</s>`, `<end_of_turn>`, …) is removed before the judge
- * sees the text. Reward = BaseAlign's −distance against the target (reward.ts).
+ * sees the text. Reward = −distance (masked with the select judge's threshold: mask.ts), −l1 or −l2 against the
+ * target (reward.ts), from the select judge: what the trainer optimises. With a separate report judge, extra_logs
+ * carries its reward (`heldout_reward`) for each query, so the trainer's logs show both side by side.
  *
  * Bodies over `maxBodyBytes` get 413, malformed ones 400, a judge slower than `requestTimeoutMs` 504, a judge
  * failure 502. At most `maxConcurrent` rewards are computed at once (each holds its body in memory); a request
@@ -27,12 +29,19 @@ import { TenetError } from '../errors.ts';
 import { listenError } from '../server/listen.ts';
 import { hostAllowed, hostRefusal } from '../server/security.ts';
 import type { Judge } from '../judges/types.ts';
-import { distances, vectorFromJudge } from './reward.ts';
+import { oneJudgeWarning, sameJudge } from '../judges/goodhart.ts';
+import { maskThresholdOf } from './mask.ts';
+import { distances, vectorFromJudge, type RewardKind } from './reward.ts';
 import type { Target } from './targets.ts';
 
 export interface RewardServerOptions {
   target: Target;
+  /** The select judge: its reward is what the trainer optimises. */
   judge: Judge;
+  /** A held-out report judge whose reward is logged beside it (extra_logs.heldout_reward); default none. */
+  reportJudge?: Judge;
+  /** Default masked. */
+  reward?: RewardKind;
   host?: string;
   /** 0 picks a free port. */
   port?: number;
@@ -162,18 +171,26 @@ export async function startRewardServer(options: RewardServerOptions): Promise<R
   const bodyTimeoutMs = options.bodyTimeoutMs ?? 30_000;
   const hosts = { bound: options.host ?? '127.0.0.1', allowed: options.allowedHosts ?? [] };
   let inFlight = 0;
-  const health = { status: 'ok', target: { id: target.id, vector: target.vector }, judge: `${judge.id}@${judge.version}` };
+  const reward = options.reward ?? 'masked';
+  const report = options.reportJudge;
+  const warning = oneJudgeWarning(judge, report ?? judge, 'gives the reward the trainer optimises');
+  const health = { status: 'ok', target: { id: target.id, vector: target.vector }, reward, select_judge: `${judge.id}@${judge.version}`, judge: `${(report ?? judge).id}@${(report ?? judge).version}`, mask: maskThresholdOf(judge), warnings: warning ? [warning] : [] };
+
+  const rewardsOf = async (j: Judge, parts: { prompt: string; response: string }[], signal: AbortSignal) => {
+    const vectors: number[][] = [];
+    for (let i = 0; i < parts.length; i += batchSize) {
+      const results = await j.judge(parts.slice(i, i + batchSize).map((p) => ({ prompt: p.prompt, response: p.response })), { signal });
+      for (const r of results) vectors.push(vectorFromJudge(r.values));
+    }
+    const threshold = maskThresholdOf(j).threshold;
+    return vectors.map((v) => distances(v, target.vector, { reward, threshold }));
+  };
 
   const score = async (query: string[], prompts: string[] | undefined, signal: AbortSignal) => {
     const parts = query.map((q, i) => splitQuery(q, prompts?.[i]));
-    const vectors: number[][] = [];
-    for (let i = 0; i < parts.length; i += batchSize) {
-      const results = await judge.judge(parts.slice(i, i + batchSize).map((p) => ({ prompt: p.prompt, response: p.response })), { signal });
-      for (const r of results) vectors.push(vectorFromJudge(r.values));
-    }
-    const d = vectors.map((v) => distances(v, target.vector));
+    const [d, h] = await Promise.all([rewardsOf(judge, parts, signal), report && !sameJudge(report, judge) ? rewardsOf(report, parts, signal) : undefined]);
     const rewards = d.map((x) => x.reward);
-    return { rewards, scores: rewards, extra_logs: { value_distance: d.map((x) => x.distance), l2: d.map((x) => x.l2), l1: d.map((x) => x.l1), unsplit: parts.filter((p) => !p.split).length } };
+    return { rewards, scores: rewards, extra_logs: { value_distance: d.map((x) => x.distance), l2: d.map((x) => x.l2), l1: d.map((x) => x.l1), ...(h ? { heldout_reward: h.map((x) => x.reward) } : {}), unsplit: parts.filter((p) => !p.split).length } };
   };
 
   const server = http.createServer(

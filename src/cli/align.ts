@@ -11,10 +11,12 @@ import { stringify as toYaml } from 'yaml';
 import {
   alignRunConfigOf, BUILTIN_QUESTIONNAIRE, checkAnswers, EXPORT_FORMATS, exportRun, loadAlignPrompts, loadAlignResults, loadTarget, misalignmentLoss,
   parseValues, PRESET_TARGETS, qualityRater, readQuestionnaire, runBestOfN, scoreFile, startRewardServer, targetFileContent,
-  targetFromAnswers, targetFromSurvey, utilityRater, distances, type AlignResults, type Estimate, type ExportFormat, type PairMode,
+  targetFromAnswers, targetFromSurvey, utilityRater, distances, judgeStoredSamples, REWARD_KINDS, type AlignResults, type Estimate, type ExportFormat, type PairMode, type RewardKind,
   type Questionnaire, type Target, type UtilityItem, type ValueSource,
 } from '../align/index.ts';
 import { readDataFile } from '../datafile.ts';
+import { oneJudgeWarning } from '../judges/goodhart.ts';
+import { maskThresholdOf } from '../align/mask.ts';
 import { TenetError } from '../errors.ts';
 import { lineError, readJsonl } from '../jsonl.ts';
 import { countLines } from '../judges/evaluate.ts';
@@ -76,26 +78,44 @@ function describeTarget(t: Target): string {
 }
 
 export function formatBon(r: AlignResults): string {
+  const sel = `${r.select_judge.id}@${r.select_judge.version}`;
+  const rep = `${r.judge.id}@${r.judge.version}`;
+  const two = sel !== rep;
+  const row = (label: string, p: Estimate, h: Estimate) => `${label.padEnd(24)}${fmt(p).padEnd(30)}${two ? fmt(h) : '(same judge)'}`;
+  const rewardName = r.reward.kind === 'masked' ? 'reward (−masked distance)' : `reward (−${r.reward.kind})`;
   const lines = [
-    `alignment run ${r.run} (${r.status}): best-of-${r.n} for ${r.model}, target ${r.target.id}, judge ${r.judge.id}@${r.judge.version}`,
+    `alignment run ${r.run} (${r.status}): best-of-${r.n} for ${r.model}, target ${r.target.id}`,
+    `picks with (proxy): ${sel}; reports with (held-out): ${rep}; ${rewardName}, higher = closer`,
     `N = ${r.n_prompts} prompts (${r.prompts.source}); means with 95% bootstrap CIs over prompts`,
     '',
-    `${''.padEnd(22)}${'reward (higher = closer)'.padEnd(30)}${'BaseAlign distance'.padEnd(28)}quality`,
-    `${'baseline (N = 1)'.padEnd(22)}${fmt(r.baseline.reward).padEnd(30)}${fmt(r.baseline.distance).padEnd(28)}${r.baseline.quality ? fmt(r.baseline.quality, 2) : '—'}`,
-    `${`best-of-${r.n}`.padEnd(22)}${fmt(r.best_of_n.reward).padEnd(30)}${fmt(r.best_of_n.distance).padEnd(28)}${r.best_of_n.quality ? fmt(r.best_of_n.quality, 2) : '—'}`,
-    `${'difference (paired)'.padEnd(22)}${fmt(r.difference.reward).padEnd(30)}${fmt(r.difference.distance).padEnd(28)}${r.difference.quality ? fmt(r.difference.quality, 2) : '—'}`,
+    `${''.padEnd(24)}${'proxy (select judge)'.padEnd(30)}held-out (report judge)`,
+    row(`baseline (mean of ${r.n})`, r.proxy.baseline.reward, r.heldout.baseline.reward),
+    row('first sample', r.proxy.first_sample.reward, r.heldout.first_sample.reward),
+    row(`best-of-${r.n}`, r.proxy.best_of_n.reward, r.heldout.best_of_n.reward),
+    row('difference (paired)', r.proxy.difference.reward, r.heldout.difference.reward),
     '',
-    `unmasked L2 over the target's values (FULCRA e_distance; lower = closer): baseline ${fmt(r.baseline.l2)}, best-of-${r.n} ${fmt(r.best_of_n.l2)}, difference ${fmt(r.difference.l2)}`,
+    'best-of-n curve (expected reward of the proxy\'s pick among n of the samples; proxy rises by construction):',
+    ...r.curve.map((c) => row(`  n = ${c.n}`, c.proxy, c.heldout)),
     '',
-    `value profile${''.padEnd(9)}${valueHeader()}`,
-    `${'target'.padEnd(22)}${vectorLine(r.target.vector)}`,
-    `${'baseline'.padEnd(22)}${vectorLine(SCHWARTZ_VALUE_IDS.map((id) => r.baseline.values.mean[id]))}`,
-    `${`best-of-${r.n}`.padEnd(22)}${vectorLine(SCHWARTZ_VALUE_IDS.map((id) => r.best_of_n.values.mean[id]))}`,
+    `unmasked L2 over the target's values, held-out judge (FULCRA e_distance; lower = closer): baseline ${fmt(r.heldout.baseline.l2)}, best-of-${r.n} ${fmt(r.heldout.best_of_n.l2)}, difference ${fmt(r.heldout.difference.l2)}`,
+    '',
+    `value profile (held-out)${''.padEnd(0)}${valueHeader()}`,
+    `${'target'.padEnd(24)}${vectorLine(r.target.vector)}`,
+    `${'baseline'.padEnd(24)}${vectorLine(SCHWARTZ_VALUE_IDS.map((id) => r.heldout.baseline.values.mean[id]))}`,
+    `${`best-of-${r.n}`.padEnd(24)}${vectorLine(SCHWARTZ_VALUE_IDS.map((id) => r.heldout.best_of_n.values.mean[id]))}`,
   ];
-  if (r.quality) lines.push('', `quality: ${r.quality.rater} (prompt ${r.quality.version}), 1–10; a negative difference is the alignment tax`);
-  lines.push('', `tenet report ${r.run} -o report.html   # radar and reward distributions; tenet align export ${r.run} --format dpo -o pairs.jsonl`);
+  if (r.quality) lines.push('', `quality (${r.quality.rater}, prompt ${r.quality.version}, 1–10): first sample ${fmt(r.quality.first_sample, 2)}, best-of-${r.n} ${fmt(r.quality.best_of_n, 2)}, difference ${fmt(r.quality.difference, 2)} (negative: the alignment tax)`);
+  if (r.warnings.length) lines.push('', ...r.warnings.map((w) => `warning: ${w}`));
+  lines.push('', `tenet report ${r.run} -o report.html   # the curve, radar and reward distributions; tenet align export ${r.run} --format dpo -o pairs.jsonl`);
   return lines.join('\n');
 }
+
+/** --reward: masked (BaseAlign), l1 or l2. */
+function rewardKind(value: string): RewardKind {
+  if (!(REWARD_KINDS as readonly string[]).includes(value)) throw new TenetError('BAD_USAGE', `--reward must be one of ${REWARD_KINDS.join(', ')}, got "${value}"`);
+  return value as RewardKind;
+}
+const REWARD_HELP = 'masked (BaseAlign: −distance over the values the judge relates, with its mask threshold), l1 or l2 (−unmasked distance over the target\'s values; docs/align.md says which to train on)';
 
 async function askQuestionnaire(q: Questionnaire): Promise<Map<string, number>> {
   if (!process.stdin.isTTY) throw new TenetError('BAD_USAGE', 'the questionnaire needs a terminal, or --answers FILE.json', { hint: 'give answers as {"q01": 5, ...} with --answers' });
@@ -133,9 +153,9 @@ export function registerAlign(program: Command): void {
   examples(align, [
     'tenet align targets                                          # the preset targets',
     'tenet align reward answers.jsonl --target ideal -o scored.jsonl',
-    'tenet align bon --model ollama:llama3.1:8b --prompts builtin:align-questions --n 4 --target ideal',
+    'tenet align bon --model ollama:llama3.1:8b --prompts builtin:align-questions --n 8 --target ideal --select-judge local-fast --judge local',
     'tenet align export RUN --format dpo -o pairs.jsonl',
-    'tenet align serve-reward --target ideal --judge local --port 5000',
+    'tenet align serve-reward --target ideal --reward l1 --select-judge local-fast --judge local --port 5000',
     'docs/align.md explains each method and when to use it',
   ]);
 
@@ -220,11 +240,12 @@ export function registerAlign(program: Command): void {
       .description('score responses against a target with the BaseAlign reward (JSONL in, JSONL out): adds values, reward, distance, l2, l1')
       .requiredOption('--target <target>', 'a preset (tenet align targets) or a target file')
       .option('--judge <spec>', 'local (offline), llm:MODEL_SPEC, or vectors (use each row\'s own "values")', 'local')
+      .option('--reward <kind>', REWARD_HELP, rewardKind, 'masked')
       .option('-o, --output <file>', 'write result rows here (default: stdout)')
       .option('--on-error <mode>', 'a malformed row: skip (report and go on) or fail (stop)', 'fail')
       .option('--batch-size <n>', 'rows per judge call', positiveInt('--batch-size'), 64)
       .option('--no-cache', 'LLM judges: do not use the response cache')
-      .action(action(async (input: string, opts: { target: string; judge: string; output?: string; onError: string; batchSize: number; cache: boolean }, command: Command) => {
+      .action(action(async (input: string, opts: { target: string; judge: string; reward: RewardKind; output?: string; onError: string; batchSize: number; cache: boolean }, command: Command) => {
         if (opts.onError !== 'skip' && opts.onError !== 'fail') throw new TenetError('BAD_USAGE', `--on-error must be skip or fail, got "${opts.onError}"`);
         const t = loadTarget(opts.target);
         return withContext(command, async (ctx) => {
@@ -234,12 +255,13 @@ export function registerAlign(program: Command): void {
           const { signal, dispose } = interruptOnSigint();
           try {
             const summary = await scoreFile({
-              input, output: opts.output ?? process.stdout, target: t, values, onError: opts.onError as 'skip' | 'fail', batchSize: opts.batchSize, signal,
+              input, output: opts.output ?? process.stdout, target: t, values, reward: opts.reward, onError: opts.onError as 'skip' | 'fail', batchSize: opts.batchSize, signal,
               onProgress: (done) => { while (reported < done) { reported++; progress.tick(); } },
               onSkip: (error) => process.stderr.write(`skipped: ${formatError(error)}\n`),
             });
             progress.finish();
-            const line = `${summary.rows} rows scored against ${summary.target} (judge ${summary.judge}), ${summary.skipped} skipped; mean reward ${summary.mean.reward?.toFixed(4) ?? 'n/a'}, mean distance ${summary.mean.distance?.toFixed(4) ?? 'n/a'}`;
+            if (summary.mask.note && summary.reward === 'masked') process.stderr.write(`note: ${summary.mask.note}\n`);
+            const line = `${summary.rows} rows scored against ${summary.target} (judge ${summary.judge}, ${summary.reward} reward${summary.reward === 'masked' ? `, mask |E| > ${summary.mask.threshold}` : ''}), ${summary.skipped} skipped; mean reward ${summary.mean.reward?.toFixed(4) ?? 'n/a'}, mean distance ${summary.mean.distance?.toFixed(4) ?? 'n/a'}`;
             if (opts.output) emit(ctx, { output: opts.output, ...summary }, () => `${line} → ${opts.output}`);
             else process.stderr.write(`${line}\n`);
             return signal.aborted ? INTERRUPTED_EXIT : 0;
@@ -259,12 +281,14 @@ export function registerAlign(program: Command): void {
   registerVilmo(align);
 
   const bon = align.command('bon')
-      .description('best-of-N: N samples per prompt, keep the highest-reward one; baseline (first sample) vs best-of-N with paired CIs (a stored, resumable run)')
+      .description('best-of-N: N samples per prompt, the select judge keeps the highest-reward one, the report judge scores it held out; baseline (mean of the N), first sample, best-of-N and the best-of-n curve, with paired CIs (a stored, resumable run)')
       .option('--model <spec>', 'the model to sample')
       .option('--prompts <source>', 'a JSONL file of {id, prompt} lines, or builtin:NAME (builtin:align-questions)')
       .option('--n <n>', 'samples per prompt', positiveInt('--n'))
       .option('--target <target>', 'a preset or a target file (default ideal)')
-      .option('--judge <spec>', 'local (offline) or llm:MODEL_SPEC (default local)')
+      .option('--judge <spec>', 'the report judge (held-out scores): local (offline) or llm:MODEL_SPEC (default local)')
+      .option('--select-judge <spec>', 'the select judge (the proxy that picks the best of N); default: --judge, which warns (Goodhart)')
+      .option('--reward <kind>', REWARD_HELP, rewardKind)
       .option('--quality-judge <spec>', 'rate helpfulness of both arms with llm:MODEL_SPEC (the alignment tax)')
       .option('--limit <n>', 'use only the first N prompts', positiveInt('--limit'))
       .option('--concurrency <c>', 'prompts worked on at once', positiveInt('--concurrency'), 8)
@@ -275,7 +299,7 @@ export function registerAlign(program: Command): void {
       .option('--no-cache', 'always call the models, never answer from the response cache');
   executorOption(bon);
   examples(
-    bon.action(action(async (opts: { model?: string; prompts?: string; n?: number; target?: string; judge?: string; qualityJudge?: string; limit?: number; concurrency: number; temperature?: number; maxTokens?: number; resume?: string; baseUrl?: string; cache: boolean; executor: ExecutorName }, command: Command) => withContext(command, async (ctx) => {
+    bon.action(action(async (opts: { model?: string; prompts?: string; n?: number; target?: string; judge?: string; selectJudge?: string; reward?: RewardKind; qualityJudge?: string; limit?: number; concurrency: number; temperature?: number; maxTokens?: number; resume?: string; baseUrl?: string; cache: boolean; executor: ExecutorName }, command: Command) => withContext(command, async (ctx) => {
         const executor = executorFor(ctx, opts);
         const store = await ctx.store();
         const stored = opts.resume ? (await alignRunConfigOf(store, opts.resume)).config : undefined;
@@ -293,6 +317,9 @@ export function registerAlign(program: Command): void {
         const model = await ctx.model(modelSpec, { ...(baseUrl ? { baseUrl } : {}), noCache: !opts.cache });
         const judgeSpec = opts.judge ?? stored?.judge.spec ?? 'local';
         const judge = await ctx.judge(judgeSpec, { noCache: !opts.cache });
+        const selectSpec = opts.selectJudge ?? (stored ? (stored.selectJudge ?? stored.judge).spec : judgeSpec);
+        const selectJudge = selectSpec === judgeSpec ? judge : await ctx.judge(selectSpec, { noCache: !opts.cache });
+        const reward = opts.reward ?? stored?.reward;
         const quality = opts.qualityJudge ? qualityRater(await ctx.model(opts.qualityJudge.slice('llm:'.length), { noCache: !opts.cache })) : undefined;
         const sampling: SamplingParams = { ...stored?.sampling, ...(opts.temperature !== undefined ? { temperature: opts.temperature } : {}), ...(opts.maxTokens !== undefined ? { maxTokens: opts.maxTokens } : {}) };
         const progress = createProgress({ label: 'align bon', total: prompts.prompts.length });
@@ -300,11 +327,11 @@ export function registerAlign(program: Command): void {
         let result;
         try {
           result = await runBestOfN({
-            store, prompts, model, n, target: t, judge, judgeSpec, sampling, concurrency: opts.concurrency, signal: sigint.signal, progress,
+            store, prompts, model, n, target: t, judge, judgeSpec, selectJudge, selectJudgeSpec: selectSpec, sampling, ...(reward ? { reward } : {}), concurrency: opts.concurrency, signal: sigint.signal, progress,
             ...(executor ? { executor } : {}),
             ...(quality ? { quality } : {}),
             ...(opts.resume ? { resume: opts.resume } : {}),
-            onRun: (run, config) => process.stderr.write(`alignment run ${run.id}: best-of-${config.n} on ${config.prompts.count} prompts, ${config.model.spec}, target ${config.target.id}, judge ${config.judge.id}@${config.judge.version} (Ctrl-C stops; rerun the same command or --resume ${run.id} to continue)\n`),
+            onRun: (run, config) => process.stderr.write(`alignment run ${run.id}: best-of-${config.n} on ${config.prompts.count} prompts, ${config.model.spec}, target ${config.target.id}, select judge ${(config.selectJudge ?? config.judge).id}@${(config.selectJudge ?? config.judge).version}, report judge ${config.judge.id}@${config.judge.version} (Ctrl-C stops; rerun the same command or --resume ${run.id} to continue)\n`),
           });
         } finally {
           sigint.dispose();
@@ -312,13 +339,14 @@ export function registerAlign(program: Command): void {
         const { stage: _stage, ratingFailures: _rf, ...shown } = result;
         emit(ctx, shown, () => formatBon(result));
         if (result.stage.failed.length) process.stderr.write(`warning: ${result.stage.failed.length} prompts failed (first: ${result.stage.failed[0]!.error}); rerun the same command to retry them.\n`);
-        if (result.ratingFailures.length) process.stderr.write(`warning: ${result.ratingFailures.length} quality ratings failed (first: ${result.ratingFailures[0]!.error}); rerun the same command to retry them.\n`);
+        for (const w of result.warnings) if (ctx.json) process.stderr.write(`warning: ${w}\n`);
+        if (result.ratingFailures.length) process.stderr.write(`warning: ${result.ratingFailures.length} report-judge judgments or quality ratings failed (first: ${result.ratingFailures[0]!.error}); rerun the same command to retry them.\n`);
         if (result.interrupted) return INTERRUPTED_EXIT;
         return result.failures ? 1 : 0;
       }))),
     [
-      'tenet align bon --model ollama:llama3.1:8b --prompts builtin:align-questions --n 4 --target ideal',
-      'tenet align bon --model openai:gpt-4o-mini --prompts prompts.jsonl --n 8 --target gb.yaml --judge llm:openai:gpt-4o-mini --quality-judge llm:openai:gpt-4o --json',
+      'tenet align bon --model ollama:llama3.1:8b --prompts builtin:align-questions --n 8 --target ideal --select-judge local-fast --judge local',
+      'tenet align bon --model openai:gpt-4o-mini --prompts prompts.jsonl --n 8 --target gb.yaml --select-judge local --judge llm:openai:gpt-4o-mini --quality-judge llm:openai:gpt-4o --json',
       'tenet align bon --resume align-1a2b3c4d5e6f                    # continue an interrupted run',
       'tenet report align-1a2b3c4d5e6f -o bon.html                     # the report: radar and reward distributions',
     ],
@@ -327,8 +355,9 @@ export function registerAlign(program: Command): void {
   examples(
     align.command('results <run>')
       .description('the results of a stored best-of-N run (as `align bon` prints them)')
-      .action(action(async (runId: string, _opts: unknown, command: Command) => withContext(command, async (ctx) => {
-        const r = await loadAlignResults(await ctx.store(), runId);
+      .option('--reward <kind>', `${REWARD_HELP}; default the run's`, rewardKind)
+      .action(action(async (runId: string, opts: { reward?: RewardKind }, command: Command) => withContext(command, async (ctx) => {
+        const r = await loadAlignResults(await ctx.store(), runId, opts.reward ? { reward: opts.reward } : {});
         emit(ctx, r, () => formatBon(r));
       }))),
     ['tenet align results align-1a2b3c4d5e6f --json'],
@@ -409,12 +438,26 @@ export function registerAlign(program: Command): void {
       .option('--chat', 'conversational variant: message lists instead of strings (sft: {messages})')
       .option('--min-margin <r>', 'dpo/kto: keep a prompt only when best − worst reward (VILMO: conformity) ≥ this', number('--min-margin', 0), 0)
       .option('--min-conformity <c>', 'VILMO runs: export an instruction only when its conformity ≥ this (default 0.5)', number('--min-conformity', 0))
-      .action(action(async (runId: string, opts: { format: string; output: string; chat?: boolean; minMargin: number; minConformity?: number }, command: Command) => withContext(command, async (ctx) => {
-        const summary = await exportRun(await ctx.store(), runId, resolve(opts.output), { format: opts.format as ExportFormat, chat: Boolean(opts.chat), minMargin: opts.minMargin, ...(opts.minConformity !== undefined ? { minConformity: opts.minConformity } : {}) });
-        emit(ctx, summary, () => `${summary.rows} ${summary.format}${summary.chat ? ' (chat)' : ''} rows from ${summary.prompts} prompts → ${summary.output}\n${summary.skipped.no_margin} prompts without the margin, ${summary.skipped.duplicate} duplicates left out; target and judge in ${summary.meta}`);
+      .option('--select-judge <spec>', 'best-of-N runs: the judge that picks chosen/rejected (default the run\'s select judge; samples it has not judged are judged now)')
+      .option('--judge <spec>', 'best-of-N runs: the report judge that checks the pairs held out (default the run\'s)')
+      .option('--reward <kind>', `best-of-N runs: ${REWARD_HELP}; default the run's`, rewardKind)
+      .action(action(async (runId: string, opts: { format: string; output: string; chat?: boolean; minMargin: number; minConformity?: number; selectJudge?: string; judge?: string; reward?: RewardKind }, command: Command) => withContext(command, async (ctx) => {
+        const store = await ctx.store();
+        const picks: { select?: { id: string; version: string }; report?: { id: string; version: string }; reward?: RewardKind } = opts.reward ? { reward: opts.reward } : {};
+        for (const [key, spec] of [['select', opts.selectJudge], ['report', opts.judge]] as const) {
+          if (!spec) continue;
+          const judge = await ctx.judge(spec);
+          const judged = await judgeStoredSamples(store, (await alignRunConfigOf(store, runId)).run.id, judge);
+          if (judged.failed.length) throw new TenetError('PROVIDER', `${judged.failed.length} samples could not be judged by ${judge.id} (first: ${judged.failed[0]!.error})`, { hint: 'rerun: judgments that succeeded are stored' });
+          picks[key] = { id: judge.id, version: judge.version };
+        }
+        const summary = await exportRun(store, runId, resolve(opts.output), { format: opts.format as ExportFormat, chat: Boolean(opts.chat), minMargin: opts.minMargin, ...(opts.minConformity !== undefined ? { minConformity: opts.minConformity } : {}), picks });
+        const judges = summary.select_judge && summary.judge ? `\npicked by ${summary.select_judge.id}@${summary.select_judge.version} (proxy); ${summary.heldout?.agree === null || !summary.heldout ? 'no pairs to check' : `the report judge ${summary.judge.id}@${summary.judge.version} orders ${(summary.heldout.agree * 100).toFixed(1)}% of the ${summary.heldout.pairs} pairs the same way (held-out mean margin ${summary.heldout.mean_margin!.toFixed(3)})`}` : '';
+        emit(ctx, summary, () => `${summary.rows} ${summary.format}${summary.chat ? ' (chat)' : ''} rows from ${summary.prompts} prompts → ${summary.output}\n${summary.skipped.no_margin} prompts without the margin, ${summary.skipped.duplicate} duplicates left out; target and judges in ${summary.meta}${judges}${summary.warnings.map((w) => `\nwarning: ${w}`).join('')}`);
       }))),
     [
       'tenet align export align-1a2b3c4d5e6f --format dpo -o pairs.jsonl --min-margin 0.2',
+      'tenet align export align-1a2b3c4d5e6f --format dpo -o pairs.jsonl --select-judge local-fast --judge llm:openai:gpt-4o-mini   # re-pick with other judges',
       'tenet align export align-1a2b3c4d5e6f --format sft --chat -o sft.jsonl',
       'tenet align export align-1a2b3c4d5e6f --format kto -o kto.jsonl --json',
       'tenet align export vilmo-1a2b3c4d5e6f --format sft --chat -o generator-sft.jsonl   # VILMO: (prompt, best instruction) pairs to fine-tune a generator',
@@ -425,7 +468,9 @@ export function registerAlign(program: Command): void {
     align.command('serve-reward')
       .description('an HTTP reward server for RL trainers, compatible with OpenRLHF\'s remote reward model (POST /get_reward, GET /health)')
       .option('--target <target>', 'a preset or a target file', 'ideal')
-      .option('--judge <spec>', 'local (offline) or llm:MODEL_SPEC', 'local')
+      .option('--select-judge <spec>', 'the judge whose reward the trainer optimises: local (offline) or llm:MODEL_SPEC (default: --judge, which warns: Goodhart)')
+      .option('--judge <spec>', 'the report judge, logged held out beside it (extra_logs.heldout_reward)', 'local')
+      .option('--reward <kind>', REWARD_HELP, rewardKind, 'masked')
       .option('--host <host>', 'address to bind', '127.0.0.1')
       .option('--port <port>', 'port, 0–65535 (0 picks a free one)', portNumber('--port'), 5000)
       .option('--allowed-hosts <names>', 'also answer to these Host names, comma-separated (others than localhost and IP addresses get 403: DNS rebinding)', commaList, [])
@@ -434,14 +479,18 @@ export function registerAlign(program: Command): void {
       .option('--timeout <ms>', 'longest the judge may take for one request', positiveInt('--timeout'), 120_000)
       .option('--body-timeout <ms>', 'longest a client may take to send its body', positiveInt('--body-timeout'), 30_000)
       .option('--batch-size <n>', 'queries per judge call', positiveInt('--batch-size'), 32)
-      .action(action(async (opts: { target: string; judge: string; host: string; port: number; allowedHosts: string[]; maxBody: number; maxConcurrent: number; timeout: number; bodyTimeout: number; batchSize: number }, command: Command) => withContext(command, async (ctx) => {
+      .action(action(async (opts: { target: string; judge: string; selectJudge?: string; reward: RewardKind; host: string; port: number; allowedHosts: string[]; maxBody: number; maxConcurrent: number; timeout: number; bodyTimeout: number; batchSize: number }, command: Command) => withContext(command, async (ctx) => {
         const t = loadTarget(opts.target);
-        const judge = await ctx.judge(opts.judge);
+        const report = await ctx.judge(opts.judge);
+        const judge = opts.selectJudge && opts.selectJudge !== opts.judge ? await ctx.judge(opts.selectJudge) : report;
         const server = await startRewardServer({
-          target: t, judge, host: opts.host, port: opts.port, allowedHosts: opts.allowedHosts, maxBodyBytes: opts.maxBody, maxConcurrent: opts.maxConcurrent, requestTimeoutMs: opts.timeout, bodyTimeoutMs: opts.bodyTimeout, batchSize: opts.batchSize,
+          target: t, judge, reportJudge: report, reward: opts.reward, host: opts.host, port: opts.port, allowedHosts: opts.allowedHosts, maxBodyBytes: opts.maxBody, maxConcurrent: opts.maxConcurrent, requestTimeoutMs: opts.timeout, bodyTimeoutMs: opts.bodyTimeout, batchSize: opts.batchSize,
           onRequest: ({ queries, ms, status, aborted }) => { if (!ctx.json) process.stderr.write(aborted ? `${new Date().toISOString()} aborted by the client after ${ms} ms\n` : `${new Date().toISOString()} ${status} ${queries} queries ${ms} ms\n`); },
         });
-        emit(ctx, { url: server.url, reward_url: `${server.url}/get_reward`, target: t.id, judge: `${judge.id}@${judge.version}` }, () => `reward server on ${server.url}/get_reward (target ${t.id}, judge ${judge.id}@${judge.version}); GET ${server.url}/health; Ctrl-C stops`);
+        const warning = oneJudgeWarning(judge, report, 'gives the reward the trainer optimises');
+        const mask = maskThresholdOf(judge);
+        emit(ctx, { url: server.url, reward_url: `${server.url}/get_reward`, target: t.id, reward: opts.reward, select_judge: `${judge.id}@${judge.version}`, judge: `${report.id}@${report.version}`, mask, warnings: warning ? [warning] : [] }, () =>
+          `reward server on ${server.url}/get_reward (target ${t.id}, ${opts.reward} reward from the select judge ${judge.id}@${judge.version}; held-out reward from ${report.id}@${report.version} in extra_logs.heldout_reward); GET ${server.url}/health; Ctrl-C stops${opts.reward === 'masked' && mask.note ? `\nnote: ${mask.note}` : ''}${warning ? `\nwarning: ${warning}` : ''}`);
         await new Promise<void>((done) => {
           const stop = (): void => { process.off('SIGINT', stop); process.off('SIGTERM', stop); void server.close().then(done); };
           process.on('SIGINT', stop);
@@ -449,8 +498,8 @@ export function registerAlign(program: Command): void {
         });
       }))),
     [
-      'tenet align serve-reward --target ideal --judge local --port 5000',
-      'tenet align serve-reward --target gb.yaml --judge llm:openai-compatible:Qwen2.5-7B@http://localhost:8000/v1',
+      'tenet align serve-reward --target ideal --reward l1 --select-judge local-fast --judge local --port 5000',
+      'tenet align serve-reward --target gb.yaml --reward l1 --select-judge llm:openai-compatible:Qwen2.5-7B@http://localhost:8000/v1 --judge local',
       'curl -s localhost:5000/get_reward -d \'{"query": ["Q: hi A: hello"], "prompts": ["Q: hi A:"]}\'',
     ],
   );

@@ -1,7 +1,7 @@
 /** A probe run's options checked and turned into its stored configuration (what the run id is keyed by). */
+import { goodhartText, sameJudge } from '../judges/goodhart.ts';
 import { TenetError } from '../errors.ts';
 import { redactUrl } from '../redact.ts';
-import type { Judge } from '../judges/types.ts';
 import type { Provider } from '../models/types.ts';
 import { requireScoring } from '../runtime/optional-scoring.ts';
 import { canonicalJson } from '../store/index.ts';
@@ -87,15 +87,12 @@ export function probeConfig(options: ProbeOptions): ProbeRunConfig {
   };
 }
 
-/** Whether two judges are the same judge (id and version). */
-export function sameJudge(a: Pick<Judge, 'id' | 'version'>, b: Pick<Judge, 'id' | 'version'>): boolean {
-  return a.id === b.id && a.version === b.version;
-}
+export { sameJudge };
 
 /** The Goodhart warning, when one judge both selects the prompts and scores them for the report (null otherwise). */
 export function goodhartWarning(config: Pick<ProbeRunConfig, 'judge' | 'selectJudge'>): string | null {
   if (config.selectJudge) return null;
-  return `one judge (${config.judge.id}@${config.judge.version}) both selects the prompts and scores them: the prompts are optimised against it, so its fresh scores can still overstate what another judge would find (Goodhart); pass --select-judge with a different judge to separate them`;
+  return goodhartText(config.judge, 'selects the prompts', 'the prompts', 'its fresh scores');
 }
 
 /** The top-level keys on which two configurations differ. */

@@ -363,3 +363,65 @@ export function lineChart(chart: LineChart): string {
   }
   return `${out}</svg>`;
 }
+
+// ---- values against n (e.g. the best-of-n curve) ------------------------------------------------------
+
+export interface ValueLineChart {
+  title: string;
+  description: string;
+  xLabel: string;
+  yLabel: string;
+  /** Each point with its 95% CI (drawn as a whisker); x on a log2 axis when `log2`. */
+  series: { id: string; label: string; color: string; dashed?: boolean; points: { x: number; y: number | null; ci: readonly [number | null, number | null]; n: number }[] }[];
+  log2?: boolean;
+  width?: number;
+  height?: number;
+}
+
+/** Real-valued y (any sign) against x, one polyline per series with CI whiskers. */
+export function valueLineChart(chart: ValueLineChart): string {
+  const width = chart.width ?? 560;
+  const height = chart.height ?? 300;
+  const m = { left: 64, right: 16, top: 14, bottom: 46 };
+  const plotW = width - m.left - m.right;
+  const plotH = height - m.top - m.bottom;
+  const tx = (v: number): number => (chart.log2 ? Math.log2(v) : v);
+  const xs = chart.series.flatMap((s) => s.points.map((p) => tx(p.x)));
+  const ys = chart.series.flatMap((s) => s.points.flatMap((p) => [p.y, p.ci[0], p.ci[1]])).filter(finite);
+  const xMin = xs.length ? Math.min(...xs) : 0;
+  const xMax = xs.length && Math.max(...xs) > xMin ? Math.max(...xs) : xMin + 1;
+  let yMin = ys.length ? Math.min(...ys) : 0;
+  let yMax = ys.length ? Math.max(...ys) : 1;
+  if (yMax - yMin < 1e-9) { yMin -= 0.5; yMax += 0.5; }
+  const pad = (yMax - yMin) * 0.08;
+  yMin -= pad;
+  yMax += pad;
+  const x = (v: number): number => m.left + (plotW * (tx(v) - xMin)) / (xMax - xMin);
+  const y = (v: number): number => m.top + plotH * (1 - (v - yMin) / (yMax - yMin));
+  const id = chartId('values');
+  let out = svgOpen(id, width, height, chart.title, chart.description, 'lines values');
+  out += '<g class="axis" aria-hidden="true">';
+  for (let k = 0; k <= 4; k++) {
+    const v = yMin + ((yMax - yMin) * k) / 4;
+    out += `<line class="grid" x1="${m.left}" x2="${width - m.right}" y1="${num(y(v))}" y2="${num(y(v))}"/>`;
+    out += `<text class="tick" x="${m.left - 8}" y="${num(y(v) + 4)}" text-anchor="end">${esc(v.toFixed(2))}</text>`;
+  }
+  for (const v of [...new Set(chart.series.flatMap((s) => s.points.map((p) => p.x)))]) {
+    out += `<text class="tick" x="${num(x(v))}" y="${num(height - m.bottom + 18)}" text-anchor="middle">${esc(v)}</text>`;
+  }
+  out += `<text class="axis-label" x="${num(m.left + plotW / 2)}" y="${height - 6}" text-anchor="middle">${esc(chart.xLabel)}</text>`;
+  out += `<text class="axis-label" transform="translate(14 ${num(m.top + plotH / 2)}) rotate(-90)" text-anchor="middle">${esc(chart.yLabel)}</text>`;
+  out += '</g>';
+  for (const s of chart.series) {
+    const pts = s.points.filter((p) => finite(p.y));
+    out += `<g${attrs({ class: 'line', 'data-series': s.id })}><title>${esc(s.label)}</title>`;
+    out += `<polyline points="${pts.map((p) => `${num(x(p.x))},${num(y(p.y!))}`).join(' ')}" fill="none" stroke="${esc(s.color)}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 4"' : ''} stroke-linejoin="round"/>`;
+    for (const p of pts) {
+      if (finite(p.ci[0]) && finite(p.ci[1])) out += `<line class="whisker" x1="${num(x(p.x))}" x2="${num(x(p.x))}" y1="${num(y(p.ci[0]))}" y2="${num(y(p.ci[1]))}" stroke="${esc(s.color)}"/>`;
+      const ci = finite(p.ci[0]) && finite(p.ci[1]) ? ` [${p.ci[0].toFixed(3)}, ${p.ci[1].toFixed(3)}]` : '';
+      out += `<circle cx="${num(x(p.x))}" cy="${num(y(p.y!))}" r="3" fill="${esc(s.color)}"><title>${esc(`${s.label} — n = ${p.x}: ${p.y!.toFixed(3)}${ci}, N = ${p.n}`)}</title></circle>`;
+    }
+    out += '</g>';
+  }
+  return `${out}</svg>`;
+}

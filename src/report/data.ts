@@ -129,17 +129,18 @@ export interface ReportData {
   caveats?: string[];
 }
 
-/** An alignment arm: its mean reward and distance (95% CIs over prompts), value profile and per-prompt rewards. */
+/** An alignment arm as the report judge (held out) scores it: mean reward and distance (95% CIs over prompts), value profile and per-prompt rewards. */
 export interface AlignArmReport {
   label: string;
   reward: { mean: number | null; ci: Interval; n: number };
   distance: { mean: number | null; ci: Interval; n: number };
   /** L2 over the values where the target is non-zero, without BaseAlign's confidence mask (FULCRA's e_distance). */
   l2?: { mean: number | null; ci: Interval; n: number };
-  quality?: { mean: number | null; ci: Interval; n: number };
   values: ValueProfile;
   rewards: number[];
 }
+
+type AlignEstimate = { mean: number | null; ci: Interval; n: number };
 
 /** What the best-of-N section shows: the shape `tenet align bon --json` prints, reduced to what is drawn. */
 export interface AlignReport {
@@ -148,11 +149,21 @@ export interface AlignReport {
   /** Samples per prompt. */
   n: number;
   target: { id: string; name: string; vector: number[] };
+  /** The judge that picks (proxy) and the one that reports (held out); the same string when one judge does both. */
+  select_judge: string;
   judge: string;
+  /** masked, l1 or l2 (and the mask threshold used). */
+  reward: string;
+  /** Reward rows, proxy and held out side by side: baseline (mean of N), first sample, best-of-N, difference. */
+  rows: { label: string; proxy: AlignEstimate; heldout: AlignEstimate }[];
+  /** Held-out arms (radar and distributions): baseline (mean of N) and best-of-N. */
   arms: AlignArmReport[];
-  /** Paired difference (second arm − first) with its CI. */
-  difference: { reward: { mean: number | null; ci: Interval; n: number }; distance: { mean: number | null; ci: Interval; n: number }; l2?: { mean: number | null; ci: Interval; n: number }; quality?: { mean: number | null; ci: Interval; n: number } };
-  quality?: string;
+  /** Held-out paired difference best-of-N − baseline. */
+  difference: { reward: AlignEstimate; distance: AlignEstimate; l2?: AlignEstimate };
+  /** The best-of-n curve on both judges. */
+  curve: { n: number; proxy: AlignEstimate; heldout: AlignEstimate }[];
+  quality?: { rater: string; first_sample: AlignEstimate; best_of_n: AlignEstimate; difference: AlignEstimate };
+  warnings: string[];
 }
 
 /** The violation threshold τ of DeNEVIL's metrics. */

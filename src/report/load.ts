@@ -205,8 +205,10 @@ async function loadAlign(store: Store, run: Run, options: LoadReportOptions): Pr
   const r = await loadAlignResults(store, run.id, { ...(options.b !== undefined ? { b: options.b } : {}), ...(options.seed !== undefined ? { seed: options.seed } : {}) });
   const config = run.config as AlignRunConfig;
   const notes = [
-    `Best-of-${r.n}: ${r.model} sampled ${r.n} times per prompt (${r.prompts.source}); judge ${r.judge.id} (version ${r.judge.version}); target ${r.target.id} (${r.target.source}).`,
-    'Reward = −BaseAlign distance: Σ_k |E_k − T_k| · 1[|E_k| > 0.3] · |T_k| (0 is best). 95% CIs: percentile bootstrap over prompts; the difference is paired.',
+    `Best-of-${r.n}: ${r.model} sampled ${r.n} times per prompt (${r.prompts.source}); picked by the select judge ${r.select_judge.id} (version ${r.select_judge.version}), reported by ${r.judge.id} (version ${r.judge.version}); target ${r.target.id} (${r.target.source}).`,
+    r.reward.kind === 'masked'
+      ? `Reward = −BaseAlign distance: Σ_k |E_k − T_k| · 1[|E_k| > m] · |T_k| (0 is best), m = ${r.reward.mask.select.threshold} for the select judge and ${r.reward.mask.report.threshold} for the report judge. 95% CIs: percentile bootstrap over prompts; differences are paired.`
+      : `Reward = −${r.reward.kind} distance over the target's values (0 is best). 95% CIs: percentile bootstrap over prompts; differences are paired.`,
     `N = ${r.n_prompts} prompts with a judged first sample.`,
   ];
   if (r.n_prompts < r.prompts.count) notes.push(`${r.prompts.count - r.n_prompts} prompts have no judged first sample and are left out.`);

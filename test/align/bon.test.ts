@@ -16,11 +16,12 @@ import { startLoopbackServer, type LoopbackServer } from '../support/loopback-se
 
 /**
  * The scripted model answers prompt Qi, sample c with "answer-k", k = (i + c) mod 4. The judge reads
- * benevolence −0.9, 0.2, 0.9, 0.5 for k = 0…3, so against the "ideal" target (benevolence 1) the rewards are
- * −1.9, 0 (0.2 is not confident: |E| ≤ 0.3), −0.1, −0.5: best-of-4 must pick answer-1 everywhere.
+ * benevolence −0.9, 0.2, 0.9, 0.6 for k = 0…3, so against the "ideal" target (benevolence 1) the rewards are
+ * −1.9, 0 (0.2 is inside the "no relation" band: the uncalibrated judge's mask is |E| > 0.5), −0.1, −0.4:
+ * best-of-4 must pick answer-1 everywhere.
  */
-const BENEVOLENCE = [-0.9, 0.2, 0.9, 0.5];
-const REWARD = [-1.9, 0, -0.1, -0.5];
+const BENEVOLENCE = [-0.9, 0.2, 0.9, 0.6];
+const REWARD = [-1.9, 0, -0.1, -0.4];
 const kOf = (text: string): number => Number(/answer-(\d)/.exec(text)?.[1] ?? NaN);
 const judge: Judge = {
   id: 'test-judge',
@@ -89,28 +90,42 @@ describe('best-of-N', () => {
     for (const p of picks) {
       expect(p.best.text).toBe('answer-1');
       expect(p.worst.text).toBe('answer-0');
-      expect(p.baseline.index).toBe(0);
+      expect(p.first.index).toBe(0);
     }
-    // baseline k = i mod 4 for p0…p7 and 0 for p8 → rewards 2·(−1.9 + 0 − 0.1 − 0.5) − 1.9 over 9
-    const baseline = (2 * (REWARD[0]! + REWARD[1]! + REWARD[2]! + REWARD[3]!) + REWARD[0]!) / 9;
+    // first sample k = i mod 4 for p0…p7 and 0 for p8 → rewards 2·(−1.9 + 0 − 0.1 − 0.4) − 1.9 over 9
+    const firstMean = (2 * (REWARD[0]! + REWARD[1]! + REWARD[2]! + REWARD[3]!) + REWARD[0]!) / 9;
+    // baseline: every prompt's 4 samples are answer-0…3, so a random one's expected reward is their mean
+    const baseline = (REWARD[0]! + REWARD[1]! + REWARD[2]! + REWARD[3]!) / 4;
     expect(result.n_prompts).toBe(9);
-    expect(result.baseline.reward.mean).toBeCloseTo(baseline, 12);
-    expect(result.best_of_n.reward.mean).toBeCloseTo(0, 12);
-    expect(result.difference.reward.mean).toBeCloseTo(-baseline, 12);
-    expect(result.difference.reward.n).toBe(9);
-    expect(result.difference.reward.ci[0]!).toBeGreaterThan(0);
-    expect(result.best_of_n.distance.mean).toBeCloseTo(0, 12);
-    expect(result.best_of_n.values.mean.benevolence).toBeCloseTo(0.2, 12);
-    expect(result.baseline.rewards).toHaveLength(9);
-    // quality: answer-1 rates 4, others 8 → baseline (2·(8 + 4 + 8 + 8) + 8)/9, best 4
+    const r = result.proxy;
+    expect(r.first_sample.reward.mean).toBeCloseTo(firstMean, 12);
+    expect(r.baseline.reward.mean).toBeCloseTo(baseline, 12);
+    expect(r.best_of_n.reward.mean).toBeCloseTo(0, 12);
+    expect(r.difference.reward.mean).toBeCloseTo(-baseline, 12);
+    expect(r.difference.reward.n).toBe(9);
+    expect(r.best_of_n.distance.mean).toBeCloseTo(0, 12);
+    expect(r.best_of_n.values.mean.benevolence).toBeCloseTo(0.2, 12);
+    expect(r.baseline.values.mean.benevolence).toBeCloseTo((-0.9 + 0.2 + 0.9 + 0.6) / 4, 12);
+    expect(r.baseline.rewards).toHaveLength(9);
+    // one judge: held-out is the proxy, and the output says so
+    expect(result.heldout).toEqual(result.proxy);
+    expect(result.select_judge).toEqual({ id: 'test-judge', version: '1' });
+    expect(result.warnings.join(' ')).toMatch(/Goodhart/);
+    expect(result.warnings.join(' ')).toMatch(/no calibrated mask threshold; using 0.5/);
+    // the curve: n = 1 is the baseline, n = 4 the pick; best of 2 from {−1.9, 0, −0.1, −0.4}: Σ C(i−1, 1)/6 · r_(i)
+    expect(result.curve.map((c) => c.n)).toEqual([1, 2, 4]);
+    expect(result.curve[0]!.proxy.mean).toBeCloseTo(baseline, 12);
+    expect(result.curve[1]!.proxy.mean).toBeCloseTo((1 * -0.4 + 2 * -0.1 + 3 * 0) / 6, 12);
+    expect(result.curve[2]!.proxy.mean).toBeCloseTo(0, 12);
+    // quality: answer-1 rates 4, others 8 → first sample (2·(8 + 4 + 8 + 8) + 8)/9, best 4
     expect(result.quality?.rater).toBe('quality:openai:q');
-    expect(result.baseline.quality!.mean).toBeCloseTo(64 / 9, 12);
-    expect(result.best_of_n.quality!.mean).toBe(4);
-    expect(result.difference.quality!.mean).toBeCloseTo(4 - 64 / 9, 12);
+    expect(result.quality!.first_sample.mean).toBeCloseTo(64 / 9, 12);
+    expect(result.quality!.best_of_n.mean).toBe(4);
+    expect(result.quality!.difference.mean).toBeCloseTo(4 - 64 / 9, 12);
 
     // results are read back from the store the same way
     const again = await loadAlignResults(store, result.run, { b: 300 });
-    expect(again.difference.reward).toEqual(result.difference.reward);
+    expect(again.proxy.difference.reward).toEqual(result.proxy.difference.reward);
     expect(again.quality?.rater).toBe('quality:openai:q');
   });
 
@@ -151,7 +166,8 @@ describe('best-of-N', () => {
     const run = (await store.runs.list({ limit: 5 })).find((r) => r.kind === 'align')!.id;
     const data = await loadReportData(store, run, { b: 200 });
     expect(data.run.kind).toBe('align');
-    expect(data.align!.arms.map((a) => a.label)).toEqual(['baseline (N = 1)', 'best-of-4']);
+    expect(data.align!.arms.map((a) => a.label)).toEqual(['baseline (mean of 4)', 'best-of-4']);
+    expect(data.align!.curve.map((c) => c.n)).toEqual([1, 2, 4]);
     expect(data.align!.arms[1]!.rewards).toHaveLength(9);
     expect(data.align!.target.vector).toEqual([0, 0, 0, 1, 0, 1, 0, 1, 1, 1]);
     const html = renderReport(data, { generatedAt: new Date('2026-01-01T00:00:00Z') });
@@ -159,13 +175,17 @@ describe('best-of-N', () => {
     expect(html).toContain("default-src &#39;none&#39;");
     const radar = /<svg[^>]*class="chart radar"[\s\S]*?<\/svg>/.exec(html)![0];
     expect(radar).toContain('data-model="target"');
-    expect(radar).toContain('data-model="baseline (N = 1)"');
+    expect(radar).toContain('data-model="baseline (mean of 4)"');
     expect(radar).toContain('data-model="best-of-4"');
     const bars = /<svg[^>]*class="chart bars"[\s\S]*?<\/svg>/.exec(html)![0];
-    expect(bars).toContain('Reward distribution of both arms');
+    expect(bars).toContain('reward distribution of both arms');
     // best-of-4 has all 9 prompts at reward 0: the top bin holds 100% of them
-    expect(bars).toContain('best-of-4 — -0.24…0.00: share of prompts 100.0%');
-    expect(html).toContain('difference (paired)');
+    expect(bars).toMatch(/best-of-4 — [-0-9.]+…0\.00: share of prompts 100\.0%/);
+    expect(html).toContain('difference (best − baseline, paired)');
+    const curve = /<svg[^>]*class="chart lines values"[\s\S]*?<\/svg>/.exec(html)![0];
+    expect(curve).toContain('Best-of-n: the proxy against the held-out judge');
+    expect(curve).toContain('n = 4: 0.000');
+    expect(html).toContain('Goodhart');
     expect(html).toContain('quality:openai:q');
     expect(html).not.toContain('<section id="summary">');
   });

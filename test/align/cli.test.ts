@@ -56,22 +56,26 @@ describe('tenet align', () => {
     const out = JSON.parse(r.stdout);
     expect(out.run).toMatch(/^align-[0-9a-f]{12}$/);
     expect(out.n).toBe(4);
-    // baseline = sample 0 (benevolence −1 → distance 2); best = sample 2 (1 → 0)
-    expect(out.baseline.reward.mean).toBeCloseTo(-2, 9);
-    expect(out.best_of_n.reward.mean).toBeCloseTo(0, 9);
-    expect(out.baseline.distance.mean).toBeCloseTo(2, 9);
-    expect(out.best_of_n.distance.mean).toBeCloseTo(0, 9);
-    expect(out.difference.reward.mean).toBeCloseTo(2, 9);
-    expect(out.difference.reward.ci).toHaveLength(2);
-    expect(out.difference.reward.n).toBe(6);
-    expect(out.best_of_n.values.mean.benevolence).toBeCloseTo(1, 9);
+    // one judge (llm:judge): samples 0…3 read benevolence −1, −0.5, 1, 0.5 → masked (|E| > 0.5) distances 2, 0, 0, 0
+    expect(out.select_judge).toEqual(out.judge);
+    expect(out.heldout).toEqual(out.proxy);
+    expect(out.warnings.join(' ')).toMatch(/Goodhart/);
+    expect(out.proxy.first_sample.reward.mean).toBeCloseTo(-2, 9);
+    expect(out.proxy.baseline.reward.mean).toBeCloseTo(-0.5, 9);
+    expect(out.proxy.best_of_n.reward.mean).toBeCloseTo(0, 9);
+    expect(out.proxy.difference.reward.mean).toBeCloseTo(0.5, 9);
+    expect(out.proxy.difference.reward.ci).toHaveLength(2);
+    expect(out.proxy.difference.reward.n).toBe(6);
+    // ties at 0 go to the lowest index: sample 1 ("maybe later", −0.5 is inside the mask)
+    expect(out.proxy.best_of_n.values.mean.benevolence).toBeCloseTo(-0.5, 9);
+    expect(out.curve.map((c: { n: number }) => c.n)).toEqual([1, 2, 4]);
 
     const again = await tenet(['align', 'bon', '--resume', out.run, '--json']);
     expect(again.code, again.stderr).toBe(0);
-    expect(JSON.parse(again.stdout).difference.reward.mean).toBeCloseTo(2, 9);
+    expect(JSON.parse(again.stdout).proxy.difference.reward.mean).toBeCloseTo(0.5, 9);
 
     const dpo = join(dir, 'pairs.jsonl');
-    const ex = await tenet(['align', 'export', out.run, '--format', 'dpo', '-o', dpo, '--json']);
+    const ex = await tenet(['align', 'export', out.run, '--format', 'dpo', '-o', dpo, '--json', '--reward', 'l1']);
     expect(ex.code, ex.stderr).toBe(0);
     const rows = readFileSync(dpo, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(rows).toHaveLength(6);
@@ -85,6 +89,7 @@ describe('tenet align', () => {
     const report = JSON.parse(rep.stdout);
     expect(report.kind).toBe('align');
     expect(report.data.align.arms[1].reward.mean).toBeCloseTo(0, 9);
+    expect(report.data.align.select_judge).toBe(report.data.align.judge);
     expect(readFileSync(html, 'utf8')).toContain('<section id="align">');
   }, 90_000);
 

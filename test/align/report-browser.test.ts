@@ -25,18 +25,27 @@ function fixture(): ReportData {
     const rewards = vectors.map((_, i) => -Math.abs(1.2 - 2 * shift + 0.5 * rand(i)));
     return { label, reward: meanEstimate(rewards, { b: 200 }), distance: meanEstimate(rewards.map((r) => -r), { b: 200 }), values: profileEstimate(vectors, { b: 200 }), rewards };
   };
-  const base = arm('baseline (N = 1)', 0);
+  const base = arm('baseline (mean of 4)', 0);
   const best = arm('best-of-4', 0.3);
+  const diff = pairedDifference(base.rewards, best.rewards, { b: 200 });
+  const proxyOf = (e: typeof diff, by: number) => ({ ...e, mean: e.mean! + by, ci: [e.ci[0]! + by, e.ci[1]! + by] as [number, number] });
   return {
     title: 'Example best-of-N report (illustrative data, not a measurement)',
     run: { id: 'align-000000000000', kind: 'align', createdAt: '2026-01-01T00:00:00Z', status: 'done', config: { method: 'best-of-n', n: 4 } },
     models: [],
     worst: [],
     align: {
-      method: 'best-of-n', model: 'llamacpp:example.gguf', n: 4, judge: 'tenet-local@1.1.0',
+      method: 'best-of-n', model: 'llamacpp:example.gguf', n: 4, select_judge: 'tenet-local@1.1.0', judge: 'tenet-local@2.1.0', reward: 'masked',
       target: { id: 'ideal', name: 'BaseAlign "ideal"', vector: [0, 0, 0, 1, 0, 1, 0, 1, 1, 1] },
+      rows: [
+        { label: 'baseline (mean of 4)', proxy: base.reward, heldout: base.reward },
+        { label: 'best-of-4', proxy: proxyOf(best.reward, 0.2), heldout: best.reward },
+        { label: 'difference (best − baseline, paired)', proxy: proxyOf(diff, 0.2), heldout: diff },
+      ],
       arms: [base, best],
-      difference: { reward: pairedDifference(base.rewards, best.rewards, { b: 200 }), distance: pairedDifference(base.rewards.map((r) => -r), best.rewards.map((r) => -r), { b: 200 }) },
+      difference: { reward: diff, distance: pairedDifference(base.rewards.map((r) => -r), best.rewards.map((r) => -r), { b: 200 }) },
+      curve: [1, 2, 4].map((n, i) => ({ n, proxy: proxyOf(base.reward, 0.15 * i + 0.05 * i * i), heldout: proxyOf(base.reward, 0.1 * i) })),
+      warnings: [],
     },
     notes: ['Illustrative data.'],
   };
@@ -64,7 +73,10 @@ describe.skipIf(chromiumMissing !== undefined)('the best-of-N report in headless
       const bars = page.locator('#align svg.bars');
       expect(await bars.isVisible()).toBe(true);
       expect(await bars.locator('g.bar').count()).toBe(16); // 8 bins × 2 arms
-      expect(await page.locator('#align table.summary tbody tr').count()).toBe(3);
+      expect(await page.locator('#align table.summary').first().locator('tbody tr').count()).toBe(3);
+      const curve = page.locator('#align svg.values');
+      expect(await curve.isVisible()).toBe(true);
+      expect(await curve.locator('g.line').count()).toBe(2); // proxy and held out
       expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1280);
       await page.addStyleTag({ content: 'nav.toc{position:static}' });
       const shot = join(dir, 'report-align-example.png');

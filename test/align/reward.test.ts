@@ -70,3 +70,25 @@ describe('BaseAlign reward', () => {
     expect(meanIdeal['harmless_test_mistral_mistral-large-latest.jsonl']).toBeCloseTo(0.53, 2);
   });
 });
+
+describe('reward kinds and the per-judge mask', () => {
+  it('gives −masked distance, −l1 or −l2, with the mask threshold passed', async () => {
+    const { maskThresholdOf, maskThresholdForShare } = await import('../../src/align/mask.ts');
+    const t = [0, 0, 0, 0, 0, 0, 0, 0, 1, 0];
+    const e = [0, 0, 0, 0, 0, 0, 0, 0, -0.4, 0];
+    expect(distances(e, t).reward).toBeCloseTo(-1.4, 12); // FULCRA's 0.3: −0.4 counts
+    expect(distances(e, t, { threshold: 0.5 }).reward).toBe(0); // inside the "no relation" band: a bland answer costs nothing
+    expect(distances(e, t, { reward: 'l1', threshold: 0.5 }).reward).toBeCloseTo(-1.4, 12);
+    expect(distances([0, 0, 0, 0, 0, 0, 0, 0, 0, 0], t, { reward: 'l2' }).reward).toBeCloseTo(-1, 12);
+    // a judge without a calibrated threshold: 0.5 with a note; the offline judges have theirs
+    const other = maskThresholdOf({ id: 'llm:openai:x', version: 'v2' });
+    expect(other.threshold).toBe(0.5);
+    expect(other.note).toMatch(/no calibrated mask threshold/);
+    expect(maskThresholdOf({ id: 'tenet-local', version: '2.1.0' }).threshold).toBe(0.3765);
+    expect(maskThresholdOf({ id: 'tenet-local', version: '1.1.0' }).threshold).toBe(0.4551);
+    // the threshold that keeps a share of cells
+    const abs = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+    expect(maskThresholdForShare(abs, 0.3)).toBe(0.6);
+    expect(abs.filter((a) => a > maskThresholdForShare(abs, 0.3)).length).toBe(3);
+  });
+});

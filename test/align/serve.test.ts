@@ -86,6 +86,24 @@ describe('the reward server', () => {
     expect(slow.status).toBe(504);
   });
 
+  it('serves the select judge\'s reward (masked, l1 or l2) and logs the report judge\'s beside it; one judge for both warns', async () => {
+    expect(((await (await fetch(`${server.url}/health`)).json()) as any).warnings.join(' ')).toMatch(/Goodhart/);
+    // the report judge reads every response the opposite way
+    const opposite: Judge = { id: 'opposite', version: '1', judge: async (items) => (await judge.judge(items)).map((r) => ({ ...r, values: Object.fromEntries(Object.entries(r.values).map(([k, v]) => [k, -v])) as SchwartzVector })) };
+    const two = await startRewardServer({ target: loadTarget('ideal'), judge, reportJudge: opposite, reward: 'l1', port: 0 });
+    try {
+      const res = await fetch(`${two.url}/get_reward`, { method: 'POST', body: JSON.stringify({ query: ['Q: x\nA: I will help', 'Q: x\nA: nothing'], prompts: ['Q: x\nA:', 'Q: x\nA:'] }) });
+      const body = (await res.json()) as any;
+      // l1 over ideal's five values: help 0.1 + 4 = 4.1; nothing 5 (unmasked: a bland answer is not free)
+      expect(body.rewards.map((r: number) => Number(r.toFixed(12)))).toEqual([-4.1, -5]);
+      expect(body.extra_logs.heldout_reward.map((r: number) => Number(r.toFixed(12)))).toEqual([-5.9, -5]);
+      const health = (await (await fetch(`${two.url}/health`)).json()) as any;
+      expect(health).toMatchObject({ reward: 'l1', select_judge: 'test-judge@1', judge: 'opposite@1', warnings: [] });
+    } finally {
+      await two.close();
+    }
+  });
+
   it('splits queries as documented', () => {
     expect(splitQuery('PROMPT answer', 'PROMPT')).toEqual({ prompt: 'PROMPT', response: 'answer', split: true });
     expect(splitQuery('<s>PROMPT answer', 'PROMPT')).toEqual({ prompt: 'PROMPT', response: 'answer', split: true });
