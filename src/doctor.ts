@@ -1,5 +1,6 @@
 import type { TenetConfig } from './config.ts';
 import { resolveSpec, PROVIDER_KINDS } from './models/spec.ts';
+import { endpointUrl } from './models/http.ts';
 import { redactUrl } from './redact.ts';
 import { openStore, pingPostgres } from './store/index.ts';
 
@@ -74,7 +75,7 @@ function providerChecks(config: TenetConfig, env: Record<string, string | undefi
     const key = r.keyEnv ? (keySet ? `${r.keyEnv} is set` : `${r.keyEnv} is not set`) : 'no key needed';
     const official = r.baseUrl?.includes('api.openai.com') || r.baseUrl?.includes('api.anthropic.com');
     const status: CheckStatus = official && keySet === false ? 'warn' : 'ok';
-    const probe = kind === 'openai' ? `${r.baseUrl}/models` : kind === 'anthropic' ? r.baseUrl! : `${r.baseUrl}/api/version`;
+    const probe = kind === 'openai' ? endpointUrl(r.baseUrl!, 'models') : kind === 'anthropic' ? r.baseUrl! : endpointUrl(r.baseUrl!, 'api/version');
     out.push({ check: { name: `provider ${kind}`, status, detail: `${redactUrl(r.baseUrl ?? '')} (${key})` }, probe });
   }
   for (const name of Object.keys(config.endpoints ?? {})) {
@@ -82,7 +83,7 @@ function providerChecks(config: TenetConfig, env: Record<string, string | undefi
     const key = r.keyEnv ? `${r.keyEnv} ${env[r.keyEnv] ? 'is set' : 'is not set'}` : 'no key needed';
     out.push({
       check: { name: `endpoint ${name}`, status: 'ok', detail: `${r.kind} ${r.model} at ${redactUrl(r.baseUrl ?? r.model)} (${key})` },
-      ...(r.baseUrl ? { probe: r.kind === 'openai' ? `${r.baseUrl}/models` : r.baseUrl } : {}),
+      ...(r.baseUrl ? { probe: r.kind === 'openai' ? endpointUrl(r.baseUrl, 'models') : r.baseUrl } : {}),
     });
   }
   return out;
