@@ -71,6 +71,11 @@ interface Memory {
 /** Per process, per endpoint: shared by every Provider pointing at it. */
 const memory = new Map<string, Memory>();
 
+/** Forget what this process learned (the store keeps it): for tests, and for long-lived processes that want to check again. */
+export function forgetLearnedCapabilities(): void {
+  memory.clear();
+}
+
 function endpointKey(e: Endpoint): string {
   return JSON.stringify([e.kind, e.baseUrl ? redactUrl(e.baseUrl) : null, e.model]);
 }
