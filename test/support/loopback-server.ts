@@ -1284,10 +1284,10 @@ export async function startLoopbackServer(script: Script, options: LoopbackOptio
 
 /**
  * The scoring sanity probe, answered as a real model would: the prompt's tokens fairly likely, the likely
- * word very likely, anything else after the prompt very unlikely. Undefined for any other prompt.
+ * word very likely, the unlikely one very unlikely. Undefined for any other text.
  */
 function probeLogprobs(text: string): number[] | undefined {
-  if (!text.startsWith(SCORING_PROBE.prompt)) return undefined;
+  if (text !== SCORING_PROBE.prompt + SCORING_PROBE.likely && text !== SCORING_PROBE.prompt + SCORING_PROBE.unlikely) return undefined;
   const promptTokens = tokenize(SCORING_PROBE.prompt).length;
   return tokenize(text).map((token, i) => (i < promptTokens ? -2 : i === promptTokens && token === SCORING_PROBE.likely ? -0.3 : -11));
 }
