@@ -287,6 +287,8 @@ export function createProvider(settings: ProviderSettings): Provider {
         const status = error instanceof TenetError ? error.details?.status : undefined;
         if (status === 404 || status === 405) {
           verdict = { available: false, reason: `${spec} serves no /v1/completions (chat-only endpoint), so it cannot score a given continuation` };
+        } else if (typeof status === 'number' && status >= 400 && status < 500 && status !== 408 && status !== 429 && status !== 401 && status !== 403) {
+          verdict = { available: false, reason: `${spec} refused a /v1/completions echo request: ${(error as Error).message}` };
         } else if (error instanceof TenetError && error.code === 'MALFORMED_RESPONSE' && error.details?.retryable === false) {
           verdict = { available: false, reason: error.message };
         } else throw error;
