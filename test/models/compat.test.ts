@@ -6,13 +6,17 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { configSchema } from '../../src/config.ts';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { formatError } from '../../src/cli/io.ts';
+import { configSchema, loadConfig } from '../../src/config.ts';
 import { forgetLearnedCapabilities, type CapabilityBackend } from '../../src/models/capabilities.ts';
 import { endpointUrl } from '../../src/models/http.ts';
 import { createModel } from '../../src/models/spec.ts';
 import { generateObject } from '../../src/models/structured.ts';
 import { startLoopbackServer, type CompatMode, type LoopbackServer } from '../support/loopback-server.ts';
-import { rejected } from '../support/errors.ts';
+import { rejected, thrown } from '../support/errors.ts';
 import { user } from './helpers.ts';
 
 const servers: LoopbackServer[] = [];
@@ -171,6 +175,14 @@ describe('configuration and URLs', () => {
     expect(configSchema.safeParse({ providers: { openai: { capabilities: { jsonSchema: 'tool' } } } }).success).toBe(false);
     expect(configSchema.safeParse({ endpoints: { x: { provider: 'openai', model: 'm', capabilities: { nativeN: 'yes' } } } }).success).toBe(false);
     expect(configSchema.safeParse({ endpoints: { x: { provider: 'openai', model: 'm', capabilities: { other: true } } } }).success).toBe(false);
+  });
+
+  it('a bad capability in tenet.config.yaml is reported with its file, line and path', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'tenet-compat-config-')), 'tenet.config.yaml');
+    writeFileSync(file, ['providers:', '  openai:', '    capabilities:', '      jsonSchema: grammar'].join('\n'));
+    const error = thrown(() => loadConfig(file));
+    expect(error.code).toBe('BAD_INPUT');
+    expect(formatError(error)).toMatch(/tenet\.config\.yaml:4.*providers\.openai\.capabilities\.jsonSchema/);
   });
 
   it('a base URL with a query string keeps it after the path (Azure)', async () => {
