@@ -10,10 +10,23 @@ const limits = {
   maxRetries: z.number().int().min(0).optional(),
 };
 
+/**
+ * What an endpoint supports, forced instead of learned (src/models/capabilities.ts): `nativeN` (one call draws
+ * n samples), `jsonSchema` (how a JSON schema is asked for), `score` (trust, or never use, its echo scoring
+ * without the sanity check), `streamUsage` (its streams carry token counts).
+ */
+const capabilities = z.strictObject({
+  nativeN: z.boolean().optional(),
+  jsonSchema: z.enum(['native', 'json_object', 'instructions']).optional(),
+  score: z.boolean().optional(),
+  streamUsage: z.boolean().optional(),
+});
+
 const providerSettings = z.strictObject({
   baseUrl: z.url().optional(),
   /** Name of the environment variable holding the API key. */
   apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name').optional(),
+  capabilities: capabilities.optional(),
   ...limits,
 });
 
@@ -29,6 +42,7 @@ const endpoint = z.strictObject({
   model: z.string().min(1),
   baseUrl: z.url().optional(),
   apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name').optional(),
+  capabilities: capabilities.optional(),
   ...limits,
 });
 

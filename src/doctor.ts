@@ -1,5 +1,11 @@
 import type { TenetConfig } from './config.ts';
-import { resolveSpec, PROVIDER_KINDS } from './models/spec.ts';
+import { z } from 'zod';
+import { TenetError } from './errors.ts';
+import { endpointCapabilities, type CapabilityBackend, type JsonMode } from './models/capabilities.ts';
+import { createModel, resolveSpec, PROVIDER_KINDS } from './models/spec.ts';
+import { generateObject } from './models/structured.ts';
+import type { ScoringSupport } from './models/types.ts';
+import { endpointUrl } from './models/http.ts';
 import { redactUrl } from './redact.ts';
 import { openStore, pingPostgres } from './store/index.ts';
 
@@ -74,7 +80,7 @@ function providerChecks(config: TenetConfig, env: Record<string, string | undefi
     const key = r.keyEnv ? (keySet ? `${r.keyEnv} is set` : `${r.keyEnv} is not set`) : 'no key needed';
     const official = r.baseUrl?.includes('api.openai.com') || r.baseUrl?.includes('api.anthropic.com');
     const status: CheckStatus = official && keySet === false ? 'warn' : 'ok';
-    const probe = kind === 'openai' ? `${r.baseUrl}/models` : kind === 'anthropic' ? r.baseUrl! : `${r.baseUrl}/api/version`;
+    const probe = kind === 'openai' ? endpointUrl(r.baseUrl!, 'models') : kind === 'anthropic' ? r.baseUrl! : endpointUrl(r.baseUrl!, 'api/version');
     out.push({ check: { name: `provider ${kind}`, status, detail: `${redactUrl(r.baseUrl ?? '')} (${key})` }, probe });
   }
   for (const name of Object.keys(config.endpoints ?? {})) {
@@ -82,7 +88,7 @@ function providerChecks(config: TenetConfig, env: Record<string, string | undefi
     const key = r.keyEnv ? `${r.keyEnv} ${env[r.keyEnv] ? 'is set' : 'is not set'}` : 'no key needed';
     out.push({
       check: { name: `endpoint ${name}`, status: 'ok', detail: `${r.kind} ${r.model} at ${redactUrl(r.baseUrl ?? r.model)} (${key})` },
-      ...(r.baseUrl ? { probe: r.kind === 'openai' ? `${r.baseUrl}/models` : r.baseUrl } : {}),
+      ...(r.baseUrl ? { probe: r.kind === 'openai' ? endpointUrl(r.baseUrl, 'models') : r.baseUrl } : {}),
     });
   }
   return out;
@@ -122,4 +128,58 @@ export async function runDoctor(options: {
     detail: (await llamaCppInstalled()) ? 'node-llama-cpp is installed' : 'node-llama-cpp is not installed (optional: npm install node-llama-cpp for llamacpp:PATH.gguf models)',
   });
   return { ok: checks.every((c) => c.status !== 'fail'), checks };
+}
+
+/** What `tenet doctor --probe-endpoint` found an endpoint to support. */
+export interface EndpointProbe {
+  spec: string;
+  capabilities: {
+    /** One call draws n samples (otherwise tenet makes one call per sample). */
+    nativeN: boolean;
+    /** How a JSON schema is asked for: by the API, as json_object with the schema, a forced tool call, or only instructions. */
+    jsonSchema: JsonMode | 'tool';
+    /** Teacher-forced scoring passed the sanity check (or why not). */
+    score: ScoringSupport;
+    /** Streams report token usage (otherwise tenet estimates it and says so). */
+    streamUsage: boolean;
+  };
+  /** Checks that failed outright (the endpoint did not answer them). */
+  problems: string[];
+}
+
+/**
+ * Check what an endpoint really supports, afresh (what was learned before is set aside): n samples in one
+ * call, a JSON schema, usage in a stream, and the scoring sanity check. What it learns is remembered in
+ * `capabilityStore` for later runs.
+ */
+export async function probeEndpoint(spec: string, options: { config: TenetConfig; capabilityStore?: CapabilityBackend; signal?: AbortSignal }): Promise<EndpointProbe> {
+  const model = createModel(spec, { config: options.config, relearn: true, ...(options.capabilityStore ? { capabilityStore: options.capabilityStore } : {}) });
+  const signal = options.signal ?? new AbortController().signal;
+  const problems: string[] = [];
+  const attempt = async (what: string, work: () => Promise<unknown>): Promise<void> => {
+    try {
+      await work();
+    } catch (error) {
+      if (signal.aborted) throw error;
+      // the server took the request and the model answered, just not with valid JSON: nothing about the endpoint
+      if (error instanceof TenetError && error.code === 'STRUCTURED_OUTPUT') return;
+      problems.push(`${what}: ${(error as Error).message}`);
+    }
+  };
+  const messages = [{ role: 'user' as const, content: 'Reply with one short word.' }];
+  await attempt('n = 2 in one call', () => model.chat({ messages, n: 2, maxTokens: 8, temperature: 1 }, { signal, noCache: true }));
+  await attempt('a JSON schema', () => generateObject(model, { messages: [{ role: 'user', content: 'Give any short answer.' }], maxTokens: 64 }, z.object({ answer: z.string() }), { signal, noCache: true }));
+  await attempt('a streamed reply', () => model.chat({ messages, maxTokens: 8 }, { signal, noCache: true, onDelta: () => undefined }));
+  const score = await model.scoringSupport({ signal });
+  const known = await endpointCapabilities({ kind: model.kind, baseUrl: model.baseUrl, model: model.model }).get();
+  return {
+    spec: model.spec,
+    capabilities: {
+      nativeN: model.capabilities.nativeN && known.nativeN !== false,
+      jsonSchema: model.capabilities.jsonSchema === 'native' ? (known.jsonSchema ?? 'native') : model.capabilities.jsonSchema,
+      score,
+      streamUsage: known.streamUsage !== false,
+    },
+    problems,
+  };
 }

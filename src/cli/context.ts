@@ -35,7 +35,8 @@ export function cliContext(command: Command): CliContext {
     store,
     async model(spec, options = {}) {
       const useCache = config.cache !== false && !options.noCache;
-      const cache = useCache ? { cache: storeCache<CachedSample>(await store()) } : {};
+      // what the endpoint supports is remembered in the store whether or not responses are cached
+      const cache = { ...(useCache ? { cache: storeCache<CachedSample>(await store()) } : {}), capabilityStore: storeCache(await store()) };
       if (options.baseUrl && isRedacted(options.baseUrl)) {
         // A base URL taken from a stored run has lost its credentials: use the same URL, with them, from
         // the configuration or the environment.
@@ -58,6 +59,7 @@ export function cliContext(command: Command): CliContext {
         config,
         ...(options.samples ? { samples: options.samples } : {}),
         ...(useCache ? { cache: storeCache<CachedSample>(await store()) } : {}),
+        ...(spec.startsWith('llm:') ? { capabilityStore: storeCache(await store()) } : {}),
       });
       const caveat = options.forViolation ? violationCaveat(judge) : undefined;
       if (caveat) process.stderr.write(`note: ${caveat}\n`);

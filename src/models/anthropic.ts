@@ -1,5 +1,5 @@
 import type { Transport, TransportOptions, TransportRequest, TransportResult, ToolCall } from './types.ts';
-import { malformed, parseArguments, postJson, providerError, readJson, sseEvents } from './http.ts';
+import { endpointUrl, malformed, parseArguments, postJson, providerError, readJson, sseEvents } from './http.ts';
 import { redactUrl } from '../redact.ts';
 
 /** The Anthropic Messages API. One sample per call: the client fans out n. */
@@ -55,7 +55,7 @@ export function anthropicBody(request: TransportRequest, model: string, maxToken
 }
 
 export function createAnthropicTransport(options: AnthropicOptions): Transport {
-  const url = `${options.baseUrl.replace(/\/+$/, '')}/v1/messages`;
+  const url = endpointUrl(options.baseUrl, 'v1/messages');
   const who = `Anthropic API ${redactUrl(options.baseUrl)}`;
   const headers = {
     'anthropic-version': ANTHROPIC_VERSION,

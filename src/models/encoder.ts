@@ -3,6 +3,7 @@ import type { TenetConfig } from '../config.ts';
 import { TenetError } from '../errors.ts';
 import { defaultThreads, loadLlamaModel, type LlamaSettings } from './llama-runtime.ts';
 import { localModelPath } from './local-files.ts';
+import { endpointUrl } from './http.ts';
 import { resolveSpec } from './spec.ts';
 
 /**
@@ -96,7 +97,7 @@ const STOPWORDS = new Set('a an and are as at be by for from in into is it its o
 
 /** An OpenAI-compatible `POST {baseUrl}/embeddings` client (OpenAI, vLLM, llama-server, Ollama's /v1, LM Studio). */
 export function openAIEncoder(options: { baseUrl: string; model: string; apiKey?: string; label?: string; timeoutMs?: number }): Encoder {
-  const url = `${options.baseUrl.replace(/\/+$/, '')}/embeddings`;
+  const url = endpointUrl(options.baseUrl, 'embeddings');
   return {
     model: options.label ?? `openai:${options.model}`,
     async embed(texts, { signal } = {}) {
@@ -156,6 +157,6 @@ export function createEncoder(spec: string, context: { config?: TenetConfig; env
   }
   const r = resolveSpec(s, { ...context });
   if (r.kind === 'openai' && r.baseUrl) return openAIEncoder({ baseUrl: r.baseUrl, model: r.model, ...(r.apiKey ? { apiKey: r.apiKey } : {}), label: r.spec });
-  if (r.kind === 'ollama' && r.baseUrl) return openAIEncoder({ baseUrl: `${r.baseUrl}/v1`, model: r.model, label: r.spec });
+  if (r.kind === 'ollama' && r.baseUrl) return openAIEncoder({ baseUrl: endpointUrl(r.baseUrl, 'v1'), model: r.model, label: r.spec });
   throw new TenetError('BAD_USAGE', `encoder ${spec}: use local-encoder:NAME|PATH, an OpenAI-compatible embeddings model (openai:, openai-compatible:, ollama:), or hashed`);
 }

@@ -44,6 +44,8 @@ export interface FailureDetails extends Record<string, unknown> {
   status?: number;
   retryAfterMs?: number;
   url: string;
+  /** What the API said, without tenet's wording around it (capability refusals are recognised by it). */
+  apiMessage?: string;
 }
 
 export function providerError(
@@ -93,7 +95,7 @@ export async function failureFromResponse(response: HttpResponse, url: string, w
   const status = response.status;
   const said = apiMessage(body);
   const retryAfterMs = parseRetryAfter(response.header);
-  const base = { status, url, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
+  const base = { status, url, apiMessage: said, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
   if (status === 429) {
     return providerError('RATE_LIMITED', `${who} rate-limited the request (429): ${said}`, { ...base, retryable: true },
       'lower the concurrency or set rpm/tpm for this provider in tenet.config.yaml');
@@ -128,6 +130,18 @@ export function malformed(who: string, url: string, what: string, raw: string): 
     url,
     raw: raw.slice(0, 500),
   });
+}
+
+/**
+ * An API path under a base URL: `endpointUrl('https://x/openai/deployments/d?api-version=2024-02-01', 'chat/completions')`
+ * is `https://x/openai/deployments/d/chat/completions?api-version=2024-02-01` (the query stays after the path,
+ * as Azure needs). The one place a base URL and a path are joined.
+ */
+export function endpointUrl(base: string, path: string): string {
+  const cut = base.search(/[?#]/);
+  const root = cut < 0 ? base : base.slice(0, cut);
+  const query = cut < 0 ? '' : base.slice(cut);
+  return `${root.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}${query}`;
 }
 
 const parsedUrls = new Map<string, URL>();

@@ -1,5 +1,5 @@
 import type { Transport, TransportOptions, TransportRequest, TransportResult, TokenLogprob, ToolCall } from './types.ts';
-import { lines, malformed, postJson, providerError, readJson } from './http.ts';
+import { endpointUrl, lines, malformed, postJson, providerError, readJson } from './http.ts';
 import { redactUrl } from '../redact.ts';
 
 /** Ollama's native API (/api/chat). One sample per call: the client fans out n. */
@@ -55,7 +55,7 @@ function toolCalls(chunk: WireChunk): ToolCall[] {
 }
 
 export function createOllamaTransport(options: OllamaOptions): Transport {
-  const url = `${options.baseUrl.replace(/\/+$/, '')}/api/chat`;
+  const url = endpointUrl(options.baseUrl, 'api/chat');
   const who = `Ollama at ${redactUrl(options.baseUrl)}`;
 
   async function send(request: TransportRequest, { signal, onDelta }: TransportOptions): Promise<TransportResult> {

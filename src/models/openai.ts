@@ -1,6 +1,6 @@
 import { TenetError } from '../errors.ts';
 import type { ScoreRequest, ScoreResult, Transport, TransportOptions, TransportRequest, TransportResult, TokenLogprob, ToolCall } from './types.ts';
-import { malformed, parseArguments, postJson, readJson, sseEvents, type HttpResponse } from './http.ts';
+import { endpointUrl, malformed, parseArguments, postJson, readJson, sseEvents, type HttpResponse } from './http.ts';
 import { redactUrl } from '../redact.ts';
 
 /** OpenAI Chat Completions, and every server that speaks it (vLLM, Ollama /v1, llama.cpp server, LM Studio, OpenRouter). */
@@ -63,7 +63,8 @@ export function openAIBody(request: TransportRequest, model: string, stream: boo
     body.logprobs = true;
     if (request.topLogprobs) body.top_logprobs = request.topLogprobs;
   }
-  if (request.jsonSchema) {
+  const jsonMode = request.jsonMode ?? 'native';
+  if (request.jsonSchema && jsonMode === 'native') {
     body.response_format = {
       type: 'json_schema',
       json_schema: {
@@ -72,6 +73,9 @@ export function openAIBody(request: TransportRequest, model: string, stream: boo
         ...(request.jsonSchema.description ? { description: request.jsonSchema.description } : {}),
       },
     };
+  } else if (request.jsonSchema && jsonMode === 'json_object') {
+    // llama-cpp-python and llama.cpp's server constrain json_object replies to a schema given beside it
+    body.response_format = { type: 'json_object', schema: request.jsonSchema.schema };
   }
   if (request.tools?.length) {
     body.tools = request.tools.map((t) => ({
@@ -88,7 +92,7 @@ export function openAIBody(request: TransportRequest, model: string, stream: boo
 }
 
 export function createOpenAITransport(options: OpenAIOptions): Transport {
-  const url = `${options.baseUrl.replace(/\/+$/, '')}/chat/completions`;
+  const url = endpointUrl(options.baseUrl, 'chat/completions');
   const who = `OpenAI-compatible endpoint ${redactUrl(options.baseUrl)}`;
   const headers = {
     ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
@@ -136,7 +140,7 @@ export function createOpenAITransport(options: OpenAIOptions): Transport {
     const finish: string[] = [];
     const tools: { name: string; args: string }[][] = [];
     let model = options.model;
-    let usage = { inputTokens: 0, outputTokens: 0 };
+    let usage: { inputTokens: number; outputTokens: number } | undefined;
     const end = { done: false };
     for await (const event of sseEvents(response, signal, url, who, end)) {
       const chunk = event as WireCompletion;
@@ -171,7 +175,8 @@ export function createOpenAITransport(options: OpenAIOptions): Transport {
     }
     return {
       model,
-      usage,
+      // a server that ignores stream_options.include_usage sends none: say so rather than report 0/0
+      ...(usage ? { usage } : { usage: { inputTokens: 0, outputTokens: 0 }, usageMissing: true }),
       samples: Array.from(texts, (text, i) => ({
         text: text ?? '',
         ...(logprobs[i] ? { logprobs: logprobs[i] } : {}),
@@ -181,7 +186,7 @@ export function createOpenAITransport(options: OpenAIOptions): Transport {
     };
   }
 
-  const completionsUrl = `${options.baseUrl.replace(/\/+$/, '')}/completions`;
+  const completionsUrl = endpointUrl(options.baseUrl, 'completions');
 
   /**
    * Teacher-forced scoring through the legacy completions endpoint: the prompt and the continuation are sent
@@ -224,6 +229,7 @@ export function createOpenAITransport(options: OpenAIOptions): Transport {
     kind: 'openai',
     model: options.model,
     baseUrl: options.baseUrl,
+    // what the protocol offers; what a given server really does is learned per endpoint (capabilities.ts)
     capabilities: { nativeN: true, logprobs: true, jsonSchema: 'native', tools: true, score: ['prompt'] },
     send,
     score,

@@ -1,4 +1,7 @@
 import { TenetError } from '../errors.ts';
+import {
+  endpointCapabilities, nextJsonMode, refusesN, refusesResponseFormat, SCORING_PROBE, type EndpointCapabilities, type JsonMode, type ScoringVerdict,
+} from './capabilities.ts';
 import { cacheKey, type CacheBackend, type CachedSample } from './cache.ts';
 import { abortError, type Limiter } from './limits.ts';
 import { costOf, type Price } from './pricing.ts';
@@ -17,7 +20,25 @@ export interface ProviderSettings {
   price: Price | null;
   /** The response cache; absent means no caching. */
   cache?: CacheBackend;
+  /** What the endpoint is known to support (learned and forced); absent: learned in this process only. */
+  capabilities?: EndpointCapabilities;
 }
+
+/** A capability refusal is answered by stepping down at once, never retried as it is. */
+function markRefusal(error: unknown, refused: 'n' | 'jsonSchema'): unknown {
+  if (!(error instanceof TenetError)) return error;
+  return new TenetError(error.code, error.message, {
+    ...(error.hint ? { hint: error.hint } : {}),
+    details: { ...error.details, retryable: false, refused },
+  });
+}
+
+function refusalOf(error: unknown): 'n' | 'jsonSchema' | undefined {
+  const refused = error instanceof TenetError ? error.details?.refused : undefined;
+  return refused === 'n' || refused === 'jsonSchema' ? refused : undefined;
+}
+
+const estimateText = (text: string): number => Math.ceil(text.length / 4);
 
 /** Rough token count for rate budgeting before the API reports the real one. */
 function estimateTokens(request: ChatRequest, n: number): number {
@@ -44,21 +65,51 @@ function validate(request: ChatRequest, transport: Transport, spec: string): voi
  */
 export function createProvider(settings: ProviderSettings): Provider {
   const { transport, limiter, retry, timeoutMs, price, cache, spec } = settings;
-  const totals: UsageTotals = {
-    calls: 0, samples: 0, cachedSamples: 0, retries: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, unpricedCalls: 0,
+  const book = settings.capabilities ?? endpointCapabilities(transport);
+  const totals: Required<UsageTotals> = {
+    calls: 0, samples: 0, cachedSamples: 0, retries: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, unpricedCalls: 0, estimatedUsageCalls: 0,
   };
 
-  /** One API call (retried) drawing `n` samples. */
+  /**
+   * One API call (retried) drawing up to `n` samples (a server that ignores `n` returns fewer: the caller
+   * draws the rest). A refusal of n > 1 or of the response format comes back marked, not retried.
+   */
   async function call(request: TransportRequest, signal: AbortSignal, onDelta?: (choice: number, delta: string) => void): Promise<TransportResult> {
     return attempt(estimateTokens(request, request.n), signal, async (attemptSignal) => {
-      const result = await transport.send(request, { signal: attemptSignal, ...(onDelta ? { onDelta } : {}) });
-      if (result.samples.length !== request.n) {
+      let result: TransportResult;
+      try {
+        result = await transport.send(request, { signal: attemptSignal, ...(onDelta ? { onDelta } : {}) });
+      } catch (error) {
+        if (request.n > 1 && refusesN(error)) throw markRefusal(error, 'n');
+        if ((request.jsonMode === 'native' || request.jsonMode === 'json_object') && refusesResponseFormat(error)) throw markRefusal(error, 'jsonSchema');
+        throw error;
+      }
+      if (result.samples.length > request.n) {
         throw new TenetError('MALFORMED_RESPONSE', `${spec} returned ${result.samples.length} samples, ${request.n} were asked for`, {
           details: { retryable: false },
         });
       }
+      if (result.usageMissing) {
+        // the stream carried no usage (stream_options.include_usage ignored): estimate it, and say so
+        const input = request.messages.reduce((sum, m) => sum + estimateText(m.content), 0);
+        result = { ...result, usage: { inputTokens: input, outputTokens: result.samples.reduce((sum, x) => sum + estimateText(x.text), 0) } };
+      }
       return { result, tokens: result.usage.inputTokens + result.usage.outputTokens };
     });
+  }
+
+  /** One call, stepping down the structured-output ladder (json_schema → json_object → instructions) on each refusal. */
+  async function callStructured(request: TransportRequest, signal: AbortSignal, onDelta?: (choice: number, delta: string) => void): Promise<TransportResult> {
+    let jsonMode: JsonMode | undefined = request.jsonMode;
+    for (;;) {
+      try {
+        return await call({ ...request, ...(jsonMode ? { jsonMode } : {}) }, signal, onDelta);
+      } catch (error) {
+        if (refusalOf(error) !== 'jsonSchema' || !jsonMode || jsonMode === 'instructions') throw error;
+        jsonMode = nextJsonMode(jsonMode);
+        await book.learn({ jsonSchema: jsonMode });
+      }
+    }
   }
 
   /** One transport operation under the endpoint's limits, a per-attempt timeout, cancellation and retries. */
@@ -114,25 +165,45 @@ export function createProvider(settings: ProviderSettings): Provider {
     const fresh = new Map<number, Omit<Sample, 'index' | 'cached'>>();
     const usage: Usage = { inputTokens: 0, outputTokens: 0 };
     let model = transport.model;
+    let usageEstimated = false;
     const record = (result: TransportResult, at: number[]): void => {
       result.samples.forEach((s, k) => fresh.set(at[k]!, s));
       usage.inputTokens += result.usage.inputTokens;
       usage.outputTokens += result.usage.outputTokens;
       model = result.model;
       totals.calls++;
+      if (result.usageMissing) {
+        usageEstimated = true;
+        totals.estimatedUsageCalls++;
+      }
     };
     const delta = (at: number[]) => options.onDelta && ((choice: number, text: string) => options.onDelta!(at[choice]!, text));
 
     if (missing.length > 0) {
-      const base = { ...request, firstSample: undefined };
-      if (transport.capabilities.nativeN || missing.length === 1) {
-        record(await call({ ...base, n: missing.length }, signal, delta(missing)), missing);
-      } else {
-        // The API draws one sample per call: fan out, giving each its own seed so samples differ.
-        const results = await Promise.all(missing.map((index) =>
-          call({ ...base, n: 1, ...(request.seed !== undefined ? { seed: request.seed + index } : {}) }, signal, delta([index]))));
-        results.forEach((result, k) => record(result, [missing[k]!]));
+      const known = await book.get();
+      const jsonMode = request.jsonSchema && transport.capabilities.jsonSchema === 'native' ? (known.jsonSchema ?? 'native') : undefined;
+      const base = { ...request, firstSample: undefined, ...(jsonMode ? { jsonMode } : {}) };
+      let rest = missing;
+      if (missing.length === 1 || (transport.capabilities.nativeN && known.nativeN !== false)) {
+        try {
+          const result = await callStructured({ ...base, n: missing.length }, signal, delta(missing));
+          const got = result.samples.length;
+          record(result, missing.slice(0, got));
+          // a server that ignores n (llama-cpp-python) answers with fewer choices: draw the rest one by one
+          if (got < missing.length) await book.learn({ nativeN: false });
+          rest = missing.slice(got);
+        } catch (error) {
+          if (refusalOf(error) !== 'n') throw error;
+          await book.learn({ nativeN: false });
+        }
       }
+      if (rest.length > 0) {
+        // The API draws one sample per call: fan out, giving each its own seed so samples differ.
+        const results = await Promise.all(rest.map((index) =>
+          callStructured({ ...base, n: 1, ...(request.seed !== undefined ? { seed: request.seed + index } : {}) }, signal, delta([index]))));
+        results.forEach((result, k) => record(result, [rest[k]!]));
+      }
+      if (usageEstimated && known.streamUsage !== false) await book.learn({ streamUsage: false });
     }
 
     const samples: Sample[] = indices.map((index, k) => {
@@ -171,7 +242,60 @@ export function createProvider(settings: ProviderSettings): Provider {
       model: missing.length === 0 ? (hits.get(keys[0]!)?.model ?? model) : model,
       latencyMs: Math.round(performance.now() - started),
       cached: missing.length === 0,
+      ...(usageEstimated ? { usageEstimated: true } : {}),
     };
+  }
+
+  /** One teacher-forced scoring call, under the endpoint's limits and retries. */
+  async function scoreOnce(request: ScoreRequest, signal: AbortSignal): Promise<ScoreResult> {
+    const estimate = Math.ceil(((request.prompt ?? '').length + (request.messages ?? []).reduce((n, m) => n + m.content.length, 0) + request.continuation.length) / 4);
+    const { inputTokens, ...result } = await attempt(estimate, signal, async (attemptSignal) => {
+      const scored = await transport.score!(request, { signal: attemptSignal });
+      return { result: scored, tokens: scored.inputTokens };
+    });
+    totals.calls++;
+    totals.inputTokens += inputTokens;
+    return result;
+  }
+
+  /** Echo scoring over HTTP is checked before it is used; an in-process model (llamacpp) is trusted. */
+  const echoScored = transport.kind !== 'llamacpp';
+
+  /**
+   * Whether the endpoint really scores: once per endpoint (remembered), the scoring sanity check. Throws
+   * only what says nothing about the endpoint (a connection failure, a 5xx after the retries, cancellation).
+   */
+  async function checkScoring(signal: AbortSignal): Promise<ScoringSupport> {
+    const modes = transport.capabilities.score;
+    if (!transport.score || modes.length === 0) return { available: false, reason: `${spec} offers no teacher-forced scoring` };
+    if (!echoScored) return { available: true, modes };
+    const known = await book.get();
+    let verdict: ScoringVerdict | undefined = known.score;
+    if (!verdict) {
+      try {
+        const [likely, unlikely] = await Promise.all([SCORING_PROBE.likely, SCORING_PROBE.unlikely].map((continuation) =>
+          scoreOnce({ prompt: SCORING_PROBE.prompt, continuation }, signal)));
+        verdict = likely!.mean - unlikely!.mean >= SCORING_PROBE.marginNats
+          ? { available: true }
+          : {
+            available: false,
+            reason: `${spec} failed the scoring sanity check (${JSON.stringify(SCORING_PROBE.likely)} after ${JSON.stringify(SCORING_PROBE.prompt)} scored ${likely!.mean.toFixed(2)} nats/token, `
+              + `${JSON.stringify(SCORING_PROBE.unlikely)} ${unlikely!.mean.toFixed(2)}): likely a server that misreports prompt log-probabilities (e.g. reads them one position late); use a llamacpp: model or vLLM as the reference`,
+          };
+      } catch (error) {
+        if (signal.aborted) throw error;
+        const status = error instanceof TenetError ? error.details?.status : undefined;
+        if (status === 404 || status === 405) {
+          verdict = { available: false, reason: `${spec} serves no /v1/completions (chat-only endpoint), so it cannot score a given continuation` };
+        } else if (typeof status === 'number' && status >= 400 && status < 500 && status !== 408 && status !== 429 && status !== 401 && status !== 403) {
+          verdict = { available: false, reason: `${spec} refused a /v1/completions echo request: ${(error as Error).message}` };
+        } else if (error instanceof TenetError && error.code === 'MALFORMED_RESPONSE' && error.details?.retryable === false) {
+          verdict = { available: false, reason: error.message };
+        } else throw error;
+      }
+      await book.learn({ score: verdict });
+    }
+    return verdict.available ? { available: true, modes } : verdict;
   }
 
   async function score(request: ScoreRequest, options: { signal?: AbortSignal } = {}): Promise<ScoreResult> {
@@ -186,22 +310,30 @@ export function createProvider(settings: ProviderSettings): Provider {
           : 'teacher-forced scoring needs a llamacpp: model or an OpenAI-compatible completions endpoint that echoes prompt log-probabilities (vLLM, llama-server)',
       });
     }
+    if (request.continuation === '') throw new TenetError('BAD_INPUT', 'score: the continuation is empty: there is nothing to score');
+    if (echoScored && mode === 'prompt' && request.prompt === '') {
+      throw new TenetError('BAD_INPUT', `score: ${spec} scores through an echo, which gives the first token of a text no log-probability: the prompt must not be empty`, {
+        hint: 'give the text before the continuation as the prompt (--prompt), or use a llamacpp: model, which scores from the start of the text',
+      });
+    }
     const signal = options.signal ?? new AbortController().signal;
-    const estimate = Math.ceil(((request.prompt ?? '').length + (request.messages ?? []).reduce((n, m) => n + m.content.length, 0) + request.continuation.length) / 4);
-    const { inputTokens, ...result } = await attempt(estimate, signal, async (attemptSignal) => {
-      const scored = await transport.score!(request, { signal: attemptSignal });
-      return { result: scored, tokens: scored.inputTokens };
-    });
-    totals.calls++;
-    totals.inputTokens += inputTokens;
-    return result;
+    const support = await checkScoring(signal);
+    if (!support.available) {
+      throw new TenetError('SCORING_UNAVAILABLE', support.reason, {
+        hint: 'score with a llamacpp: model or vLLM; set capabilities.score: true for this endpoint in tenet.config.yaml only if you know it reports prompt log-probabilities correctly',
+      });
+    }
+    return scoreOnce(request, signal);
   }
 
-  async function scoringSupport(): Promise<ScoringSupport> {
-    if (!transport.score || transport.capabilities.score.length === 0) {
-      return { available: false, reason: `${spec} offers no teacher-forced scoring` };
+  async function scoringSupport(options: { signal?: AbortSignal } = {}): Promise<ScoringSupport> {
+    const signal = options.signal ?? new AbortController().signal;
+    try {
+      return await checkScoring(signal);
+    } catch (error) {
+      if (signal.aborted) throw error;
+      return { available: false, reason: `could not check whether ${spec} scores: ${(error as Error).message}` };
     }
-    return { available: true, modes: transport.capabilities.score };
   }
 
   return {

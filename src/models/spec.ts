@@ -2,6 +2,7 @@ import { TenetError } from '../errors.ts';
 import type { EndpointConfig, ProviderConfig, TenetConfig } from '../config.ts';
 import { createAnthropicTransport } from './anthropic.ts';
 import type { CacheBackend } from './cache.ts';
+import { endpointCapabilities, type CapabilityBackend, type CapabilityOverrides } from './capabilities.ts';
 import { createLimiter, type Limiter, type LimitSettings } from './limits.ts';
 import { createLlamaCppTransport } from './llamacpp.ts';
 import { localModelPath } from './local-files.ts';
@@ -30,6 +31,10 @@ export interface ModelContext {
   env?: Record<string, string | undefined>;
   /** Fail when a hosted API's key is missing (default true; `tenet doctor` only reports it). */
   requireKey?: boolean;
+  /** Where what an endpoint supports is remembered between runs (the store); absent: this process only. */
+  capabilityStore?: CapabilityBackend;
+  /** Check the endpoint's capabilities again instead of using what was learned before (`tenet doctor --probe-endpoint`). */
+  relearn?: boolean;
   /** What the model is for, named in its errors (`judge`, `generator`; default: a target model). */
   role?: 'target' | 'judge' | 'generator';
 }
@@ -45,6 +50,8 @@ export interface ResolvedSpec {
   limits: LimitSettings;
   timeoutMs: number;
   maxRetries: number | undefined;
+  /** Capabilities forced in the configuration (the endpoint's over its provider's). */
+  capabilities: CapabilityOverrides | undefined;
 }
 
 function normaliseOllamaHost(value: string): string {
@@ -126,6 +133,9 @@ export function resolveSpec(spec: string, context: ModelContext = {}): ResolvedS
     },
     timeoutMs: settings.timeoutMs ?? defaults.timeoutMs,
     maxRetries: settings.maxRetries,
+    capabilities: config?.providers?.[kind]?.capabilities || endpoint?.capabilities
+      ? { ...config?.providers?.[kind]?.capabilities, ...endpoint?.capabilities }
+      : undefined,
   };
 }
 
@@ -173,5 +183,9 @@ export function createModel(spec: string, context: ModelContext = {}): Provider 
     timeoutMs: resolved.timeoutMs,
     price: priceFor(resolved.kind, resolved.model, resolved.baseUrl, context.config?.prices),
     ...(context.cache ? { cache: context.cache } : {}),
+    capabilities: endpointCapabilities(
+      { kind: resolved.kind, baseUrl: resolved.baseUrl, model: resolved.model },
+      { backend: context.capabilityStore, overrides: resolved.capabilities, ...(context.relearn ? { fresh: true } : {}) },
+    ),
   });
 }

@@ -91,6 +91,8 @@ export interface ChatResponse {
   latencyMs: number;
   /** True when every sample came from the cache. */
   cached: boolean;
+  /** True when `usage` is an estimate: the server's stream carried no token counts (stream_options.include_usage ignored). */
+  usageEstimated?: boolean;
 }
 
 export interface ChatOptions {
@@ -125,6 +127,8 @@ export interface UsageTotals {
   costUsd: number;
   /** Calls whose cost could not be priced (unknown model). */
   unpricedCalls: number;
+  /** Calls whose token counts are estimates (a stream that carried no usage). */
+  estimatedUsageCalls?: number;
 }
 
 /**
@@ -181,12 +185,16 @@ export interface Provider {
 
 export interface TransportRequest extends ChatRequest {
   n: number;
+  /** How to ask an OpenAI-compatible server for `jsonSchema` (default native): the step of the structured-output ladder this endpoint is on. */
+  jsonMode?: 'native' | 'json_object' | 'instructions';
 }
 
 export interface TransportResult {
   samples: Omit<Sample, 'index' | 'cached'>[];
   usage: Usage;
   model: string;
+  /** The server reported no usage (a stream without its usage chunk): `usage` is not to be believed. */
+  usageMissing?: boolean;
 }
 
 export interface TransportOptions {

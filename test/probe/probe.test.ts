@@ -20,6 +20,7 @@ import {
 import { openStore, storeCache, type Store } from '../../src/store/index.ts';
 import { loopbackModel } from '../models/helpers.ts';
 import { startLoopbackServer, type LoopbackServer } from '../support/loopback-server.ts';
+import { SCORING_PROBE } from '../../src/models/capabilities.ts';
 import { CUE, MARKER, PRINCIPLES, isContinuation, isSeed, markerJudge, promptOf, world } from './helpers.ts';
 
 const isConditionedText = (content: string): boolean => content.startsWith('Write a completion for the prompt in which');
@@ -320,7 +321,7 @@ describe('log-probability scoring', () => {
     expect(requests.filter((r) => r.body?.model === 'target' && r.path === '/v1/chat/completions')).toHaveLength(2 * 5);
     // teacher-forced: every candidate × evidence pair is one echo request to the completions endpoint, plus
     // one per exported prompt for its perplexity under the target
-    const scoring = requests.filter((r) => r.path === '/v1/completions');
+    const scoring = requests.filter((r) => r.path === '/v1/completions' && !String(r.body.prompt).startsWith(SCORING_PROBE.prompt)); // less the scoring sanity check
     expect(scoring.length).toBe(result.principles.reduce((s, p) => s + 3 * p.iterations[1]!.evidence.length, 0) + 2);
     expect(scoring.every((r) => r.body.echo === true && r.body.logprobs >= 0 && r.body.model === 'target')).toBe(true);
   });

@@ -12,10 +12,15 @@
  * Text is tokenised by `tokenize` in ./tokens.ts (usage counts, logprobs, stream chunks, max-token cuts).
  * max_tokens / max_completion_tokens / num_predict truncate the script's text (finish 'length' / 'max_tokens'),
  * and stop / stop_sequences / options.stop cut it at the first match, as a real model would.
+ *
+ * The scoring sanity probe (SCORING_PROBE in src/models/capabilities.ts: a likely and an unlikely word after
+ * "The capital of France is") is answered on /v1/completions as a real model would, whatever the script says.
+ * `compat` makes the server behave as the OpenAI-compatible servers people run do (see CompatMode).
  */
 import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SCORING_PROBE } from '../../src/models/capabilities.ts';
 import {
   countTokens,
   defaultLogprob,
@@ -97,7 +102,23 @@ export type Reply =
 export type Fault = Extract<Reply, { fault: string }>;
 export type Script = (req: ScriptRequest) => Reply | Promise<Reply>;
 
+/**
+ * How a real OpenAI-compatible server departs from OpenAI's API:
+ * - `ignores-n`: answers one choice whatever n asks (llama-cpp-python);
+ * - `refuses-n`: n > 1 is a 400 "Only one completion choice is allowed" (llama.cpp's server);
+ * - `refuses-json-schema`: response_format json_schema is a 500 naming response_format (llama-cpp-python;
+ *   json_object with a schema works);
+ * - `ignores-response-format`: response_format is ignored (the model sees only the instructions);
+ * - `shifted-echo`: an echo reads each prompt token's log-probability one position late (llama-cpp-python);
+ * - `no-stream-usage`: streams ignore stream_options.include_usage;
+ * - `chat-only`: no /v1/completions (OpenAI's chat models, Ollama /v1, LM Studio): 404.
+ */
+export type CompatMode = 'ignores-n' | 'refuses-n' | 'refuses-json-schema' | 'ignores-response-format' | 'shifted-echo' | 'no-stream-usage' | 'chat-only';
+export const COMPAT_MODES: readonly CompatMode[] = ['ignores-n', 'refuses-n', 'refuses-json-schema', 'ignores-response-format', 'shifted-echo', 'no-stream-usage', 'chat-only'];
+
 export interface LoopbackOptions {
+  /** Behave as a real OpenAI-compatible server that departs from OpenAI's API (one mode or several). */
+  compat?: CompatMode | CompatMode[];
   /** Fixed delay before each response. */
   latencyMs?: number;
   /** When set, require it (Authorization: Bearer for openai, x-api-key or Bearer for anthropic) and answer 401 otherwise. Ollama is never checked. */
@@ -477,6 +498,7 @@ export async function startLoopbackServer(script: Script, options: LoopbackOptio
   const latencyMs = Math.max(0, options.latencyMs ?? 0);
   const chunkDelayMs = Math.max(0, options.chunkDelayMs ?? 0);
   const models = options.models && options.models.length > 0 ? options.models : ['loopback-model'];
+  const compat = new Set<CompatMode>(options.compat === undefined ? [] : Array.isArray(options.compat) ? options.compat : [options.compat]);
   const requests: RecordedRequest[] = [];
   let inFlight = 0;
   let peakInFlight = 0;
@@ -639,22 +661,30 @@ export async function startLoopbackServer(script: Script, options: LoopbackOptio
     if (!isObject(body)) throw new HttpError(400, 'The request body must be a JSON object.');
     if (typeof body.model !== 'string' || body.model === '') throw new HttpError(400, 'you must provide a model parameter');
     if (!Array.isArray(body.messages) || body.messages.length === 0) throw new HttpError(400, "Invalid 'messages': expected a non-empty array.");
-    const n = body.n ?? 1;
-    if (!Number.isInteger(n) || n < 1 || n > 128) throw new HttpError(400, "Invalid 'n': must be an integer between 1 and 128.");
+    const asked = body.n ?? 1;
+    if (!Number.isInteger(asked) || asked < 1 || asked > 128) throw new HttpError(400, "Invalid 'n': must be an integer between 1 and 128.");
+    if (compat.has('refuses-n') && asked > 1) throw new HttpError(400, 'Only one completion choice is allowed');
+    const n = compat.has('ignores-n') ? 1 : asked;
+    if (compat.has('refuses-json-schema') && isObject(body.response_format) && body.response_format.type === 'json_schema') {
+      throw new HttpError(500, `[{'type': 'literal_error', 'loc': ('body', 'response_format', 'type'), 'msg': "Input should be 'text' or 'json_object'", 'input': 'json_schema'}]`);
+    }
+    const responseFormat = compat.has('ignores-response-format') ? undefined : body.response_format;
     const wantLogprobs = body.logprobs === true;
     const topN = wantLogprobs && Number.isInteger(body.top_logprobs) ? Math.max(0, Math.min(20, body.top_logprobs as number)) : 0;
     if (body.top_logprobs !== undefined && body.top_logprobs !== null && !wantLogprobs) {
       throw new HttpError(400, "Invalid value for 'top_logprobs': 'logprobs' must be set to true.");
     }
     const stream = body.stream === true;
-    const includeUsage = stream && isObject(body.stream_options) && body.stream_options.include_usage === true;
+    const includeUsage = stream && isObject(body.stream_options) && body.stream_options.include_usage === true && !compat.has('no-stream-usage');
     const model: string = body.model;
     const messages = body.messages.map((m: any): NormalisedMessage => ({ role: normRole(m?.role), content: contentToText(m?.content) }));
     const tools = openaiTools(body);
     const tc = body.tool_choice;
     let jsonSchema: unknown;
-    if (isObject(body.response_format) && body.response_format.type === 'json_schema') {
-      jsonSchema = body.response_format.json_schema?.schema;
+    if (isObject(responseFormat) && responseFormat.type === 'json_schema') {
+      jsonSchema = responseFormat.json_schema?.schema;
+    } else if (isObject(responseFormat) && responseFormat.type === 'json_object' && responseFormat.schema !== undefined) {
+      jsonSchema = responseFormat.schema;
     } else {
       const forced = isObject(tc) && isObject(tc.function) ? String(tc.function.name) : undefined;
       jsonSchema = schemaOfForcedTool(tools, forced, tc === 'required');
@@ -790,13 +820,16 @@ export async function startLoopbackServer(script: Script, options: LoopbackOptio
     const stop = stopList(body.stop);
     if (stop) limits.stop = stop;
     const base: Omit<ScriptRequest, 'choiceIndex'> = { api: 'openai', path, headers, body, model: body.model, messages: [{ role: 'user', content: prompt }], callIndex, stream: false };
-    const outcome = await runScript(ctx, base, 1, limits);
+    const known = echo ? probeLogprobs(prompt) : undefined;
+    const outcome: Outcome = known ? { kind: 'choices', choices: [toChoice({ text: '', promptLogprobs: known }, limits)] } : await runScript(ctx, base, 1, limits);
     if (outcome.kind === 'gone') return;
     if (outcome.kind === 'fault') return sendFault(ctx, 'openai', outcome.fault, false, requestId, body.model);
     const choice = outcome.choices[0]!;
     if (choice.kind !== 'text') throw new HttpError(400, 'tool calls are not available on /v1/completions');
     const promptTokens = echo ? tokenize(prompt) : [];
-    const promptLogprobs = promptTokens.map((t, i) => (i === 0 ? null : Math.min(0, choice.promptLogprobs?.[i] ?? defaultLogprob(t))));
+    const truth = promptTokens.map((t, i) => (i === 0 ? null : Math.min(0, choice.promptLogprobs?.[i] ?? defaultLogprob(t))));
+    // shifted-echo: each token reported with the log-probability of the one before it (one position late)
+    const promptLogprobs = compat.has('shifted-echo') ? truth.map((_, i) => (i === 0 ? null : truth[i - 1] ?? null)) : truth;
     const tokens = [...promptTokens, ...choice.tokens];
     const offsets: number[] = [];
     let at = 0;
@@ -1153,6 +1186,7 @@ export async function startLoopbackServer(script: Script, options: LoopbackOptio
       'GET /': () => sendRaw(ctx, 200, 'text/plain; charset=utf-8', 'Ollama is running'),
     };
 
+    if (compat.has('chat-only')) delete routes['POST /v1/completions'];
     let handler = routes[`${method} ${path}`];
     if (options.chatOnly && path === '/v1/completions') {
       sendError(ctx, api, 404, `Invalid URL (${method} ${path})`, requestId);
@@ -1252,6 +1286,16 @@ export async function startLoopbackServer(script: Script, options: LoopbackOptio
       return closing;
     },
   };
+}
+
+/**
+ * The scoring sanity probe, answered as a real model would: the prompt's tokens fairly likely, the likely
+ * word very likely, the unlikely one very unlikely. Undefined for any other text.
+ */
+function probeLogprobs(text: string): number[] | undefined {
+  if (text !== SCORING_PROBE.prompt + SCORING_PROBE.likely && text !== SCORING_PROBE.prompt + SCORING_PROBE.unlikely) return undefined;
+  const promptTokens = tokenize(SCORING_PROBE.prompt).length;
+  return tokenize(text).map((token, i) => (i < promptTokens ? -2 : i === promptTokens && token === SCORING_PROBE.likely ? -0.3 : -11));
 }
 
 function sse(event: string, data: unknown): string {
