@@ -1,8 +1,8 @@
 /**
  * Teacher-forced scoring for measurements that need it. Optional ones (the probe's perplexity, VILMO's
  * quality cost) ask Provider.scoringSupport() first and, when the endpoint cannot score, record "not
- * available: REASON" instead of failing the run; an endpoint found unable mid-way is treated the same
- * (score() throws SCORING_UNAVAILABLE, or a completions endpoint answers 404/405: a chat-only server).
+ * available: REASON" instead of failing the run; an endpoint found unable mid-way (score() throws
+ * SCORING_UNAVAILABLE) is treated the same.
  * Required ones (an explicitly requested reference, `--scoring logprob`) are refused up front.
  */
 import { TenetError } from '../errors.ts';
@@ -19,13 +19,7 @@ export function notAvailable(reason: string): string {
  */
 export function scoringUnavailableReason(error: unknown): string | null {
   if (!(error instanceof TenetError)) return null;
-  if (error.code === 'SCORING_UNAVAILABLE') return error.message;
-  const status = error.details?.status;
-  const url = typeof error.details?.url === 'string' ? error.details.url : '';
-  if ((status === 404 || status === 405) && /\/completions\/?(\?.*)?$/.test(url) && !/\/chat\/completions/.test(url)) {
-    return `the endpoint serves no completions (chat-only): ${url} answered ${status}`;
-  }
-  return null;
+  return error.code === 'SCORING_UNAVAILABLE' ? error.message : null;
 }
 
 /** Whether `model` scores: its own answer, or unavailable with the reason when the check itself says it cannot. */

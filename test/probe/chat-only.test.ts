@@ -2,12 +2,8 @@
  * Optional measurements never fail a run (issue 22 item 1): against a chat-only OpenAI-compatible endpoint (no
  * /v1/completions, so no teacher-forced scoring) `tenet probe`, `tenet align vilmo` and `tenet bench` finish
  * with exit 0 and report perplexity as "not available: REASON". Explicit references and `--scoring logprob`
- * are refused up front when Provider.scoringSupport() says the endpoint cannot score.
- *
- * Two tests depend on scoringSupport() detecting a chat-only endpoint (a 404/405 on /completions →
- * available: false, a colleague's change to src/models): they check which behaviour applies (`detects`).
- * Without it the endpoint's 404 surfaces mid-way from score(), which the optional measurements also take as
- * "not available" — so every other test passes either way.
+ * are refused up front when Provider.scoringSupport() (checked once per endpoint) says it cannot score.
+
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,8 +22,6 @@ const principlesFile = join(dir, 'principles.jsonl');
 const storiesFile = join(dir, 'stories.jsonl');
 let probeServer: LoopbackServer;
 let vilmoServer: LoopbackServer;
-/** Whether scoringSupport() already finds out that a chat-only endpoint cannot score (the colleague's change). */
-let detects: boolean;
 
 /** An LLM judge: a response with the marker violates; `harsh` scores everything as violating. */
 function judgeReply(req: ScriptRequest): Reply {
@@ -45,11 +39,11 @@ const PROBE = (judge = 'judge') => ['probe', '--target', probeSpec('target'), '-
 
 beforeAll(async () => {
   const script = world();
-  probeServer = await startLoopbackServer((req) => (req.model === 'judge' || req.model === 'harsh' ? judgeReply(req) : script(req)), { chatOnly: true });
-  vilmoServer = await startLoopbackServer(vilmoWorld, { chatOnly: true });
+  probeServer = await startLoopbackServer((req) => (req.model === 'judge' || req.model === 'harsh' ? judgeReply(req) : script(req)), { compat: 'chat-only' });
+  vilmoServer = await startLoopbackServer(vilmoWorld, { compat: 'chat-only' });
   writeFileSync(principlesFile, PRINCIPLES.slice(0, 2).map((p) => JSON.stringify({ ...p, polarity: 'vice' })).join('\n') + '\n');
   writeFileSync(storiesFile, storyPrompts(20).map((p) => JSON.stringify(p)).join('\n') + '\n');
-  detects = !(await createModel(probeSpec('target')).scoringSupport()).available;
+  expect((await createModel(probeSpec('target')).scoringSupport()).available).toBe(false);
 });
 afterAll(async () => {
   await probeServer.close();
@@ -102,19 +96,13 @@ describe('a chat-only endpoint (no /v1/completions)', () => {
     }
   });
 
-  it('an explicit chat-only --reference-model: refused up front once scoringSupport() detects it, else not available (exit 0)', async () => {
+  it('an explicit chat-only --reference-model is refused up front', async () => {
     const r = await tenet([...PROBE(), '--limit', '1', '--reference-model', probeSpec('ref'), '--json']);
-    if (detects) {
-      expect(r.code).toBe(2);
-      expect(JSON.parse(r.stdout).error.message).toMatch(/--reference-model .*cannot score/);
-    } else {
-      expect(r.code, r.stderr).toBe(0);
-      expect(JSON.parse(r.stdout).summary.quality.perplexity_unavailable).toMatch(/chat-only/);
-    }
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout).error.message).toMatch(/--reference-model .*cannot score.*chat-only/);
   });
 
-  it('--scoring logprob is refused up front once scoringSupport() detects a chat-only target (depends on it)', async () => {
-    if (!detects) return; // the colleague's scoringSupport() is not in yet: the M-step then fails mid-way instead
+  it('--scoring logprob is refused up front on a chat-only target, before any call', async () => {
     const before = probeServer.requests.length;
     const r = await tenet([...PROBE(), '--scoring', 'logprob', '--json']);
     expect(r.code).toBe(2);
@@ -122,22 +110,14 @@ describe('a chat-only endpoint (no /v1/completions)', () => {
     expect(probeServer.requests.length).toBe(before);
   });
 
-  it('tenet align vilmo finishes with exit 0; an explicit chat-only --reference is refused up front or reported as not available', async () => {
+  it('tenet align vilmo finishes with exit 0; an explicit chat-only --reference is refused up front', async () => {
     const args = ['align', 'vilmo', '--target', vilmoSpec('target'), '--generator', vilmoSpec('gen'), '--judge', `llm:${vilmoSpec('judge')}`, '--prompts', storiesFile,
       '--methods', 'none,principle', '--split', '0.3,0.25,0.45', '--samples', '2'];
     const plain = await tenet([...args, '--json']);
     expect(plain.code, plain.stderr).toBe(0);
     const withRef = await tenet([...args, '--reference', vilmoSpec('target')]);
-    if (detects) {
-      expect(withRef.code).toBe(2);
-      expect(withRef.stderr).toMatch(/--reference .*cannot score/);
-    } else {
-      expect(withRef.code, withRef.stderr).toBe(0);
-      expect(withRef.stdout).toMatch(/perplexity under openai:target not available: the endpoint serves no completions \(chat-only\)/);
-      const json = await tenet([...args, '--reference', vilmoSpec('target'), '--json']);
-      expect(json.code, json.stderr).toBe(0);
-      expect(JSON.parse(json.stdout).quality.perplexity_unavailable).toMatch(/chat-only/);
-    }
+    expect(withRef.code).toBe(2);
+    expect(withRef.stderr).toMatch(/--reference .*cannot score/);
   });
 
   it('tenet bench finishes with exit 0', async () => {

@@ -127,8 +127,6 @@ export interface LoopbackOptions {
   chunkDelayMs?: number;
   /** Model ids listed by GET /v1/models and /api/tags (default ['loopback-model']). */
   models?: string[];
-  /** A chat-only OpenAI-compatible server: POST /v1/completions answers 404 (no teacher-forced scoring). */
-  chatOnly?: boolean;
 }
 
 export interface RecordedRequest {
@@ -1188,10 +1186,6 @@ export async function startLoopbackServer(script: Script, options: LoopbackOptio
 
     if (compat.has('chat-only')) delete routes['POST /v1/completions'];
     let handler = routes[`${method} ${path}`];
-    if (options.chatOnly && path === '/v1/completions') {
-      sendError(ctx, api, 404, `Invalid URL (${method} ${path})`, requestId);
-      return;
-    }
     if (!handler && method === 'GET' && path.startsWith('/v1/models/')) {
       const id = decodeURIComponent(path.slice('/v1/models/'.length));
       handler = () =>
