@@ -25,6 +25,9 @@ import { targetRecord, type Target } from './targets.ts';
 
 export const ALIGN_RUN_KIND = 'align';
 export const ALIGN_TASK_KIND = 'align';
+/** The most samples per prompt best-of-N takes (as bench bounds K). */
+export const MAX_BON_N = 1000;
+
 export const DEFAULT_ALIGN_SAMPLING: SamplingParams = { temperature: 1, maxTokens: 256 };
 
 /** What an alignment run is, as stored in `runs.config` (and hashed into its id). */
@@ -123,7 +126,7 @@ export interface PromptPick {
 }
 
 export function alignRunConfig(options: Pick<RunBonOptions, 'prompts' | 'model' | 'n' | 'target' | 'judge' | 'judgeSpec' | 'sampling'>): AlignRunConfig {
-  if (!Number.isInteger(options.n) || options.n < 1) throw new TenetError('BAD_USAGE', `--n must be a positive integer, got ${options.n}`);
+  if (!Number.isInteger(options.n) || options.n < 1 || options.n > MAX_BON_N) throw new TenetError('BAD_USAGE', `--n must be an integer from 1 to ${MAX_BON_N}, got ${options.n}`);
   return {
     version: 1,
     method: 'best-of-n',

@@ -17,6 +17,7 @@ export {
   bonPicks,
   loadAlignResults,
   rateArms,
+  MAX_BON_N,
   runBestOfN,
   type AlignResults,
   type AlignRunConfig,

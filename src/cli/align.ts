@@ -9,7 +9,7 @@ import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { stringify as toYaml } from 'yaml';
 import {
-  alignRunConfigOf, BUILTIN_QUESTIONNAIRE, checkAnswers, EXPORT_FORMATS, exportRun, loadAlignPrompts, loadAlignResults, loadTarget, misalignmentLoss,
+  alignRunConfigOf, BUILTIN_QUESTIONNAIRE, checkAnswers, EXPORT_FORMATS, exportRun, loadAlignPrompts, loadAlignResults, loadTarget, MAX_BON_N, misalignmentLoss,
   parseValues, PRESET_TARGETS, qualityRater, readQuestionnaire, runBestOfN, scoreFile, startRewardServer, targetFileContent,
   targetFromAnswers, targetFromSurvey, utilityRater, distances, type AlignResults, type Estimate, type ExportFormat, type PairMode,
   type Questionnaire, type Target, type UtilityItem, type ValueSource,
@@ -25,7 +25,7 @@ import { interruptOnSigint } from '../runtime/run.ts';
 import { SCHWARTZ_VALUE_IDS } from '../values/schwartz.ts';
 import { registerVilmo } from './align-vilmo.ts';
 import { withContext, type CliContext } from './context.ts';
-import { action, emit, examples, formatError, positiveInt } from './io.ts';
+import { action, emit, examples, formatError, MAX_BATCH_OPTION, MAX_BOOTSTRAP_OPTION, MAX_CONCURRENCY_OPTION, MAX_LIMIT_OPTION, MAX_TOKENS_OPTION, positiveInt } from './io.ts';
 
 const SHORT: Record<string, string> = {
   self_direction: 'SelfD', stimulation: 'Stim', hedonism: 'Hedon', achievement: 'Achiev', power: 'Power',
@@ -222,7 +222,7 @@ export function registerAlign(program: Command): void {
       .option('--judge <spec>', 'local (offline), llm:MODEL_SPEC, or vectors (use each row\'s own "values")', 'local')
       .option('-o, --output <file>', 'write result rows here (default: stdout)')
       .option('--on-error <mode>', 'a malformed row: skip (report and go on) or fail (stop)', 'fail')
-      .option('--batch-size <n>', 'rows per judge call', positiveInt('--batch-size'), 64)
+      .option('--batch-size <n>', 'rows per judge call', positiveInt('--batch-size', MAX_BATCH_OPTION), 64)
       .option('--no-cache', 'LLM judges: do not use the response cache')
       .action(action(async (input: string, opts: { target: string; judge: string; output?: string; onError: string; batchSize: number; cache: boolean }, command: Command) => {
         if (opts.onError !== 'skip' && opts.onError !== 'fail') throw new TenetError('BAD_USAGE', `--on-error must be skip or fail, got "${opts.onError}"`);
@@ -262,14 +262,14 @@ export function registerAlign(program: Command): void {
       .description('best-of-N: N samples per prompt, keep the highest-reward one; baseline (first sample) vs best-of-N with paired CIs (a stored, resumable run)')
       .option('--model <spec>', 'the model to sample')
       .option('--prompts <source>', 'a JSONL file of {id, prompt} lines, or builtin:NAME (builtin:align-questions)')
-      .option('--n <n>', 'samples per prompt', positiveInt('--n'))
+      .option('--n <n>', 'samples per prompt', positiveInt('--n', MAX_BON_N))
       .option('--target <target>', 'a preset or a target file (default ideal)')
       .option('--judge <spec>', 'local (offline) or llm:MODEL_SPEC (default local)')
       .option('--quality-judge <spec>', 'rate helpfulness of both arms with llm:MODEL_SPEC (the alignment tax)')
-      .option('--limit <n>', 'use only the first N prompts', positiveInt('--limit'))
-      .option('--concurrency <c>', 'prompts worked on at once', positiveInt('--concurrency'), 8)
+      .option('--limit <n>', 'use only the first N prompts', positiveInt('--limit', MAX_LIMIT_OPTION))
+      .option('--concurrency <c>', 'prompts worked on at once', positiveInt('--concurrency', MAX_CONCURRENCY_OPTION), 8)
       .option('--temperature <t>', 'sampling temperature (default 1)', number('--temperature', 0))
-      .option('--max-tokens <m>', 'longest response in tokens (default 256)', positiveInt('--max-tokens'))
+      .option('--max-tokens <m>', 'longest response in tokens (default 256)', positiveInt('--max-tokens', MAX_TOKENS_OPTION))
       .option('--resume <run>', 'continue this run (settings are taken from it)')
       .option('--base-url <url>', 'API base URL for the model (not the judge)')
       .option('--no-cache', 'always call the models, never answer from the response cache');
@@ -341,8 +341,8 @@ export function registerAlign(program: Command): void {
       .option('--target <target>', 'U_H (and U_A) from value vectors: the BaseAlign reward of "human_values" (else "values") and of "model_values"')
       .option('--rate-with <spec>', 'U_A: ask this model to rate each (prompt, response) from −10 to 10 (prompts/align/rate.v1.md)')
       .option('--normalize <how>', 'none, or z: z-score both utilities first (utilities are defined up to scale)', 'none')
-      .option('--bootstrap <b>', 'bootstrap resamples', positiveInt('--bootstrap'), 1000)
-      .option('--concurrency <c>', 'ratings at once (--rate-with)', positiveInt('--concurrency'), 8)
+      .option('--bootstrap <b>', 'bootstrap resamples', positiveInt('--bootstrap', MAX_BOOTSTRAP_OPTION), 1000)
+      .option('--concurrency <c>', 'ratings at once (--rate-with)', positiveInt('--concurrency', MAX_CONCURRENCY_OPTION), 8)
       .option('--no-cache', 'always call the rating model')
       .action(action(async (input: string, opts: { pairs: string; target?: string; rateWith?: string; normalize: string; bootstrap: number; concurrency: number; cache: boolean }, command: Command) => withContext(command, async (ctx) => {
         const pairs = parsePairs(opts.pairs);
@@ -428,9 +428,9 @@ export function registerAlign(program: Command): void {
       .option('--judge <spec>', 'local (offline) or llm:MODEL_SPEC', 'local')
       .option('--host <host>', 'address to bind', '127.0.0.1')
       .option('--port <port>', 'port', (v) => { const n = Number(v); if (!Number.isInteger(n) || n < 0 || n > 65535) throw new TenetError('BAD_USAGE', `--port must be 0–65535, got "${v}"`); return n; }, 5000)
-      .option('--max-body <bytes>', 'largest request body', positiveInt('--max-body'), 8 * 1024 * 1024)
-      .option('--timeout <ms>', 'longest a request may take', positiveInt('--timeout'), 120_000)
-      .option('--batch-size <n>', 'queries per judge call', positiveInt('--batch-size'), 32)
+      .option('--max-body <bytes>', 'largest request body', positiveInt('--max-body', 1024 ** 3), 8 * 1024 * 1024)
+      .option('--timeout <ms>', 'longest a request may take', positiveInt('--timeout', 86_400_000), 120_000)
+      .option('--batch-size <n>', 'queries per judge call', positiveInt('--batch-size', MAX_BATCH_OPTION), 32)
       .action(action(async (opts: { target: string; judge: string; host: string; port: number; maxBody: number; timeout: number; batchSize: number }, command: Command) => withContext(command, async (ctx) => {
         const t = loadTarget(opts.target);
         const judge = await ctx.judge(opts.judge);

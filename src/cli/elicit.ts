@@ -61,7 +61,7 @@ export function registerElicit(program: Command): void {
     elicit
       .command('serve')
       .description('start the participants\' web app and the admin pages')
-      .option('--port <n>', 'port (0 picks a free one)', (v) => (v === '0' ? 0 : positiveInt('--port')(v)), 8787)
+      .option('--port <n>', 'port (0 picks a free one)', (v) => (v === '0' ? 0 : positiveInt('--port', 65535)(v)), 8787)
       .option('--host <host>', 'interface to listen on (0.0.0.0 for every interface; put TLS in front)', '127.0.0.1')
       .option('--model <spec>', 'the interviewer, and every other LLM step unless --job-model is given')
       .option('--job-model <spec>', 'card articulation, dedupe judge, contexts and upgrade stories')
@@ -70,7 +70,7 @@ export function registerElicit(program: Command): void {
       .option('--public-url <url>', 'base URL used in invite links (default: the address the admin uses)')
       .option('--secure-cookies', 'mark cookies Secure (when served over HTTPS)')
       .option('--no-online-dedupe', 'do not match cards as they are submitted (run the dedupe job instead)')
-      .option('--rate <n>', 'interview messages per participant per minute', positiveInt('--rate'), 20)
+      .option('--rate <n>', 'interview messages per participant per minute', positiveInt('--rate', 10_000), 20)
       .action(
         action(async (opts: { port: number; host: string; model?: string; jobModel?: string; embeddings?: string; adminToken?: string; publicUrl?: string; secureCookies?: boolean; onlineDedupe: boolean; rate: number }, command: Command) => {
           const g = command.optsWithGlobals() as GlobalOptions;
@@ -147,7 +147,7 @@ export function registerElicit(program: Command): void {
       .command('invite')
       .description('create invite links (the tokens are shown once and stored only as hashes)')
       .argument('<deliberation>', 'deliberation id')
-      .option('-n, --count <n>', 'how many', positiveInt('--count'), 1)
+      .option('-n, --count <n>', 'how many', positiveInt('--count', 100_000), 1)
       .option('--label <text>', 'a cohort label (not a name)')
       .option('--base-url <url>', 'the server\'s public URL', 'http://127.0.0.1:8787')
       .action(

@@ -53,16 +53,40 @@ export function action<A extends unknown[]>(
   };
 }
 
-/** Parse a positive integer option (at most `max` when given), or fail with BAD_USAGE naming the option. */
-export function positiveInt(name: string, max?: number): (value: string) => number {
+/** Upper bounds shared by the numeric options of several commands (each command's own counts use its library's limits). */
+export const MAX_TOKENS_OPTION = 1_000_000;
+/** `--limit`: rows or prompts to use. */
+export const MAX_LIMIT_OPTION = 10_000_000;
+/** `--bootstrap`: resamples. */
+export const MAX_BOOTSTRAP_OPTION = 1_000_000;
+/** `--batch-size`: rows per judge call. */
+export const MAX_BATCH_OPTION = 100_000;
+/** `--concurrency`: units or calls at once. */
+export const MAX_CONCURRENCY_OPTION = 1024;
+
+/**
+ * The one parser of whole-number options: an integer from `min` to `max`, or BAD_USAGE (exit 2) naming the option,
+ * so that `--n 1e9` is a clear error rather than a run that allocates until the heap gives out.
+ */
+export function intOption(name: string, min: number, max: number): (value: string) => number {
   return (value: string) => {
     const n = Number(value);
-    if (value.trim() === '' || !Number.isInteger(n) || n <= 0) {
-      throw new TenetError('BAD_USAGE', `${name} must be a positive integer${max !== undefined ? ` up to ${max}` : ''}, got "${value}"`);
+    if (value.trim() === '' || !Number.isInteger(n) || n < min) {
+      throw new TenetError('BAD_USAGE', `${name} must be ${min === 1 ? 'a positive integer' : `a whole number ≥ ${min}`} up to ${max}, got "${value}"`);
     }
-    if (max !== undefined && n > max) throw new TenetError('BAD_USAGE', `${name} must be at most ${max}, got ${value}`);
+    if (n > max) throw new TenetError('BAD_USAGE', `${name} must be at most ${max}, got ${value}`);
     return n;
   };
+}
+
+/** A positive integer option, at most `max`. */
+export function positiveInt(name: string, max: number): (value: string) => number {
+  return intOption(name, 1, max);
+}
+
+/** A whole-number option ≥ 0, at most `max`. */
+export function nonNegativeInt(name: string, max: number): (value: string) => number {
+  return intOption(name, 0, max);
 }
 
 /** Append a worked example to a command's --help. */

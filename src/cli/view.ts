@@ -38,14 +38,14 @@ export function registerView(program: Command): void {
     program
       .command('view')
       .description('a live web viewer over the store: runs, metrics with CIs, samples, disputes, comparisons, leaderboard, moral graphs')
-      .option('--port <n>', 'port (0 picks a free one)', (v) => (v === '0' ? 0 : positiveInt('--port')(v)), DEFAULT_VIEW_PORT)
+      .option('--port <n>', 'port (0 picks a free one)', (v) => (v === '0' ? 0 : positiveInt('--port', 65535)(v)), DEFAULT_VIEW_PORT)
       .option('--host <host>', 'interface to listen on; anything but loopback needs a token', '127.0.0.1')
       .option('--token <token>', 'require this token (default: $TENET_VIEW_TOKEN; generated and printed when --host is not loopback)')
       .option('--open', 'open the viewer in the default browser')
       .option('--graph <file>', 'also show this moral graph file (tenet or study JSON); repeatable', collect, [])
       .option('--export <dir>', 'write a static copy (index.html + data) into DIR instead of serving')
       .option('--run <id>', 'with --export: a run to include (repeatable; default the 20 newest)', collect, [])
-      .option('--max-samples <n>', 'with --export: samples per run at most', positiveInt('--max-samples'), DEFAULT_EXPORT_MAX_SAMPLES)
+      .option('--max-samples <n>', 'with --export: samples per run at most', positiveInt('--max-samples', 10_000_000), DEFAULT_EXPORT_MAX_SAMPLES)
       .action(
         action(async (opts: ViewOptions, command: Command) => {
           const g = command.optsWithGlobals() as GlobalOptions;
