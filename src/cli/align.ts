@@ -172,8 +172,9 @@ export function registerAlign(program: Command): void {
       .action(action(async (file: string, opts: { country: string; weight?: string; countryColumn: string; rescale: string; output?: string }, command: Command) => {
         if (opts.rescale !== 'range' && opts.rescale !== 'max') throw new TenetError('BAD_USAGE', `--rescale must be range or max, got "${opts.rescale}"`);
         const t = await targetFromSurvey({ file, country: opts.country, countryColumn: opts.countryColumn, rescale: opts.rescale, ...(opts.weight ? { weightColumn: opts.weight } : {}) });
+        for (const w of t.warnings) process.stderr.write(`warning: ${w}\n`);
         const written = opts.output ? writeTargetFile(opts.output, t) : undefined;
-        emit({ json: Boolean(command.optsWithGlobals().json) }, { target: targetFileContent(t), respondents: t.respondents, n: t.n, ...(written ? { output: written } : {}) }, () =>
+        emit({ json: Boolean(command.optsWithGlobals().json) }, { target: targetFileContent(t), respondents: t.respondents, n: t.n, warnings: t.warnings, ...(written ? { output: written } : {}) }, () =>
           `${describeTarget(t)}\n${t.respondents.used} respondents used, ${t.respondents.excluded} left out (more than 5 of 21 items missing)\n${t.provenance.note}${written ? `\nwrote ${written}` : '\n(add -o FILE.yaml to save it)'}`);
       })),
     [
