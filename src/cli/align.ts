@@ -25,7 +25,7 @@ import { interruptOnSigint } from '../runtime/run.ts';
 import { SCHWARTZ_VALUE_IDS } from '../values/schwartz.ts';
 import { registerVilmo } from './align-vilmo.ts';
 import { withContext, type CliContext } from './context.ts';
-import { action, emit, examples, formatError, MAX_BATCH_OPTION, MAX_BOOTSTRAP_OPTION, MAX_CONCURRENCY_OPTION, MAX_LIMIT_OPTION, MAX_TOKENS_OPTION, positiveInt } from './io.ts';
+import { action, allRowsFailed, emit, examples, formatError, rowTicks, MAX_BATCH_OPTION, MAX_BOOTSTRAP_OPTION, MAX_CONCURRENCY_OPTION, MAX_LIMIT_OPTION, MAX_TOKENS_OPTION, positiveInt } from './io.ts';
 
 const SHORT: Record<string, string> = {
   self_direction: 'SelfD', stimulation: 'Stim', hedonism: 'Hedon', achievement: 'Achiev', power: 'Power',
@@ -231,19 +231,18 @@ export function registerAlign(program: Command): void {
         return withContext(command, async (ctx) => {
           const values = await valueSource(ctx, opts.judge, true, !opts.cache);
           const progress = createProgress({ label: 'reward', total: await countLines(input), enabled: Boolean(opts.output) && values !== 'vectors' });
-          let reported = 0;
           const { signal, dispose } = interruptOnSigint();
           try {
             const summary = await scoreFile({
               input, output: opts.output ?? process.stdout, target: t, values, onError: opts.onError as 'skip' | 'fail', batchSize: opts.batchSize, signal,
-              onProgress: (done) => { while (reported < done) { reported++; progress.tick(); } },
+              onProgress: rowTicks(progress),
               onSkip: (error) => process.stderr.write(`skipped: ${formatError(error)}\n`),
             });
             progress.finish();
             const line = `${summary.rows} rows scored against ${summary.target} (judge ${summary.judge}), ${summary.skipped} skipped; mean reward ${summary.mean.reward?.toFixed(4) ?? 'n/a'}, mean distance ${summary.mean.distance?.toFixed(4) ?? 'n/a'}`;
             if (opts.output) emit(ctx, { output: opts.output, ...summary }, () => `${line} → ${opts.output}`);
             else process.stderr.write(`${line}\n`);
-            return signal.aborted ? INTERRUPTED_EXIT : 0;
+            return signal.aborted ? INTERRUPTED_EXIT : allRowsFailed(summary, 'scored') ? 1 : 0;
           } finally {
             dispose();
           }

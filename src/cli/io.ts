@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { TenetError, isTenetError } from '../errors.ts';
 import { redactSecrets } from '../redact.ts';
+import type { Progress } from '../runtime/progress.ts';
 
 /** Options every command accepts. */
 export interface GlobalOptions {
@@ -87,6 +88,26 @@ export function positiveInt(name: string, max: number): (value: string) => numbe
 /** A whole-number option ≥ 0, at most `max`. */
 export function nonNegativeInt(name: string, max: number): (value: string) => number {
   return intOption(name, 0, max);
+}
+
+/**
+ * The `onProgress` of a streaming command (rows handled so far, of which skipped): one tick per row, a skipped
+ * row counted as an error on the progress line.
+ */
+export function rowTicks(progress: Progress): (handled: number, skipped: number) => void {
+  let ticked = 0;
+  let errors = 0;
+  return (handled, skipped) => {
+    for (; errors < skipped; errors++, ticked++) progress.tick({ error: true });
+    for (; ticked < handled; ticked++) progress.tick();
+  };
+}
+
+/** Every row of a streaming command failed: say so on stderr, and exit 1 (a run that judged nothing did not work). */
+export function allRowsFailed(summary: { rows: number; skipped: number }, what: string): boolean {
+  if (summary.rows > 0 || summary.skipped === 0) return false;
+  process.stderr.write(`error: every row failed (${summary.skipped} skipped); nothing was ${what}\n`);
+  return true;
 }
 
 /** Append a worked example to a command's --help. */

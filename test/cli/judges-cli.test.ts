@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +28,20 @@ describe('judging from the CLI', () => {
     expect(first.id).toBe('gpt-4-000');
     expect(Object.keys(first.values)).toHaveLength(10);
     for (const v of Object.values(first.values) as number[]) expect(Math.abs(v)).toBeLessThanOrEqual(1);
+  });
+
+  it('evaluate --on-error skip with every row failed counts the errors and exits 1, saying so', () => {
+    const input = join(dir, 'all-bad.jsonl');
+    writeFileSync(input, '{"id": "a", "prompt": "p"}\n{"id": "b"}\nnot json\n');
+    const r = tenet(['evaluate', input, '--judge', 'local-fast', '--on-error', 'skip', '-o', join(dir, 'all-bad.out.jsonl')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('errors 3');
+    expect(r.stderr).toContain('error: every row failed (3 skipped); nothing was judged');
+    const some = join(dir, 'some-bad.jsonl');
+    writeFileSync(some, '{"id": "a", "prompt": "p", "response": "I will help"}\n{"id": "b"}\n');
+    const ok = tenet(['evaluate', some, '--judge', 'local-fast', '--on-error', 'skip', '-o', join(dir, 'some-bad.out.jsonl')]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stderr).toContain('errors 1');
   });
 
   it('evaluate rejects a bad --on-error and a missing file with exit 2', () => {
