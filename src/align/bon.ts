@@ -22,6 +22,7 @@ import type { Rater } from './raters.ts';
 import { distances, vectorFromJudge } from './reward.ts';
 import { meanEstimate, pairedDifference, profileEstimate, type Estimate, type ProfileEstimate } from './stats.ts';
 import { targetRecord, type Target } from './targets.ts';
+import { sameJudge } from '../judges/ids.ts';
 
 export const ALIGN_RUN_KIND = 'align';
 export const ALIGN_TASK_KIND = 'align';
@@ -167,7 +168,7 @@ export async function bonPicks(store: Store, runId: string, target?: readonly nu
   const tasks = (await store.tasks.listByRun(runId)).filter((x) => x.kind === ALIGN_TASK_KIND);
   const values = new Map<string, number[]>();
   for (const j of await store.judgments.listByRun(runId)) {
-    if (j.judgeId !== config.judge.id || j.judgeVersion !== config.judge.version) continue;
+    if (!sameJudge({ id: j.judgeId, version: j.judgeVersion }, config.judge)) continue;
     const r = j.result as { values?: unknown } | null;
     if (r && isVector(r.values)) values.set(j.sampleId, vectorFromJudge(r.values));
   }

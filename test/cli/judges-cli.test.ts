@@ -22,7 +22,7 @@ describe('judging from the CLI', () => {
     expect(r.code, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout);
     expect(summary.rows).toBe(300);
-    expect(summary.judge).toBe('tenet-local@1.1.0');
+    expect(summary.judge).toBe('tenet-local-fast@1.1.0');
     expect(summary.profiles.map((p: { group: string }) => p.group)).toEqual(['(all)', 'gpt-3.5-turbo', 'gpt-4', 'mistral-large']);
     const first = JSON.parse(readFileSync(out, 'utf8').split('\n')[0]!);
     expect(first.id).toBe('gpt-4-000');
