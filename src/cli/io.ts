@@ -110,6 +110,11 @@ export function allRowsFailed(summary: { rows: number; skipped: number }, what: 
   return true;
 }
 
+/** `1 run`, `2 runs`: a count with its noun (regular plurals). */
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 /** Append a worked example to a command's --help. */
 export function examples(command: Command, lines: string[]): Command {
   return command.addHelpText('after', `\nExamples:\n${lines.map((l) => `  ${l}`).join('\n')}\n`);

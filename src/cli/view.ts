@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { TenetError } from '../errors.ts';
 import { DEFAULT_EXPORT_MAX_SAMPLES, DEFAULT_VIEW_PORT, exportView, isLoopback, serveView } from '../view/index.ts';
 import { cliContext } from './context.ts';
-import { action, emit, examples, positiveInt, type GlobalOptions } from './io.ts';
+import { action, emit, examples, plural, positiveInt, type GlobalOptions } from './io.ts';
 
 interface ViewOptions {
   port: number;
@@ -58,7 +58,7 @@ export function registerView(program: Command): void {
             const index = pathToFileURL(`${dir}/index.html`).href;
             emit(g, { ...out, index }, () =>
               [
-                `tenet view: wrote ${out.files.length} files to ${dir} (${out.runs} runs, ${out.samples} samples)`,
+                `tenet view: wrote ${plural(out.files.length, 'file')} to ${dir} (${plural(out.runs, 'run')}, ${plural(out.samples, 'sample')})`,
                 ...Object.entries(out.truncated).map(([run, n]) => `  ${run}: ${n} samples left out (--max-samples ${opts.maxSamples})`),
                 `open ${index}`,
               ].join('\n'),
