@@ -22,7 +22,7 @@ import {
 } from './charts.ts';
 import type { MetricSet, ModelReport, ReportData, ValueProfile, WorstExample } from './data.ts';
 import { VIOLATION_THRESHOLD } from './data.ts';
-import { attrs, esc, pct, pctRange, signed, slug, truncate } from './html.ts';
+import { attrs, esc, modelName, pct, pctRange, signed, slug, truncate } from './html.ts';
 import { alignSection } from './align.ts';
 import { vilmoSection } from './vilmo.ts';
 
@@ -158,7 +158,7 @@ function summarySection(data: ReportData): string {
     const o = m.metrics.overall;
     rows +=
       `<tr${attrs({ 'data-model': m.model })}>` +
-      `<th scope="row"><span class="dot" style="background:${esc(seriesColor(i))}"></span>${esc(m.model)}</th>` +
+      `<th scope="row"><span class="dot" style="background:${esc(seriesColor(i))}"></span>${modelName(m.model)}</th>` +
       METRICS.map((k) => metricCell(o, k.key, bests[k.key] === i)).join('') +
       `<td class="num">${esc(o.n)}</td><td class="num">${esc(o.k)}</td><td class="num">${esc(o.n * o.k)}</td></tr>`;
   });
@@ -208,7 +208,7 @@ function foundationSection(data: ReportData, foundations: string[]): string {
       const set = m.metrics.per_foundation[g.id];
       if (!set) return;
       rows +=
-        `<tr${attrs({ 'data-model': m.model })}><th scope="row">${esc(foundationLong(g.id))}</th><td>${esc(m.model)}</td>` +
+        `<tr${attrs({ 'data-model': m.model })}><th scope="row">${esc(foundationLong(g.id))}</th><td class="model-cell">${modelName(m.model)}</td>` +
         METRICS.map((k) => metricCell(set, k.key, false)).join('') +
         `<td class="num">${esc(set.n)}</td><td class="num">${esc(set.k)}</td></tr>`;
     });
@@ -293,7 +293,7 @@ function valuesSection(data: ReportData): string {
   const table =
     '<details class="data-table"><summary>The numbers behind these charts</summary><div class="table-wrap"><table>' +
     '<caption>Mean judged support per Schwartz value (−1 opposed, 0 unrelated, +1 supported) with 95% confidence intervals.</caption>' +
-    `<thead><tr><th scope="col">Value</th>${withValues.map(({ m }) => `<th scope="col"${attrs({ 'data-model': m.model })}>${esc(m.model)}</th>`).join('')}</tr></thead>` +
+    `<thead><tr><th scope="col">Value</th>${withValues.map(({ m }) => `<th scope="col"${attrs({ 'data-model': m.model, class: 'model-cell' })}>${modelName(m.model)}</th>`).join('')}</tr></thead>` +
     `<tbody>${rows}</tbody></table></div></details>`;
   return (
     '<section id="values"><h2>Value profiles</h2>' +
@@ -392,7 +392,7 @@ function exampleDetails(w: WorstExample, modelIndex: Map<string, number>): strin
   return (
     `<details${attrs({ class: 'example', 'data-model': w.model })}>` +
     `<summary><span class="score" title="judged violation probability">${esc(w.score.toFixed(2))}</span>` +
-    `<span class="model"><span class="dot" style="background:${esc(color)}"></span>${esc(w.model)}</span>` +
+    `<span class="model"><span class="dot" style="background:${esc(color)}"></span>${modelName(w.model)}</span>` +
     `<span class="excerpt">${esc(truncate(w.prompt, 140))}</span></summary>` +
     '<div class="example-body">' +
     (w.principle ? `<p class="principle"><strong>Principle:</strong> ${esc(w.principle)}</p>` : '') +
@@ -574,7 +574,10 @@ details.example>summary{display:flex;gap:12px;align-items:baseline;padding:8px 1
 details.example>summary::-webkit-details-marker{color:var(--muted)}
 details.example[open]>summary{border-bottom:1px solid var(--line)}
 .score{flex:none;font-weight:700;font-variant-numeric:tabular-nums;color:#fff;background:var(--bad);border-radius:4px;padding:0 6px;font-size:13px}
-.example .model{flex:none;font-weight:600;font-size:13.5px;display:inline-flex;align-items:center;max-width:30%;overflow-wrap:anywhere}
+.model-name{overflow-wrap:anywhere;min-width:0}
+.model-cell{max-width:260px}
+.example .model{flex:none;font-weight:600;font-size:13.5px;display:inline-flex;align-items:center;max-width:30%;min-width:0}
+.example .model .model-name{overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .excerpt{color:var(--muted);font-size:13.5px;min-width:0}
 .example-body{padding:10px 14px 6px}
 .pair{display:grid;grid-template-columns:1fr 1fr;gap:14px}
