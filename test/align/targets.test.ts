@@ -122,6 +122,7 @@ describe('the questionnaire', () => {
     const all = Object.fromEntries(BUILTIN_QUESTIONNAIRE.items.map((i) => [i.id, 3]));
     expect(() => checkAnswers(BUILTIN_QUESTIONNAIRE, { ...all, q05: 7 })).toThrow(/q05: 7 is not an integer from 1 to 6/);
     expect(() => checkAnswers(BUILTIN_QUESTIONNAIRE, { ...all, q99: 1 })).toThrow(/unknown item "q99"/);
+    expect(() => targetFromAnswers(BUILTIN_QUESTIONNAIRE, checkAnswers(BUILTIN_QUESTIONNAIRE, all))).toThrow(/every item has the same answer, so the target is all 0/);
     const items = join(dir, 'items.yaml');
     writeFileSync(items, `scale: {min: 0, max: 4}\nitems:\n${['self_direction', 'stimulation', 'hedonism', 'achievement', 'power', 'security', 'tradition', 'conformity', 'benevolence', 'universalism'].map((v, i) => `  - {id: o${i}, value: ${v}, text: "official item ${i}"}`).join('\n')}\n`);
     const q = readQuestionnaire(items);
