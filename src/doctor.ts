@@ -1,7 +1,9 @@
+import { existsSync, statSync } from 'node:fs';
 import type { TenetConfig } from './config.ts';
 import { z } from 'zod';
 import { TenetError } from './errors.ts';
 import { endpointCapabilities, type CapabilityBackend, type JsonMode } from './models/capabilities.ts';
+import { FETCHED_MODELS, localModelPath, modelsDir } from './models/local-files.ts';
 import { createModel, resolveSpec, PROVIDER_KINDS } from './models/spec.ts';
 import { generateObject } from './models/structured.ts';
 import type { ScoringSupport } from './models/types.ts';
@@ -54,13 +56,37 @@ async function databaseCheck(location: string | undefined): Promise<Check> {
   }
 }
 
-async function llamaCppInstalled(): Promise<boolean> {
+/** Whether node-llama-cpp (optional) is installed, and whether it loads: imported, not only resolved. */
+async function llamaCppCheck(): Promise<Check> {
   try {
     import.meta.resolve('node-llama-cpp');
-    return true;
   } catch {
-    return false;
+    return { name: 'provider llamacpp', status: 'ok', detail: 'node-llama-cpp is not installed (optional: npm run fetch-models, or npm install node-llama-cpp@3.21.1, for llamacpp: models and the encoder judge)' };
   }
+  try {
+    const m = (await import('node-llama-cpp')) as { getLlama?: unknown };
+    if (typeof m.getLlama !== 'function') throw new Error('it has no getLlama()');
+    return { name: 'provider llamacpp', status: 'ok', detail: 'node-llama-cpp is installed and loads' };
+  } catch (error) {
+    return { name: 'provider llamacpp', status: 'warn', detail: `node-llama-cpp is installed but does not load: ${error instanceof Error ? error.message : String(error)}; reinstall it (npm run fetch-models)` };
+  }
+}
+
+/** The models `npm run fetch-models` fetches: each present with the size it was fetched at, or what is wrong. */
+function fetchedModelsCheck(env: Record<string, string | undefined>): Check {
+  const dir = modelsDir(env);
+  const problems: string[] = [];
+  const present: string[] = [];
+  for (const m of FETCHED_MODELS) {
+    const file = localModelPath(m.name, env);
+    const size = existsSync(file) ? statSync(file).size : undefined;
+    if (size === undefined) problems.push(`${m.name} missing`);
+    else if (size !== m.bytes) problems.push(`${m.name} is ${size} bytes, not ${m.bytes} (a partial or other file)`);
+    else present.push(m.name);
+  }
+  if (present.length === 0 && problems.every((p) => p.endsWith(' missing'))) return { name: 'fetched models', status: 'ok', detail: `none in ${dir} (optional: npm run fetch-models for the encoder judge and the real-model tests)` };
+  if (problems.length === 0) return { name: 'fetched models', status: 'ok', detail: `${present.join(', ')} present in ${dir} (sizes as fetched)` };
+  return { name: 'fetched models', status: 'warn', detail: `${present.length ? `${present.join(', ')} present in ${dir}; ` : `in ${dir}: `}${problems.join('; ')}: rerun npm run fetch-models` };
 }
 
 async function reachable(url: string): Promise<string | undefined> {
@@ -122,11 +148,7 @@ export async function runDoctor(options: {
     }
     checks.push(check);
   }
-  checks.push({
-    name: 'provider llamacpp',
-    status: 'ok',
-    detail: (await llamaCppInstalled()) ? 'node-llama-cpp is installed' : 'node-llama-cpp is not installed (optional: npm install node-llama-cpp for llamacpp:PATH.gguf models)',
-  });
+  checks.push(await llamaCppCheck(), fetchedModelsCheck(env));
   return { ok: checks.every((c) => c.status !== 'fail'), checks };
 }
 

@@ -17,7 +17,7 @@
  * per-prompt picks (`bonPicks`) are reusable by other alignment methods and by export.
  */
 import { TenetError } from '../errors.ts';
-import { oneJudgeWarning, sameJudge } from '../judges/goodhart.ts';
+import { oneJudgeWarning } from '../judges/goodhart.ts';
 import type { BootstrapOptions } from '../judges/metrics.ts';
 import type { Judge, SchwartzVector } from '../judges/types.ts';
 import type { Provider, SamplingParams } from '../models/types.ts';
@@ -34,9 +34,13 @@ import type { Rater } from './raters.ts';
 import { distances, vectorFromJudge, type Distances, type RewardKind } from './reward.ts';
 import { meanEstimate, pairedDifference, profileEstimate, type Estimate, type ProfileEstimate } from './stats.ts';
 import { targetRecord, type Target } from './targets.ts';
+import { sameJudge } from '../judges/ids.ts';
 
 export const ALIGN_RUN_KIND = 'align';
 export const ALIGN_TASK_KIND = 'align';
+/** The most samples per prompt best-of-N takes (as bench bounds K). */
+export const MAX_BON_N = 1000;
+
 export const DEFAULT_ALIGN_SAMPLING: SamplingParams = { temperature: 1, maxTokens: 256 };
 
 type JudgeRecord = { spec: string; id: string; version: string };
@@ -183,7 +187,7 @@ export interface PromptPick {
 const judgeRecord = (judge: Judge, spec: string | undefined): JudgeRecord => ({ spec: spec ?? judge.id, id: judge.id, version: judge.version });
 
 export function alignRunConfig(options: Pick<RunBonOptions, 'prompts' | 'model' | 'n' | 'target' | 'judge' | 'judgeSpec' | 'selectJudge' | 'selectJudgeSpec' | 'reward' | 'sampling'>): AlignRunConfig {
-  if (!Number.isInteger(options.n) || options.n < 1) throw new TenetError('BAD_USAGE', `--n must be a positive integer, got ${options.n}`);
+  if (!Number.isInteger(options.n) || options.n < 1 || options.n > MAX_BON_N) throw new TenetError('BAD_USAGE', `--n must be an integer from 1 to ${MAX_BON_N}, got ${options.n}`);
   const select = options.selectJudge && !sameJudge(options.selectJudge, options.judge) ? options.selectJudge : undefined;
   return {
     version: 1,
@@ -248,7 +252,7 @@ export async function bonPicks(store: Store, runId: string, options: PickOptions
   const read = (judge: { id: string; version: string }, judgments: Awaited<ReturnType<Store['judgments']['listByRun']>>): Map<string, number[]> => {
     const values = new Map<string, number[]>();
     for (const j of judgments) {
-      if (j.judgeId !== judge.id || j.judgeVersion !== judge.version) continue;
+      if (!sameJudge({ id: j.judgeId, version: j.judgeVersion }, judge)) continue;
       const r = j.result as { values?: unknown } | null;
       if (r && isVector(r.values)) values.set(j.sampleId, vectorFromJudge(r.values));
     }

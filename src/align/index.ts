@@ -21,6 +21,7 @@ export {
   loadAlignResults,
   selectJudgeOf,
   rateArms,
+  MAX_BON_N,
   runBestOfN,
   type AlignResults,
   type AlignRunConfig,

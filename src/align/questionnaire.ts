@@ -104,7 +104,11 @@ export function targetFromAnswers(q: Questionnaire, answers: ReadonlyMap<string,
   const scores = centredScores(answers, q.items, { maxMissing: 0 });
   if (!scores) throw new TenetError('BAD_INPUT', 'every item must be answered');
   const how = options.rescale ?? 'range';
-  const vector = rescale(scores.map((s) => s ?? 0), q.scale.max - q.scale.min, how).map((v) => Number(v.toFixed(6)) || 0);
+  // + 0 turns −0 into 0
+  const vector = rescale(scores.map((s) => s ?? 0), q.scale.max - q.scale.min, how).map((v) => Number(v.toFixed(6)) + 0);
+  if (vector.every((v) => v === 0)) {
+    throw new TenetError('BAD_INPUT', 'every item has the same answer, so the target is all 0 and every reward against it would be 0', { hint: 'answer how much each portrait is like you relative to the others' });
+  }
   return {
     id: options.id ?? 'personal',
     name: options.name ?? 'Personal target (questionnaire)',

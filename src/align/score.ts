@@ -50,7 +50,7 @@ export interface ScoreFileOptions {
   onError?: 'skip' | 'fail';
   batchSize?: number;
   signal?: AbortSignal;
-  onProgress?: (rows: number) => void;
+  onProgress?: (rows: number, skipped: number) => void;
   onSkip?: (error: TenetError) => void;
 }
 

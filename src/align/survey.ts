@@ -62,6 +62,21 @@ export interface SurveyTarget extends Target {
   /** Respondents used, per value (those with at least one item of the value answered). */
   n: number[];
   respondents: { used: number; excluded: number; inFile: number };
+  /** What a person should know before using the target (e.g. it rests on one respondent); the CLI prints them on stderr. */
+  warnings: string[];
+}
+
+const PLAIN_DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)$/;
+
+/**
+ * A CSV cell as a number: a plain decimal, or null when blank or text (a missing answer). Anything else that
+ * JavaScript would read as a number (`0x4`, `2e0`, `Infinity`) is an error at file:line with the column, not a
+ * silent guess.
+ */
+function cellNumber(raw: string, file: string, line: number, column: string): number | null {
+  if (PLAIN_DECIMAL.test(raw)) return Number(raw);
+  if (raw === '' || Number.isNaN(Number(raw))) return null;
+  throw lineError(file, line, `${JSON.stringify(raw)} in column ${column} is not a plain decimal number`, { path: column, hint: 'write numbers in decimal digits (e.g. 4, 0.75); hexadecimal, exponents and Infinity are not read' });
 }
 
 /** Compute a country target from an ESS CSV file, streaming (a full ESS round fits in bounded memory). */
@@ -70,7 +85,8 @@ export async function targetFromSurvey(options: SurveyOptions): Promise<SurveyTa
   if (!existsSync(file)) throw new TenetError('NOT_FOUND', `survey file not found: ${file}`, { location: { file }, hint: 'download ESS microdata as CSV from the ESS data portal (any round with the Human Values Scale)' });
   const countryColumn = options.countryColumn ?? 'cntry';
   const country = options.country.trim().toUpperCase();
-  const people: { scores: (number | null)[]; weight: number }[] = [];
+  const people: { scores: (number | null)[]; weight: number; line: number }[] = [];
+  let totalWeight = 0;
   let excluded = 0;
   let inFile = 0;
   const parser = createReadStream(file).pipe(parse({ columns: true, bom: true, skip_empty_lines: true, trim: true, info: true, relax_column_count: false }));
@@ -90,23 +106,30 @@ export async function targetFromSurvey(options: SurveyOptions): Promise<SurveyTa
       if ((record[countryColumn] ?? '').trim().toUpperCase() !== country) continue;
       const ratings = new Map<string, number>();
       for (const item of ESS_HVS_ITEMS) {
-        const raw = record[item.id] ?? '';
-        const answer = Number(raw);
-        if (raw !== '' && Number.isInteger(answer) && answer >= ESS_SCALE.min && answer <= ESS_SCALE.max) ratings.set(item.id, ESS_SCALE.max + ESS_SCALE.min - answer);
+        const answer = cellNumber(record[item.id] ?? '', file, info.lines, item.id);
+        if (answer !== null && Number.isInteger(answer) && answer >= ESS_SCALE.min && answer <= ESS_SCALE.max) ratings.set(item.id, ESS_SCALE.max + ESS_SCALE.min - answer);
       }
       let weight = 1;
       if (options.weightColumn) {
-        weight = Number(record[options.weightColumn]);
-        if (!Number.isFinite(weight) || weight < 0 || record[options.weightColumn] === '') {
+        const w = cellNumber(record[options.weightColumn] ?? '', file, info.lines, options.weightColumn);
+        if (w === null || !Number.isFinite(w) || w < 0) {
           throw lineError(file, info.lines, `weight ${JSON.stringify(record[options.weightColumn])} is not a non-negative number`, { path: options.weightColumn });
         }
+        weight = w;
       }
       const scores = centredScores(ratings, ESS_HVS_ITEMS, { maxMissing: ESS_MAX_MISSING });
       if (!scores) {
         excluded++;
         continue;
       }
-      people.push({ scores, weight });
+      totalWeight += weight;
+      // centred scores lie within ±(scale width), so a finite total weight × width keeps every weighted sum finite
+      if (!Number.isFinite(totalWeight * (ESS_SCALE.max - ESS_SCALE.min))) {
+        throw lineError(file, info.lines, `the weights of column ${options.weightColumn} add up past the largest number a double holds at this row (${totalWeight})`, {
+          path: options.weightColumn ?? '', hint: 'weights are relative: divide the column by a constant (e.g. its mean) and try again',
+        });
+      }
+      people.push({ scores, weight, line: info.lines });
     }
   } catch (error) {
     if (error instanceof TenetError) throw error;
@@ -119,12 +142,28 @@ export async function targetFromSurvey(options: SurveyOptions): Promise<SurveyTa
       hint: `check --country (the values of the ${countryColumn} column, e.g. GB, NL, FR) and --country-column`,
     });
   }
+  if (totalWeight === 0) {
+    throw lineError(file, people[0]!.line, `every weight in column ${options.weightColumn} is 0 for the ${people.length} respondents of ${country}: a weighted mean of nothing`, {
+      path: options.weightColumn ?? '', hint: 'check --weight names the right column (e.g. anweight, pspwght), or leave --weight out',
+    });
+  }
   const { means, n } = weightedValueMeans(people);
   const how = options.rescale ?? 'range';
+  // + 0 turns −0 into 0
+  const vector = rescale(means, ESS_SCALE.max - ESS_SCALE.min, how).map((v) => Number(v.toFixed(6)) + 0);
+  if (!vector.every(Number.isFinite)) throw new TenetError('BAD_INPUT', `the survey gives a target that is not a number (${vector.join(', ')})`, { location: { file, ...(options.weightColumn ? { path: options.weightColumn } : {}) } });
+  if (vector.every((v) => v === 0)) {
+    throw new TenetError('BAD_INPUT', `the survey gives an all-zero target for ${country}: every value scores 0, so every reward against it would be 0`, {
+      location: { file, line: people[0]!.line, ...(options.weightColumn ? { path: options.weightColumn } : {}) },
+      hint: 'the respondents rate every item alike (or their weights cancel out); check the file and --country',
+    });
+  }
+  const weighted = people.filter((p) => p.weight > 0).length;
+  const warnings = weighted === 1 ? [`the target rests on one respondent (${file}:${people.find((p) => p.weight > 0)!.line}): it is one person's values, not ${country}'s`] : [];
   return {
     id: `ess-${country.toLowerCase()}`,
     name: `${country} (ESS Human Values Scale)`,
-    vector: rescale(means, ESS_SCALE.max - ESS_SCALE.min, how).map((v) => Number(v.toFixed(6)) || 0),
+    vector,
     provenance: {
       source: 'survey',
       note: `European Social Survey Human Values Scale, ${country}: ratings centred on each respondent's mean, per-value means${options.weightColumn ? ` weighted by ${options.weightColumn}` : ''}, rescaled by ${how === 'range' ? 'the scale width (5)' : 'the largest |score|'}`,
@@ -132,5 +171,6 @@ export async function targetFromSurvey(options: SurveyOptions): Promise<SurveyTa
     },
     n,
     respondents: { used: people.length, excluded, inFile },
+    warnings,
   };
 }

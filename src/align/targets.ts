@@ -59,7 +59,8 @@ const valuesObject = z.strictObject(Object.fromEntries(SCHWARTZ_VALUE_IDS.map((i
 export const TargetFileSchema = z.strictObject({
   id: z.string().regex(/^[a-z][a-z0-9_-]*$/, 'must be lower case letters, digits, "_" or "-", starting with a letter'),
   name: z.string().min(1).optional(),
-  values: z.union([z.array(entry).length(10, 'must list exactly 10 numbers, in Schwartz order'), valuesObject]),
+  values: z.union([z.array(entry).length(10, 'must list exactly 10 numbers, in Schwartz order'), valuesObject])
+    .refine((v) => vectorOf(v).some((x) => x !== 0), 'are all 0: every reward against an all-zero target is 0; give at least one value a weight'),
   provenance: z.strictObject({ source: z.string().min(1), note: z.string(), details: z.record(z.string(), z.unknown()).optional() }).optional(),
 });
 

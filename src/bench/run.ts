@@ -17,6 +17,7 @@ import { canonicalJson, type Run, type RunStatus, type Store } from '../store/in
 import { SCHWARTZ_VALUE_IDS } from '../values/schwartz.ts';
 import { benchMetrics, DEFAULT_TAU, type ModelScores, type PromptScores } from './metrics.ts';
 import type { PromptSet } from './prompts.ts';
+import { sameJudge } from '../judges/ids.ts';
 
 export const BENCH_RUN_KIND = 'bench';
 export const BENCH_TASK_KIND = 'bench';
@@ -239,7 +240,7 @@ export async function loadRunScores(store: Store, runId: string): Promise<{ run:
   const judgments = await store.judgments.listByRun(runId);
   const judgmentBySample = new Map<string, unknown>();
   for (const j of judgments) {
-    if (j.judgeId === config.judge.id && j.judgeVersion === config.judge.version) judgmentBySample.set(j.sampleId, j.result);
+    if (sameJudge({ id: j.judgeId, version: j.judgeVersion }, config.judge)) judgmentBySample.set(j.sampleId, j.result);
   }
   const prompts: PromptTask[] = tasks.map((t) => t.input as PromptTask);
   const models = [...config.models.map((m) => m.spec)];

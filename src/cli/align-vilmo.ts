@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { loadAlignPrompts } from '../align/prompts.ts';
 import type { Estimate } from '../align/stats.ts';
-import { checkVilmoPrompts, DEFAULT_CANDIDATES, DEFAULT_EXAMPLES, DEFAULT_FIXED_INSTRUCTION, DEFAULT_ROUNDS, parseMethods, parseSplit, VILMO_METHODS, vilmoRunConfigOf } from '../align/vilmo/config.ts';
+import { checkVilmoPrompts, DEFAULT_CANDIDATES, DEFAULT_EXAMPLES, DEFAULT_FIXED_INSTRUCTION, DEFAULT_ROUNDS, MAX_CANDIDATES, MAX_EXAMPLES, MAX_ROUNDS, MAX_SAMPLES, parseMethods, parseSplit, VILMO_METHODS, vilmoRunConfigOf } from '../align/vilmo/config.ts';
 import { loadVilmoResults, type VilmoResults } from '../align/vilmo/results.ts';
 import { runVilmo } from '../align/vilmo/run.ts';
 import { TenetError } from '../errors.ts';
@@ -14,17 +14,9 @@ import { notAvailable, requireScoring } from '../runtime/optional-scoring.ts';
 import { createProgress } from '../runtime/progress.ts';
 import { interruptOnSigint } from '../runtime/run.ts';
 import { withContext } from './context.ts';
-import { action, emit, examples, positiveInt } from './io.ts';
+import { action, emit, examples, MAX_CONCURRENCY_OPTION, MAX_LIMIT_OPTION, MAX_TOKENS_OPTION, nonNegativeInt, positiveInt } from './io.ts';
 
 const INTERRUPTED_EXIT = 130;
-
-function nonNegativeInt(name: string): (value: string) => number {
-  return (value: string) => {
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isInteger(n) || n < 0) throw new TenetError('BAD_USAGE', `${name} must be a whole number ≥ 0, got "${value}"`);
-    return n;
-  };
-}
 
 function numberList(name: string): (value: string) => number[] {
   return (value: string) => {
@@ -99,19 +91,19 @@ export function registerVilmo(align: Command): void {
     .option('--prompts <source>', 'a JSONL file of {id, prompt, foundation|principle} lines, or builtin:NAME (builtin:valuecompass-mft)')
     .option('--methods <list>', `comma-separated arms (default all: ${VILMO_METHODS.join(',')}); none is always run: every arm is compared with it`, (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean))
     .option('--split <fractions>', 'training, validation and test fractions (default 0.5,0.1,0.4)', numberList('--split'))
-    .option('--samples <k>', 'K: target samples per prompt and instruction', positiveInt('--samples'))
-    .option('--candidates <m>', `M: candidate instructions per training prompt and round, and APE's candidates (default ${DEFAULT_CANDIDATES})`, positiveInt('--candidates'))
-    .option('--rounds <r>', `R: training rounds (default ${DEFAULT_ROUNDS}; 0 measures the untrained generator)`, nonNegativeInt('--rounds'))
-    .option('--examples <e>', `best pairs shown to the generator each round (default ${DEFAULT_EXAMPLES})`, nonNegativeInt('--examples'))
+    .option('--samples <k>', 'K: target samples per prompt and instruction', positiveInt('--samples', MAX_SAMPLES))
+    .option('--candidates <m>', `M: candidate instructions per training prompt and round, and APE's candidates (default ${DEFAULT_CANDIDATES})`, positiveInt('--candidates', MAX_CANDIDATES))
+    .option('--rounds <r>', `R: training rounds (default ${DEFAULT_ROUNDS}; 0 measures the untrained generator)`, nonNegativeInt('--rounds', MAX_ROUNDS))
+    .option('--examples <e>', `best pairs shown to the generator each round (default ${DEFAULT_EXAMPLES})`, nonNegativeInt('--examples', MAX_EXAMPLES))
     .option('--fixed-instruction <text>', `the fixed arm's instruction (default "${DEFAULT_FIXED_INSTRUCTION}")`)
     .option('--judge <spec>', 'local, local-fast or llm:MODEL_SPEC: scores violations (default local)')
     .option('--reference <spec>', 'quality cost: perplexity of each arm\'s continuations under this model (it must support teacher-forced scoring: openai-compatible /completions, llamacpp)')
     .option('--quality-judge <spec>', 'quality cost: rate each arm\'s continuations with llm:MODEL_SPEC (prompts/align/quality.v1.md)')
-    .option('--limit <n>', 'use only the first N prompts of the set', positiveInt('--limit'))
-    .option('--seed <s>', 'seeds the split (default 1)', nonNegativeInt('--seed'))
-    .option('--concurrency <c>', 'units (a prompt with its K samples) worked on at once; about twice the endpoint concurrency keeps the model busy while finished units are judged and stored', positiveInt('--concurrency'), 8)
+    .option('--limit <n>', 'use only the first N prompts of the set', positiveInt('--limit', MAX_LIMIT_OPTION))
+    .option('--seed <s>', 'seeds the split (default 1)', nonNegativeInt('--seed', 2 ** 31 - 1))
+    .option('--concurrency <c>', 'units (a prompt with its K samples) worked on at once; about twice the endpoint concurrency keeps the model busy while finished units are judged and stored', positiveInt('--concurrency', MAX_CONCURRENCY_OPTION), 8)
     .option('--temperature <t>', "the target's sampling temperature (default 1)", temperature)
-    .option('--max-tokens <m>', 'longest continuation in tokens (default 128)', positiveInt('--max-tokens'))
+    .option('--max-tokens <m>', 'longest continuation in tokens (default 128)', positiveInt('--max-tokens', MAX_TOKENS_OPTION))
     .option('--resume <run>', 'continue this run (settings are taken from it)')
     .option('--no-cache', 'always call the models, never answer from the response cache');
   examples(

@@ -9,7 +9,7 @@ import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { stringify as toYaml } from 'yaml';
 import {
-  alignRunConfigOf, BUILTIN_QUESTIONNAIRE, checkAnswers, EXPORT_FORMATS, exportRun, loadAlignPrompts, loadAlignResults, loadTarget, misalignmentLoss,
+  alignRunConfigOf, BUILTIN_QUESTIONNAIRE, checkAnswers, EXPORT_FORMATS, exportRun, loadAlignPrompts, loadAlignResults, loadTarget, MAX_BON_N, misalignmentLoss,
   parseValues, PRESET_TARGETS, qualityRater, readQuestionnaire, runBestOfN, scoreFile, startRewardServer, targetFileContent,
   targetFromAnswers, targetFromSurvey, utilityRater, distances, judgeStoredSamples, REWARD_KINDS, type AlignResults, type Estimate, type ExportFormat, type PairMode, type RewardKind,
   type Questionnaire, type Target, type UtilityItem, type ValueSource,
@@ -27,7 +27,7 @@ import { interruptOnSigint } from '../runtime/run.ts';
 import { SCHWARTZ_VALUE_IDS } from '../values/schwartz.ts';
 import { registerVilmo } from './align-vilmo.ts';
 import { withContext, type CliContext } from './context.ts';
-import { action, commaList, emit, examples, formatError, portNumber, positiveInt } from './io.ts';
+import { action, allRowsFailed, commaList, emit, examples, formatError, portNumber, rowTicks, MAX_BATCH_OPTION, MAX_BOOTSTRAP_OPTION, MAX_CONCURRENCY_OPTION, MAX_LIMIT_OPTION, MAX_TOKENS_OPTION, positiveInt } from './io.ts';
 
 const SHORT: Record<string, string> = {
   self_direction: 'SelfD', stimulation: 'Stim', hedonism: 'Hedon', achievement: 'Achiev', power: 'Power',
@@ -192,8 +192,9 @@ export function registerAlign(program: Command): void {
       .action(action(async (file: string, opts: { country: string; weight?: string; countryColumn: string; rescale: string; output?: string }, command: Command) => {
         if (opts.rescale !== 'range' && opts.rescale !== 'max') throw new TenetError('BAD_USAGE', `--rescale must be range or max, got "${opts.rescale}"`);
         const t = await targetFromSurvey({ file, country: opts.country, countryColumn: opts.countryColumn, rescale: opts.rescale, ...(opts.weight ? { weightColumn: opts.weight } : {}) });
+        for (const w of t.warnings) process.stderr.write(`warning: ${w}\n`);
         const written = opts.output ? writeTargetFile(opts.output, t) : undefined;
-        emit({ json: Boolean(command.optsWithGlobals().json) }, { target: targetFileContent(t), respondents: t.respondents, n: t.n, ...(written ? { output: written } : {}) }, () =>
+        emit({ json: Boolean(command.optsWithGlobals().json) }, { target: targetFileContent(t), respondents: t.respondents, n: t.n, warnings: t.warnings, ...(written ? { output: written } : {}) }, () =>
           `${describeTarget(t)}\n${t.respondents.used} respondents used, ${t.respondents.excluded} left out (more than 5 of 21 items missing)\n${t.provenance.note}${written ? `\nwrote ${written}` : '\n(add -o FILE.yaml to save it)'}`);
       })),
     [
@@ -243,7 +244,7 @@ export function registerAlign(program: Command): void {
       .option('--reward <kind>', REWARD_HELP, rewardKind, 'masked')
       .option('-o, --output <file>', 'write result rows here (default: stdout)')
       .option('--on-error <mode>', 'a malformed row: skip (report and go on) or fail (stop)', 'fail')
-      .option('--batch-size <n>', 'rows per judge call', positiveInt('--batch-size'), 64)
+      .option('--batch-size <n>', 'rows per judge call', positiveInt('--batch-size', MAX_BATCH_OPTION), 64)
       .option('--no-cache', 'LLM judges: do not use the response cache')
       .action(action(async (input: string, opts: { target: string; judge: string; reward: RewardKind; output?: string; onError: string; batchSize: number; cache: boolean }, command: Command) => {
         if (opts.onError !== 'skip' && opts.onError !== 'fail') throw new TenetError('BAD_USAGE', `--on-error must be skip or fail, got "${opts.onError}"`);
@@ -251,12 +252,11 @@ export function registerAlign(program: Command): void {
         return withContext(command, async (ctx) => {
           const values = await valueSource(ctx, opts.judge, true, !opts.cache);
           const progress = createProgress({ label: 'reward', total: await countLines(input), enabled: Boolean(opts.output) && values !== 'vectors' });
-          let reported = 0;
           const { signal, dispose } = interruptOnSigint();
           try {
             const summary = await scoreFile({
               input, output: opts.output ?? process.stdout, target: t, values, reward: opts.reward, onError: opts.onError as 'skip' | 'fail', batchSize: opts.batchSize, signal,
-              onProgress: (done) => { while (reported < done) { reported++; progress.tick(); } },
+              onProgress: rowTicks(progress),
               onSkip: (error) => process.stderr.write(`skipped: ${formatError(error)}\n`),
             });
             progress.finish();
@@ -264,7 +264,7 @@ export function registerAlign(program: Command): void {
             const line = `${summary.rows} rows scored against ${summary.target} (judge ${summary.judge}, ${summary.reward} reward${summary.reward === 'masked' ? `, mask |E| > ${summary.mask.threshold}` : ''}), ${summary.skipped} skipped; mean reward ${summary.mean.reward?.toFixed(4) ?? 'n/a'}, mean distance ${summary.mean.distance?.toFixed(4) ?? 'n/a'}`;
             if (opts.output) emit(ctx, { output: opts.output, ...summary }, () => `${line} → ${opts.output}`);
             else process.stderr.write(`${line}\n`);
-            return signal.aborted ? INTERRUPTED_EXIT : 0;
+            return signal.aborted ? INTERRUPTED_EXIT : allRowsFailed(summary, 'scored') ? 1 : 0;
           } finally {
             dispose();
           }
@@ -284,16 +284,16 @@ export function registerAlign(program: Command): void {
       .description('best-of-N: N samples per prompt, the select judge keeps the highest-reward one, the report judge scores it held out; baseline (mean of the N), first sample, best-of-N and the best-of-n curve, with paired CIs (a stored, resumable run)')
       .option('--model <spec>', 'the model to sample')
       .option('--prompts <source>', 'a JSONL file of {id, prompt} lines, or builtin:NAME (builtin:align-questions)')
-      .option('--n <n>', 'samples per prompt', positiveInt('--n'))
+      .option('--n <n>', 'samples per prompt', positiveInt('--n', MAX_BON_N))
       .option('--target <target>', 'a preset or a target file (default ideal)')
       .option('--judge <spec>', 'the report judge (held-out scores): local (offline) or llm:MODEL_SPEC (default local)')
       .option('--select-judge <spec>', 'the select judge (the proxy that picks the best of N); default: --judge, which warns (Goodhart)')
       .option('--reward <kind>', REWARD_HELP, rewardKind)
       .option('--quality-judge <spec>', 'rate helpfulness of both arms with llm:MODEL_SPEC (the alignment tax)')
-      .option('--limit <n>', 'use only the first N prompts', positiveInt('--limit'))
-      .option('--concurrency <c>', 'prompts worked on at once', positiveInt('--concurrency'), 8)
+      .option('--limit <n>', 'use only the first N prompts', positiveInt('--limit', MAX_LIMIT_OPTION))
+      .option('--concurrency <c>', 'prompts worked on at once', positiveInt('--concurrency', MAX_CONCURRENCY_OPTION), 8)
       .option('--temperature <t>', 'sampling temperature (default 1)', number('--temperature', 0))
-      .option('--max-tokens <m>', 'longest response in tokens (default 256)', positiveInt('--max-tokens'))
+      .option('--max-tokens <m>', 'longest response in tokens (default 256)', positiveInt('--max-tokens', MAX_TOKENS_OPTION))
       .option('--resume <run>', 'continue this run (settings are taken from it)')
       .option('--base-url <url>', 'API base URL for the model (not the judge)')
       .option('--no-cache', 'always call the models, never answer from the response cache');
@@ -370,8 +370,8 @@ export function registerAlign(program: Command): void {
       .option('--target <target>', 'U_H (and U_A) from value vectors: the BaseAlign reward of "human_values" (else "values") and of "model_values"')
       .option('--rate-with <spec>', 'U_A: ask this model to rate each (prompt, response) from −10 to 10 (prompts/align/rate.v1.md)')
       .option('--normalize <how>', 'none, or z: z-score both utilities first (utilities are defined up to scale)', 'none')
-      .option('--bootstrap <b>', 'bootstrap resamples', positiveInt('--bootstrap'), 1000)
-      .option('--concurrency <c>', 'ratings at once (--rate-with)', positiveInt('--concurrency'), 8)
+      .option('--bootstrap <b>', 'bootstrap resamples', positiveInt('--bootstrap', MAX_BOOTSTRAP_OPTION), 1000)
+      .option('--concurrency <c>', 'ratings at once (--rate-with)', positiveInt('--concurrency', MAX_CONCURRENCY_OPTION), 8)
       .option('--no-cache', 'always call the rating model')
       .action(action(async (input: string, opts: { pairs: string; target?: string; rateWith?: string; normalize: string; bootstrap: number; concurrency: number; cache: boolean }, command: Command) => withContext(command, async (ctx) => {
         const pairs = parsePairs(opts.pairs);
@@ -474,11 +474,11 @@ export function registerAlign(program: Command): void {
       .option('--host <host>', 'address to bind', '127.0.0.1')
       .option('--port <port>', 'port, 0–65535 (0 picks a free one)', portNumber('--port'), 5000)
       .option('--allowed-hosts <names>', 'also answer to these Host names, comma-separated (others than localhost and IP addresses get 403: DNS rebinding)', commaList, [])
-      .option('--max-body <bytes>', 'largest request body', positiveInt('--max-body'), 8 * 1024 * 1024)
-      .option('--max-concurrent <n>', 'requests scored at once; more get 503 with Retry-After', positiveInt('--max-concurrent'), 8)
-      .option('--timeout <ms>', 'longest the judge may take for one request', positiveInt('--timeout'), 120_000)
-      .option('--body-timeout <ms>', 'longest a client may take to send its body', positiveInt('--body-timeout'), 30_000)
-      .option('--batch-size <n>', 'queries per judge call', positiveInt('--batch-size'), 32)
+      .option('--max-body <bytes>', 'largest request body', positiveInt('--max-body', 1024 ** 3), 8 * 1024 * 1024)
+      .option('--max-concurrent <n>', 'requests scored at once; more get 503 with Retry-After', positiveInt('--max-concurrent', 1024), 8)
+      .option('--timeout <ms>', 'longest the judge may take for one request', positiveInt('--timeout', 86_400_000), 120_000)
+      .option('--body-timeout <ms>', 'longest a client may take to send its body', positiveInt('--body-timeout', 3_600_000), 30_000)
+      .option('--batch-size <n>', 'queries per judge call', positiveInt('--batch-size', MAX_BATCH_OPTION), 32)
       .action(action(async (opts: { target: string; judge: string; selectJudge?: string; reward: RewardKind; host: string; port: number; allowedHosts: string[]; maxBody: number; maxConcurrent: number; timeout: number; bodyTimeout: number; batchSize: number }, command: Command) => withContext(command, async (ctx) => {
         const t = loadTarget(opts.target);
         const report = await ctx.judge(opts.judge);

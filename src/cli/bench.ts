@@ -6,7 +6,7 @@ import type { SamplingParams } from '../models/types.ts';
 import { createProgress } from '../runtime/progress.ts';
 import { countFailures, formatFailureCounts } from '../runtime/failures.ts';
 import { interruptOnSigint } from '../runtime/run.ts';
-import { action, emit, examples, positiveInt } from './io.ts';
+import { action, emit, examples, MAX_LIMIT_OPTION, MAX_TOKENS_OPTION, positiveInt } from './io.ts';
 import { withContext } from './context.ts';
 import { executorFor, executorOption, type ExecutorName } from './executor.ts';
 
@@ -60,10 +60,10 @@ export function registerBench(program: Command): void {
     .option('--prompts <source>', 'prompt set: a JSONL file of {id, prompt, foundation, principle?} lines, or builtin:NAME (builtin:valuecompass-mft)')
     .option('--samples <k>', `K: continuations sampled per prompt and model (default ${DEFAULT_SAMPLES})`, positiveInt('--samples', MAX_SAMPLES))
     .option('--judge <spec>', 'judge of every continuation: local (offline) or llm:MODEL_SPEC (default local)')
-    .option('--limit <n>', 'use only the first N prompts of the set', positiveInt('--limit'))
+    .option('--limit <n>', 'use only the first N prompts of the set', positiveInt('--limit', MAX_LIMIT_OPTION))
     .option('--concurrency <c>', 'prompt × model units worked on at once', positiveInt('--concurrency', MAX_CONCURRENCY), 8)
     .option('--temperature <t>', 'sampling temperature of the target models (default 1)', fraction('--temperature', 2))
-    .option('--max-tokens <m>', 'longest continuation, in tokens (default 128)', positiveInt('--max-tokens', 1_000_000))
+    .option('--max-tokens <m>', 'longest continuation, in tokens (default 128)', positiveInt('--max-tokens', MAX_TOKENS_OPTION))
     .option('--resume <run>', 'continue this run (its settings are taken from the run; re-running the same command does the same)')
     .option('--max-prompt-chars <n>', `longest prompt accepted, in characters (default ${DEFAULT_MAX_PROMPT_CHARS}); a longer one is an error at file:line`, positiveInt('--max-prompt-chars', 10_000_000))
     .option('--no-cache', 'always call the models, never answer from the response cache')

@@ -70,7 +70,7 @@ export function registerElicit(program: Command): void {
       .option('--public-url <url>', 'base URL used in invite links (default: the address the admin uses)')
       .option('--secure-cookies', 'mark cookies Secure (when served over HTTPS)')
       .option('--no-online-dedupe', 'do not match cards as they are submitted (run the dedupe job instead)')
-      .option('--rate <n>', 'interview messages per participant per minute', positiveInt('--rate'), 20)
+      .option('--rate <n>', 'interview messages per participant per minute', positiveInt('--rate', 10_000), 20)
       .action(
         action(async (opts: { port: number; host: string; model?: string; jobModel?: string; embeddings?: string; adminToken?: string; publicUrl?: string; secureCookies?: boolean; onlineDedupe: boolean; rate: number }, command: Command) => {
           const g = command.optsWithGlobals() as GlobalOptions;
@@ -147,7 +147,7 @@ export function registerElicit(program: Command): void {
       .command('invite')
       .description('create invite links (the tokens are shown once and stored only as hashes)')
       .argument('<deliberation>', 'deliberation id')
-      .option('-n, --count <n>', 'how many', positiveInt('--count'), 1)
+      .option('-n, --count <n>', 'how many', positiveInt('--count', 100_000), 1)
       .option('--label <text>', 'a cohort label (not a name)')
       .option('--base-url <url>', 'the server\'s public URL', 'http://127.0.0.1:8787')
       .action(

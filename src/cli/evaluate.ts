@@ -4,7 +4,7 @@ import { evaluateFile, countLines, type ValueProfile } from '../judges/evaluate.
 import { createProgress } from '../runtime/progress.ts';
 import { interruptOnSigint } from '../runtime/run.ts';
 import { SCHWARTZ_VALUE_IDS } from '../values/schwartz.ts';
-import { action, emit, examples, formatError, positiveInt } from './io.ts';
+import { action, allRowsFailed, emit, examples, formatError, positiveInt, rowTicks } from './io.ts';
 import { withContext } from './context.ts';
 
 const SHORT: Record<string, string> = {
@@ -38,24 +38,18 @@ export function registerEvaluate(program: Command): void {
           const judge = await ctx.judge(opts.judge, { noCache: !opts.cache, ...(opts.judgeSamples ? { samples: opts.judgeSamples } : {}) });
           const total = await countLines(input);
           const progress = createProgress({ label: 'evaluate', total, enabled: Boolean(opts.output) });
-          let reported = 0;
           const { signal, dispose } = interruptOnSigint();
           try {
             const summary = await evaluateFile({
               judge, input, output: opts.output ?? process.stdout, onError: opts.onError as 'skip' | 'fail', batchSize: opts.batchSize, signal,
               ...(opts.groupBy ? { groupBy: opts.groupBy } : {}),
-              onProgress: (done) => {
-                while (reported < done) {
-                  reported++;
-                  progress.tick();
-                }
-              },
+              onProgress: rowTicks(progress),
               onSkip: (error) => process.stderr.write(`skipped: ${formatError(error)}\n`),
             });
             progress.finish();
             if (opts.output) emit(ctx, { output: opts.output, ...summary }, () => `${summary.rows} rows judged by ${summary.judge}, ${summary.skipped} skipped → ${opts.output}\n\n${renderProfiles(summary.profiles)}`);
             else process.stderr.write(`${summary.rows} rows judged by ${summary.judge}, ${summary.skipped} skipped\n${renderProfiles(summary.profiles)}\n`);
-            return signal.aborted ? 1 : 0;
+            return signal.aborted || allRowsFailed(summary, 'judged') ? 1 : 0;
           } finally {
             dispose();
           }

@@ -25,7 +25,7 @@ import {
   type StudySummary,
   type TenetGraph,
 } from '../moralgraph/index.ts';
-import { action, emit, examples, positiveInt, type GlobalOptions } from './io.ts';
+import { action, emit, examples, MAX_LIMIT_OPTION, positiveInt, type GlobalOptions } from './io.ts';
 
 type Format = 'study' | 'tenet';
 
@@ -225,7 +225,7 @@ function registerRank(graph: Command): void {
     .description('rank the values of a graph (either format) by weighted PageRank, with the study\'s wisdom score beside it')
     .argument('<file>', "a graph: tenet's format or the study's MoralGraphSummary JSON")
     .option('--context <context>', 'rank inside one context, e.g. "When in distress"')
-    .option('--top <n>', 'show only the first N values', positiveInt('--top'))
+    .option('--top <n>', 'show only the first N values', positiveInt('--top', MAX_LIMIT_OPTION))
     .addOption(new Option('--by <score>', 'sort by').choices(['pagerank', 'wisdom']).default('pagerank'))
     .option('--damping <d>', 'PageRank damping factor', (v: string) => {
       const d = Number(v);

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { TenetError, isTenetError } from '../errors.ts';
 import { redactSecrets } from '../redact.ts';
+import type { Progress } from '../runtime/progress.ts';
 
 /** Options every command accepts. */
 export interface GlobalOptions {
@@ -53,16 +54,65 @@ export function action<A extends unknown[]>(
   };
 }
 
-/** Parse a positive integer option (at most `max` when given), or fail with BAD_USAGE naming the option. */
-export function positiveInt(name: string, max?: number): (value: string) => number {
+/** Upper bounds shared by the numeric options of several commands (each command's own counts use its library's limits). */
+export const MAX_TOKENS_OPTION = 1_000_000;
+/** `--limit`: rows or prompts to use. */
+export const MAX_LIMIT_OPTION = 10_000_000;
+/** `--bootstrap`: resamples. */
+export const MAX_BOOTSTRAP_OPTION = 1_000_000;
+/** `--batch-size`: rows per judge call. */
+export const MAX_BATCH_OPTION = 100_000;
+/** `--concurrency`: units or calls at once. */
+export const MAX_CONCURRENCY_OPTION = 1024;
+
+/**
+ * The one parser of whole-number options: an integer from `min` to `max`, or BAD_USAGE (exit 2) naming the option,
+ * so that `--n 1e9` is a clear error rather than a run that allocates until the heap gives out.
+ */
+export function intOption(name: string, min: number, max: number): (value: string) => number {
   return (value: string) => {
     const n = Number(value);
-    if (value.trim() === '' || !Number.isInteger(n) || n <= 0) {
-      throw new TenetError('BAD_USAGE', `${name} must be a positive integer${max !== undefined ? ` up to ${max}` : ''}, got "${value}"`);
+    if (value.trim() === '' || !Number.isInteger(n) || n < min) {
+      throw new TenetError('BAD_USAGE', `${name} must be ${min === 1 ? 'a positive integer' : `a whole number ≥ ${min}`} up to ${max}, got "${value}"`);
     }
-    if (max !== undefined && n > max) throw new TenetError('BAD_USAGE', `${name} must be at most ${max}, got ${value}`);
+    if (n > max) throw new TenetError('BAD_USAGE', `${name} must be at most ${max}, got ${value}`);
     return n;
   };
+}
+
+/** A positive integer option, at most `max`. */
+export function positiveInt(name: string, max: number): (value: string) => number {
+  return intOption(name, 1, max);
+}
+
+/** A whole-number option ≥ 0, at most `max`. */
+export function nonNegativeInt(name: string, max: number): (value: string) => number {
+  return intOption(name, 0, max);
+}
+
+/**
+ * The `onProgress` of a streaming command (rows handled so far, of which skipped): one tick per row, a skipped
+ * row counted as an error on the progress line.
+ */
+export function rowTicks(progress: Progress): (handled: number, skipped: number) => void {
+  let ticked = 0;
+  let errors = 0;
+  return (handled, skipped) => {
+    for (; errors < skipped; errors++, ticked++) progress.tick({ error: true });
+    for (; ticked < handled; ticked++) progress.tick();
+  };
+}
+
+/** Every row of a streaming command failed: say so on stderr, and exit 1 (a run that judged nothing did not work). */
+export function allRowsFailed(summary: { rows: number; skipped: number }, what: string): boolean {
+  if (summary.rows > 0 || summary.skipped === 0) return false;
+  process.stderr.write(`error: every row failed (${summary.skipped} skipped); nothing was ${what}\n`);
+  return true;
+}
+
+/** `1 run`, `2 runs`: a count with its noun (regular plurals). */
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 /** Append a worked example to a command's --help. */

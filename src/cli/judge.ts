@@ -7,7 +7,7 @@ import { trainLocalJudge } from '../judges/local/train.ts';
 import { EVAL_FORMATS, measureJudge, type EvalFormat, type JudgeMeasurement } from '../judges/measure.ts';
 import type { MetricWithCI } from '../judges/metrics.ts';
 import { createProgress } from '../runtime/progress.ts';
-import { action, emit, examples, positiveInt } from './io.ts';
+import { action, emit, examples, MAX_BOOTSTRAP_OPTION, MAX_LIMIT_OPTION, positiveInt } from './io.ts';
 import { withContext } from './context.ts';
 
 const SHARED_DATA = fileURLToPath(new URL('../../../shared/data/', import.meta.url));
@@ -41,9 +41,9 @@ export function registerJudge(program: Command): void {
       .requiredOption('--format <format>', `one of ${EVAL_FORMATS.join(', ')}`)
       .option('--judge <spec>', 'local (encoder judge, default), local-fast (n-grams) or llm:MODEL_SPEC', 'local')
       .option('--part <part>', 'score only this part of the split: train, validation, test or all (default: test for the local judge on data it trained on, else all)')
-      .option('--limit <n>', 'score only the first N rows of the part, in file order (slow judges; the output says so)', positiveInt('--limit'))
-      .option('--bootstrap <n>', 'bootstrap resamples', positiveInt('--bootstrap'), 1000)
-      .option('--judge-samples <n>', 'LLM judge self-consistency samples', positiveInt('--judge-samples'))
+      .option('--limit <n>', 'score only the first N rows of the part, in file order (slow judges; the output says so)', positiveInt('--limit', MAX_LIMIT_OPTION))
+      .option('--bootstrap <n>', 'bootstrap resamples', positiveInt('--bootstrap', MAX_BOOTSTRAP_OPTION), 1000)
+      .option('--judge-samples <n>', 'LLM judge self-consistency samples', positiveInt('--judge-samples', 100))
       .option('--no-cache', 'LLM judges: do not use the response cache')
       .action(action(async (opts: { data: string; format: string; judge: string; part?: string; limit?: number; bootstrap: number; judgeSamples?: number; cache: boolean }, command: Command) => {
         if (!(EVAL_FORMATS as readonly string[]).includes(opts.format)) {
@@ -76,7 +76,7 @@ export function registerJudge(program: Command): void {
       .option('--data <dir>', 'reference data laid out as shared/data (fulcra/, valuecompass/, ethics/, touche23/)', SHARED_DATA)
       .option('--judge <which>', 'local (the encoder judge: embeds any text not in the feature cache, ~15 texts/s per core) or local-fast (n-grams, ~5 s)', 'local')
       .option('-o, --output <file>', 'where to write the weights (default: the committed file of that judge)')
-      .option('--seed <n>', 'training seed', positiveInt('--seed'), 1)
+      .option('--seed <n>', 'training seed', positiveInt('--seed', 2 ** 31 - 1), 1)
       .option('--check', 'do not write: exit 1 unless training reproduces the committed weights byte for byte')
       .action(action(async (opts: { data: string; judge: string; output?: string; seed: number; check?: boolean }, command: Command) => {
         if (opts.judge !== 'local' && opts.judge !== 'local-fast') throw new TenetError('BAD_USAGE', `--judge must be local or local-fast, got "${opts.judge}"`);

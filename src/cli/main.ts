@@ -53,7 +53,19 @@ export function buildProgram(): Command {
   ]);
 }
 
+/**
+ * `tenet … | head`: once the reader has closed the pipe, stop quietly, as other Unix tools do, rather than die of
+ * an unhandled EPIPE with a stack trace. Any other stdout error is still thrown.
+ */
+function exitQuietlyOnClosedStdout(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+}
+
 export async function main(argv: string[]): Promise<void> {
+  exitQuietlyOnClosedStdout();
   try {
     await buildProgram().parseAsync(argv);
   } catch (error) {

@@ -19,7 +19,7 @@ import { formatRejections } from '../probe/validity.ts';
 import { notAvailable, requireScoring } from '../runtime/optional-scoring.ts';
 import { interruptOnSigint } from '../runtime/run.ts';
 import { withContext } from './context.ts';
-import { action, emit, examples, positiveInt } from './io.ts';
+import { action, emit, examples, MAX_LIMIT_OPTION, positiveInt } from './io.ts';
 import { executorFor, executorOption, type ExecutorName } from './executor.ts';
 
 interface ProbeCliOptions {
@@ -121,7 +121,7 @@ export function registerProbe(program: Command): void {
     .option('--reference-model <spec>', 'the model the exported prompts\' perplexity is measured under (teacher-forced; default: the target when it can score)')
     .option('--principles <file>', 'JSONL principles file {id, foundation, polarity, principle} (default: the shipped library)')
     .option('--foundation <f>', `only this foundation (${['care', 'fairness', 'loyalty', 'authority', 'sanctity'].join(', ')})`)
-    .option('--limit <n>', 'only the first N principles', positiveInt('--limit'))
+    .option('--limit <n>', 'only the first N principles', positiveInt('--limit', MAX_LIMIT_OPTION))
     .option('--iterations <t>', `T: refinement iterations per principle (default ${PROBE_DEFAULTS.iterations})`, positiveInt('--iterations', 100))
     .option('--samples <k>', `K: completions sampled from the target per prompt (default ${PROBE_DEFAULTS.samples})`, positiveInt('--samples', 1000))
     .option('--candidates <c>', `C: candidate rewrites per iteration (default ${PROBE_DEFAULTS.candidates})`, positiveInt('--candidates', 100))

@@ -45,7 +45,7 @@ export function registerReport(program: Command): void {
     .argument('<run>', 'the run id, as printed by `tenet bench` / `tenet probe` and in their --json output')
     .option('-o, --output <file>', 'the HTML file to write (default: report-RUN.html in the current folder; "-" prints it to stdout)')
     .option('--title <text>', 'the report title (default: from the run)')
-    .option('--examples <n>', 'worst examples kept per foundation and model (default 3)', positiveInt('--examples'))
+    .option('--examples <n>', 'worst examples kept per foundation and model (default 3)', positiveInt('--examples', 1000))
     .action(
       action(async (runId: string, opts: ReportOptions, command: Command) =>
         withContext(command, async (ctx) => {

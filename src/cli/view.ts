@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { TenetError } from '../errors.ts';
 import { DEFAULT_EXPORT_MAX_SAMPLES, DEFAULT_VIEW_PORT, exportView, isLoopback, serveView } from '../view/index.ts';
 import { cliContext } from './context.ts';
-import { action, commaList, emit, examples, portNumber, positiveInt, type GlobalOptions } from './io.ts';
+import { action, commaList, emit, examples, plural, portNumber, positiveInt, type GlobalOptions } from './io.ts';
 
 interface ViewOptions {
   port: number;
@@ -47,7 +47,7 @@ export function registerView(program: Command): void {
       .option('--graph <file>', 'also show this moral graph file (tenet or study JSON); repeatable', collect, [])
       .option('--export <dir>', 'write a static copy (index.html + data) into DIR instead of serving')
       .option('--run <id>', 'with --export: a run to include (repeatable; default the 20 newest)', collect, [])
-      .option('--max-samples <n>', 'with --export: samples per run at most', positiveInt('--max-samples'), DEFAULT_EXPORT_MAX_SAMPLES)
+      .option('--max-samples <n>', 'with --export: samples per run at most', positiveInt('--max-samples', 10_000_000), DEFAULT_EXPORT_MAX_SAMPLES)
       .addHelpText(
         'after',
         [
@@ -69,7 +69,7 @@ export function registerView(program: Command): void {
             const index = pathToFileURL(`${dir}/index.html`).href;
             emit(g, { ...out, index }, () =>
               [
-                `tenet view: wrote ${out.files.length} files to ${dir} (${out.runs} runs, ${out.samples} samples)`,
+                `tenet view: wrote ${plural(out.files.length, 'file')} to ${dir} (${plural(out.runs, 'run')}, ${plural(out.samples, 'sample')})`,
                 ...Object.entries(out.truncated).map(([run, n]) => `  ${run}: ${n} samples left out (--max-samples ${opts.maxSamples})`),
                 `open ${index}`,
               ].join('\n'),

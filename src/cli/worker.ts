@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { parseShare } from '../distributed/limits.ts';
 import { formatWorkersStatus, workersStatus } from '../distributed/status.ts';
 import { runWorker } from '../distributed/worker.ts';
-import { action, emit, examples, positiveInt } from './io.ts';
+import { action, emit, examples, MAX_CONCURRENCY_OPTION, positiveInt } from './io.ts';
 import { withContext } from './context.ts';
 
 interface WorkerCliOptions {
@@ -15,9 +15,9 @@ export function registerWorker(program: Command): void {
   examples(
     program.command('worker')
       .description('run prompt × model units for distributed runs (--executor pgboss) from the queue in the Postgres store, until SIGTERM or Ctrl-C')
-      .option('--concurrency <n>', 'units worked on at once in this process', positiveInt('--concurrency'), 16)
+      .option('--concurrency <n>', 'units worked on at once in this process', positiveInt('--concurrency', MAX_CONCURRENCY_OPTION), 16)
       .option('--rate-share <f>', 'the fraction of each configured rpm/tpm limit this worker uses: 1/W with W workers keeps the fleet within the limit (default 1)', parseShare)
-      .option('--drain <seconds>', 'on SIGTERM/Ctrl-C, how long to let the units in hand finish before exiting', positiveInt('--drain'), 60)
+      .option('--drain <seconds>', 'on SIGTERM/Ctrl-C, how long to let the units in hand finish before exiting', positiveInt('--drain', 86_400), 60)
       .action(action(async (opts: WorkerCliOptions, command: Command) => withContext(command, async (ctx) => {
         const controller = new AbortController();
         const stop = (signal: string): void => {

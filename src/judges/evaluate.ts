@@ -19,7 +19,7 @@ export interface EvaluateOptions {
   /** Summarise value profiles per this field (default `model`, else FULCRA's `response_source`). */
   groupBy?: string;
   signal?: AbortSignal;
-  onProgress?: (rowsDone: number) => void;
+  onProgress?: (rowsDone: number, skipped: number) => void;
   onSkip?: (error: TenetError) => void;
 }
 

@@ -5,7 +5,7 @@ import { createLlmJudge } from './llm.ts';
 import { loadEncoderJudge, readEncoderWeights } from './local/encoder-judge.ts';
 import { ENCODER_WEIGHTS_FORMAT } from './local/encoder-train.ts';
 import { loadThreadedLocalJudge } from './local/threaded.ts';
-import { LOCAL_JUDGE_ID } from './local/train.ts';
+import { isLocalJudge } from './ids.ts';
 import type { Judge } from './types.ts';
 
 export interface JudgeSpecOptions extends ModelContext {
@@ -44,7 +44,7 @@ export async function createJudge(spec: string, options: JudgeSpecOptions = {}):
  * violation head is measured in docs/judges.md and is only a little better than calling everything a violation.
  */
 export function violationCaveat(judge: Pick<Judge, 'id' | 'version'>): string | undefined {
-  return judge.id === LOCAL_JUDGE_ID
+  return isLocalJudge(judge.id)
     ? `the offline judge (${judge.id}@${judge.version}) gives weak violation scores on held-out data (docs/judges.md); for violation rates you can rely on, use --judge llm:MODEL_SPEC`
     : undefined;
 }

@@ -3,14 +3,12 @@
  * When one judge does both, what it picked is optimised against it and its scores overstate what another judge
  * would find (Goodhart). The probe and alignment (best-of-N, exports, the reward server) print this warning.
  */
+import { sameJudge } from './ids.ts';
 import type { Judge } from './types.ts';
 
 type JudgeRef = Pick<Judge, 'id' | 'version'>;
 
-/** Whether two judges are the same judge (id and version). */
-export function sameJudge(a: JudgeRef, b: JudgeRef): boolean {
-  return a.id === b.id && a.version === b.version;
-}
+export { sameJudge };
 
 /**
  * The Goodhart warning for one judge that both selects and reports, e.g. `goodhartText(judge, 'selects the

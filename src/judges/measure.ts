@@ -1,7 +1,7 @@
 import { TenetError } from '../errors.ts';
 import { SCHWARTZ_VALUE_IDS } from '../values/schwartz.ts';
 import { collect, loadEthicsCommonsense, loadFulcra, loadValueCompassCases } from './datasets.ts';
-import { LOCAL_JUDGE_ID } from './local/train.ts';
+import { isLocalJudge } from './ids.ts';
 import { ETHICS_BLOCK, partOfEthicsRow, partOfPrompt, promptKey, type Part } from './local/split.ts';
 import { evaluateBinary, evaluateSchwartz, type BinaryReport, type SchwartzReport } from './metrics.ts';
 import type { Progress } from '../runtime/progress.ts';
@@ -52,7 +52,7 @@ export interface JudgeMeasurement {
 }
 
 export function defaultPart(judge: Judge, format: EvalFormat): { part: Part | 'all'; reason: string } {
-  if (judge.id === LOCAL_JUDGE_ID && LOCAL_JUDGE_TRAINED_ON.includes(format)) {
+  if (isLocalJudge(judge.id) && LOCAL_JUDGE_TRAINED_ON.includes(format)) {
     return { part: 'test', reason: 'the held-out test part: the local judge was trained and tuned on the other parts of this data' };
   }
   return { part: 'all', reason: 'every row: this judge was neither trained nor tuned on this data' };

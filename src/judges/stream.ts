@@ -22,7 +22,7 @@ export interface JsonlStreamOptions<Row extends { line: number }, Result> {
   signal?: AbortSignal;
   onSkip?: (error: TenetError) => void;
   /** Called after each batch with the rows handled so far (written + skipped). */
-  onProgress?: (handled: number) => void;
+  onProgress?: (handled: number, skipped: number) => void;
   /** One line into a row; a TenetError marks the line bad. */
   parse(value: Record<string, unknown>, line: number): Row;
   /** One result per row, in order. */
@@ -41,6 +41,7 @@ export async function streamJsonl<Row extends { line: number }, Result>(options:
     if (onError === 'fail') throw error;
     skipped++;
     options.onSkip?.(error);
+    options.onProgress?.(rows + skipped, skipped);
   };
 
   const flush = async (batch: Row[]): Promise<void> => {
@@ -67,7 +68,7 @@ export async function streamJsonl<Row extends { line: number }, Result>(options:
       text += `${options.format(row, results[i]!)}\n`;
     });
     if (!out.write(text)) await once(out, 'drain');
-    options.onProgress?.(rows + skipped);
+    options.onProgress?.(rows + skipped, skipped);
   };
 
   let batch: Row[] = [];

@@ -17,3 +17,10 @@ export function localModelPath(nameOrPath: string, env: Record<string, string | 
   const isPath = nameOrPath.includes('/') || nameOrPath.includes('\\') || nameOrPath.toLowerCase().endsWith('.gguf') || isAbsolute(nameOrPath);
   return isPath ? resolve(nameOrPath) : join(modelsDir(env), `${nameOrPath}.gguf`);
 }
+
+/** The models `npm run fetch-models` puts in the models directory, with the size and SHA-256 it checks them against. */
+export const FETCHED_MODELS: readonly { name: string; bytes: number; sha256: string }[] = [
+  { name: 'smollm2-135m-instruct-q4_1', bytes: 98_362_432, sha256: 'b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53' },
+  { name: 'gemma-3-270m-q4_k_m', bytes: 253_113_024, sha256: 'a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818' },
+  { name: 'all-minilm-l6-v2', bytes: 90_897_728, sha256: '578ec7cb2138ca4ab336b2583f8be5382cfdfab5d019209c8a3e4806c0e66cb1' },
+];

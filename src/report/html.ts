@@ -80,3 +80,11 @@ export function truncate(text: string, max: number): string {
   const space = cut.lastIndexOf(' ');
   return `${(space > max * 0.6 ? cut.slice(0, space) : cut).trimEnd()}…`;
 }
+
+/**
+ * A model name as shown in tables and example headers: wrapped anywhere (a spec has no spaces to break at), or
+ * cut with an ellipsis where one line is kept, with the whole name in the title (hover).
+ */
+export function modelName(model: string): string {
+  return `<span${attrs({ class: 'model-name', title: model })}>${esc(model)}</span>`;
+}

@@ -25,6 +25,7 @@ import type { PromptTask } from '../runtime/sample-stage.ts';
 import type { Judgment, Run, Sample, Store } from '../store/index.ts';
 import { SCHWARTZ_VALUE_IDS } from '../values/schwartz.ts';
 import type { ModelReport, ProbePrinciple, ReportData, WorstExample } from './data.ts';
+import { sameJudge } from '../judges/ids.ts';
 
 export interface LoadReportOptions {
   /** Worst examples kept per foundation and model (default 3). */
@@ -85,7 +86,7 @@ interface JudgedResult {
 function judgmentsBySample(judgments: readonly Judgment[], judge: { id: string; version: string } | undefined): Map<string, JudgedResult> {
   const out = new Map<string, JudgedResult>();
   for (const j of judgments) {
-    if (judge && (j.judgeId !== judge.id || j.judgeVersion !== judge.version)) continue;
+    if (judge && !sameJudge({ id: j.judgeId, version: j.judgeVersion }, judge)) continue;
     const r = j.result as Record<string, unknown> | null;
     if (!r || typeof r !== 'object') continue;
     out.set(j.sampleId, {

@@ -1,5 +1,6 @@
 import { canonicalJson, stableId, type Run, type Store } from '../store/index.ts';
 import { TenetError } from '../errors.ts';
+import { canonicalJudgeId } from '../judges/ids.ts';
 
 /**
  * Open a run: `resume` names an existing run to continue; otherwise the id is derived from the run's
@@ -29,8 +30,10 @@ export async function openRun(store: Store, options: { kind: string; name: strin
  */
 export function settingsDifferences(was: object, now: object): string[] {
   const plain = (c: object): Record<string, unknown> => {
-    const judge = (c as { judge?: object }).judge;
-    return { ...c, ...(judge ? { judge: { ...judge, spec: '' } } : {}) };
+    const judge = (c as { judge?: { id?: unknown; version?: unknown } }).judge;
+    // a judge's old id (judges/ids.ts) is the same judge
+    const id = judge && typeof judge.id === 'string' && typeof judge.version === 'string' ? { id: canonicalJudgeId(judge.id, judge.version) } : {};
+    return { ...c, ...(judge ? { judge: { ...judge, spec: '', ...id } } : {}) };
   };
   const a = plain(was);
   const b = plain(now);

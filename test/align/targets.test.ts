@@ -6,6 +6,7 @@ import { BUILTIN_QUESTIONNAIRE, checkAnswers, readQuestionnaire, targetFromAnswe
 import { ESS_HVS_ITEMS, targetFromSurvey } from '../../src/align/survey.ts';
 import { loadTarget, readTargetFile } from '../../src/align/targets.ts';
 import { TenetError } from '../../src/errors.ts';
+import { runCli } from '../support/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tenet-align-targets-'));
 const COLUMNS = ESS_HVS_ITEMS.map((i) => i.id);
@@ -62,6 +63,46 @@ describe('targets from survey data', () => {
     const e3 = await targetFromSurvey({ file: weights, country: 'GB', weightColumn: 'w' }).catch((e) => e);
     expect(e3.location).toMatchObject({ line: 3, path: 'w' });
   });
+
+  it('refuses weights that give no target, non-decimal numbers and an all-zero target at file:line with the column; warns on one respondent', async () => {
+    const csv = (name: string, rows: [string, string, (c: string) => string][]): string => {
+      const file = join(dir, name);
+      writeFileSync(file, `cntry,w,${COLUMNS.join(',')}\n${rows.map(([cntry, w, a]) => [cntry, w, ...COLUMNS.map(a)].join(',')).join('\n')}\n`);
+      return file;
+    };
+    const varied = (c: string): string => (SD.has(c) ? '1' : '3');
+    const other = (c: string): string => (UN.has(c) ? '6' : '2');
+    const zero = await targetFromSurvey({ file: csv('zero.csv', [['GB', '0', varied], ['GB', '0', other]]), country: 'GB', weightColumn: 'w' }).catch((e) => e);
+    expect(zero).toBeInstanceOf(TenetError);
+    expect(zero.location).toMatchObject({ line: 2, path: 'w' });
+    expect(zero.message).toMatch(/every weight in column w is 0/);
+    const huge = await targetFromSurvey({ file: csv('huge.csv', [['GB', `1${'0'.repeat(308)}`, varied], ['GB', `1${'0'.repeat(308)}`, other]]), country: 'GB', weightColumn: 'w' }).catch((e) => e);
+    expect(huge).toBeInstanceOf(TenetError);
+    expect(huge.location).toMatchObject({ line: 2, path: 'w' });
+    expect(huge.message).toMatch(/add up past the largest number/);
+    for (const raw of ['0x4', '2e0', 'Infinity']) {
+      const e = await targetFromSurvey({ file: csv('hex.csv', [['GB', '1', varied], ['GB', '1', (c) => (c === 'impsafe' ? raw : other(c))]]), country: 'GB' }).catch((err) => err);
+      expect(e).toBeInstanceOf(TenetError);
+      expect(e.location).toMatchObject({ line: 3, path: 'impsafe' });
+      expect(e.message).toContain(`"${raw}" in column impsafe is not a plain decimal number`);
+    }
+    const w = await targetFromSurvey({ file: csv('hexw.csv', [['GB', '0x4', varied]]), country: 'GB', weightColumn: 'w' }).catch((err) => err);
+    expect(w.location).toMatchObject({ line: 2, path: 'w' });
+    const flat = await targetFromSurvey({ file: csv('flat.csv', [['GB', '1', () => '3'], ['GB', '1', () => '5']]), country: 'GB' }).catch((e) => e);
+    expect(flat).toBeInstanceOf(TenetError);
+    expect(flat.message).toMatch(/all-zero target/);
+    const one = await targetFromSurvey({ file: csv('one.csv', [['GB', '1', varied]]), country: 'GB' });
+    expect(one.warnings).toEqual([`the target rests on one respondent (${join(dir, 'one.csv')}:2): it is one person's values, not GB's`]);
+    const two = await targetFromSurvey({ file: csv('two.csv', [['GB', '1', varied], ['GB', '1', other]]), country: 'GB' });
+    const cli = await runCli(['align', 'target', 'from-survey', join(dir, 'one.csv'), '--country', 'GB']);
+    expect(cli.code).toBe(0);
+    expect(cli.stderr).toContain('warning: the target rests on one respondent');
+    const cliZero = await runCli(['align', 'target', 'from-survey', join(dir, 'zero.csv'), '--country', 'GB', '--weight', 'w']);
+    expect(cliZero.code).toBe(2);
+    expect(cliZero.stderr).toContain(`error [BAD_INPUT] (${join(dir, 'zero.csv')}:2 at w): every weight in column w is 0`);
+    expect(two.warnings).toEqual([]);
+    expect(two.vector.every(Number.isFinite)).toBe(true);
+  });
 });
 
 describe('the questionnaire', () => {
@@ -81,6 +122,7 @@ describe('the questionnaire', () => {
     const all = Object.fromEntries(BUILTIN_QUESTIONNAIRE.items.map((i) => [i.id, 3]));
     expect(() => checkAnswers(BUILTIN_QUESTIONNAIRE, { ...all, q05: 7 })).toThrow(/q05: 7 is not an integer from 1 to 6/);
     expect(() => checkAnswers(BUILTIN_QUESTIONNAIRE, { ...all, q99: 1 })).toThrow(/unknown item "q99"/);
+    expect(() => targetFromAnswers(BUILTIN_QUESTIONNAIRE, checkAnswers(BUILTIN_QUESTIONNAIRE, all))).toThrow(/every item has the same answer, so the target is all 0/);
     const items = join(dir, 'items.yaml');
     writeFileSync(items, `scale: {min: 0, max: 4}\nitems:\n${['self_direction', 'stimulation', 'hedonism', 'achievement', 'power', 'security', 'tradition', 'conformity', 'benevolence', 'universalism'].map((v, i) => `  - {id: o${i}, value: ${v}, text: "official item ${i}"}`).join('\n')}\n`);
     const q = readQuestionnaire(items);
@@ -106,5 +148,11 @@ describe('target files', () => {
     expect(e!.message).toContain('values.kindness');
     expect(e!.location).toMatchObject({ file: bad, line: 3, path: 'values.benevolence' });
     expect(() => loadTarget('nowhere')).toThrow(/not a preset and no such file/);
+    const zeros = join(dir, 'zeros.yaml');
+    writeFileSync(zeros, 'id: nothing\nvalues: {benevolence: 0}\n');
+    const z = (() => { try { loadTarget(zeros); } catch (err) { return err as TenetError; } })();
+    expect(z).toBeInstanceOf(TenetError);
+    expect(z!.location).toMatchObject({ file: zeros, line: 2, path: 'values' });
+    expect(z!.message).toMatch(/all 0/);
   });
 });

@@ -140,6 +140,17 @@ describe('tenet CLI', () => {
     }
   });
 
+  it('doctor says whether the fetched models are there, with the size they were fetched at, and whether node-llama-cpp loads', async () => {
+    const models = mkdtempSync(join(tmpdir(), 'tenet-models-'));
+    const check = async () => JSON.parse((await tenet(['--db', db, 'doctor', '--json'], { TENET_MODELS_DIR: models })).stdout).checks as { name: string; status: string; detail: string }[];
+    const none = (await check()).find((c) => c.name === 'fetched models')!;
+    expect(none).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^none in .*npm run fetch-models/) });
+    writeFileSync(join(models, 'gemma-3-270m-q4_k_m.gguf'), 'partial');
+    const checks = await check();
+    expect(checks.find((c) => c.name === 'fetched models')).toMatchObject({ status: 'warn', detail: expect.stringContaining('gemma-3-270m-q4_k_m is 7 bytes, not 253113024') });
+    expect(checks.find((c) => c.name === 'provider llamacpp')!.detail).toMatch(/node-llama-cpp is (not installed|installed and loads)/);
+  });
+
   it('doctor fails (exit 1) when the configured Postgres is unreachable', async () => {
     const result = await tenet(['--db', 'postgres://nobody@127.0.0.1:1/none', 'doctor', '--json']);
     expect(result.code).toBe(1);

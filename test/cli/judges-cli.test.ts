@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,12 +22,26 @@ describe('judging from the CLI', () => {
     expect(r.code, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout);
     expect(summary.rows).toBe(300);
-    expect(summary.judge).toBe('tenet-local@1.1.0');
+    expect(summary.judge).toBe('tenet-local-fast@1.1.0');
     expect(summary.profiles.map((p: { group: string }) => p.group)).toEqual(['(all)', 'gpt-3.5-turbo', 'gpt-4', 'mistral-large']);
     const first = JSON.parse(readFileSync(out, 'utf8').split('\n')[0]!);
     expect(first.id).toBe('gpt-4-000');
     expect(Object.keys(first.values)).toHaveLength(10);
     for (const v of Object.values(first.values) as number[]) expect(Math.abs(v)).toBeLessThanOrEqual(1);
+  });
+
+  it('evaluate --on-error skip with every row failed counts the errors and exits 1, saying so', () => {
+    const input = join(dir, 'all-bad.jsonl');
+    writeFileSync(input, '{"id": "a", "prompt": "p"}\n{"id": "b"}\nnot json\n');
+    const r = tenet(['evaluate', input, '--judge', 'local-fast', '--on-error', 'skip', '-o', join(dir, 'all-bad.out.jsonl')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('errors 3');
+    expect(r.stderr).toContain('error: every row failed (3 skipped); nothing was judged');
+    const some = join(dir, 'some-bad.jsonl');
+    writeFileSync(some, '{"id": "a", "prompt": "p", "response": "I will help"}\n{"id": "b"}\n');
+    const ok = tenet(['evaluate', some, '--judge', 'local-fast', '--on-error', 'skip', '-o', join(dir, 'some-bad.out.jsonl')]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stderr).toContain('errors 1');
   });
 
   it('evaluate rejects a bad --on-error and a missing file with exit 2', () => {

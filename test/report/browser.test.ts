@@ -89,6 +89,32 @@ describe.skipIf(chromiumMissing !== undefined)('the HTML report in headless Chro
     }
   });
 
+  it('wraps a long model name in every table and example instead of widening the page; the full name is in a title', async () => {
+    const data = benchFixture();
+    const long = `openai-compatible:${'meta-llama/Meta-Llama-3.1-405B-Instruct-Turbo-'.repeat(4)}q8@http://gpu-box.internal:8000/v1`;
+    const old = data.models[0]!.model;
+    data.models[0]!.model = long;
+    for (const w of data.worst) if (w.model === old) w.model = long;
+    const { page, problems, close } = await watchedPage(browser);
+    try {
+      await page.goto(writeReport('long-model', data), { waitUntil: 'load' });
+      expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1280);
+      const summary = page.locator('details.example summary').filter({ hasText: long }).first();
+      expect((await summary.boundingBox())!.width).toBeLessThanOrEqual(1280);
+      // in an example's header: one line, cut with an ellipsis, the whole name on hover
+      const name = page.locator(`details.example .model-name[title="${long}"]`).first();
+      expect((await name.boundingBox())!.height).toBeLessThan(30);
+      // in the tables: wrapped within the cell, the whole name in the title too
+      expect(await page.locator(`td .model-name[title="${long}"], th .model-name[title="${long}"]`).count()).toBeGreaterThan(0);
+      // every table stays inside its wrapper
+      const overflowing = await page.evaluate(`[...document.querySelectorAll('table')].filter((t) => t.getBoundingClientRect().right > document.documentElement.clientWidth + 1).length`);
+      expect(overflowing).toBe(0);
+      expect(problems).toEqual({ consoleErrors: [], pageErrors: [], networkRequests: [], blockedByCsp: [] });
+    } finally {
+      await close();
+    }
+  });
+
   it('opens a probe report: the trajectory chart has a line per principle and the mean', async () => {
     const data = probeFixture();
     const { page, problems, close } = await watchedPage(browser);

@@ -58,7 +58,7 @@ describe('tenet view', () => {
 
     const human = await runCli(['--db', db, 'view', '--export', join(dir, 'export2'), '--run', runs.runB]);
     expect(human.code).toBe(0);
-    expect(human.stdout).toMatch(/wrote 4 files to .* \(1 runs, 40 samples\)\nopen file:\/\//);
+    expect(human.stdout).toMatch(/wrote 4 files to .* \(1 run, 40 samples\)\nopen file:\/\//);
   });
 
   it('bad usage exits 2 with a hint; an unknown run exits 2', async () => {

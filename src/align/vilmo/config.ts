@@ -28,6 +28,7 @@ export const DEFAULT_GENERATOR_SAMPLING: SamplingParams = { temperature: 1, maxT
 export const MAX_CANDIDATES = 64;
 export const MAX_ROUNDS = 50;
 export const MAX_SAMPLES = 1000;
+export const MAX_EXAMPLES = 200;
 
 interface ModelRecord {
   spec: string;
@@ -132,7 +133,7 @@ export function vilmoRunConfig(input: VilmoConfigInput): VilmoRunConfig {
     samples: intIn('--samples', input.samples, 1, MAX_SAMPLES, 'K target samples per prompt and instruction; DeNEVIL uses K = 10'),
     candidates: intIn('--candidates', input.candidates ?? DEFAULT_CANDIDATES, 1, MAX_CANDIDATES),
     rounds: intIn('--rounds', input.rounds ?? DEFAULT_ROUNDS, 0, MAX_ROUNDS),
-    examples: intIn('--examples', input.examples ?? DEFAULT_EXAMPLES, 0, 200),
+    examples: intIn('--examples', input.examples ?? DEFAULT_EXAMPLES, 0, MAX_EXAMPLES),
     fixedInstruction: (input.fixedInstruction ?? DEFAULT_FIXED_INSTRUCTION).replace(/\s+/g, ' ').trim(),
     sampling: { ...DEFAULT_TARGET_SAMPLING, ...defined(input.sampling) },
     generatorSampling: { ...DEFAULT_GENERATOR_SAMPLING, ...defined(input.generatorSampling) },

@@ -6,6 +6,7 @@
 import type { PromptTask } from '../../runtime/sample-stage.ts';
 import type { Store } from '../../store/index.ts';
 import type { VilmoMethod, VilmoRunConfig } from './config.ts';
+import { sameJudge } from '../../judges/ids.ts';
 
 /** Task kinds of a VILMO run: one per stage. */
 export const VILMO_TASKS = {
@@ -72,7 +73,7 @@ export interface StoredRun {
 export async function readStoredRun(store: Store, runId: string, config: Pick<VilmoRunConfig, 'judge'>): Promise<StoredRun> {
   const violation = new Map<string, number | null>();
   for (const j of await store.judgments.listByRun(runId)) {
-    if (j.judgeId !== config.judge.id || j.judgeVersion !== config.judge.version) continue;
+    if (!sameJudge({ id: j.judgeId, version: j.judgeVersion }, config.judge)) continue;
     const v = (j.result as { violation?: unknown } | null)?.violation;
     violation.set(j.sampleId, typeof v === 'number' && Number.isFinite(v) ? v : null);
   }

@@ -23,6 +23,7 @@ import type { Judge, JudgeItem as BaseJudgeItem, JudgeResult } from '../types.ts
 import { RunHead, type StoredHead } from './heads.ts';
 import { RunMlp } from './mlp.ts';
 import { WEIGHTS_FORMAT, binaryItemFeatures, type SoftmaxRunner, type WeightsFile } from './train.ts';
+import { canonicalJudgeId } from '../ids.ts';
 
 export const DEFAULT_WEIGHTS_FILE = fileURLToPath(new URL('../../../data/judge/local-judge.json', import.meta.url));
 
@@ -95,7 +96,8 @@ export function localJudgeFromWeights(w: WeightsFile, file = '<memory>'): LocalJ
 
   const judgeSync = (items: readonly JudgeItem[]): JudgeOutput[] => items.map(one);
   return {
-    id: w.id,
+    // n-gram weights written before the rename carry the old id
+    id: canonicalJudgeId(w.id, w.version),
     version: w.version,
     meta,
     judgeSync,

@@ -16,7 +16,9 @@ import { Vocab, trainLinear, type Example, type LinearOptions } from './linear.t
 import { RunMlp, storeMlp, trainMlp, type MlpOptions, type StoredMlp } from './mlp.ts';
 import { SPLIT_CUTS, SPLIT_RULE, SPLIT_SALT, ETHICS_BLOCK, type Part } from './split.ts';
 
-export const LOCAL_JUDGE_ID = 'tenet-local';
+import { LOCAL_FAST_JUDGE_ID, LOCAL_JUDGE_ID } from '../ids.ts';
+
+export { LOCAL_FAST_JUDGE_ID, LOCAL_JUDGE_ID };
 export const LOCAL_JUDGE_VERSION = '1.1.0';
 export const WEIGHTS_FORMAT = 'tenet-local-judge/1';
 
@@ -388,7 +390,7 @@ export async function trainLocalJudge(options: TrainOptions): Promise<TrainResul
   });
   const weights: WeightsFile = {
     format: WEIGHTS_FORMAT,
-    id: LOCAL_JUDGE_ID,
+    id: LOCAL_FAST_JUDGE_ID,
     version: LOCAL_JUDGE_VERSION,
     seed,
     split: { rule: SPLIT_RULE, salt: SPLIT_SALT, cuts: SPLIT_CUTS, ethicsBlock: ETHICS_BLOCK },
