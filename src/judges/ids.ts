@@ -16,6 +16,11 @@ export function sameJudge(a: { id: string; version: string }, b: { id: string; v
   return a.version === b.version && canonicalJudgeId(a.id, a.version) === canonicalJudgeId(b.id, b.version);
 }
 
+/** Every id a stored judgment of this judge may carry (for SQL filters): the n-gram judge 1.x under both names. */
+export function judgeIdsOf(id: string, version: string): string[] {
+  return canonicalJudgeId(id, version) === LOCAL_FAST_JUDGE_ID && version.startsWith('1.') ? [LOCAL_FAST_JUDGE_ID, LOCAL_JUDGE_ID] : [id];
+}
+
 /** Whether this is one of tenet's offline judges (encoder or n-gram). */
 export function isLocalJudge(id: string): boolean {
   return id === LOCAL_JUDGE_ID || id === LOCAL_FAST_JUDGE_ID;

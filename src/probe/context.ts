@@ -2,6 +2,7 @@
  * What every step of a probe round shares: the run's context, the per-trajectory state and the per-round
  * work, and the helpers that sample through the shared stage and read back judged samples.
  */
+import { sameJudge } from '../judges/ids.ts';
 import type { Judge, JudgeItem } from '../judges/types.ts';
 import type { ChatMessage, ChatResponse, Provider } from '../models/types.ts';
 import { localExecutor, type Executor, type UnitDispatcher } from '../runtime/executor.ts';
@@ -112,7 +113,7 @@ export async function scoresOf(ctx: Ctx, tasks: readonly { taskId: string; task:
     .sort((a, b) => a.sampleIndex - b.sampleIndex);
   const verdicts = new Map<string, number | null>();
   for (const j of await ctx.store.judgments.listByRun(ctx.runId)) {
-    if (j.judgeId === judge.id && j.judgeVersion === judge.version) verdicts.set(j.sampleId, violationOf(j.result));
+    if (sameJudge({ id: j.judgeId, version: j.judgeVersion }, judge)) verdicts.set(j.sampleId, violationOf(j.result));
   }
   const unjudged = samples.filter((s) => !verdicts.has(s.id));
   if (unjudged.length > 0) {

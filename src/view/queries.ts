@@ -4,6 +4,7 @@
  * and the disputes (the one table the viewer writes). The task's prompt, foundation and principle and the
  * judgment's violation score live in JSON columns; `jsonText`/`jsonNumber` read them on either dialect.
  */
+import { judgeIdsOf } from '../judges/ids.ts';
 import { sql, type RawBuilder } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import { TenetError } from '../errors.ts';
@@ -121,7 +122,7 @@ function baseQuery(store: Store, run: Run, q: SamplesQuery) {
     .innerJoin('tasks as t', 't.id', 's.task_id')
     .leftJoin('judgments as j', (join) => {
       let on = join.onRef('j.sample_id', '=', 's.id');
-      if (judge) on = on.on('j.judge_id', '=', judge.id).on('j.judge_version', '=', judge.version);
+      if (judge) on = on.on('j.judge_id', 'in', judgeIdsOf(judge.id, judge.version)).on('j.judge_version', '=', judge.version);
       return on;
     })
     .where('s.run_id', '=', run.id);

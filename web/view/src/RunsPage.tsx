@@ -38,7 +38,7 @@ export function RunsPage({ source }: { source: Source }): ReactNode {
   return (
     <section>
       <h1>Runs</h1>
-      <p className="muted">{all.length} runs in <code>{runs.data.store}</code>{runs.data.live ? (anyRunning ? ' · running runs refresh every 3 s' : '') : ' · static export'}</p>
+      <p className="muted">{all.length} {all.length === 1 ? 'run' : 'runs'} in <code>{runs.data.store}</code>{runs.data.live ? (anyRunning ? ' · running runs refresh every 3 s' : '') : ' · static export'}</p>
       {runs.data.notes?.length ? <div className="notice">{runs.data.notes.map((n) => <p key={n}>{n}</p>)}</div> : null}
       <div className="filters" role="search">
         <label>Kind <select value={kind} onChange={(e) => route.set({ kind: e.target.value })}><option value="">all</option>{kinds.map((k) => <option key={k}>{k}</option>)}</select></label>
