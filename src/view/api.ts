@@ -209,8 +209,11 @@ export const PairDiffSchema = z.object({
   /** EVR(a) − EVR(b). */
   diff: nnum,
   ci: z.tuple([num, num]).nullable(),
+  /** How `ci` was made: Newcombe's interval for paired proportions. */
+  ci_method: CiMethodSchema.optional(),
   significant: z.boolean(),
-  method: z.enum(['paired-bootstrap', 'ci-overlap', 'none']),
+  /** paired: over the shared prompts (≥ 10), significant when `ci` excludes 0; none: too few shared prompts. */
+  method: z.enum(['paired', 'ci-overlap', 'none']),
   /** Prompts both were scored on. */
   shared: z.number().int(),
 });
