@@ -17,7 +17,7 @@ function metricRow(label: string, m: MetricSet, width: number): string {
 }
 
 /** One line naming how each metric's CIs were made, over the overall row and the foundation rows. */
-export function ciMethodsLine(sets: Record<string, MetricSet>): string {
+function ciMethodsLine(sets: Record<string, MetricSet>): string {
   const parts = METRIC_NAMES.map((metric) => {
     const byMethod = new Map<string, string[]>();
     for (const [label, set] of Object.entries(sets)) {
