@@ -27,7 +27,8 @@ export { createLlmJudge, renderJudgePrompt, LLM_JUDGE_PROMPT_VERSION } from './j
 export { loadLocalJudge, trainLocalJudge } from './judges/local/index.ts';
 export { evaluateFile, type EvaluateOptions, type EvaluateSummary } from './judges/evaluate.ts';
 export { measureJudge, EVAL_FORMATS, type EvalFormat, type JudgeMeasurement } from './judges/measure.ts';
-export { bootstrap, evaluateSchwartz, evaluateBinary, type MetricWithCI } from './judges/metrics.ts';
+export { evaluateSchwartz, evaluateBinary } from './judges/metrics.ts';
+export { bootstrap, bcaBootstrap, boundedMeanInterval, holm, newcombePaired, signFlipP, wilson, type CiMethod, type IntervalEstimate, type MetricWithCI } from './stats/index.ts';
 
 export { localExecutor, type Executor, type ExecuteOptions, type ExecutionSummary } from './runtime/executor.ts';
 export { runSampleStage, type PromptTask, type SampleStageOptions, type StageSummary } from './runtime/sample-stage.ts';

@@ -5,12 +5,20 @@
  *   L_strict = E_y |U_H(y) − U_A(y)|                                   (the utilities must agree in level)
  *   L_pair   = E_{y1,y2} |[U_H(y1) − U_H(y2)] − [U_A(y1) − U_A(y2)]|   (only differences must agree;
  *                                                                      unchanged by adding a constant)
- * L_pair ≤ 2·L_strict. Pairs are formed within a group when rows name one (e.g. responses to the same prompt).
- * Each loss has N and a 95% bootstrap CI resampling ITEMS (a pair's weight in a resample is the product of its
- * two items' multiplicities), since the pairs of one item are not independent.
+ * Pairs are formed within a group when rows name one (e.g. responses to the same prompt). With e = U_H − U_A,
+ * each pair's term is |e(y1) − e(y2)| ≤ |e(y1)| + |e(y2)|, so L_pair ≤ 2·L_strict holds when every item is in
+ * the same number of pairs: ungrouped (all pairs), or groups of equal size. With groups of different sizes it
+ * can fail: one group of two items and ten single-item groups, U_H = (0, 0) and U_A = (1, −1) in the pair
+ * and U_H = U_A elsewhere, gives L_strict = 2/12 = 0.167 and L_pair = 2 (test/align/loss.test.ts).
+ *
+ * Each loss has N and a 95% percentile bootstrap CI that resamples the independent units: whole GROUPS when
+ * rows name more than one group (the responses to one prompt are not independent; a group drawn twice
+ * counts its pairs twice), otherwise ITEMS (a pair's weight in a resample is the product of its two items'
+ * multiplicities). With `normalize: 'z'` the utilities are z-scored inside each bootstrap draw, over the
+ * items drawn (weighted by their multiplicity), so the interval includes the uncertainty of the mean and SD.
  */
 import { TenetError } from '../errors.ts';
-import { bootstrap, mulberry32, type BootstrapOptions } from '../judges/metrics.ts';
+import { bootstrap, mulberry32, type BootstrapOptions } from '../stats/bootstrap.ts';
 import type { Estimate } from './stats.ts';
 
 export interface UtilityItem {
@@ -30,13 +38,9 @@ export interface LossResult {
   pair: Estimate & { pairs: number; mode: 'all' | 'sampled' };
   items: number;
   groups: number;
+  /** The unit the bootstrap resampled: whole groups when the rows name more than one, else items. */
+  resampled: 'groups' | 'items';
   normalize: 'none' | 'z';
-}
-
-function zscore(xs: number[]): number[] {
-  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const sd = Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / xs.length);
-  return xs.map((x) => (sd > 0 ? (x - m) / sd : 0));
 }
 
 /** The pairs (i, j) to average over: all within each group, or a seeded sample of them. */
@@ -81,44 +85,84 @@ export function pairsOf(items: readonly UtilityItem[], mode: PairMode, seed = 1)
   return { a, b, mode: 'sampled' };
 }
 
-/** L_strict and L_pair with 95% bootstrap CIs over items. */
+/** Weighted z-scores of `xs` (weights = multiplicities in a draw; 0 where the weighted SD is 0). */
+function zscoreInto(out: Float64Array, xs: readonly number[], w: Float64Array): void {
+  let sw = 0;
+  let sum = 0;
+  for (let i = 0; i < xs.length; i++) {
+    sw += w[i]!;
+    sum += w[i]! * xs[i]!;
+  }
+  const m = sum / sw;
+  let ss = 0;
+  for (let i = 0; i < xs.length; i++) ss += w[i]! * (xs[i]! - m) ** 2;
+  const sd = Math.sqrt(ss / sw);
+  for (let i = 0; i < xs.length; i++) out[i] = sd > 0 ? (xs[i]! - m) / sd : 0;
+}
+
+/**
+ * L_strict and L_pair with 95% percentile bootstrap CIs over groups (when there are several) or items,
+ * z-scoring inside each draw with `normalize: 'z'`.
+ */
 export function misalignmentLoss(items: readonly UtilityItem[], options: BootstrapOptions & { pairs?: PairMode; normalize?: 'none' | 'z' } = {}): LossResult {
   if (items.length === 0) throw new TenetError('BAD_INPUT', 'no rows to compute a loss over');
   const normalize = options.normalize ?? 'none';
-  const uh = normalize === 'z' ? zscore(items.map((i) => i.uHuman)) : items.map((i) => i.uHuman);
-  const ua = normalize === 'z' ? zscore(items.map((i) => i.uModel)) : items.map((i) => i.uModel);
-  const absDiff = uh.map((h, i) => Math.abs(h - ua[i]!));
-  const boot = { ...(options.b !== undefined ? { b: options.b } : {}), ...(options.seed !== undefined ? { seed: options.seed } : {}) };
-  const strict = bootstrap(items.length, (idx) => {
-    let s = 0;
-    for (let i = 0; i < idx.length; i++) s += absDiff[idx[i]!]!;
-    return s / idx.length;
-  }, boot);
-
+  const uhRaw = items.map((i) => i.uHuman);
+  const uaRaw = items.map((i) => i.uModel);
+  const groupIds = new Map<string, number>();
+  const clusterOf = Int32Array.from(items, (it) => {
+    const g = it.group ?? '';
+    if (!groupIds.has(g)) groupIds.set(g, groupIds.size);
+    return groupIds.get(g)!;
+  });
+  const groups = groupIds.size;
+  const grouped = groups > 1;
+  const boot: BootstrapOptions = {
+    ...(options.b !== undefined ? { b: options.b } : {}),
+    ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    ...(grouped ? { clusters: clusterOf } : {}),
+  };
   const { a, b, mode } = pairsOf(items, options.pairs ?? { kind: 'all' }, options.seed ?? 1);
-  const d = new Float64Array(a.length);
-  for (let p = 0; p < a.length; p++) d[p] = Math.abs(uh[a[p]!]! - uh[b[p]!]! - (ua[a[p]!]! - ua[b[p]!]!));
+
+  // one draw's losses from the multiplicity of each item in it (whole groups when grouped)
   const counts = new Float64Array(items.length);
-  const pair = bootstrap(items.length, (idx) => {
+  const uh = new Float64Array(items.length);
+  const ua = new Float64Array(items.length);
+  const losses = (idx: Int32Array, which: 'strict' | 'pair'): number => {
     counts.fill(0);
     for (let i = 0; i < idx.length; i++) counts[idx[i]!]!++;
+    if (normalize === 'z') {
+      zscoreInto(uh, uhRaw, counts);
+      zscoreInto(ua, uaRaw, counts);
+    } else {
+      uh.set(uhRaw);
+      ua.set(uaRaw);
+    }
+    if (which === 'strict') {
+      let strict = 0;
+      for (let i = 0; i < items.length; i++) strict += counts[i]! * Math.abs(uh[i]! - ua[i]!);
+      return strict / idx.length;
+    }
     let num = 0;
     let den = 0;
     for (let p = 0; p < a.length; p++) {
-      const w = counts[a[p]!]! * counts[b[p]!]!;
+      // a group drawn c times adds its pairs c times; ungrouped, a pair of items drawn c1 and c2 times c1·c2 times
+      const w = grouped ? counts[a[p]!]! : counts[a[p]!]! * counts[b[p]!]!;
       if (w === 0) continue;
-      num += w * d[p]!;
+      num += w * Math.abs(uh[a[p]!]! - uh[b[p]!]! - (ua[a[p]!]! - ua[b[p]!]!));
       den += w;
     }
     return den > 0 ? num / den : Number.NaN;
-  }, boot);
-  const groups = new Set(items.map((i) => i.group ?? '')).size;
+  };
+  const strict = bootstrap(items.length, (idx) => losses(idx, 'strict'), boot);
+  const pair = bootstrap(items.length, (idx) => losses(idx, 'pair'), boot);
   const fin = (x: number) => (Number.isFinite(x) ? x : null);
   return {
     strict: { mean: strict.value, ci: [fin(strict.ci[0]), fin(strict.ci[1])], n: items.length },
     pair: { mean: pair.value, ci: [fin(pair.ci[0]), fin(pair.ci[1])], n: items.length, pairs: a.length, mode },
     items: items.length,
     groups,
+    resampled: grouped ? 'groups' : 'items',
     normalize,
   };
 }

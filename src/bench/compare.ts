@@ -1,20 +1,23 @@
 /**
  * `bench compare`: rank the models of one or more bench runs by EVR (lower is better), with CIs, and say
- * which differences are not significant.
+ * which differences are significant.
  *
  * Significance, for two models A and B:
- * - when they were scored on at least MIN_PAIRED_PROMPTS shared prompts (same id and text), a PAIRED
- *   bootstrap over those shared prompts: d_i = 1[A violated prompt i at least once] − 1[B did], the 95%
- *   percentile CI of mean(d) over B = 1000 resamples of the shared prompts; significant when it excludes 0;
+ * - when they were scored on at least MIN_PAIRED_PROMPTS shared prompts (same id and text), a PAIRED test over
+ *   those shared prompts: d_i = 1[A violated prompt i at least once] − 1[B did]; mean(d) with Newcombe's paired
+ *   interval (`ci_method: 'newcombe'`), the exact two-sided paired sign-flip p (for these 0/±1 differences,
+ *   McNemar's exact test), and p_holm, Holm-corrected over every paired comparison in the result (`pairs`,
+ *   one family); significant when p_holm < ALPHA;
  * - otherwise (different prompt sets) the conservative non-overlapping-CI rule: significant only when the
- *   two EVR CIs do not overlap.
- * No correction for multiple comparisons is made.
+ *   two EVR CIs (Wilson) do not overlap; no p.
  *
  * Runs measured differently are not comparable: EVR grows with K, and the judge, τ and the continuation
  * prompt change what counts as a violation. Comparing runs that differ in any of these is refused unless
  * `allowMismatch` is set, and then every difference is listed in `warnings`.
  */
-import { bootstrap, type BootstrapOptions } from '../judges/metrics.ts';
+import type { BootstrapOptions } from '../stats/bootstrap.ts';
+import { newcombePaired } from '../stats/intervals.ts';
+import { holm, signFlipP } from '../stats/pvalues.ts';
 import type { Store } from '../store/index.ts';
 import { DEFAULT_TAU, benchMetrics, type MetricSet, type ModelScores } from './metrics.ts';
 import { loadLeaderboard, matchLeaderboardModel, type Leaderboard } from './leaderboard.ts';
@@ -22,6 +25,8 @@ import { TenetError } from '../errors.ts';
 import { loadRunScores, type BenchRunConfig } from './run.ts';
 
 export const MIN_PAIRED_PROMPTS = 10;
+/** The family-wise error rate the Holm-corrected p-values are judged at. */
+export const ALPHA = 0.05;
 
 export interface Comparison {
   a: string;
@@ -30,8 +35,15 @@ export interface Comparison {
   diff: number;
   /** 95% CI of the difference (paired), or null (ci-overlap). */
   ci: [number, number] | null;
+  /** How `ci` was made: Newcombe's interval for paired proportions, or null when there is none. */
+  ci_method: 'newcombe' | null;
+  /** Two-sided exact paired sign-flip p over the shared prompts (paired), or null (ci-overlap). */
+  p: number | null;
+  /** p after Holm's correction over every paired comparison of the result, or null (ci-overlap). */
+  p_holm: number | null;
+  /** Paired: p_holm < ALPHA. ci-overlap: the two EVR CIs do not overlap. */
   significant: boolean;
-  method: 'paired-bootstrap' | 'ci-overlap';
+  method: 'paired-sign-flip' | 'ci-overlap';
   /** Prompts both were scored on. */
   shared: number;
 }
@@ -76,6 +88,8 @@ export interface CompareResult {
   ranking: RankedModel[];
   /** Every pair, in ranking order (a ranked above b). */
   pairs: Comparison[];
+  /** The multiple-comparison correction of the paired p-values: one Holm family of `family` paired comparisons. */
+  correction: { method: 'holm'; alpha: number; family: number; test: 'exact paired sign-flip' };
   leaderboard?: LeaderboardComparison;
 }
 
@@ -116,24 +130,33 @@ interface Entry extends ModelScores {
 
 const round = (x: number): number => Math.round(x * 1e6) / 1e6;
 
-function compareEntries(a: Entry, b: Entry, options: BootstrapOptions): Comparison {
+function compareEntries(a: Entry, b: Entry): Comparison {
   const shared: string[] = [];
   for (const key of a.hits.keys()) if (b.hits.has(key)) shared.push(key);
-  shared.sort(); // the prompts' own ids and texts: the same data gives the same resamples in any run
+  shared.sort(); // the prompts' own ids and texts: the same data gives the same result in any run
   const ea = a.metrics.overall;
   const eb = b.metrics.overall;
   if (shared.length >= MIN_PAIRED_PROMPTS) {
-    const d = Float64Array.from(shared, (k) => a.hits.get(k)! - b.hits.get(k)!);
-    const result = bootstrap(d.length, (idx) => {
-      let sum = 0;
-      for (let j = 0; j < idx.length; j++) sum += d[idx[j]!]!;
-      return sum / idx.length;
-    }, options);
-    const [lo, hi] = result.ci;
-    return { a: a.label, b: b.label, diff: round(result.value), ci: [round(lo), round(hi)], significant: lo > 0 || hi < 0, method: 'paired-bootstrap', shared: shared.length };
+    const x = shared.map((k) => a.hits.get(k)!);
+    const y = shared.map((k) => b.hits.get(k)!);
+    const d = newcombePaired(x, y);
+    const p = signFlipP(x.map((v, i) => v - y[i]!));
+    // significance and p_holm are set once the whole family is known
+    return { a: a.label, b: b.label, diff: round(d.value), ci: [round(d.ci[0]), round(d.ci[1])], ci_method: 'newcombe', p, p_holm: null, significant: false, method: 'paired-sign-flip', shared: shared.length };
   }
   const apart = ea.ci.evr[1] < eb.ci.evr[0] || eb.ci.evr[1] < ea.ci.evr[0];
-  return { a: a.label, b: b.label, diff: round(ea.evr - eb.evr), ci: null, significant: Number.isFinite(ea.evr) && Number.isFinite(eb.evr) && apart, method: 'ci-overlap', shared: shared.length };
+  return { a: a.label, b: b.label, diff: round(ea.evr - eb.evr), ci: null, ci_method: null, p: null, p_holm: null, significant: Number.isFinite(ea.evr) && Number.isFinite(eb.evr) && apart, method: 'ci-overlap', shared: shared.length };
+}
+
+/** Holm's correction over the paired comparisons (one family), and their significance at ALPHA. */
+function correct(pairs: Comparison[]): CompareResult['correction'] {
+  const paired = pairs.filter((c) => c.p !== null);
+  const adjusted = holm(paired.map((c) => c.p!));
+  paired.forEach((c, i) => {
+    c.p_holm = adjusted[i]!;
+    c.significant = adjusted[i]! < ALPHA;
+  });
+  return { method: 'holm', alpha: ALPHA, family: paired.length, test: 'exact paired sign-flip' };
 }
 
 function byEvr(x: MetricSet, y: MetricSet): number {
@@ -202,7 +225,8 @@ export async function compareRuns(store: Store, runIds: readonly string[], optio
   for (const e of entries) if (counts.get(e.model)! > 1) e.label = `${e.model}@${e.run}`;
   entries.sort((x, y) => byEvr(x.metrics.overall, y.metrics.overall));
   const pairs: Comparison[] = [];
-  for (let i = 0; i < entries.length; i++) for (let j = i + 1; j < entries.length; j++) pairs.push(compareEntries(entries[i]!, entries[j]!, options));
+  for (let i = 0; i < entries.length; i++) for (let j = i + 1; j < entries.length; j++) pairs.push(compareEntries(entries[i]!, entries[j]!));
+  const correction = correct(pairs);
   const ranking = entries.map((e, i): RankedModel => {
     const next = entries[i + 1];
     return {
@@ -215,7 +239,7 @@ export async function compareRuns(store: Store, runIds: readonly string[], optio
       ...(next ? { vs_next: pairs.find((p) => p.a === e.label && p.b === next.label)! } : {}),
     };
   });
-  const result: CompareResult = { runs: [...new Set(runIds)], tau, ...(mismatches.length ? { warnings: mismatches } : {}), ranking, pairs };
+  const result: CompareResult = { runs: [...new Set(runIds)], tau, ...(mismatches.length ? { warnings: mismatches } : {}), ranking, pairs, correction };
   if (options.leaderboard) {
     const board = options.leaderboard === true ? loadLeaderboard() : options.leaderboard;
     result.leaderboard = leaderboardComparison(entries, board, options.leaderboardNames ?? {});

@@ -1,18 +1,36 @@
 /** Human renderings of bench results and comparisons (the CLI prints these; `--json` prints the objects). */
 import type { CompareResult } from './compare.ts';
 import type { GateResult } from './gates.ts';
-import type { MetricSet, ValueProfile } from './metrics.ts';
+import { METRIC_NAMES, type MetricSet, type ValueProfile } from './metrics.ts';
 import { formatFailureCounts } from '../runtime/failures.ts';
 import type { BenchResults } from './run.ts';
 
 const f3 = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? '  –  ' : x.toFixed(3));
 /** CIs are printed with the same 3 decimals as their point estimates, so a point inside its CI never prints outside it. */
 const ci = (c: [number, number] | null | undefined): string => (!c || !Number.isFinite(c[0]) ? '[     –      ]' : `[${f3(c[0])}, ${f3(c[1])}]`);
+const pv = (p: number | null): string => (p === null ? '–' : p < 0.001 ? p.toExponential(1) : p.toFixed(3));
 const pad = (s: string, n: number): string => (s.length >= n ? `${s} ` : s + ' '.repeat(n - s.length));
 
 function metricRow(label: string, m: MetricSet, width: number): string {
   const k = m.k_min < m.k ? `${m.k_min}–${m.k}` : String(m.k);
   return `  ${pad(label, width)}${pad(`${f3(m.evr)} ${ci(m.ci.evr)}`, 24)}${pad(`${f3(m.mvp)} ${ci(m.ci.mvp)}`, 24)}${pad(`${f3(m.apv)} ${ci(m.ci.apv)}`, 24)}${pad(String(m.n), 6)}${k}${m.missing ? `  (${m.missing} prompts without samples)` : ''}${m.unscored ? `  (${m.unscored} verdicts without a violation score left out)` : ''}`;
+}
+
+/** One line naming how each metric's CIs were made, over the overall row and the foundation rows. */
+function ciMethodsLine(sets: Record<string, MetricSet>): string {
+  const parts = METRIC_NAMES.map((metric) => {
+    const byMethod = new Map<string, string[]>();
+    for (const [label, set] of Object.entries(sets)) {
+      if (!set.n) continue;
+      const method = set.ci_method[metric];
+      byMethod.set(method, [...(byMethod.get(method) ?? []), label]);
+    }
+    const ordered = [...byMethod.entries()].sort((x, y) => y[1].length - x[1].length);
+    const [main, ...rest] = ordered;
+    if (!main) return `${metric.toUpperCase()} –`;
+    return `${metric.toUpperCase()} ${main[0]}${rest.map(([m, labels]) => `, ${m} for ${labels.join(', ')}`).join('')}`;
+  });
+  return `  CI methods: ${parts.join(' · ')}`;
 }
 
 function valuesLine(v: ValueProfile): string {
@@ -23,7 +41,7 @@ function valuesLine(v: ValueProfile): string {
 export function formatBenchResults(r: BenchResults & { interrupted?: boolean }, gates: GateResult[] = []): string {
   const lines: string[] = [];
   lines.push(`run ${r.run} (${r.status}) · ${r.prompts.count} prompts from ${r.prompts.source} · K = ${r.samples} · judge ${r.judge.id}@${r.judge.version} · τ = ${r.tau}`);
-  lines.push('EVR, MVP, APV: fractions in [0, 1], lower is better; [95% bootstrap CI over prompts]');
+  lines.push('EVR, MVP, APV: fractions in [0, 1], lower is better; [95% CI over prompts]: wilson = Wilson score interval, bca-bootstrap = BCa bootstrap (docs/bench.md)');
   for (const m of r.models) {
     const width = Math.max(9, ...Object.keys(m.metrics.per_foundation).map((f) => f.length + 2));
     lines.push('');
@@ -31,6 +49,7 @@ export function formatBenchResults(r: BenchResults & { interrupted?: boolean }, 
     lines.push(`  ${pad('', width)}${pad('EVR', 24)}${pad('MVP', 24)}${pad('APV', 24)}${pad('N', 6)}K`);
     lines.push(metricRow('overall', m.metrics.overall, width));
     for (const [f, set] of Object.entries(m.metrics.per_foundation)) lines.push(metricRow(f, set, width));
+    lines.push(ciMethodsLine({ overall: m.metrics.overall, ...m.metrics.per_foundation }));
     if (m.values) lines.push(valuesLine(m.values));
   }
   const failedUnits = r.failureCauses.reduce((n, c) => n + c.units, 0);
@@ -50,18 +69,21 @@ export function formatComparison(c: CompareResult): string {
   const lines: string[] = [];
   const width = Math.max(7, ...c.ranking.map((r) => r.label.length + 2));
   for (const w of c.warnings ?? []) lines.push(`WARNING: not like for like: ${w}`);
-  lines.push(`models of ${c.runs.join(', ')} ranked by EVR (lower is better), τ = ${c.tau}, [95% bootstrap CI]`);
+  lines.push(`models of ${c.runs.join(', ')} ranked by EVR (lower is better), τ = ${c.tau}, [95% CI over prompts: ${[...new Set(c.ranking.map((r) => r.metrics.overall.ci_method.evr))].join(', ')}]`);
   lines.push(`${pad('rank', 6)}${pad('model', width)}${pad('EVR', 24)}${pad('MVP', 8)}${pad('APV', 8)}${pad('N', 6)}vs next`);
   for (const r of c.ranking) {
     const o = r.metrics.overall;
     let next = '';
     if (r.vs_next) {
       const v = r.vs_next;
-      const how = v.method === 'paired-bootstrap' ? `paired bootstrap over ${v.shared} shared prompts, Δ ${v.diff >= 0 ? '+' : ''}${v.diff.toFixed(3)} ${ci(v.ci)}` : `CIs ${v.significant ? 'do not overlap' : 'overlap'}, Δ ${v.diff >= 0 ? '+' : ''}${v.diff.toFixed(3)}`;
+      const how = v.method === 'paired-sign-flip'
+        ? `paired over ${v.shared} shared prompts, Δ ${v.diff >= 0 ? '+' : ''}${v.diff.toFixed(3)} ${ci(v.ci)} ${v.ci_method}, p ${pv(v.p)}, p_holm ${pv(v.p_holm)}`
+        : `CIs ${v.significant ? 'do not overlap' : 'overlap'}, Δ ${v.diff >= 0 ? '+' : ''}${v.diff.toFixed(3)}, no paired test`;
       next = `${v.significant ? '<  significant' : '≈  not significant'} (${how})`;
     }
     lines.push(`${pad(String(r.rank), 6)}${pad(r.label, width)}${pad(`${f3(o.evr)} ${ci(o.ci.evr)}`, 24)}${pad(f3(o.mvp), 8)}${pad(f3(o.apv), 8)}${pad(String(o.n), 6)}${next}`);
   }
+  lines.push(`paired: Δ = EVR difference over the shared prompts with Newcombe's interval; p: exact paired sign-flip test; p_holm: Holm-corrected over all ${c.correction.family} paired comparison${c.correction.family === 1 ? '' : 's'} (every pair in --json); significant when p_holm < ${c.correction.alpha}`);
   const lb = c.leaderboard;
   if (lb) {
     const fw = 10;

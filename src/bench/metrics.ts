@@ -10,10 +10,15 @@
  * has fewer than K (or none, and then it is left out of N and counted in `missing`). EVR and MVP take the
  * max over the K_i samples there are, so `k_min` < K means some prompts had fewer chances to violate.
  *
- * Every metric has a 95% percentile bootstrap CI that resamples PROMPTS (the unit the K samples hang on),
- * B = 1000, seeded, via judges/metrics.ts `bootstrap`. APV is a ratio of sums over the resampled prompts.
+ * Every metric has a 95% CI over PROMPTS (the unit the K samples hang on), from src/stats, and `ci_method`
+ * names how it was made:
+ * - EVR is a proportion of prompts (each 0/1): `wilson` over the N prompts, which never collapses at 0/N or N/N;
+ * - MVP (a mean of per-prompt maxima) and APV (a ratio of sums over prompts): `bca-bootstrap` over prompts,
+ *   B = 1000, seeded; when every prompt gives the same value (e.g. no sample violates, APV = 0) the bootstrap
+ *   has nothing to resample and the interval is `wilson` over the N prompts at that value.
  */
-import { bootstrap, type BootstrapOptions } from '../judges/metrics.ts';
+import type { BootstrapOptions } from '../stats/bootstrap.ts';
+import { boundedMeanInterval, wilson, type CiMethod } from '../stats/intervals.ts';
 import type { SchwartzVector } from '../judges/types.ts';
 import { MFT_FOUNDATION_IDS } from '../values/mft.ts';
 import { SCHWARTZ_VALUE_IDS, type SchwartzValueId } from '../values/schwartz.ts';
@@ -54,8 +59,10 @@ export interface MetricSet {
   missing: number;
   /** Samples whose verdict had no violation score (null): left out of every metric, counted here. */
   unscored: number;
-  /** 95% bootstrap CIs over prompts, [lo, hi]. */
+  /** 95% CIs over prompts, [lo, hi]. */
   ci: Record<MetricName, [number, number]>;
+  /** How each CI was made: `wilson` (EVR; MVP/APV when every prompt has the same value) or `bca-bootstrap`. */
+  ci_method: Record<MetricName, CiMethod>;
 }
 
 /** Mean Schwartz vector over samples, each value with a CI (bootstrap over prompts). */
@@ -64,6 +71,8 @@ export interface ValueProfile {
   samples: number;
   mean: Record<SchwartzValueId, number>;
   ci: Record<SchwartzValueId, [number, number]>;
+  /** How each CI was made (`bca-bootstrap`, or `wilson` on the [−1, 1] scale when every prompt has the same mean). */
+  ci_method: Record<SchwartzValueId, CiMethod>;
 }
 
 export interface ModelMetrics {
@@ -120,7 +129,7 @@ export function metricSet(prompts: readonly PromptScores[], options: BenchMetric
   const scored = prompts.filter((p) => p.scores.length > 0);
   const s = summarise(scored, tau);
   const n = scored.length;
-  const mean = (a: Float64Array) => (idx: Int32Array): number => {
+  const meanOf = (a: Float64Array) => (idx: Int32Array): number => {
     if (idx.length === 0) return Number.NaN;
     let sum = 0;
     for (let j = 0; j < idx.length; j++) sum += a[idx[j]!]!;
@@ -135,9 +144,11 @@ export function metricSet(prompts: readonly PromptScores[], options: BenchMetric
     }
     return k === 0 ? Number.NaN : v / k;
   };
-  const evr = bootstrap(n, mean(s.hit), options);
-  const mvp = bootstrap(n, mean(s.max), options);
-  const apv = bootstrap(n, apvStat, options);
+  let hits = 0;
+  for (let i = 0; i < n; i++) hits += s.hit[i]!;
+  const evr = wilson(hits, n, options.level);
+  const mvp = boundedMeanInterval(n, meanOf(s.max), options);
+  const apv = boundedMeanInterval(n, apvStat, options);
   let samples = 0;
   let kMin = n ? Number.POSITIVE_INFINITY : 0;
   let kMax = 0;
@@ -157,10 +168,11 @@ export function metricSet(prompts: readonly PromptScores[], options: BenchMetric
     missing: prompts.length - n,
     unscored: prompts.reduce((sum, p) => sum + (p.unscored ?? 0), 0),
     ci: { evr: rci(evr.ci), mvp: rci(mvp.ci), apv: rci(apv.ci) },
+    ci_method: { evr: evr.method, mvp: mvp.method, apv: apv.method },
   };
 }
 
-/** The mean of each Schwartz value over the samples that have vectors, with a bootstrap CI over prompts. */
+/** The mean of each Schwartz value over the samples that have vectors, with a BCa CI over prompts (range [−1, 1]). */
 export function valueProfile(prompts: readonly PromptScores[], options: BootstrapOptions = {}): ValueProfile | undefined {
   const withValues = prompts.filter((p) => p.values && p.values.length > 0);
   if (withValues.length === 0) return undefined;
@@ -176,8 +188,9 @@ export function valueProfile(prompts: readonly PromptScores[], options: Bootstra
   });
   const mean = {} as Record<SchwartzValueId, number>;
   const ci = {} as Record<SchwartzValueId, [number, number]>;
+  const ciMethod = {} as Record<SchwartzValueId, CiMethod>;
   SCHWARTZ_VALUE_IDS.forEach((id, v) => {
-    const result = bootstrap(n, (idx) => {
+    const result = boundedMeanInterval(n, (idx) => {
       let sum = 0;
       let count = 0;
       for (let j = 0; j < idx.length; j++) {
@@ -185,11 +198,12 @@ export function valueProfile(prompts: readonly PromptScores[], options: Bootstra
         count += counts[idx[j]!]!;
       }
       return count === 0 ? Number.NaN : sum / count;
-    }, options);
+    }, { ...options, range: [-1, 1] });
     mean[id] = r(result.value);
     ci[id] = rci(result.ci);
+    ciMethod[id] = result.method;
   });
-  return { samples: counts.reduce((a, b) => a + b, 0), mean, ci };
+  return { samples: counts.reduce((a, b) => a + b, 0), mean, ci, ci_method: ciMethod };
 }
 
 /** Foundations in MFT order first, then any other label in order of appearance. */

@@ -417,7 +417,7 @@ export function registerAlign(program: Command): void {
         const result = misalignmentLoss(items, { pairs, normalize: opts.normalize as 'none' | 'z', b: opts.bootstrap });
         const sources = { u_human: t ? `u_human, else the reward of human_values/values against ${t.id}` : 'u_human', u_model: rater ? `${rater.id} (prompt ${rater.version}) where u_model is absent` : t ? `u_model, else the reward of model_values against ${t.id}` : 'u_model' };
         emit(ctx, { input, ...result, sources }, () => [
-          `${result.items} items in ${result.groups} group${result.groups === 1 ? '' : 's'}, utilities ${result.normalize === 'z' ? 'z-scored' : 'as given'}; 95% bootstrap CIs over items`,
+          `${result.items} items in ${result.groups} group${result.groups === 1 ? '' : 's'}, utilities ${result.normalize === 'z' ? 'z-scored (inside each bootstrap draw)' : 'as given'}; 95% percentile bootstrap CIs over ${result.resampled}`,
           `L_strict = ${fmt(result.strict, 4)}   (N = ${result.strict.n})`,
           `L_pair   = ${fmt(result.pair, 4)}   (N = ${result.pair.n} items, ${result.pair.pairs} ${result.pair.mode} pairs)`,
           `U_H: ${sources.u_human}; U_A: ${sources.u_model}`,

@@ -13,102 +13,11 @@
  * default, with a seeded PRNG, and reports the 2.5th and 97.5th percentiles of the resampled statistic.
  */
 import { TenetError } from '../errors.ts';
+import { bootstrap, type BootstrapOptions, type MetricWithCI } from '../stats/bootstrap.ts';
 import { polarityOf, type Polarity } from './labels.ts';
 
-export interface MetricWithCI {
-  /** The statistic on the full sample. */
-  value: number;
-  /** Percentile bootstrap interval [lo, hi] (95% by default). */
-  ci: [number, number];
-  /** Number of rows (the unit resampled). */
-  n: number;
-  /** Number of scored units when that differs from rows (e.g. row × value pairs). */
-  units?: number;
-  /** Number of clusters resampled (prompts), when the bootstrap resampled clusters rather than rows. */
-  clusters?: number;
-}
-
-export interface BootstrapOptions {
-  /** Resamples (default 1000). */
-  b?: number;
-  /** PRNG seed (default 1). */
-  seed?: number;
-  /** Two-sided level (default 0.95). */
-  level?: number;
-  /**
-   * Cluster id per row (e.g. the index of the row's prompt): when given, each resample draws whole clusters
-   * with replacement (rows of one prompt are not independent), and the result reports `clusters`.
-   */
-  clusters?: ArrayLike<number>;
-}
-
-/** mulberry32: a small, fast, seeded 32-bit PRNG returning floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Linear-interpolated quantile of a sorted array (type 7, as numpy's default). */
-function quantileSorted(sorted: number[], q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
-}
-
-/**
- * Percentile bootstrap over rows: `stat(indices)` computes the statistic on the rows at `indices`
- * (with repetition). Deterministic for a given seed.
- */
-export function bootstrap(
-  n: number,
-  stat: (indices: Int32Array) => number,
-  options: BootstrapOptions = {},
-): MetricWithCI {
-  const b = options.b ?? 1000;
-  const level = options.level ?? 0.95;
-  const all = new Int32Array(n);
-  for (let i = 0; i < n; i++) all[i] = i;
-  const value = stat(all);
-  if (n === 0) return { value, ci: [Number.NaN, Number.NaN], n };
-  const rand = mulberry32(options.seed ?? 1);
-  const stats: number[] = [];
-  let groups: number[][] | undefined;
-  if (options.clusters) {
-    if (options.clusters.length !== n) throw new TenetError('BAD_INPUT', `clusters has ${options.clusters.length} entries for ${n} rows`);
-    const byId = new Map<number, number[]>();
-    for (let i = 0; i < n; i++) {
-      const c = options.clusters[i]!;
-      let g = byId.get(c);
-      if (!g) byId.set(c, (g = []));
-      g.push(i);
-    }
-    groups = [...byId.values()];
-  }
-  const idx = new Int32Array(n);
-  for (let r = 0; r < b; r++) {
-    let s: number;
-    if (groups) {
-      const rows: number[] = [];
-      for (let k = 0; k < groups.length; k++) rows.push(...groups[Math.floor(rand() * groups.length)]!);
-      s = stat(Int32Array.from(rows));
-    } else {
-      for (let i = 0; i < n; i++) idx[i] = Math.floor(rand() * n);
-      s = stat(idx);
-    }
-    if (!Number.isNaN(s)) stats.push(s);
-  }
-  stats.sort((x, y) => x - y);
-  const alpha = (1 - level) / 2;
-  return { value, ci: [quantileSorted(stats, alpha), quantileSorted(stats, 1 - alpha)], n, ...(groups ? { clusters: groups.length } : {}) };
-}
+// the project's one bootstrap lives in src/stats; judges and older callers import it from here too
+export { bootstrap, mulberry32, type BootstrapOptions, type MetricWithCI } from '../stats/bootstrap.ts';
 
 /** F1 from counts; 0 when there are no positives in gold or predictions. */
 export function f1FromCounts(tp: number, fp: number, fn: number): number {

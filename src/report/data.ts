@@ -36,6 +36,8 @@ export interface MetricSet {
   /** Completions whose verdict had no violation score (left out, not counted as 0). */
   unscored?: number;
   ci: { evr: Interval; mvp: Interval; apv: Interval };
+  /** How each CI was made (`wilson`, `bca-bootstrap`; src/stats/intervals.ts), when known. */
+  ci_method?: Partial<Record<'evr' | 'mvp' | 'apv', string>>;
 }
 
 /**

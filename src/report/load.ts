@@ -154,7 +154,7 @@ async function loadBench(store: Store, run: Run, options: LoadReportOptions): Pr
   const notes = [
     `Judge: ${results.judge.id} (version ${results.judge.version}); a completion counts as violating when its score is above τ = ${tau}.`,
     `Prompts: ${results.prompts.source} (${results.prompts.count} prompts), K = ${results.samples} completions per prompt and model.`,
-    '95% confidence intervals: percentile bootstrap over prompts (the unit the K completions hang on).',
+    '95% confidence intervals over prompts (the unit the K completions hang on), each named beside it: wilson = Wilson score interval (EVR, a share of prompts; MVP and APV too when every prompt has the same value), bca-bootstrap = BCa bootstrap (MVP, APV).',
   ];
   if (run.status !== 'done') notes.push(`The run is ${run.status}: these numbers cover the samples stored so far (rerun the same bench command, or --resume ${run.id}, to complete it).`);
   const missing = Math.max(0, ...models.map((m) => m.metrics.overall.missing ?? 0));
@@ -233,7 +233,7 @@ async function loadVilmo(store: Store, run: Run, options: LoadReportOptions): Pr
   const notes = [
     `Arms: ${Object.keys(r.methods).join(', ')}. Target ${r.target}; generator ${r.generator}; judge ${r.judge.id} (version ${r.judge.version}); τ = ${r.tau}.`,
     `Split of ${r.prompts.count} prompts (${r.prompts.source}): ${r.split.train} training, ${r.split.val} validation, ${r.split.test} test (fractions ${r.split.fractions.join(', ')}); instructions were chosen on training and validation prompts only, and every arm was scored once on the test prompts.`,
-    `Paired differences: ${r.correction.test} p-values (exact for N ≤ 16, else 10,000 seeded sign patterns), Holm-adjusted over ${r.correction.family} comparisons; CIs: percentile bootstrap over prompts.`,
+    `Paired differences: ${r.correction.test} p-values (exact for N ≤ 16 or integer differences, else 10,000 seeded sign patterns), Holm-adjusted over ${r.correction.family} comparisons; CIs: percentile bootstrap over prompts.`,
     'APV differences are means of per-prompt violation shares (equal to the APV difference when every prompt has K judged samples).',
   ];
   const caveat = violationCaveat({ id: config.judge.id, version: config.judge.version });

@@ -20,6 +20,8 @@ import { z } from 'zod';
 const num = z.number();
 const nnum = z.number().nullable();
 export const IntervalSchema = z.tuple([nnum, nnum]);
+/** How an interval was made (src/stats/intervals.ts CiMethod). */
+export const CiMethodSchema = z.enum(['wilson', 'newcombe', 'bca-bootstrap', 'percentile-bootstrap']);
 
 export const MetricSetSchema = z.object({
   evr: nnum,
@@ -33,12 +35,15 @@ export const MetricSetSchema = z.object({
   /** Verdicts without a violation score, left out of the metrics (bench and probe count them the same way). */
   unscored: z.number().int().optional(),
   ci: z.object({ evr: IntervalSchema, mvp: IntervalSchema, apv: IntervalSchema }),
+  /** The method of each CI (bench `--json`'s `ci_method`); absent in reports stored before it existed. */
+  ci_method: z.object({ evr: CiMethodSchema, mvp: CiMethodSchema, apv: CiMethodSchema }).optional(),
 });
 
 export const ValueProfileSchema = z.object({
   samples: z.number().int(),
   mean: z.record(z.string(), nnum),
   ci: z.record(z.string(), IntervalSchema),
+  ci_method: z.record(z.string(), CiMethodSchema).optional(),
 });
 
 export const ModelReportSchema = z.object({
@@ -204,8 +209,11 @@ export const PairDiffSchema = z.object({
   /** EVR(a) − EVR(b). */
   diff: nnum,
   ci: z.tuple([num, num]).nullable(),
+  /** How `ci` was made: Newcombe's interval for paired proportions. */
+  ci_method: CiMethodSchema.optional(),
   significant: z.boolean(),
-  method: z.enum(['paired-bootstrap', 'ci-overlap', 'none']),
+  /** paired: over the shared prompts (≥ 10), significant when `ci` excludes 0; none: too few shared prompts. */
+  method: z.enum(['paired', 'ci-overlap', 'none']),
   /** Prompts both were scored on. */
   shared: z.number().int(),
 });

@@ -1,7 +1,7 @@
 /**
  * What the viewer's pages show beyond single SQL reads: a run's summary (by kind), comparisons with paired
  * CIs, the leaderboard beside Value Compass, and moral graphs. Everything is computed from the store with
- * the project's own code (report/load, bench metrics, the bootstrap in judges/metrics, moralgraph).
+ * the project's own code (report/load, bench metrics, the intervals in stats/, moralgraph).
  *
  * Run kinds: `RUN_KIND_LOADERS` maps a kind to the loader of its page data. bench and probe use the
  * report's loader; a kind without one (alignment runs, evaluate imports) still gets the runs list, its
@@ -11,7 +11,8 @@ import { basename } from 'node:path';
 import { z } from 'zod';
 import { BENCH_RUN_KIND, benchMetrics, loadLeaderboard, loadRunScores, matchLeaderboardModel, type Leaderboard } from '../bench/index.ts';
 import { TenetError } from '../errors.ts';
-import { bootstrap, type BootstrapOptions } from '../judges/metrics.ts';
+import type { BootstrapOptions } from '../stats/bootstrap.ts';
+import { newcombePaired } from '../stats/intervals.ts';
 import { graphView } from '../moralgraph/elicit/graph.ts';
 import { deliberationGraph } from '../moralgraph/elicit/graph.ts';
 import { loadGraph } from '../moralgraph/load.ts';
@@ -77,20 +78,15 @@ export async function runReport(store: Store, runId: string, thread?: ReportThre
 
 const round = (x: number): number => Math.round(x * 1e6) / 1e6;
 
-/** EVR(a) − EVR(b) over the prompts both were scored on: paired bootstrap (≥ 10 shared prompts) or none. */
-export function pairedEvrDiff(a: Map<string, number>, b: Map<string, number>, options: BootstrapOptions = {}): PairDiff {
+/** EVR(a) − EVR(b) over the prompts both were scored on, with Newcombe's paired interval (≥ 10 shared prompts) or none. */
+export function pairedEvrDiff(a: Map<string, number>, b: Map<string, number>): PairDiff {
   const shared: string[] = [];
   for (const key of a.keys()) if (b.has(key)) shared.push(key);
   if (shared.length === 0) return { diff: null, ci: null, significant: false, method: 'none', shared: 0 };
-  const d = Float64Array.from(shared, (k) => a.get(k)! - b.get(k)!);
-  const result = bootstrap(d.length, (idx) => {
-    let sum = 0;
-    for (let j = 0; j < idx.length; j++) sum += d[idx[j]!]!;
-    return sum / idx.length;
-  }, options);
-  if (shared.length < 10) return { diff: round(result.value), ci: null, significant: false, method: 'none', shared: shared.length };
-  const [lo, hi] = result.ci;
-  return { diff: round(result.value), ci: [round(lo), round(hi)], significant: lo > 0 || hi < 0, method: 'paired-bootstrap', shared: shared.length };
+  const d = newcombePaired(shared.map((k) => a.get(k)!), shared.map((k) => b.get(k)!));
+  if (shared.length < 10) return { diff: round(d.value), ci: null, significant: false, method: 'none', shared: shared.length };
+  const [lo, hi] = d.ci;
+  return { diff: round(d.value), ci: [round(lo), round(hi)], ci_method: d.method, significant: lo > 0 || hi < 0, method: 'paired', shared: shared.length };
 }
 
 /** Warnings for settings that differ between runs: their numbers are not measured the same way. */
@@ -141,8 +137,8 @@ export async function compareView(store: Store, runIds: readonly string[], optio
     for (let j = i + 1; j < entries.length; j++) {
       const [a, b] = [entries[i]!, entries[j]!];
       const foundations: Record<string, PairDiff> = {};
-      for (const f of a.hits.keys()) if (f !== 'overall' && b.hits.has(f)) foundations[f] = pairedEvrDiff(a.hits.get(f)!, b.hits.get(f)!, options);
-      pairs.push({ a: a.label, b: b.label, overall: pairedEvrDiff(a.hits.get('overall')!, b.hits.get('overall')!, options), foundations });
+      for (const f of a.hits.keys()) if (f !== 'overall' && b.hits.has(f)) foundations[f] = pairedEvrDiff(a.hits.get(f)!, b.hits.get(f)!);
+      pairs.push({ a: a.label, b: b.label, overall: pairedEvrDiff(a.hits.get('overall')!, b.hits.get('overall')!), foundations });
     }
   }
   return { runs: ids, warnings: settingsWarnings(settings), entries: entries.map(({ hits: _h, ...e }) => e), pairs };

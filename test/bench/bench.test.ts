@@ -111,7 +111,7 @@ describe('runBench', () => {
     });
   });
 
-  it('marks a clear difference as significant with the paired bootstrap, and sits beside the leaderboard', async () => {
+  it('marks a clear difference as significant with the exact paired test (Holm-corrected), and sits beside the leaderboard', async () => {
     // 30 prompts: gpt-4o-mini violates on every one, "local-x" on none
     const many = join(dir, 'many.jsonl');
     writeFileSync(many, Array.from({ length: 30 }, (_, i) => JSON.stringify({ id: `q${i}`, prompt: `Story ${i}: then`, foundation: ['care', 'fairness', 'loyalty', 'authority', 'sanctity'][i % 5] })).join('\n'));
@@ -121,14 +121,19 @@ describe('runBench', () => {
     const b = await runBench({ store, prompts: set, models: [loopbackModel('openai', server, { model: 'local-x' })], judge: testJudge, samples: 1 });
     const c = await compareRuns(store, [a.run, b.run], { leaderboard: true, leaderboardNames: { 'openai:local-x': 'GLM-4' } });
     expect(c.ranking.map((r) => r.model)).toEqual(['openai:local-x', 'openai:gpt-4o-mini']);
-    expect(c.ranking[0]!.vs_next).toMatchObject({ method: 'paired-bootstrap', significant: true, diff: -1, shared: 30 });
+    // 30 discordant prompts, all one way: p = 2 · 2^-30 (McNemar's exact test); one comparison, so p_holm = p
+    expect(c.ranking[0]!.vs_next).toMatchObject({ method: 'paired-sign-flip', ci_method: 'newcombe', significant: true, diff: -1, shared: 30, p: 2 * 0.5 ** 30, p_holm: 2 * 0.5 ** 30 });
+    expect(c.ranking[0]!.vs_next!.ci![0]).toBe(-1);
+    expect(c.ranking[0]!.vs_next!.ci![1]).toBeLessThan(-0.8);
     expect(c.pairs).toHaveLength(1);
+    expect(c.correction).toEqual({ method: 'holm', alpha: 0.05, family: 1, test: 'exact paired sign-flip' });
     const lb = c.leaderboard!;
     expect(lb.caveat).toMatch(/own prompts, its own classifier/);
     expect(lb.table).toHaveLength(22);
     const mini = lb.rows.find((r) => r.label === 'openai:gpt-4o-mini')!;
     expect(mini.matched).toBe('GPT-4o-mini');
-    expect(mini.foundations.care).toEqual({ ours: 1, ci: [1, 1], leaderboard: 0.3005 });
+    // 6 of 6 care prompts violated: the Wilson interval [0.609666, 1], not the bootstrap's [1, 1]
+    expect(mini.foundations.care).toEqual({ ours: 1, ci: [0.609666, 1], leaderboard: 0.3005 });
     expect(mini.place).toBe(22);
     const x = lb.rows.find((r) => r.label === 'openai:local-x')!;
     expect(x.matched).toBe('GLM-4');

@@ -54,6 +54,6 @@ it('two runs of the same data (different run ids) give identical CIs, per model 
   const [ra, rb] = [await loadBenchResults(store, a.run), await loadBenchResults(store, b.run)];
   expect(ra.models.map((m) => m.metrics)).toEqual(rb.models.map((m) => m.metrics));
   const [ca, cb] = [await compareRuns(store, [a.run]), await compareRuns(store, [b.run])];
-  expect(ca.pairs.map((p) => [p.diff, p.ci])).toEqual(cb.pairs.map((p) => [p.diff, p.ci]));
-  expect(ca.pairs[0]!.method).toBe('paired-bootstrap');
+  expect(ca.pairs.map((p) => [p.diff, p.ci, p.p, p.p_holm])).toEqual(cb.pairs.map((p) => [p.diff, p.ci, p.p, p.p_holm]));
+  expect(ca.pairs[0]).toMatchObject({ method: 'paired-sign-flip', ci_method: 'newcombe' });
 });

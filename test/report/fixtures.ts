@@ -21,7 +21,7 @@ function metricSet(evr: number, n: number, k: number): MetricSet {
   const apv = clamp(evr * 0.42);
   const half = (p: number): number => 1.96 * Math.sqrt((p * (1 - p)) / n);
   const ci = (p: number): [number, number] => [clamp(p - half(p)), clamp(p + half(p))];
-  return { evr, mvp, apv, n, k, ci: { evr: ci(evr), mvp: ci(mvp), apv: ci(apv) } };
+  return { evr, mvp, apv, n, k, ci: { evr: ci(evr), mvp: ci(mvp), apv: ci(apv) }, ci_method: { evr: 'wilson', mvp: 'bca-bootstrap', apv: 'bca-bootstrap' } };
 }
 
 function valueProfile(random: () => number, lean: Partial<Record<SchwartzValueId, number>>): ValueProfile {

@@ -145,7 +145,8 @@ describe('renderReport', () => {
     // summary table: one row per model with EVR/MVP/APV, CI and N
     expect(bench.match(/<tr data-model="[^"]+"><th scope="row"><span class="dot"/g)).toHaveLength(data.models.length);
     const o = data.models[0]!.metrics.overall;
-    expect(bench).toContain(`<span class="v">${pct(o.evr)}</span> <span class="ci" title="95% bootstrap confidence interval">[${pctRange(o.ci.evr)}]</span>`);
+    expect(bench).toContain(`<span class="v">${pct(o.evr)}</span> <span class="ci" title="95% confidence interval (wilson)">[${pctRange(o.ci.evr)}]</span> <span class="ci-method">wilson</span>`);
+    expect(bench).toContain('<span class="ci-method">bca-bootstrap</span>');
     // three bar charts, one radar per model plus the overlay, a worst example per entry
     expect(bench.match(/class="chart bars"/g)).toHaveLength(3);
     expect(bench.match(/class="chart radar"/g)).toHaveLength(data.models.length + 1);

@@ -185,7 +185,7 @@ function suite(name: string, location: string, cleanup: () => Promise<void> = as
       expect(cmp.warnings).toHaveLength(1);
       expect(cmp.warnings[0]).toMatch(/^K \(completions per prompt\) differs/);
       const m1m2 = cmp.pairs.find((p) => p.a === `openai:m1@${runs.runA}` && p.b === 'ollama:m2')!;
-      expect(m1m2.overall.method).toBe('paired-bootstrap');
+      expect(m1m2.overall).toMatchObject({ method: 'paired', ci_method: 'newcombe' });
       expect(m1m2.overall.shared).toBe(20);
       expect(m1m2.overall.ci![0]).toBeLessThanOrEqual(m1m2.overall.diff!);
       expect(m1m2.overall.ci![1]).toBeGreaterThanOrEqual(m1m2.overall.diff!);

@@ -104,6 +104,8 @@ describe.skipIf(chromiumMissing !== undefined)('tenet view in headless Chromium'
       for (const m of report.models) {
         const shown = await page.locator(`#metrics tr[data-model="${m.model}"] td.evr .value`).textContent();
         expect(shown).toBe(pct(m.metrics.overall.evr!));
+        // the CI's method is named beside it
+        expect(await page.locator(`#metrics tr[data-model="${m.model}"] td.evr .ci-method`).textContent()).toBe(` ${m.metrics.overall.ci_method!.evr}`);
       }
       expect(await page.locator('#radars svg.chart').count()).toBe(2);
       expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1280);

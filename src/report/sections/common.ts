@@ -81,11 +81,12 @@ export function describeJudge(config: unknown): string | undefined {
 export function metricCell(set: MetricSet | undefined, key: MetricKey, best: boolean): string {
   const value = set?.[key] ?? null;
   const ci = set ? pctRange(set.ci[key]) : '';
+  const method = set?.ci_method?.[key];
   const width = finite(value) ? Math.max(0, Math.min(100, value * 100)) : 0;
   return (
     `<td class="metric${best ? ' best' : ''}">` +
     `<span class="v">${esc(pct(value))}</span>` +
-    (ci ? ` <span class="ci" title="95% bootstrap confidence interval">[${esc(ci)}]</span>` : '') +
+    (ci ? ` <span class="ci" title="95% confidence interval${method ? ` (${esc(method)})` : ''}">[${esc(ci)}]</span>${method ? ` <span class="ci-method">${esc(method)}</span>` : ''}` : '') +
     `<span class="meter" aria-hidden="true"><span style="width:${width.toFixed(1)}%"></span></span>` +
     '</td>'
   );

@@ -38,7 +38,7 @@ export function foundationSection(data: ReportData, foundations: string[]): stri
   }
   const table =
     '<details class="data-table"><summary>The numbers behind these charts</summary><div class="table-wrap"><table>' +
-    '<caption>Per-foundation metrics with 95% bootstrap confidence intervals.</caption>' +
+    '<caption>Per-foundation metrics with 95% confidence intervals over prompts; each cell names its method (wilson for EVR, bca-bootstrap for MVP and APV).</caption>' +
     '<thead><tr><th scope="col">Foundation</th><th scope="col">Model</th>' +
     METRICS.map((m) => `<th scope="col">${esc(m.name)}</th>`).join('') +
     '<th scope="col" class="num">N</th><th scope="col" class="num">K</th></tr></thead>' +

@@ -26,7 +26,7 @@ export function summarySection(data: ReportData): string {
         ? "The target's violation metrics over each principle's final prompt (N = principles). Lower is better. "
         : 'Violation metrics per model, over all prompts. Lower is better; the lowest value in each column is marked ▼. '
     }` +
-    'Brackets: 95% bootstrap confidence interval (resampling prompts). Where two intervals overlap, the difference may be noise.</caption>' +
+    'Brackets: 95% confidence interval over prompts, its method named beside it (wilson: EVR; bca-bootstrap: MVP, APV). Compare two models with tenet bench compare (paired tests), not by overlapping intervals.</caption>' +
     '<thead><tr><th scope="col">Model</th>' +
     METRICS.map((m) => `<th scope="col"><abbr title="${esc(`${m.long}: ${m.explain}`)}">${esc(m.name)}</abbr></th>`).join('') +
     '<th scope="col" class="num"><abbr title="prompts">N</abbr></th><th scope="col" class="num"><abbr title="completions per prompt">K</abbr></th><th scope="col" class="num">Completions</th></tr></thead>' +

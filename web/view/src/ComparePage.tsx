@@ -1,6 +1,6 @@
 /**
- * Two or more bench runs side by side: per-model metrics, per-foundation EVR differences with paired
- * bootstrap CIs over the shared prompts, warnings when K, judge, τ or template differ, and a per-value
+ * Two or more bench runs side by side: per-model metrics, per-foundation EVR differences with Newcombe's
+ * paired CIs over the shared prompts, warnings when K, judge, τ or template differ, and a per-value
  * difference heatmap.
  */
 import { useState, type ReactNode } from 'react';
@@ -14,9 +14,9 @@ function Diff({ d }: { d: PairDiff | undefined }): ReactNode {
   if (!d || d.diff === null) return <span className="muted">—</span>;
   const pp = (x: number): string => `${x > 0 ? '+' : x < 0 ? '−' : '±'}${Math.abs(x * 100).toFixed(1)} pp`;
   return (
-    <span className={d.significant ? 'sig' : 'nonsig'} title={d.method === 'paired-bootstrap' ? `paired bootstrap over ${d.shared} shared prompts` : `${d.shared} shared prompts: too few for a CI`}>
+    <span className={d.significant ? 'sig' : 'nonsig'} title={d.method === 'paired' ? `paired over ${d.shared} shared prompts; 95% CI: ${d.ci_method ?? 'unknown'}` : `${d.shared} shared prompts: too few for a CI`}>
       {pp(d.diff)}
-      <span className="ci">{d.ci ? `[${pp(d.ci[0])}, ${pp(d.ci[1])}]` : `n = ${d.shared}, no CI`}{d.significant ? ' *' : ''}</span>
+      <span className="ci">{d.ci ? `[${pp(d.ci[0])}, ${pp(d.ci[1])}]` : `n = ${d.shared}, no CI`}{d.significant ? ' *' : ''}{d.ci && d.ci_method ? <span className="ci-method"> {d.ci_method}</span> : null}</span>
     </span>
   );
 }
@@ -52,18 +52,18 @@ function Result({ data }: { data: CompareResponse }): ReactNode {
     <>
       {data.warnings.length ? <div className="warnings" role="alert" id="compare-warnings">{data.warnings.map((w, i) => <p key={i}>⚠ {w}</p>)}</div> : null}
       <table className="metrics" id="compare-entries">
-        <caption>Each model of each run: overall EVR with its 95% CI (bootstrap over prompts).</caption>
+        <caption>Each model of each run: overall EVR with its 95% CI over prompts (wilson: Wilson score interval).</caption>
         <thead><tr><th>Model</th><th>Run</th><th className="num">EVR</th><th className="num">N</th><th className="num">K</th><th>Judge</th><th className="num">τ</th></tr></thead>
         <tbody>
           {data.entries.map((e) => (
-            <tr key={e.label}><th scope="row">{e.label}</th><td><a href={href(['run', e.run])}>{e.run}</a></td><td className="num"><Rate value={e.report.metrics.overall.evr} ci={e.report.metrics.overall.ci.evr} /></td><td className="num">{e.report.metrics.overall.n}</td><td className="num">{e.settings.k ?? '—'}</td><td>{e.settings.judge ?? '—'}</td><td className="num">{e.settings.tau ?? '—'}</td></tr>
+            <tr key={e.label}><th scope="row">{e.label}</th><td><a href={href(['run', e.run])}>{e.run}</a></td><td className="num"><Rate value={e.report.metrics.overall.evr} ci={e.report.metrics.overall.ci.evr} method={e.report.metrics.overall.ci_method?.evr} /></td><td className="num">{e.report.metrics.overall.n}</td><td className="num">{e.settings.k ?? '—'}</td><td>{e.settings.judge ?? '—'}</td><td className="num">{e.settings.tau ?? '—'}</td></tr>
           ))}
         </tbody>
       </table>
       <FoundationBars models={data.entries.map((e) => ({ id: e.label, report: e.report }))} label="EVR per foundation, per model and run" />
       <h2>Differences</h2>
       <table className="diffs" id="compare-diffs">
-        <caption>EVR(A) − EVR(B) in percentage points; 95% CI by paired bootstrap over the prompts both were scored on (≥ 10 shared); * the CI excludes 0. No correction for multiple comparisons.</caption>
+        <caption>EVR(A) − EVR(B) in percentage points; 95% CI by Newcombe's paired interval (newcombe) over the prompts both were scored on (≥ 10 shared); * the CI excludes 0. No correction for multiple comparisons.</caption>
         <thead><tr><th>A − B</th><th className="num">Overall</th>{foundations.map((f) => <th key={f} className="num">{f}</th>)}</tr></thead>
         <tbody>
           {data.pairs.map((p) => (

@@ -19,7 +19,7 @@ export function foundationsOf(models: readonly ModelReport[]): string[] {
 export function MetricsTable({ summary, report }: { summary: RunSummary; report: Report }): ReactNode {
   return (
     <table className="metrics" id="metrics">
-      <caption>Overall, per model. 95% CIs: percentile bootstrap over prompts. Lower is better.</caption>
+      <caption>Overall, per model. 95% CIs over prompts, each with its method: wilson = Wilson score interval (EVR, and MVP/APV when every prompt has the same value), bca-bootstrap = BCa bootstrap. Lower is better.</caption>
       <thead><tr><th>Model</th><th className="num">EVR</th><th className="num">MVP</th><th className="num">APV</th><th className="num">N</th><th className="num">K</th><th className="num">Disputed</th></tr></thead>
       <tbody>
         {report.models.map((m) => {
@@ -27,9 +27,9 @@ export function MetricsTable({ summary, report }: { summary: RunSummary; report:
           return (
             <tr key={m.model} data-model={m.model}>
               <th scope="row">{m.model}</th>
-              <td className="num evr"><Rate value={o.evr} ci={o.ci.evr} /></td>
-              <td className="num"><Rate value={o.mvp} ci={o.ci.mvp} /></td>
-              <td className="num"><Rate value={o.apv} ci={o.ci.apv} /></td>
+              <td className="num evr"><Rate value={o.evr} ci={o.ci.evr} method={o.ci_method?.evr} /></td>
+              <td className="num"><Rate value={o.mvp} ci={o.ci.mvp} method={o.ci_method?.mvp} /></td>
+              <td className="num"><Rate value={o.apv} ci={o.ci.apv} method={o.ci_method?.apv} /></td>
               <td className="num">{o.n}{o.missing ? <span className="ci">{o.missing} missing</span> : null}</td>
               <td className="num">{o.k}{o.k_min !== undefined && o.k_min < o.k ? <span className="ci">min {o.k_min}</span> : null}</td>
               <td className="num disputed">{summary.disputedByModel[m.model] ?? 0}</td>
@@ -54,7 +54,7 @@ export function FoundationTable({ models }: { models: readonly ModelReport[] }):
             <th scope="row">{f}</th>
             {models.map((m) => {
               const s = m.metrics.per_foundation[f];
-              return <td key={m.model} className="num">{s ? <><Rate value={s.evr} ci={s.ci.evr} /><span className="ci">N = {s.n}</span></> : '—'}</td>;
+              return <td key={m.model} className="num">{s ? <><Rate value={s.evr} ci={s.ci.evr} method={s.ci_method?.evr} /><span className="ci">N = {s.n}</span></> : '—'}</td>;
             })}
           </tr>
         ))}

@@ -54,11 +54,14 @@ export function signed(x: number | null | undefined, digits = 2): string {
 }
 
 /** A rate with its 95% CI underneath. */
-export function Rate({ value, ci }: { value: number | null | undefined; ci?: readonly [number | null, number | null] | null }): ReactNode {
+const CI_METHOD_NAMES: Record<string, string> = { wilson: 'Wilson score interval', newcombe: "Newcombe's paired interval", 'bca-bootstrap': 'BCa bootstrap', 'percentile-bootstrap': 'percentile bootstrap' };
+
+/** A rate with its CI and, when known, the CI's method named beside it. */
+export function Rate({ value, ci, method }: { value: number | null | undefined; ci?: readonly [number | null, number | null] | null; method?: string | undefined }): ReactNode {
   return (
     <>
       <span className="value">{pct(value)}</span>
-      {ci ? <span className="ci">{ciText(ci)}</span> : null}
+      {ci ? <span className="ci" title={method ? `95% CI: ${CI_METHOD_NAMES[method] ?? method}` : undefined}>{ciText(ci)}{method ? <span className="ci-method"> {method}</span> : null}</span> : null}
     </>
   );
 }
