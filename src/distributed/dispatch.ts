@@ -52,9 +52,12 @@ export function pgbossExecutor(options: PgbossExecutorOptions): UnitDispatcher {
         const stale = [...before].filter(([, s]) => s.state === 'failed' || s.state === 'cancelled' || s.state === 'completed').map(([id]) => id);
         for (let i = 0; i < stale.length; i += INSERT_CHUNK) await boss.deleteJob(queue, stale.slice(i, i + INSERT_CHUNK));
         for (let i = 0; i < ids.length; i += INSERT_CHUNK) {
-          await boss.insert(queue, ids.slice(i, i + INSERT_CHUNK).map((id) => {
+          await boss.insert(queue, ids.slice(i, i + INSERT_CHUNK).map((id, j) => {
             const data: SampleJob = { v: 1, unit: byId.get(id)!, judge, noCache: options.noCache ?? false };
-            return { id, data };
+            // Each unit's place in line, as its priority: pg-boss puts a unit back (heartbeat lapsed, a failed
+            // try) by deleting and re-inserting its job, which among equal priorities would queue it behind
+            // every unit enqueued with it; with its own priority it is taken again first.
+            return { id, data, priority: -(i + j) };
           }));
         }
 

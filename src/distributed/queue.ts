@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { PgBoss, type ConstructorOptions, type Queue } from 'pg-boss';
 import { TenetError } from '../errors.ts';
 import type { SampleUnit } from '../runtime/sample-unit.ts';
-import { redactUrl, resolveStoreLocation } from '../store/index.ts';
+import { pgSessionConfig, redactUrl, resolveStoreLocation } from '../store/index.ts';
 
 /**
  * The queue sample units go through: one per tenet store, so stores kept in different schemas of one
@@ -92,6 +92,8 @@ export function createBoss(url: string, options: Partial<ConstructorOptions> = {
     max: 4,
     connectionTimeoutMillis: 5000,
     superviseIntervalSeconds: 5,
+    // keepalive and timeouts, as on the store's connections (pg-boss hands the extra settings to pg)
+    ...(pgSessionConfig() as object),
     ...options,
   });
 }
