@@ -39,7 +39,7 @@ export function registerWorker(program: Command): void {
             signal: controller.signal,
             log: (line) => process.stderr.write(`[worker ${new Date().toISOString()}] ${line}\n`),
           });
-          emit(ctx, summary, () => `worker stopped: ${summary.units} units stored, ${summary.duplicates} duplicate claims skipped, ${summary.failed} failed attempts, ${summary.calls} model calls, ${summary.restarts} reconnects`);
+          emit(ctx, summary, () => `worker stopped: ${summary.units} units stored, ${summary.duplicates} duplicate claims skipped, ${summary.failed} failed attempts, ${summary.calls} model calls, lost Postgres ${summary.partitions} times, ${summary.restarts} reconnects`);
           return 0;
         } finally {
           process.off('SIGINT', onInt);

@@ -59,8 +59,11 @@ export function pgbossExecutor(options: PgbossExecutorOptions): UnitDispatcher {
         const stale = [...before].filter(([, s]) => s.state === 'failed' || s.state === 'cancelled' || s.state === 'completed').map(([id]) => id);
         for (let i = 0; i < stale.length; i += INSERT_CHUNK) await boss.deleteJob(queue, stale.slice(i, i + INSERT_CHUNK));
         for (let i = 0; i < ids.length; i += INSERT_CHUNK) {
-          await boss.insert(queue, ids.slice(i, i + INSERT_CHUNK).map((id) => {
-            return { id, data: sampleJob(byId.get(id)!, judge, options.noCache ?? false) };
+          await boss.insert(queue, ids.slice(i, i + INSERT_CHUNK).map((id, j) => {
+            // Each unit's place in line, as its priority: pg-boss puts a unit back (heartbeat lapsed, a failed
+            // try) by deleting and re-inserting its job, which among equal priorities would queue it behind
+            // every unit enqueued with it; with its own priority it is taken again first.
+            return { id, data: sampleJob(byId.get(id)!, judge, options.noCache ?? false), priority: -(i + j) };
           }));
         }
 

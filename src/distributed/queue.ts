@@ -10,7 +10,7 @@ import { TenetError } from '../errors.ts';
 import { resolveSpec } from '../models/spec.ts';
 import { isRedacted, redactSecrets, redactUrl } from '../redact.ts';
 import type { SampleUnit } from '../runtime/sample-unit.ts';
-import { resolveStoreLocation } from '../store/index.ts';
+import { pgSessionConfig, resolveStoreLocation } from '../store/index.ts';
 
 /**
  * The queue sample units go through: one per tenet store, so stores kept in different schemas of one
@@ -149,6 +149,8 @@ export function createBoss(url: string, options: Partial<ConstructorOptions> = {
     max: 4,
     connectionTimeoutMillis: 5000,
     superviseIntervalSeconds: 5,
+    // keepalive and timeouts, as on the store's connections (pg-boss hands the extra settings to pg)
+    ...(pgSessionConfig() as object),
     ...options,
   });
 }

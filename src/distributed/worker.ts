@@ -3,9 +3,11 @@
  * through the same unit code, providers, judges and group commit as a local run.
  *
  * Supervision. pg-boss retries a failed fetch by itself, but a worker must survive Postgres going away
- * for longer (a restart, its backends terminated): a health check runs every few seconds; after it has
- * failed for `restartAfterMs` the pg-boss instance is torn down and started again with backoff, with a
- * log line at each change of state. A unit in flight when its worker dies or loses Postgres is put back
+ * for longer (a restart, its backends terminated, a network partition that drops nothing and answers
+ * nothing): a health check with a deadline runs every few seconds; after it has failed for
+ * `restartAfterMs` the pg-boss instance is abandoned (its connections may hang on a silent network) and a
+ * new one started, with backoff, as soon as Postgres answers again, with a log line at each change of
+ * state. Every store operation a unit makes has a deadline too and is cancelled with the job's signal. A unit in flight when its worker dies or loses Postgres is put back
  * by pg-boss once its heartbeat stops (10 s) and run again elsewhere; its samples are keyed by
  * deterministic ids, so the second run stores nothing twice (and replays the first run's calls from the
  * response cache when they had finished).
@@ -20,7 +22,7 @@ import { createModel } from '../models/spec.ts';
 import type { Provider } from '../models/types.ts';
 import { groupCommitter } from '../runtime/group-commit.ts';
 import { runSampleUnit } from '../runtime/sample-unit.ts';
-import { openStore, sampleIdFor, storeCache, type Store } from '../store/index.ts';
+import { bounded, openStore, pgSessionConfig, sampleIdFor, storeCache, type PgSessionSettings, type Store } from '../store/index.ts';
 import { TenetError } from '../errors.ts';
 import { redactSecrets } from '../redact.ts';
 import { createBoss, jobBaseUrl, queueTarget, startBoss, workerInstanceName, type SampleJob } from './queue.ts';
@@ -41,8 +43,14 @@ export interface WorkerOptions {
   log?: (line: string) => void;
   /** Health check period (default 2 s). */
   healthMs?: number;
+  /** A health check (or a response-cache read or write) not answered within this counts as failed (default 5 s). */
+  healthTimeoutMs?: number;
   /** Tear pg-boss down and start it again after Postgres has been unreachable this long (default 10 s). */
   restartAfterMs?: number;
+  /** A unit's commit transaction is abandoned (its connection dropped) after this long, then retried (default 15 s). */
+  writeTimeoutMs?: number;
+  /** Postgres session settings of the worker's connections (store and queue; defaults: PG_SESSION_DEFAULTS). */
+  session?: Partial<PgSessionSettings>;
   /** How long a graceful stop waits for the units in hand (default 60 s). */
   drainMs?: number;
 }
@@ -55,8 +63,14 @@ export interface WorkerSummary {
   /** Unit attempts that failed here (pg-boss retries a unit before the run reports it failed). */
   failed: number;
   calls: number;
+  /** Times the health check lost Postgres (each logged as "lost Postgres"). */
+  partitions: number;
+  /** Times the queue connection was torn down and started again. */
   restarts: number;
 }
+
+/** The lock_timeout of a unit's commit: it writes only its own rows, so a wait means a stuck writer. */
+const WRITE_LOCK_TIMEOUT_MS = 5000;
 
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> => new Promise((resolve) => {
   const timer = setTimeout(done, ms);
@@ -76,14 +90,14 @@ const message = (e: unknown): string => {
 };
 
 /** What a worker keeps between units: the store, providers per model, judges per spec, a committer per run. */
-function resources(store: Store, config: TenetConfig, signal: AbortSignal, log: (line: string) => void) {
+function resources(store: Store, config: TenetConfig, signal: AbortSignal, log: (line: string) => void, limits: { timeoutMs: number; writeTimeoutMs: number }) {
   const models = new Map<string, Provider>();
   const judges = new Map<string, Promise<Judge>>();
   const committers = new Map<string, ReturnType<typeof groupCommitter>>();
   const shared = storeCache<CachedSample>(store);
   const cache: typeof shared = {
-    getMany: (keys) => retrying(() => shared.getMany(keys), signal, log, 'a cache read'),
-    putMany: (entries) => retrying(() => shared.putMany(entries), signal, log, 'a cache write'),
+    getMany: (keys) => retrying(() => bounded('a cache read', { timeoutMs: limits.timeoutMs }, () => shared.getMany(keys)), signal, log, 'a cache read'),
+    putMany: (entries) => retrying(() => bounded('a cache write', { timeoutMs: limits.timeoutMs }, () => shared.putMany(entries)), signal, log, 'a cache write'),
   };
   const useCache = (noCache: boolean): boolean => config.cache !== false && !noCache;
   return {
@@ -116,7 +130,7 @@ function resources(store: Store, config: TenetConfig, signal: AbortSignal, log: 
     },
     committer(runId: string) {
       let c = committers.get(runId);
-      if (!c) committers.set(runId, (c = groupCommitter(store, runId)));
+      if (!c) committers.set(runId, (c = groupCommitter(store, runId, { timeoutMs: limits.writeTimeoutMs, lockTimeoutMs: WRITE_LOCK_TIMEOUT_MS })));
       return c;
     },
   };
@@ -140,7 +154,7 @@ async function retrying<T>(op: () => Promise<T>, signal: AbortSignal, log: (line
     } catch (error) {
       if (attempt >= 6 || signal.aborted) throw error;
       if (attempt === 0) log(`${what} failed (${message(error)}); retrying`);
-      await sleep(Math.min(8000, 250 * 2 ** attempt));
+      await sleep(Math.min(8000, 250 * 2 ** attempt), signal);
     }
   }
 }
@@ -152,14 +166,16 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
   const log = options.log ?? (() => {});
   const concurrency = options.concurrency ?? 16;
   const healthMs = options.healthMs ?? 2000;
+  const healthTimeoutMs = options.healthTimeoutMs ?? 5000;
   const restartAfterMs = options.restartAfterMs ?? 10_000;
+  const writeTimeoutMs = options.writeTimeoutMs ?? 15_000;
   const config = shareLimits(options.config ?? {}, options.rateShare ?? 1);
-  const summary: WorkerSummary = { units: 0, duplicates: 0, failed: 0, calls: 0, restarts: 0 };
+  const summary: WorkerSummary = { units: 0, duplicates: 0, failed: 0, calls: 0, partitions: 0, restarts: 0 };
 
   let store: Store | undefined;
   for (let attempt = 0; !store; attempt++) {
     try {
-      store = await openStore(options.db, { poolSize: Math.max(4, Math.ceil(concurrency / 4)) });
+      store = await openStore(options.db, { poolSize: Math.max(4, Math.ceil(concurrency / 4)), ...(options.session ? { session: options.session } : {}) });
     } catch (error) {
       if (options.signal.aborted) return summary;
       const wait = Math.min(30_000, 1000 * 2 ** attempt);
@@ -168,13 +184,25 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       if (options.signal.aborted) return summary;
     }
   }
-  const res = resources(store, config, options.signal, log);
+  const res = resources(store, config, options.signal, log, { timeoutMs: healthTimeoutMs, writeTimeoutMs });
+  const healthy = (): Promise<boolean> => store!.ping({ timeoutMs: healthTimeoutMs, signal: options.signal }).then(() => true, () => false);
+  /** Wait up to `ms`, returning early once Postgres answers (a backoff must not outlast the outage). */
+  const backOff = async (ms: number): Promise<void> => {
+    const until = Date.now() + ms;
+    while (Date.now() < until && !options.signal.aborted) {
+      await sleep(Math.min(healthMs, until - Date.now()), options.signal);
+      if (await healthy()) return;
+    }
+  };
 
   const handle = async ([job]: { data: SampleJob; signal: AbortSignal; retryCount: number }[]): Promise<unknown> => {
     const { unit, judge, noCache } = job!.data;
     if (job!.data.v !== 1) throw new TenetError('CONFIG', `unit format ${String(job!.data.v)} is not one this worker reads`, { hint: 'run the same tenet version on every worker' });
     const ids = unit.indices.map((i) => sampleIdFor(unit.runId, unit.taskId, unit.model, i));
-    if ((await storedIds(store!, ids)).size === ids.length) {
+    // retries stop when the worker is told to stop or the job is taken away (its heartbeat lost)
+    const unitSignal = AbortSignal.any([options.signal, job!.signal]);
+    const stored = await retrying(() => bounded('the duplicate check', { timeoutMs: writeTimeoutMs, signal: job!.signal }, () => storedIds(store!, ids)), unitSignal, log, 'the duplicate check');
+    if (stored.size === ids.length) {
       summary.duplicates++;
       return { written: false, calls: 0 };
     }
@@ -182,7 +210,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       const outcome = await runSampleUnit(unit, {
         model: res.model(unit.model, unit.baseUrl, noCache),
         judge: judge ? await res.judge(judge, noCache) : undefined,
-        write: (w) => retrying(() => res.committer(unit.runId).write(w), options.signal, log, 'a unit write'),
+        write: (w) => retrying(() => res.committer(unit.runId).write(w, job!.signal), unitSignal, log, 'a unit write'),
         signal: job!.signal,
       });
       summary.calls += outcome.calls;
@@ -194,6 +222,15 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       // pg-boss stores what is thrown as the job's output; keep it to the message (no stack traces).
       throw new Error(redactSecrets(`${unit.model} on task ${unit.taskId}: ${message(error)}`));
     }
+  };
+
+  /**
+   * Stop a pg-boss instance without waiting on it for long: on a silent network its pool cannot close
+   * until its connections give up, so it is left to finish that in the background.
+   */
+  const abandon = async (b: PgBoss | undefined): Promise<void> => {
+    if (!b) return;
+    await Promise.race([b.stop({ graceful: false, close: true, timeout: 1000 }).catch(() => {}), sleep(Math.min(5000, restartAfterMs))]);
   };
 
   // pg-boss reports every failed poll: at most one line every 10 s.
@@ -209,7 +246,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     while (!options.signal.aborted) {
       let stopped = false;
       try {
-        boss = createBoss(url, { instanceName: workerInstanceName(queue), instanceHeartbeatSeconds: 10, monitorIntervalSeconds: 2, queueCacheIntervalSeconds: 2 });
+        boss = createBoss(url, { ...(options.session ? (pgSessionConfig(options.session) as object) : {}), instanceName: workerInstanceName(queue), instanceHeartbeatSeconds: 10, monitorIntervalSeconds: 2, queueCacheIntervalSeconds: 2 });
         boss.on('error', (error) => queueError(error));
         boss.on('stopped', () => { stopped = true; });
         await startBoss(boss, target);
@@ -221,10 +258,10 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
         log(`${summary.restarts ? 'reconnected' : 'connected'}: claiming units from ${queue} (concurrency ${concurrency}, host ${hostname()}, pid ${process.pid})`);
         backoff = 1000;
       } catch (error) {
-        log(`cannot start the queue (${message(error)}); retrying in ${backoff / 1000} s`);
-        await boss?.stop({ graceful: false, close: true }).catch(() => {});
+        log(`cannot start the queue (${message(error)}); retrying in ${backoff / 1000} s, or as soon as Postgres answers`);
+        await abandon(boss);
         boss = undefined;
-        await sleep(backoff, options.signal);
+        await backOff(backoff);
         backoff = Math.min(30_000, backoff * 2);
         continue;
       }
@@ -234,12 +271,14 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
         await sleep(healthMs, options.signal);
         if (options.signal.aborted) break;
         try {
-          await boss.getDb().executeSql('SELECT 1');
+          await store.ping({ timeoutMs: healthTimeoutMs, signal: options.signal });
           if (failingSince !== undefined) log(`Postgres is back after ${((Date.now() - failingSince) / 1000).toFixed(0)} s`);
           failingSince = undefined;
         } catch (error) {
+          if (options.signal.aborted) break;
           if (failingSince === undefined) {
             failingSince = Date.now();
+            summary.partitions++;
             log(`lost Postgres (${message(error)}); units in hand go on and their writes are retried`);
           } else if (Date.now() - failingSince > restartAfterMs) {
             break;
@@ -249,14 +288,14 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       if (options.signal.aborted) break;
       summary.restarts++;
       log(stopped ? 'pg-boss stopped unexpectedly; restarting it' : `Postgres unreachable for ${restartAfterMs / 1000} s; restarting the queue connection`);
-      await boss.stop({ graceful: false, close: true, timeout: 1000 }).catch(() => {});
+      await abandon(boss);
       boss = undefined;
     }
     if (boss) {
       log('stopping: finishing the units in hand (units not started stay queued for other workers)');
       await boss.stop({ graceful: true, close: true, timeout: options.drainMs ?? 60_000 }).catch((e) => log(`stop: ${message(e)}`));
     }
-    log(`stopped: ${summary.units} units stored, ${summary.duplicates} duplicates skipped, ${summary.failed} failed attempts, ${summary.calls} model calls`);
+    log(`stopped: ${summary.units} units stored, ${summary.duplicates} duplicates skipped, ${summary.failed} failed attempts, ${summary.calls} model calls, ${summary.partitions} times lost Postgres, ${summary.restarts} restarts`);
     return summary;
   } finally {
     await store.close();

@@ -11,6 +11,8 @@ export { canonicalJson, ID_HEX_LENGTH, judgmentIdFor, sampleIdFor, stableId, tas
 export {
   DEFAULT_STORE_PATH,
   openStore,
+  PG_SESSION_DEFAULTS,
+  pgSessionConfig,
   pingPostgres,
   postgresConnectHint,
   redactUrl,
@@ -18,8 +20,10 @@ export {
   SQLITE_BUSY_TIMEOUT_MS,
   type LocationSource,
   type OpenStoreOptions,
+  type PgSessionSettings,
   type ResolvedLocation,
 } from './open.ts';
+export { bounded, type OperationBounds } from './bounds.ts';
 export { storeCache, type ResponseCache, type ResponseCacheEntry } from './cache-backend.ts';
 export { MIGRATION_LOCK_TABLE, MIGRATION_TABLE, MIGRATION_NAMES } from './migrations.ts';
 export type { StoreSchema } from './schema.ts';
@@ -56,4 +60,5 @@ export {
   type Task,
   type TasksRepo,
   type TotalsDelta,
+  type TransactionOptions,
 } from './types.ts';

@@ -424,6 +424,44 @@ const m0005_disputes = (dialect: StoreDialect): Migration => ({
   },
 });
 
+/**
+ * Run totals become append-only: each addition is its own rows (one per counter), summed on read. A unit's
+ * commit then writes only rows that belong to it, so no writer ever waits on a row another writer holds
+ * (the single `run_totals` row per counter, and the `runs` row whose updated_at every commit bumped, were
+ * locks every worker shared: one session stuck inside its commit stopped them all). No foreign key to
+ * `runs`: an insert would lock the run's row (FOR KEY SHARE) too. The old totals carry over as one entry
+ * per run.
+ */
+const m0006_run_total_entries = (dialect: StoreDialect): Migration => ({
+  async up(db: Kysely<any>): Promise<void> {
+    const text = textType(dialect);
+    await db.schema
+      .createTable('run_total_entries')
+      .addColumn('run_id', text, (c) => c.notNull())
+      .addColumn('entry_id', text, (c) => c.notNull())
+      .addColumn('key', text, (c) => c.notNull())
+      .addColumn('value', 'double precision', (c) => c.notNull())
+      .addColumn('created_at', text, (c) => c.notNull())
+      .addPrimaryKeyConstraint('run_total_entries_pk', ['run_id', 'entry_id', 'key'])
+      .execute();
+    await sql`insert into run_total_entries (run_id, entry_id, key, value, created_at)
+      select t.run_id, 'carried-over', t.key, t.value, r.updated_at from run_totals t join runs r on r.id = t.run_id`.execute(db);
+    await db.schema.dropTable('run_totals').execute();
+  },
+  async down(db: Kysely<any>): Promise<void> {
+    const text = textType(dialect);
+    await db.schema
+      .createTable('run_totals')
+      .addColumn('run_id', text, (c) => c.notNull().references('runs.id').onDelete('cascade'))
+      .addColumn('key', text, (c) => c.notNull())
+      .addColumn('value', 'double precision', (c) => c.notNull().defaultTo(0))
+      .addPrimaryKeyConstraint('run_totals_pk', ['run_id', 'key'])
+      .execute();
+    await sql`insert into run_totals (run_id, key, value) select run_id, key, sum(value) from run_total_entries group by run_id, key`.execute(db);
+    await db.schema.dropTable('run_total_entries').execute();
+  },
+});
+
 /** Every migration for a dialect, by name; names sort in the order they apply. */
 export function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
   return {
@@ -432,6 +470,7 @@ export function migrationsFor(dialect: StoreDialect): Record<string, Migration> 
     '0003_served_sessions_leases': m0003_served_sessions_leases(dialect),
     '0004_run_failures': m0004_run_failures(dialect),
     '0005_disputes': m0005_disputes(dialect),
+    '0006_run_total_entries': m0006_run_total_entries(dialect),
   };
 }
 

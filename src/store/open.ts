@@ -24,7 +24,8 @@ import { redactUrl } from '../redact.ts';
 import { inCodeMigrationProvider, MIGRATION_LOCK_TABLE, MIGRATION_TABLE } from './migrations.ts';
 import { createRepos, type RepoContext } from './repos.ts';
 import type { StoreSchema } from './schema.ts';
-import type { AppliedMigration, Store, StoreDialect, StoreRepos } from './types.ts';
+import type { AppliedMigration, Store, StoreDialect, StoreRepos, TransactionOptions } from './types.ts';
+import { bounded, claimConnection, type OperationBounds } from './bounds.ts';
 import { errorMessage, toStoreError } from './util.ts';
 
 /** Where the store lives when neither an argument nor TENET_DB says otherwise (relative to the cwd). */
@@ -45,10 +46,72 @@ export interface OpenStoreOptions {
   poolSize?: number;
   /** Postgres only: how long to wait for a connection (default 5000 ms). */
   connectTimeoutMs?: number;
+  /** Postgres only: the session settings of every connection (defaults: PG_SESSION_DEFAULTS). */
+  session?: Partial<PgSessionSettings>;
   /** Apply pending migrations on open (default true). */
   migrate?: boolean;
   /** Base for a relative SQLite path (default process.cwd()). */
   cwd?: string;
+}
+
+/**
+ * What every Postgres store session is set up with, so that neither side waits on a vanished peer for long.
+ * Each of the three server settings may also be given on the URL under its Postgres name
+ * (`?statement_timeout=…&lock_timeout=…&idle_in_transaction_session_timeout=…`, in ms), which wins.
+ */
+export interface PgSessionSettings {
+  /** Longest any one statement may run (`statement_timeout`). Writes set a shorter one of their own. */
+  statementTimeoutMs: number;
+  /** Longest a statement waits for a lock (`lock_timeout`). Writes set a shorter one of their own. */
+  lockTimeoutMs: number;
+  /**
+   * The server ends a session left idle inside a transaction this long (`idle_in_transaction_session_timeout`):
+   * a client that vanished between two statements of a transaction releases its locks then. tenet never
+   * waits on anything but the database inside a transaction.
+   */
+  idleInTransactionTimeoutMs: number;
+  /**
+   * TCP keepalive, both ways: the client's socket (pg's keepAlive) and the server's end of it
+   * (`tcp_keepalives_idle`/`_interval`/`_count`, `tcp_user_timeout`) probe a connection idle this long, so
+   * a peer that vanished is noticed within about three times this, not after the system default of hours.
+   */
+  keepAliveMs: number;
+}
+
+export const PG_SESSION_DEFAULTS: Readonly<PgSessionSettings> = Object.freeze({
+  statementTimeoutMs: 120_000,
+  lockTimeoutMs: 60_000,
+  idleInTransactionTimeoutMs: 10_000,
+  keepAliveMs: 10_000,
+});
+
+/** The pg connection settings for these session settings (shared by the store's pool and pg-boss's). */
+export function pgSessionConfig(settings: Partial<PgSessionSettings> = {}, extraOptions = ''): {
+  keepAlive: true;
+  keepAliveInitialDelayMillis: number;
+  statement_timeout: number;
+  lock_timeout: number;
+  idle_in_transaction_session_timeout: number;
+  options: string;
+} {
+  const s = { ...PG_SESSION_DEFAULTS, ...settings };
+  const idle = Math.max(1, Math.round(s.keepAliveMs / 1000));
+  const interval = Math.max(1, Math.round(idle / 2));
+  const server = [
+    `-c tcp_keepalives_idle=${idle}`,
+    `-c tcp_keepalives_interval=${interval}`,
+    '-c tcp_keepalives_count=3',
+    // unacknowledged data (an answer sent into a partition) gives up after as long as keepalive would
+    `-c tcp_user_timeout=${(idle + 3 * interval) * 1000}`,
+  ];
+  return {
+    keepAlive: true,
+    keepAliveInitialDelayMillis: s.keepAliveMs,
+    statement_timeout: s.statementTimeoutMs,
+    lock_timeout: s.lockTimeoutMs,
+    idle_in_transaction_session_timeout: s.idleInTransactionTimeoutMs,
+    options: [extraOptions, ...server].filter(Boolean).join(' '),
+  };
 }
 
 export type LocationSource = 'argument' | 'TENET_DB' | 'default';
@@ -265,7 +328,7 @@ async function openPostgres(
     idleTimeoutMillis: 10_000,
     // A CLI that forgets close() still exits once its clients are idle.
     allowExitOnIdle: true,
-    ...(schema !== undefined ? { options: `-c search_path=${schema}` } : {}),
+    ...pgSessionConfig(options.session, schema !== undefined ? `-c search_path=${schema}` : ''),
   });
   // An idle client losing its connection must not crash the process; the next query reports the problem.
   pool.on('error', () => {});
@@ -273,7 +336,17 @@ async function openPostgres(
   // (inside a transaction, between statements) would then be an uncaught 'error' event that kills the
   // process. The statement in flight, or the next one, rejects with the error instead.
   pool.on('connect', (client) => client.on('error', () => {}));
-  const kysely = new Kysely<StoreSchema>({ dialect: new PostgresDialect({ pool }) });
+  // Every checkout is claimed by the bounded operation in progress, if any, which drops it when time is up.
+  const claimed = {
+    async connect() {
+      const client = await pool.connect();
+      claimConnection(client);
+      return client;
+    },
+    end: () => pool.end(),
+    options: pool.options,
+  };
+  const kysely = new Kysely<StoreSchema>({ dialect: new PostgresDialect({ pool: claimed }) });
   try {
     if (schema !== undefined) await createSchema(kysely, schema);
     const row = await sqlCurrentSchema(kysely);
@@ -380,11 +453,21 @@ function buildStore(kysely: Kysely<StoreSchema>, dialect: StoreDialect, location
   const current = new AsyncLocalStorage<Kysely<StoreSchema>>();
   const ctx: RepoContext = {
     db: () => current.getStore() ?? kysely,
-    async inTransaction<T>(fn: () => Promise<T>, options: { retries?: number } = {}): Promise<T> {
+    async inTransaction<T>(fn: () => Promise<T>, options: { retries?: number } & TransactionOptions = {}): Promise<T> {
       if (current.getStore()) return fn();
+      const { timeoutMs, lockTimeoutMs, signal } = options;
+      const body = async (trx: Kysely<StoreSchema>): Promise<T> => {
+        if (dialect === 'postgres' && timeoutMs !== undefined) {
+          // this transaction's own limits, for every statement in it
+          const lockMs = Math.min(lockTimeoutMs ?? timeoutMs, timeoutMs);
+          await sql`select set_config('statement_timeout', ${String(timeoutMs)}, true), set_config('lock_timeout', ${String(lockMs)}, true)`.execute(trx);
+        }
+        return current.run(trx, fn);
+      };
+      const once = (): Promise<T> => kysely.transaction().execute(body);
       for (let attempt = 0; ; attempt++) {
         try {
-          return await kysely.transaction().execute((trx) => current.run(trx, fn));
+          return await (dialect === 'postgres' ? bounded('a store transaction', { timeoutMs, signal }, once) : once());
         } catch (e) {
           const code = driverCode(e);
           if (attempt >= (options.retries ?? 0) || (code !== '40P01' && code !== '40001')) throw e;
@@ -400,13 +483,23 @@ function buildStore(kysely: Kysely<StoreSchema>, dialect: StoreDialect, location
     dialect,
     kysely,
     describe: () => ({ dialect, location }),
-    async transaction<T>(fn: (tx: StoreRepos) => Promise<T>): Promise<T> {
+    async transaction<T>(fn: (tx: StoreRepos) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
       try {
-        return await ctx.inTransaction(() => fn(repos));
+        return await ctx.inTransaction(() => fn(repos), options);
       } catch (e) {
         // The caller's own errors pass through untouched; database errors (e.g. at COMMIT) become STORE.
         if (e instanceof TenetError || !looksLikeDriverError(e)) throw e;
         throw toStoreError(e, 'transaction');
+      }
+    },
+    async ping(bounds: OperationBounds = {}): Promise<void> {
+      const once = async (): Promise<void> => {
+        await sql`select 1`.execute(kysely);
+      };
+      try {
+        await (dialect === 'postgres' ? bounded('the health check', bounds, once) : once());
+      } catch (e) {
+        throw looksLikeDriverError(e) ? toStoreError(e, 'ping') : e;
       }
     },
     async migrations(): Promise<AppliedMigration[]> {

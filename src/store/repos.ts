@@ -2,6 +2,7 @@
  * The repositories: one implementation for SQLite and Postgres. Every query here must compile to SQL both
  * accept (Kysely's builder, ON CONFLICT, RETURNING, octet_length), so there is no dialect branch.
  */
+import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import { sql } from 'kysely';
 import { TenetError } from '../errors.ts';
@@ -32,6 +33,7 @@ import {
   type StoreRepos,
   type Task,
   type TasksRepo,
+  type TransactionOptions,
 } from './types.ts';
 import { redactDeep, redactSecrets, redactUrl } from '../redact.ts';
 import { rowMapper } from './rows.ts';
@@ -48,7 +50,7 @@ export interface RepoContext {
    * database reports a deadlock or serialization failure (only for idempotent fn, and only when this call
    * started the transaction).
    */
-  inTransaction<T>(fn: () => Promise<T>, options?: { retries?: number }): Promise<T>;
+  inTransaction<T>(fn: () => Promise<T>, options?: { retries?: number } & TransactionOptions): Promise<T>;
 }
 
 /** Rows per multi-row INSERT, and keys per IN list (well under SQLite's and Postgres' parameter limits). */
@@ -222,24 +224,40 @@ function cacheRow(entry: NewCacheEntry, now: string): Selectable<CacheTable> {
 // ---- repositories ------------------------------------------------------------------------------------
 
 function runsRepo(ctx: RepoContext): RunsRepo {
-  async function totalsFor(runIds: string[]): Promise<Map<string, RunTotals>> {
-    const out = new Map<string, RunTotals>();
-    for (const id of runIds) out.set(id, emptyTotals());
+  /**
+   * Each run's totals (the sums of its entries) and when an entry was last added: a run changes when its
+   * totals do, so its updatedAt is the later of the row's own and that.
+   */
+  async function totalsFor(runIds: string[]): Promise<Map<string, { totals: RunTotals; lastAt: string }>> {
+    const out = new Map<string, { totals: RunTotals; lastAt: string }>();
+    for (const id of runIds) out.set(id, { totals: emptyTotals(), lastAt: '' });
     for (const ids of chunk(runIds, KEYS_PER_QUERY)) {
-      const rows = await ctx.db().selectFrom('run_totals').select(['run_id', 'key', 'value']).where('run_id', 'in', ids).execute();
+      const rows = await ctx
+        .db()
+        .selectFrom('run_total_entries')
+        .select((eb) => ['run_id', 'key', eb.fn.sum<number>('value').as('value'), eb.fn.max('created_at').as('last_at')])
+        .where('run_id', 'in', ids)
+        .groupBy(['run_id', 'key'])
+        .execute();
       for (const row of rows) {
-        const totals = out.get(row.run_id);
-        if (totals) totals[row.key] = toNumber(row.value);
+        const entry = out.get(row.run_id);
+        if (!entry) continue;
+        entry.totals[row.key] = toNumber(row.value);
+        if (row.last_at > entry.lastAt) entry.lastAt = row.last_at;
       }
     }
     return out;
   }
 
+  function withTotals(row: Selectable<RunsTable>, found: { totals: RunTotals; lastAt: string } | undefined): Run {
+    const lastAt = found?.lastAt ?? '';
+    return toRun(lastAt > row.updated_at ? { ...row, updated_at: lastAt } : row, found?.totals ?? emptyTotals());
+  }
+
   async function get(id: string): Promise<Run | undefined> {
     const row = await ctx.db().selectFrom('runs').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) return undefined;
-    const totals = await totalsFor([id]);
-    return toRun(row, totals.get(id) ?? emptyTotals());
+    return withTotals(row, (await totalsFor([id])).get(id));
   }
 
   return {
@@ -277,7 +295,7 @@ function runsRepo(ctx: RepoContext): RunsRepo {
       if (filter.limit !== undefined) query = query.limit(checkCount(filter.limit, 'limit'));
       const rows = await query.execute();
       const totals = await totalsFor(rows.map((r) => r.id));
-      return rows.map((row) => toRun(row, totals.get(row.id) ?? emptyTotals()));
+      return rows.map((row) => withTotals(row, totals.get(row.id)));
     },
 
     async setStatus(id, status) {
@@ -291,24 +309,22 @@ function runsRepo(ctx: RepoContext): RunsRepo {
     },
 
     async addTotals(id, delta) {
-      // Sorted keys: concurrent upserts lock rows in the same order, so Postgres cannot deadlock.
       const entries = Object.entries(delta)
         .filter((e): e is [string, number] => e[1] !== undefined)
-        .map(([key, value]): [string, number] => [key, checkFinite(value, `totals.${key}`)])
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      const touched = await ctx.db().updateTable('runs').set({ updated_at: nowIso() }).where('id', '=', id).executeTakeFirst();
-      if (toNumber(touched.numUpdatedRows) === 0) throw new TenetError('NOT_FOUND', `store: no run with id ${id}`);
-      if (entries.length === 0) return;
-      await ctx
-        .db()
-        .insertInto('run_totals')
-        .values(entries.map(([key, value]) => ({ run_id: id, key, value })))
-        .onConflict((oc) =>
-          oc.columns(['run_id', 'key']).doUpdateSet((eb) => ({
-            value: eb('run_totals.value', '+', eb.ref('excluded.value')),
-          })),
-        )
-        .execute();
+        .map(([key, value]): [string, number] => [key, checkFinite(value, `totals.${key}`)]);
+      // A plain read: nothing here locks the run's row, which every writer of the run would share.
+      const run = await ctx.db().selectFrom('runs').select('id').where('id', '=', id).executeTakeFirst();
+      if (!run) throw new TenetError('NOT_FOUND', `store: no run with id ${id}`);
+      // Rows of this addition only (append-only, summed on read): concurrent writers never wait on each other.
+      const entryId = randomUUID();
+      const now = nowIso();
+      if (entries.length > 0) {
+        await ctx
+          .db()
+          .insertInto('run_total_entries')
+          .values(entries.map(([key, value]) => ({ run_id: id, entry_id: entryId, key, value, created_at: now })))
+          .execute();
+      }
     },
   };
 }

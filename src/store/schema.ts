@@ -13,11 +13,17 @@ export interface RunsTable {
   updated_at: string;
 }
 
-/** One row per (run, counter): increments are single upserts, atomic on both dialects. */
-export interface RunTotalsTable {
+/**
+ * Append-only: one row per (run, addition, counter); a run's totals are the sums per counter. Writers never
+ * update a shared row, so none waits on another (migration 0006).
+ */
+export interface RunTotalEntriesTable {
   run_id: string;
+  /** One id per `addTotals` call. */
+  entry_id: string;
   key: string;
   value: number;
+  created_at: string;
 }
 
 export interface TasksTable {
@@ -90,7 +96,7 @@ export interface StoreSchema {
   runs: RunsTable;
   run_leases: RunLeasesTable;
   run_failures: RunFailuresTable;
-  run_totals: RunTotalsTable;
+  run_total_entries: RunTotalEntriesTable;
   tasks: TasksTable;
   samples: SamplesTable;
   judgments: JudgmentsTable;

@@ -11,6 +11,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { StoreSchema } from './schema.ts';
+import type { OperationBounds } from './bounds.ts';
 
 export type StoreDialect = 'sqlite' | 'postgres';
 
@@ -40,6 +41,7 @@ export interface Run {
   config: unknown;
   status: RunStatus;
   createdAt: string;
+  /** The last change: of the run's row (create, status) or its totals (the latest addition). */
   updatedAt: string;
   totals: RunTotals;
 }
@@ -185,7 +187,11 @@ export interface RunsRepo {
   list(filter?: { kind?: string; status?: RunStatus; limit?: number }): Promise<Run[]>;
   /** Throws TenetError('NOT_FOUND') for an unknown run. */
   setStatus(id: string, status: RunStatus): Promise<void>;
-  /** Atomic increments (one upsert statement): safe under concurrent callers and across processes. */
+  /**
+   * Adds to the counters: one append-only insert (the totals are summed on read), so concurrent callers,
+   * across processes too, never wait on one another and never lose an increment. The run's updatedAt
+   * becomes the time of its latest addition.
+   */
   addTotals(id: string, delta: TotalsDelta): Promise<void>;
 }
 
@@ -296,6 +302,15 @@ export interface AppliedMigration {
   executedAt: string;
 }
 
+/** Bounds on one transaction (Postgres; SQLite, local and with its own busy timeout, ignores them). */
+export interface TransactionOptions extends OperationBounds {
+  /**
+   * The longest any lock may be waited for inside it (`SET LOCAL lock_timeout`); the whole transaction's
+   * `timeoutMs` is also each statement's `statement_timeout`.
+   */
+  lockTimeoutMs?: number;
+}
+
 export interface Store extends StoreRepos {
   readonly dialect: StoreDialect;
   /**
@@ -308,7 +323,12 @@ export interface Store extends StoreRepos {
    * Runs `fn` in one transaction (BEGIN IMMEDIATE on SQLite). Every store call made inside `fn` — on the
    * `tx` argument or on the store itself — joins the transaction; nested calls join the outer one.
    */
-  transaction<T>(fn: (tx: StoreRepos) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: StoreRepos) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /**
+   * One round trip to the database (`select 1`), within the bounds: on Postgres a timeout or the signal
+   * drops the connection and rejects. For health checks.
+   */
+  ping(bounds?: OperationBounds): Promise<void>;
   /** The schema migrations applied to this database, oldest first. */
   migrations(): Promise<AppliedMigration[]>;
   /** Closes the connection (SQLite) or the pool (Postgres). Safe to call twice. */

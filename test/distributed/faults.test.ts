@@ -166,9 +166,11 @@ describe.skipIf(!PG_URL)('distributed bench on pg-boss (TENET_TEST_PG_URL)', () 
     expect(calls).toBeGreaterThanOrEqual(needed);
     expect(calls).toBeLessThanOrEqual(needed + inFlightAtKill + inFlightAtOutage);
     // the run's totals count one chat per stored unit, once (a unit written twice adds nothing); units the
-    // killed worker had called for were replayed from the response cache by the worker that took them over
+    // killed worker had called for were replayed from the response cache by the worker that took them over,
+    // and so may the units the survivors had in flight at the outage (a write cut short when pg-boss took
+    // the job away is cancelled, and the unit's next run replays its calls from the cache)
     expect(run!.totals.calls).toBeLessThanOrEqual(PROMPTS * 2);
-    expect(run!.totals.calls).toBeGreaterThanOrEqual(PROMPTS * 2 - WORKER_CONCURRENCY);
+    expect(run!.totals.calls).toBeGreaterThanOrEqual(PROMPTS * 2 - WORKER_CONCURRENCY - 2 * WORKER_CONCURRENCY);
     if (process.env.TENET_DEBUG) console.log({ calls, needed, totals: run!.totals, logs: workers.map((w) => w.stderr), bench: bench.stderr, timeline });
 
     const out = JSON.parse(bench.stdout) as { models: { model: string; evr: { n: number } }[] };

@@ -44,7 +44,7 @@ describe.skipIf(!PG_URL)('Postgres (TENET_TEST_PG_URL)', () => {
           select table_name from information_schema.tables where table_schema = ${other} order by table_name`.execute(store.kysely);
         // the core tables (later migrations add their own beside them)
         expect(tables.rows.map((r) => r.table_name)).toEqual(expect.arrayContaining(
-          ['cache', 'judgments', 'run_totals', 'runs', 'samples', 'tasks', 'tenet_migration', 'tenet_migration_lock'],
+          ['cache', 'judgments', 'run_total_entries', 'runs', 'samples', 'tasks', 'tenet_migration', 'tenet_migration_lock'],
         ));
         expect(store.describe().location).toContain(`schema=${other}`);
       } finally {
