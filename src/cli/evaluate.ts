@@ -1,3 +1,4 @@
+import { trustNote } from '../judges/trust.ts';
 import type { Command } from 'commander';
 import { TenetError } from '../errors.ts';
 import { evaluateFile, countLines, type ValueProfile } from '../judges/evaluate.ts';
@@ -47,8 +48,9 @@ export function registerEvaluate(program: Command): void {
               onSkip: (error) => process.stderr.write(`skipped: ${formatError(error)}\n`),
             });
             progress.finish();
-            if (opts.output) emit(ctx, { output: opts.output, ...summary }, () => `${summary.rows} rows judged by ${summary.judge}, ${summary.skipped} skipped → ${opts.output}\n\n${renderProfiles(summary.profiles)}`);
-            else process.stderr.write(`${summary.rows} rows judged by ${summary.judge}, ${summary.skipped} skipped\n${renderProfiles(summary.profiles)}\n`);
+            const trust = trustNote(judge);
+            if (opts.output) emit(ctx, { output: opts.output, ...summary }, () => `${summary.rows} rows judged by ${summary.judge}, ${summary.skipped} skipped → ${opts.output}\n\n${renderProfiles(summary.profiles)}\n\n${trust}`);
+            else process.stderr.write(`${summary.rows} rows judged by ${summary.judge}, ${summary.skipped} skipped\n${renderProfiles(summary.profiles)}\n\n${trust}\n`);
             return signal.aborted || allRowsFailed(summary, 'judged') ? 1 : 0;
           } finally {
             dispose();

@@ -87,3 +87,21 @@ describe('evaluate', () => {
     expect(readFileSync(output, 'utf8').trim().split('\n')).toHaveLength(20_000);
   });
 });
+
+describe('npm start: tenet evaluate on the shipped sample ends with how far to trust the judge and what to try next', () => {
+  it('names the judge\'s held-out measurement and a next command', async () => {
+    const { runCli } = await import('../support/cli.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'tenet-start-'));
+    const r = await runCli(['evaluate', 'data/samples/fulcra-responses.jsonl', '--judge', 'local-fast', '-o', join(dir, 'out.jsonl'), '--db', join(dir, 't.db')]);
+    expect(r.code, r.stderr).toBe(0);
+    const tail = r.stdout.trim().split('\n').slice(-2);
+    expect(tail[0]).toMatch(/^how far to trust it: tenet-local-fast@1\.1\.0 scores macro-F1 0\.739 \[0\.686, 0\.788\]/);
+    expect(tail[1]).toMatch(/^next: `tenet evaluate FILE --judge local`/);
+  });
+
+  it('says how to measure a judge it has no measurement for', async () => {
+    const { trustNote } = await import('../../src/judges/trust.ts');
+    expect(trustNote({ id: 'llm:openai:gpt-4o-mini', version: '1' })).toMatch(/unmeasured here; measure llm:openai:gpt-4o-mini .*tenet judge eval/);
+    expect(trustNote({ id: 'tenet-local', version: '1.1.0' })).toMatch(/0\.739/); // stored under the n-gram judge's old id
+  });
+});
