@@ -2,6 +2,7 @@
  * `tenet align vilmo`: VILMO in-context alignment against its baselines, on the same held-out prompts, with
  * paired differences (src/align/vilmo/). Thin: parse, call the library, print (`--json` for scripts).
  */
+import { describePlan } from '../runtime/plan.ts';
 import type { Command } from 'commander';
 import { loadAlignPrompts } from '../align/prompts.ts';
 import type { Estimate } from '../align/stats.ts';
@@ -158,6 +159,7 @@ export function registerVilmo(align: Command): void {
           signal: sigint.signal,
           progress: (label, total) => createProgress({ label, total }),
           ...(opts.resume ? { resume: opts.resume } : {}),
+          onPlan: async (planned) => { process.stderr.write(`${await describePlan(store, 'plan', planned, opts.concurrency)}\n`); },
           onRun: (run, config) => process.stderr.write(`VILMO run ${run.id}: ${config.methods.join(', ')} on ${config.prompts.count} prompts of ${config.prompts.source}, target ${config.target.spec}, generator ${config.generator.spec}, judge ${config.judge.id}@${config.judge.version} (Ctrl-C stops; rerun the same command or --resume ${run.id} to continue)\n`),
         });
       } finally {

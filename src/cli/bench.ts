@@ -1,6 +1,7 @@
+import { describePlan } from '../runtime/plan.ts';
 import type { Command } from 'commander';
 import { TenetError } from '../errors.ts';
-import { compareRuns, evaluateGates, loadPromptSet, parseGates, runBench, benchRunConfigOf, DEFAULT_SAMPLES, DEFAULT_MAX_PROMPT_CHARS, MAX_CONCURRENCY, MAX_SAMPLES, type BenchRunConfig } from '../bench/index.ts';
+import { compareRuns, evaluateGates, loadPromptSet, parseGates, runBench, benchRunConfigOf, DEFAULT_SAMPLES, DEFAULT_SAMPLING, DEFAULT_MAX_PROMPT_CHARS, MAX_CONCURRENCY, MAX_SAMPLES, type BenchRunConfig } from '../bench/index.ts';
 import { formatBenchResults, formatComparison } from '../bench/format.ts';
 import type { SamplingParams } from '../models/types.ts';
 import { createProgress } from '../runtime/progress.ts';
@@ -103,6 +104,8 @@ export function registerBench(program: Command): void {
           ...(opts.maxTokens !== undefined ? { maxTokens: opts.maxTokens } : {}),
         };
         const samples = opts.samples ?? stored?.samples ?? DEFAULT_SAMPLES;
+        const maxTokens = sampling.maxTokens ?? DEFAULT_SAMPLING.maxTokens!;
+        process.stderr.write(`${await describePlan(store, 'plan', models.map((m) => ({ model: m.spec, role: 'target', generations: prompts.prompts.length * samples, maxTokens })), opts.concurrency)}\n`);
         const progress = createProgress({ label: 'bench', total: prompts.prompts.length * models.length });
         const sigint = interruptOnSigint();
         let result;

@@ -16,6 +16,8 @@
  * continues with no finished unit repeated or lost and decides what an uninterrupted run would. A stage with
  * failed units stops the run there (status `failed`): later stages never run on partial inputs.
  */
+import type { PlannedGenerations } from '../../runtime/plan.ts';
+import { vilmoPlan } from './plan.ts';
 import { continuationMessages } from '../../bench/run.ts';
 import type { PromptSet } from '../../bench/prompts.ts';
 import type { BootstrapOptions } from '../../judges/metrics.ts';
@@ -43,6 +45,8 @@ export interface RunVilmoOptions extends VilmoConfigInput {
   /** Told when a stage starts (the CLI prints it when there is no progress line). */
   onStage?: (label: string) => void;
   onRun?: (run: Run, config: VilmoRunConfig) => void;
+  /** Called once the split is known, with the generations the run asks for at most (printed before it starts). */
+  onPlan?: (planned: PlannedGenerations[]) => void | Promise<void>;
   bootstrap?: BootstrapOptions;
   /** Quality cost: perplexity of each arm's continuations under this model (optional: when it cannot score, reported as not available). */
   reference?: Provider;
@@ -107,6 +111,7 @@ export async function runVilmo(options: RunVilmoOptions): Promise<RunVilmoResult
   options.onRun?.(run, config);
   const split = splitPrompts(options.prompts.prompts, config);
   const splitTask = { id: 'split', prompt: '', ...split };
+  await options.onPlan?.(vilmoPlan(config, { train: split.train.length, val: split.val.length, test: split.test.length }));
   await store.tasks.putMany([{ id: taskIdOf(run.id, VILMO_TASKS.split, splitTask), runId: run.id, kind: VILMO_TASKS.split, input: splitTask }]);
   const stages: StageRecord[] = [];
   const failures: UnitFailure[] = [];
