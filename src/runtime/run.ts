@@ -29,8 +29,8 @@ export async function openRun(store: Store, options: { kind: string; name: strin
  */
 export function settingsDifferences(was: object, now: object): string[] {
   const plain = (c: object): Record<string, unknown> => {
-    const judge = (c as { judge?: object }).judge;
-    return { ...c, ...(judge ? { judge: { ...judge, spec: '' } } : {}) };
+    const { judge, selectJudge } = c as { judge?: object; selectJudge?: object };
+    return { ...c, ...(judge ? { judge: { ...judge, spec: '' } } : {}), ...(selectJudge ? { selectJudge: { ...selectJudge, spec: '' } } : {}) };
   };
   const a = plain(was);
   const b = plain(now);
