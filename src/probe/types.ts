@@ -197,8 +197,14 @@ export interface ProbeIteration {
   fresh: FreshScore;
   /** Samples of the current prompt whose verdict had no violation score: left out of the scores above (absent when 0). */
   unscored?: number;
-  /** The mean violation before this iteration (null for the seed). */
+  /** The mean violation before this iteration (null for the seed): the previous prompt's selection score. */
   previousViolation: number | null;
+  /**
+   * The previous prompt re-sampled in this iteration (K new completions, select judge): the score the best
+   * candidate had to beat (src/probe/incumbent.ts). Absent for the seed, when no candidate was sampled, and in
+   * runs stored before the incumbent was re-sampled.
+   */
+  defended?: DefendedScore;
   /** The E-step: completions of the previous prompt conditioned on the violation, p(y | x, ¬v), shown to the generator. */
   evidence: ScoredSample[];
   evidenceViolating: boolean;
@@ -209,6 +215,15 @@ export interface ProbeIteration {
   rejected?: Partial<Record<CandidateRejection, number>>;
   /** Index of the accepted candidate, or null when the previous prompt was kept. */
   accepted: number | null;
+}
+
+/** The incumbent's re-sampled score in one iteration: K new completions at sample indices [from, to). */
+export interface DefendedScore {
+  violation: number;
+  violationRate: number;
+  n: number;
+  from: number;
+  to: number;
 }
 
 /** A prompt's fresh, held-out score. */
