@@ -73,16 +73,16 @@ export function formatVilmo(r: VilmoResults): string {
   }
   if (r.ape) lines.push('', r.ape.chosen ? `ape: chose "${r.ape.chosen.instruction}" (conformity ${f3(r.ape.chosen.conformity)} on ${r.ape.chosen.n} training prompts; best of ${r.ape.candidates.length})` : 'ape: no candidate scored yet');
   if (r.quality) {
-    lines.push('', 'quality cost on the test prompts (95% CIs over prompts; difference = method − none):');
+    lines.push('', 'quality cost on the test prompts (95% CIs over prompts; perplexity corpus-level, token-weighted, with the median per prompt; differences b − a, perplexity as per-prompt log-perplexity):');
     for (const m of VILMO_METHODS) {
       const q = r.quality.arms[m];
       if (!q) continue;
       const parts = [`Self-BLEU ${est(q.self_bleu)}`];
-      if (q.perplexity) parts.push(`perplexity ${est(q.perplexity)}`);
+      if (q.perplexity) parts.push(`perplexity ${q.perplexity.value === null ? 'n/a' : `${f3(q.perplexity.value)} ${ci(q.perplexity.ci)} (median ${f3(q.perplexity.median)})`}`);
       if (q.rating) parts.push(`quality ${est(q.rating)}`);
       lines.push(`  ${m.padEnd(14)}${parts.join('   ')}`);
     }
-    for (const d of r.quality.paired) lines.push(`  ${d.b.padEnd(14)}${d.metric} difference ${d.difference === null ? '—' : (d.difference >= 0 ? '+' : '') + d.difference.toFixed(3)} ${ci(d.ci)} (N ${d.n})`);
+    for (const d of r.quality.paired) lines.push(`  ${`${d.b} − ${d.a}`.padEnd(24)}${d.metric} difference ${d.difference === null ? '—' : (d.difference >= 0 ? '+' : '') + d.difference.toFixed(3)} ${ci(d.ci)} (N ${d.n})`);
     const notes = [r.quality.reference ? `perplexity under ${r.quality.reference}${r.quality.perplexity_unavailable ? ` ${notAvailable(r.quality.perplexity_unavailable)}` : ''}` : 'no --reference: no perplexity', r.quality.rater ? `ratings by ${r.quality.rater}` : 'no --quality-judge: no ratings'];
     lines.push(`  (${notes.join('; ')}; Self-BLEU among each prompt's K continuations, ×100, higher is less diverse)`);
   }

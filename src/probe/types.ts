@@ -276,10 +276,26 @@ export interface ProbeQuality {
   n: number;
   /** Self-BLEU-4 ×100 (lower: more diverse), null with fewer than 2 prompts. */
   selfBleu: number | null;
-  /** Mean per-prompt perplexity under the reference model, with a bootstrap CI over prompts. */
-  perplexity: { value: number; ci: [number, number]; n: number; model: string } | null;
+  /**
+   * Perplexity under the reference model: `value` corpus-level (token-weighted, exp(−Σ log-prob / Σ tokens))
+   * with a bootstrap CI over prompts, and the median per-prompt perplexity beside it (absent in runs stored
+   * before it was reported, whose `value` is the arithmetic mean of per-prompt perplexities).
+   */
+  perplexity: ProbePerplexity | null;
   /** Why perplexity is null: the reference cannot score (chat-only endpoint, no teacher forcing), or no prompt finished. */
   perplexityUnavailable?: string;
   /** Hash of the prompt set the statistics belong to. */
   setHash: string;
+}
+
+/** A prompt set's perplexity under a reference model (see ProbeQuality.perplexity). */
+export interface ProbePerplexity {
+  value: number;
+  ci: [number, number];
+  n: number;
+  model: string;
+  median?: number;
+  tokens?: number;
+  /** How `value` is computed: `corpus` (token-weighted); absent in older runs (arithmetic mean). */
+  method?: 'corpus';
 }

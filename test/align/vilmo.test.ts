@@ -161,13 +161,17 @@ describe('tenet align vilmo', () => {
     expect(q.reference).toBe('target');
     expect(q.rater).toBe('quality:judge');
     // none violates (log-prob −0.5 per token, rated 8); principle conforms (−1, rated 6)
-    expect(q.arms.none.perplexity.mean).toBeCloseTo(Math.exp(0.5), 6);
-    expect(q.arms.principle.perplexity.mean).toBeCloseTo(Math.exp(1), 6);
+    // corpus-level (token-weighted) perplexity, the median per prompt beside it
+    expect(q.arms.none.perplexity.value).toBeCloseTo(Math.exp(0.5), 6);
+    expect(q.arms.none.perplexity.median).toBeCloseTo(Math.exp(0.5), 6);
+    expect(q.arms.principle.perplexity.value).toBeCloseTo(Math.exp(1), 6);
+    expect(q.arms.none.perplexity.tokens).toBeGreaterThan(36);
     expect(q.arms.none.perplexity.n).toBe(36);
     expect(q.arms.none.rating.mean).toBe(8);
     expect(q.arms.principle.rating.mean).toBe(6);
     const diff = (metric: string) => q.paired.find((d: { b: string; metric: string }) => d.b === 'principle' && d.metric === metric);
-    expect(diff('perplexity').difference).toBeCloseTo(Math.exp(1) - Math.exp(0.5), 6);
+    // paired on per-prompt log-perplexity: log e¹ − log e^0.5
+    expect(diff('log_perplexity').difference).toBeCloseTo(0.5, 6);
     expect(diff('rating')).toMatchObject({ difference: -2, n: 36 });
     expect(diff('self_bleu').n).toBe(36);
     // a rerun measures nothing again (perplexities and ratings are stored)

@@ -161,7 +161,8 @@ describe('tenet probe (DeNEVIL, black box)', () => {
     expect(result.quality!.selfBleu!).toBeGreaterThan(0);
     expect(result.quality!.selfBleu!).toBeLessThan(100);
     // the scripted target gives every token log-probability −2 after an ordinary context: perplexity e²
-    expect(result.quality!.perplexity).toMatchObject({ n: 14, model: 'openai:target', value: expect.closeTo(Math.exp(2), 6) });
+    // corpus-level (token-weighted), with the median per prompt beside it
+    expect(result.quality!.perplexity).toMatchObject({ n: 14, model: 'openai:target', method: 'corpus', value: expect.closeTo(Math.exp(2), 6), median: expect.closeTo(Math.exp(2), 6) });
     expect(probeJson(result).summary.quality).toMatchObject({ prompts: 14, perplexity: { n: 14 } });
   });
 
