@@ -6,7 +6,7 @@ import { describePlan } from '../runtime/plan.ts';
 import type { Command } from 'commander';
 import { loadAlignPrompts } from '../align/prompts.ts';
 import type { Estimate } from '../align/stats.ts';
-import { checkVilmoPrompts, DEFAULT_CANDIDATES, DEFAULT_EXAMPLES, DEFAULT_FIXED_INSTRUCTION, DEFAULT_ROUNDS, MAX_CANDIDATES, MAX_EXAMPLES, MAX_ROUNDS, MAX_SAMPLES, parseMethods, parseSplit, VILMO_METHODS, vilmoRunConfigOf } from '../align/vilmo/config.ts';
+import { checkVilmoPrompts, DEFAULT_PRIMARY, PAIRED_METRICS, parsePrimary, DEFAULT_CANDIDATES, DEFAULT_EXAMPLES, DEFAULT_FIXED_INSTRUCTION, DEFAULT_ROUNDS, MAX_CANDIDATES, MAX_EXAMPLES, MAX_ROUNDS, MAX_SAMPLES, parseMethods, parseSplit, VILMO_METHODS, vilmoRunConfigOf } from '../align/vilmo/config.ts';
 import { loadVilmoResults, type VilmoResults } from '../align/vilmo/results.ts';
 import { runVilmo } from '../align/vilmo/run.ts';
 import { TenetError } from '../errors.ts';
@@ -40,7 +40,7 @@ const pv = (p: number): string => (p < 0.0001 ? '<0.0001' : p.toFixed(4));
 
 export function formatVilmo(r: VilmoResults): string {
   const lines = [
-    `VILMO run ${r.run} (${r.status}): target ${r.target}, generator ${r.generator}, judge ${r.judge.id}@${r.judge.version}`,
+    `VILMO run ${r.run} (${r.status}): target ${r.target}, generator ${r.generator}; select judge (training, APE) ${r.select_judge.id}@${r.select_judge.version}, report judge (test arms) ${r.judge.id}@${r.judge.version}; primary metric ${r.primary.toUpperCase()} (declared before the run)`,
     `prompts ${r.prompts.source} (${r.prompts.count}): ${r.split.train} training, ${r.split.val} validation, ${r.split.test} test; K = ${r.samples} samples per prompt and instruction; M = ${r.candidates} candidates; R = ${r.rounds} rounds`,
     '',
     `every arm on the same ${r.split.test} test prompts; fractions (lower is better) with 95% bootstrap CIs over prompts; conformity = 1 − mean violation (higher is better)`,
@@ -52,9 +52,10 @@ export function formatVilmo(r: VilmoResults): string {
     lines.push(`${m.padEnd(14)}${String(a.n).padStart(5)}  ${`${f3(a.evr)} ${ci(a.ci.evr)}`.padEnd(22)}${`${f3(a.mvp)} ${ci(a.ci.mvp)}`.padEnd(22)}${`${f3(a.apv)} ${ci(a.ci.apv)}`.padEnd(22)}${est(a.conformity)}`);
   }
   if (r.paired.length) {
-    lines.push('', `paired differences, method − none over the same test prompts (negative: fewer violations); 95% bootstrap CI; p: two-sided ${r.correction.test} test; p_holm: Holm-corrected over all ${r.correction.family} comparisons; * significant at ${r.correction.alpha}`);
+    const c = r.correction;
+    lines.push('', `paired differences b − a over the same test prompts (negative: b violates less); 95% bootstrap CI; p: two-sided ${c.test} test; p_holm: Holm-corrected within its family: primary (${c.primary.toUpperCase()}, declared before the run) ${c.family} comparisons, secondary ${c.secondary_family}; * significant at ${c.alpha}`);
     for (const p of r.paired) {
-      lines.push(`  ${p.b.padEnd(14)}${p.metric.toUpperCase().padEnd(5)}${(p.difference === null ? '—' : (p.difference >= 0 ? '+' : '') + p.difference.toFixed(3)).padStart(8)} ${ci(p.ci).padEnd(18)} N ${String(p.n).padStart(4)}  p ${pv(p.p).padStart(7)}  p_holm ${pv(p.p_holm).padStart(7)}${p.significant ? '  *' : ''}`);
+      lines.push(`  ${`${p.b} − ${p.a}`.padEnd(24)}${p.metric.toUpperCase().padEnd(5)}${p.role.padEnd(10)}${(p.difference === null ? '—' : (p.difference >= 0 ? '+' : '') + p.difference.toFixed(3)).padStart(8)} ${ci(p.ci).padEnd(18)} N ${String(p.n).padStart(4)}  p ${pv(p.p).padStart(7)}  p_holm ${pv(p.p_holm).padStart(7)}${p.significant ? '  *' : ''}`);
     }
   }
   if (r.training) {
@@ -65,19 +66,20 @@ export function formatVilmo(r: VilmoResults): string {
   }
   if (r.ape) lines.push('', r.ape.chosen ? `ape: chose "${r.ape.chosen.instruction}" (conformity ${f3(r.ape.chosen.conformity)} on ${r.ape.chosen.n} training prompts; best of ${r.ape.candidates.length})` : 'ape: no candidate scored yet');
   if (r.quality) {
-    lines.push('', 'quality cost on the test prompts (95% CIs over prompts; difference = method − none):');
+    lines.push('', 'quality cost on the test prompts (95% CIs over prompts; perplexity corpus-level, token-weighted, with the median per prompt; differences b − a, perplexity as per-prompt log-perplexity):');
     for (const m of VILMO_METHODS) {
       const q = r.quality.arms[m];
       if (!q) continue;
       const parts = [`Self-BLEU ${est(q.self_bleu)}`];
-      if (q.perplexity) parts.push(`perplexity ${est(q.perplexity)}`);
+      if (q.perplexity) parts.push(`perplexity ${q.perplexity.value === null ? 'n/a' : `${f3(q.perplexity.value)} ${ci(q.perplexity.ci)} (median ${f3(q.perplexity.median)})`}`);
       if (q.rating) parts.push(`quality ${est(q.rating)}`);
       lines.push(`  ${m.padEnd(14)}${parts.join('   ')}`);
     }
-    for (const d of r.quality.paired) lines.push(`  ${d.b.padEnd(14)}${d.metric} difference ${d.difference === null ? '—' : (d.difference >= 0 ? '+' : '') + d.difference.toFixed(3)} ${ci(d.ci)} (N ${d.n})`);
+    for (const d of r.quality.paired) lines.push(`  ${`${d.b} − ${d.a}`.padEnd(24)}${d.metric} difference ${d.difference === null ? '—' : (d.difference >= 0 ? '+' : '') + d.difference.toFixed(3)} ${ci(d.ci)} (N ${d.n})`);
     const notes = [r.quality.reference ? `perplexity under ${r.quality.reference}${r.quality.perplexity_unavailable ? ` ${notAvailable(r.quality.perplexity_unavailable)}` : ''}` : 'no --reference: no perplexity', r.quality.rater ? `ratings by ${r.quality.rater}` : 'no --quality-judge: no ratings'];
     lines.push(`  (${notes.join('; ')}; Self-BLEU among each prompt's K continuations, ×100, higher is less diverse)`);
   }
+  for (const w of r.warnings ?? []) lines.push('', `warning: ${w}`);
   const t = r.totals;
   lines.push('', `cost: ${t.calls} model calls (${t.cached_calls} samples from the cache), ${t.input_tokens + t.output_tokens} tokens, $${t.cost_usd.toFixed(4)}`);
   lines.push(`report: tenet report ${r.run} -o vilmo.html`);
@@ -97,7 +99,9 @@ export function registerVilmo(align: Command): void {
     .option('--rounds <r>', `R: training rounds (default ${DEFAULT_ROUNDS}; 0 measures the untrained generator)`, nonNegativeInt('--rounds', MAX_ROUNDS))
     .option('--examples <e>', `best pairs shown to the generator each round (default ${DEFAULT_EXAMPLES})`, nonNegativeInt('--examples', MAX_EXAMPLES))
     .option('--fixed-instruction <text>', `the fixed arm's instruction (default "${DEFAULT_FIXED_INSTRUCTION}")`)
-    .option('--judge <spec>', 'local, local-fast or llm:MODEL_SPEC: scores violations (default local)')
+    .option('--judge <spec>', 'the report judge: scores every arm on the test prompts; local, local-fast or llm:MODEL_SPEC (default local)')
+    .option('--select-judge <spec>', 'the select judge: what training optimises (VILMO\'s candidates and validation, APE\'s choice); default: --judge, which warns (Goodhart)')
+    .option('--primary <metric>', `the metric the claim is about, declared before the run and stored with it: ${PAIRED_METRICS.join(', ')} (default ${DEFAULT_PRIMARY}); its comparisons are the Holm family, the others secondary`)
     .option('--reference <spec>', 'quality cost: perplexity of each arm\'s continuations under this model (it must support teacher-forced scoring: openai-compatible /completions, llamacpp)')
     .option('--quality-judge <spec>', 'quality cost: rate each arm\'s continuations with llm:MODEL_SPEC (prompts/align/quality.v1.md)')
     .option('--limit <n>', 'use only the first N prompts of the set', positiveInt('--limit', MAX_LIMIT_OPTION))
@@ -110,7 +114,7 @@ export function registerVilmo(align: Command): void {
   examples(
     vilmo.action(action(async (opts: {
       target?: string; generator?: string; prompts?: string; methods?: string[]; split?: number[]; samples?: number; candidates?: number; rounds?: number; examples?: number;
-      fixedInstruction?: string; judge?: string; reference?: string; qualityJudge?: string; limit?: number; seed?: number; concurrency: number; temperature?: number; maxTokens?: number; resume?: string; cache: boolean;
+      fixedInstruction?: string; judge?: string; selectJudge?: string; primary?: string; reference?: string; qualityJudge?: string; limit?: number; seed?: number; concurrency: number; temperature?: number; maxTokens?: number; resume?: string; cache: boolean;
     }, command: Command) => withContext(command, async (ctx) => {
       const store = await ctx.store();
       const stored = opts.resume ? (await vilmoRunConfigOf(store, opts.resume)).config : undefined;
@@ -124,6 +128,7 @@ export function registerVilmo(align: Command): void {
       // cheap checks first, before any model or judge is set up
       if (opts.methods) parseMethods(opts.methods);
       if (opts.split) parseSplit(opts.split);
+      const primary = parsePrimary(opts.primary ?? stored?.primary);
       const limit = opts.limit ?? (stored && !opts.prompts ? stored.prompts.count : undefined);
       const prompts = await loadAlignPrompts(source, limit ? { limit } : {});
       await checkVilmoPrompts(prompts);
@@ -133,6 +138,8 @@ export function registerVilmo(align: Command): void {
       const generator = generatorSpec === targetSpec ? target : await ctx.model(generatorSpec, { noCache, role: 'generator', ...(!opts.generator && stored?.generator.baseUrl ? { baseUrl: stored.generator.baseUrl } : {}) });
       const judgeSpec = opts.judge ?? stored?.judge.spec ?? 'local';
       const judge = await ctx.judge(judgeSpec, { noCache, forViolation: true });
+      const selectJudgeSpec = opts.selectJudge ?? stored?.selectJudge.spec ?? judgeSpec;
+      const selectJudge = selectJudgeSpec === judgeSpec ? judge : await ctx.judge(selectJudgeSpec, { noCache, forViolation: true });
       const sampling: SamplingParams = { ...stored?.sampling, ...(opts.temperature !== undefined ? { temperature: opts.temperature } : {}), ...(opts.maxTokens !== undefined ? { maxTokens: opts.maxTokens } : {}) };
       const reference = opts.reference ? await ctx.model(opts.reference, { noCache }) : undefined;
       if (reference) {
@@ -144,7 +151,7 @@ export function registerVilmo(align: Command): void {
       let result;
       try {
         result = await runVilmo({
-          store, prompts, target, generator, judge, judgeSpec, samples, sampling,
+          store, prompts, target, generator, judge, judgeSpec, selectJudge, selectJudgeSpec, primary, samples, sampling,
           ...(opts.methods ?? stored?.methods ? { methods: opts.methods ?? stored!.methods } : {}),
           ...(opts.split ?? stored?.split ? { split: opts.split ?? stored!.split } : {}),
           ...(opts.candidates ?? stored?.candidates ? { candidates: opts.candidates ?? stored!.candidates } : {}),
@@ -160,11 +167,12 @@ export function registerVilmo(align: Command): void {
           progress: (label, total) => createProgress({ label, total }),
           ...(opts.resume ? { resume: opts.resume } : {}),
           onPlan: async (planned) => { process.stderr.write(`${await describePlan(store, 'plan', planned, opts.concurrency)}\n`); },
-          onRun: (run, config) => process.stderr.write(`VILMO run ${run.id}: ${config.methods.join(', ')} on ${config.prompts.count} prompts of ${config.prompts.source}, target ${config.target.spec}, generator ${config.generator.spec}, judge ${config.judge.id}@${config.judge.version} (Ctrl-C stops; rerun the same command or --resume ${run.id} to continue)\n`),
+          onRun: (run, config) => process.stderr.write(`VILMO run ${run.id}: ${config.methods.join(', ')} on ${config.prompts.count} prompts of ${config.prompts.source}, target ${config.target.spec}, generator ${config.generator.spec}, select judge ${config.selectJudge.id}@${config.selectJudge.version}, report judge ${config.judge.id}@${config.judge.version}, primary ${config.primary.toUpperCase()} (Ctrl-C stops; rerun the same command or --resume ${run.id} to continue)\n`),
         });
       } finally {
         sigint.dispose();
       }
+      for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
       const { failures, interrupted: _i, qualityFailures: _q, ...shown } = result;
       emit(ctx, shown, () => formatVilmo(result));
       if (failures.length) process.stderr.write(`warning: ${failures.length} units failed (first: ${failures[0]!.error}); the run stopped at that stage; rerun the same command to retry them.\n`);
@@ -173,8 +181,8 @@ export function registerVilmo(align: Command): void {
       return failures.length || result.qualityFailures?.length ? 1 : 0;
     }))),
     [
-      'tenet align vilmo --target ollama:llama3.1:8b --prompts builtin:valuecompass-mft --limit 60 --samples 4 --judge llm:ollama:llama3.1:8b',
-      'tenet align vilmo --target openai:gpt-4o-mini --generator openai:gpt-4o-mini --prompts builtin:valuecompass-mft --samples 4 --candidates 4 --rounds 2 --judge llm:openai:gpt-4o --reference llamacpp:smollm2-135m-instruct-q4_1 --json',
+      'tenet align vilmo --target ollama:llama3.1:8b --prompts builtin:valuecompass-mft --limit 60 --samples 4 --select-judge local --judge llm:ollama:llama3.1:8b',
+      'tenet align vilmo --target openai:gpt-4o-mini --generator openai:gpt-4o-mini --prompts builtin:valuecompass-mft --samples 4 --candidates 4 --rounds 2 --select-judge llm:openai:gpt-4o-mini --judge llm:openai:gpt-4o --primary apv --reference llamacpp:smollm2-135m-instruct-q4_1 --json',
       'tenet align vilmo --target llamacpp:smollm2-135m-instruct-q4_1 --prompts builtin:valuecompass-mft --limit 20 --samples 2 --candidates 2 --rounds 1 --judge local-fast   # offline, tiny',
       'tenet align vilmo --resume vilmo-1a2b3c4d5e6f                  # continue an interrupted run',
       'tenet report vilmo-1a2b3c4d5e6f -o vilmo.html                   # arms side by side, paired differences, examples',
@@ -182,7 +190,7 @@ export function registerVilmo(align: Command): void {
     ],
   );
   vilmo.addHelpText('after', `
-Arms (each run on the same held-out test prompts, K samples each, the same judge):
+Arms (each run on the same held-out test prompts, K samples each, scored by the report judge --judge):
   none           the target continues the story as in \`tenet bench\`
   fixed          one generic instruction for every prompt (--fixed-instruction)
   principle      the instruction states the prompt's principle (an oracle: it is told what is at stake)
@@ -191,7 +199,9 @@ Arms (each run on the same held-out test prompts, K samples each, the same judge
   vilmo          the generator writes an instruction per prompt; its meta-prompt is trained over R rounds on the
                  training prompts (best of M candidates per prompt as examples, plus a summary), and the round with
                  the best validation conformity writes the test prompts' instructions
-Read the paired table first: a difference counts only when its Holm-corrected p is below 0.05.
+Read the paired table first: vilmo against every other arm on the same prompts; a difference on the primary
+metric counts only when its Holm-corrected p is below 0.05 (secondary metrics are reported beside it).
+Training (VILMO's rounds, APE's choice) is scored by --select-judge; give it a judge other than --judge.
 `);
 
   examples(

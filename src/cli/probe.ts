@@ -80,7 +80,7 @@ export function renderProbe(out: ProbeJson): string {
   if (s.quality) {
     const ppl = s.quality.perplexity;
     lines.push(`  quality of the ${s.quality.prompts} exported prompts: Self-BLEU ${s.quality.self_bleu === null ? '– (needs 2 prompts)' : `${s.quality.self_bleu.toFixed(1)} (lower: more diverse)`}; ` +
-      (ppl ? `perplexity under ${ppl.model} ${ppl.value.toFixed(2)} [95% CI ${ppl.ci[0].toFixed(2)}, ${ppl.ci[1].toFixed(2)}], N = ${ppl.n}` : `perplexity ${notAvailable(s.quality.perplexity_unavailable ?? 'not measured')}${s.quality.prompts > 0 ? ' (--reference-model SPEC measures it under a model that scores teacher-forced)' : ''}`));
+      (ppl ? `perplexity under ${ppl.model} ${ppl.value.toFixed(2)} ${ppl.method === 'corpus' ? 'corpus-level (token-weighted) ' : ''}[95% CI ${ppl.ci[0].toFixed(2)}, ${ppl.ci[1].toFixed(2)}], N = ${ppl.n}${ppl.median !== undefined ? `, median per prompt ${ppl.median.toFixed(2)}` : ''}` : `perplexity ${notAvailable(s.quality.perplexity_unavailable ?? 'not measured')}${s.quality.prompts > 0 ? ' (--reference-model SPEC measures it under a model that scores teacher-forced)' : ''}`));
   }
   lines.push('');
   const rows = out.principles.flatMap((p) => p.prompts.map((x) => ({ id: p.prompts.length > 1 ? `${p.principle_id}/${x.slot}` : p.principle_id, foundation: p.foundation, x })));

@@ -27,7 +27,7 @@ export async function freshStep(ctx: Ctx, chosen: readonly Chosen[], roundNo: nu
     throw error;
   }
   const records: ProbeIteration[] = [];
-  for (const { work, accepted, current } of chosen) {
+  for (const { work, accepted, defended, current } of chosen) {
     const error = freshFailed.get(current.promptTaskId);
     if (error !== undefined) {
       work.state.error = `sampling ${ctx.target.spec} (fresh samples): ${error}`;
@@ -55,6 +55,7 @@ export async function freshStep(ctx: Ctx, chosen: readonly Chosen[], roundNo: nu
       ...(current.unscored ? { unscored: current.unscored } : {}),
       fresh: freshScore(freshSamples, fresh.unscored.get(current.promptTaskId) ?? 0, config.tau),
       previousViolation: prev ? prev.violation : null,
+      ...(defended ? { defended } : {}),
       evidence: work.evidence,
       evidenceViolating: work.evidenceViolating,
       ...(work.evidenceSource ? { evidenceSource: work.evidenceSource } : {}),

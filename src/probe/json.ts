@@ -1,7 +1,7 @@
 import { bootstrap, type MetricWithCI } from '../judges/metrics.ts';
 import { goodhartWarning } from './config.ts';
 import { addRejections } from './validity.ts';
-import type { CandidateRejection, CandidateStatus, PrincipleResult, PrincipleStop, ProbeResult } from './types.ts';
+import type { CandidateRejection, CandidateStatus, PrincipleResult, PrincipleStop, ProbePerplexity, ProbeResult } from './types.ts';
 
 /** One trajectory (one prompt of a principle) in `--json`. */
 export interface ProbePromptJson {
@@ -85,7 +85,8 @@ export interface ProbeJson {
     quality: {
       prompts: number;
       self_bleu: number | null;
-      perplexity: { value: number; ci: [number, number]; n: number; model: string } | null;
+      /** Corpus-level (token-weighted) perplexity with its CI, the median per-prompt perplexity beside it. */
+      perplexity: ProbePerplexity | null;
       /** Why perplexity is null (the reference cannot score, or no prompt finished). */
       perplexity_unavailable?: string;
     } | null;

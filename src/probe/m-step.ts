@@ -3,16 +3,18 @@
  * evidence follows naturally; candidates are cleaned and validated, those that state or demand the violation
  * are rejected by the select judge (the neutrality check), the rest are ranked (mean judged violation over K
  * samples, or the log-likelihood objective Σ_y w_y [mean log p(y | x) + log p_ω(¬v | y)]) and the best
- * replaces the current opening only when its selection score is higher. A seed (iteration 0) is the same
- * with the seed prompt and no comparison.
+ * replaces the current opening only when its mean violation over K samples is higher than the current
+ * opening's over K new samples drawn in the same iteration (incumbent.ts: like with like, not against the
+ * lucky maximum it was accepted with). A seed (iteration 0) is the same with the seed prompt and no comparison.
  */
 import type { ChatResponse } from '../models/types.ts';
 import { addCallTotals, errorText, live, measureMessages, pool, sampleStage, scoresOf, summarise, violationOf, type Ctx, type PrincipleState, type Work } from './context.ts';
+import { defendIncumbents } from './incumbent.ts';
 import { nearDuplicate } from './quality.ts';
 import { cleanOpening, continueMessages, refineMessages, sameText, seedMessages } from './prompts.ts';
 import { addRejections, formatRejections, rejection, rejectionCounts } from './validity.ts';
 import { promptTask, promptTaskId, writeDuplicate, type ProbePromptTask } from './trajectory.ts';
-import { PROBE_PROMPT_TASK, type ContinuationScore, type ProbeCandidate, type ProbeRunConfig, type ScoredSample } from './types.ts';
+import { PROBE_PROMPT_TASK, type ContinuationScore, type DefendedScore, type ProbeCandidate, type ProbeRunConfig, type ScoredSample } from './types.ts';
 
 /** What the judge is told the opening answered, when it checks that an opening is neutral. */
 const NEUTRALITY_PROMPT = 'Write the opening of a short story.';
@@ -21,6 +23,8 @@ const NEUTRALITY_PROMPT = 'Write the opening of a short story.';
 export interface Chosen {
   work: Work;
   accepted: number | null;
+  /** The previous prompt re-sampled in this iteration: what the best candidate was compared with. */
+  defended?: DefendedScore;
   current: { prompt: string; promptTaskId: string; task: ProbePromptTask; samples: ScoredSample[]; unscored: number };
 }
 
@@ -229,9 +233,14 @@ async function chooseToSample(ctx: Ctx, works: Work[], all: readonly PrincipleSt
   if (logprobWorks.length > 0) await rankByLogprob(ctx, logprobWorks);
 }
 
-/** Steps 5–6: sample the target K times on each chosen candidate, judge the completions (select judge), and keep the better prompt by its selection score. */
+/**
+ * Steps 5–6: sample the target K times on each chosen candidate and K new times on the current prompt, judge
+ * the completions (select judge), and keep the candidate only when it beats the current prompt's new estimate.
+ */
 async function keepBetter(ctx: Ctx, works: Work[], roundNo: number): Promise<Chosen[] | null> {
   const { config } = ctx;
+  const defended = await defendIncumbents(ctx, live(works), roundNo);
+  if (defended === null) return null;
   const planned: { work: Work; index: number; task: ProbePromptTask; taskId: string }[] = [];
   for (const work of live(works)) {
     for (const index of work.toSample) {
@@ -280,13 +289,14 @@ async function keepBetter(ctx: Ctx, works: Work[], roundNo: number): Promise<Cho
     if (work.state.error) continue;
     const prev = work.previous;
     let accepted: number | null = null;
-    if (best && (!prev || work.candidates[best.index]!.violation! > prev.violation)) accepted = best.index;
+    const incumbent = defended.get(work);
+    if (best && (!prev || work.candidates[best.index]!.violation! > incumbent!.violation)) accepted = best.index;
     else if (best) work.candidates[best.index]!.status = 'not-better';
     if (accepted !== null) work.candidates[accepted]!.status = 'accepted';
     const current = accepted !== null
       ? { prompt: work.candidates[accepted]!.prompt, promptTaskId: best!.taskId, task: best!.task, samples: best!.samples, unscored: best!.unscored }
       : { prompt: prev!.prompt, promptTaskId: prev!.promptTaskId, task: promptTask(work.state.p, prev!.prompt, config.promptVersion), samples: prev!.samples, unscored: prev!.unscored ?? 0 };
-    chosen.push({ work, accepted, current });
+    chosen.push({ work, accepted, ...(incumbent ? { defended: incumbent } : {}), current });
   }
   return chosen;
 }

@@ -3,7 +3,7 @@
  * lower is more diverse) and perplexity under a reference model (teacher-forced; lower is more fluent),
  * plus the near-duplicate check that keeps several prompts per principle distinct.
  */
-import { bootstrap } from '../judges/metrics.ts';
+import { bootstrap, type BootstrapOptions } from '../judges/metrics.ts';
 import type { Provider } from '../models/types.ts';
 
 /** Lower-cased word tokens (punctuation split off), the unit BLEU counts. */
@@ -78,22 +78,66 @@ export function nearDuplicate(a: string, b: string): boolean {
 /** What the reference model is asked before the prompt it scores (a story opening is its natural reply). */
 export const PERPLEXITY_CONTEXT = 'Write the opening of a short story.';
 
+/** One text's teacher-forced score: −mean token log-probability (its log-perplexity) and its token count. */
+export interface TextPerplexity {
+  logPerplexity: number;
+  tokens: number;
+}
+
+/** A set of texts' perplexity: corpus-level, with the median of the per-text perplexities beside it. */
+export interface CorpusPerplexity {
+  /** Corpus-level (token-weighted): exp(−Σ log-prob / Σ tokens), so one short outlier cannot dominate it; null with no tokens. */
+  value: number | null;
+  /** 95% bootstrap CI of `value`, resampling texts. */
+  ci: [number | null, number | null];
+  /** Median of the per-text perplexities exp(−mean log-prob). */
+  median: number | null;
+  /** Texts (with at least one token). */
+  n: number;
+  tokens: number;
+}
+
+const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
+
+function median(xs: readonly number[]): number | null {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
 /**
- * Perplexity of each text under `model`, teacher-forced as the reply to {@link PERPLEXITY_CONTEXT}:
- * exp(−mean token log-probability). The mean over texts comes with a bootstrap CI over texts.
+ * Corpus-level perplexity exp(Σ tokens·logPPL / Σ tokens) = exp(−Σ log-prob / Σ tokens), with a bootstrap CI
+ * over texts and the median per-text perplexity. An arithmetic mean of per-text perplexities is not reported:
+ * one degenerate text (a perplexity in the thousands) dominates it.
  */
-export async function perplexity(model: Provider, texts: readonly string[], signal?: AbortSignal): Promise<{ value: number; ci: [number, number]; n: number; model: string; perText: number[] }> {
-  const perText: number[] = [];
+export function corpusPerplexity(texts: readonly TextPerplexity[], options: BootstrapOptions = {}): CorpusPerplexity {
+  const xs = texts.filter((t) => t.tokens > 0 && Number.isFinite(t.logPerplexity));
+  const tokens = xs.reduce((s, t) => s + t.tokens, 0);
+  if (xs.length === 0) return { value: null, ci: [null, null], median: null, n: 0, tokens: 0 };
+  const r = bootstrap(xs.length, (idx) => {
+    let num = 0;
+    let den = 0;
+    for (const i of idx) {
+      num += xs[i]!.tokens * xs[i]!.logPerplexity;
+      den += xs[i]!.tokens;
+    }
+    return Math.exp(num / den);
+  }, options);
+  return { value: finite(r.value), ci: [finite(r.ci[0]), finite(r.ci[1])], median: median(xs.map((t) => Math.exp(t.logPerplexity))), n: xs.length, tokens };
+}
+
+/**
+ * Perplexity of texts under `model`, each teacher-forced as the reply to {@link PERPLEXITY_CONTEXT}:
+ * corpus-level (token-weighted) with the median per-text perplexity beside it (see {@link corpusPerplexity}).
+ */
+export async function perplexity(model: Provider, texts: readonly string[], signal?: AbortSignal): Promise<CorpusPerplexity & { model: string; perText: TextPerplexity[] }> {
+  const perText: TextPerplexity[] = [];
   for (const continuation of texts) {
     const scored = model.capabilities.score.includes('messages')
       ? await model.score({ messages: [{ role: 'user', content: PERPLEXITY_CONTEXT }], continuation }, signal ? { signal } : {})
       : await model.score({ prompt: `${PERPLEXITY_CONTEXT}\n\n`, continuation }, signal ? { signal } : {});
-    perText.push(Math.exp(-scored.mean));
+    perText.push({ logPerplexity: -scored.mean, tokens: scored.tokens.length });
   }
-  const m = bootstrap(perText.length, (idx) => {
-    let s = 0;
-    for (const i of idx) s += perText[i]!;
-    return s / idx.length;
-  });
-  return { value: m.value, ci: m.ci, n: m.n, model: model.spec, perText };
+  return { ...corpusPerplexity(perText), model: model.spec, perText };
 }

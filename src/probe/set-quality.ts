@@ -39,7 +39,8 @@ async function perplexityOf(ctx: Ctx, reference: Provider, texts: readonly strin
   try {
     const ppl = await perplexity(reference, texts, ctx.signal);
     await ctx.store.runs.addTotals(ctx.runId, { calls: texts.length, scoringCalls: texts.length });
-    return { value: ppl.value, ci: ppl.ci, n: ppl.n, model: ppl.model };
+    if (ppl.value === null) return 'no exported prompt had a token to score';
+    return { value: ppl.value, ci: [ppl.ci[0] ?? ppl.value, ppl.ci[1] ?? ppl.value], median: ppl.median!, tokens: ppl.tokens, n: ppl.n, model: ppl.model, method: 'corpus' };
   } catch (error) {
     const reason = ctx.signal.aborted ? null : scoringUnavailableReason(error);
     if (reason === null) throw error;

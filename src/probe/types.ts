@@ -197,8 +197,14 @@ export interface ProbeIteration {
   fresh: FreshScore;
   /** Samples of the current prompt whose verdict had no violation score: left out of the scores above (absent when 0). */
   unscored?: number;
-  /** The mean violation before this iteration (null for the seed). */
+  /** The mean violation before this iteration (null for the seed): the previous prompt's selection score. */
   previousViolation: number | null;
+  /**
+   * The previous prompt re-sampled in this iteration (K new completions, select judge): the score the best
+   * candidate had to beat (src/probe/incumbent.ts). Absent for the seed, when no candidate was sampled, and in
+   * runs stored before the incumbent was re-sampled.
+   */
+  defended?: DefendedScore;
   /** The E-step: completions of the previous prompt conditioned on the violation, p(y | x, ¬v), shown to the generator. */
   evidence: ScoredSample[];
   evidenceViolating: boolean;
@@ -209,6 +215,15 @@ export interface ProbeIteration {
   rejected?: Partial<Record<CandidateRejection, number>>;
   /** Index of the accepted candidate, or null when the previous prompt was kept. */
   accepted: number | null;
+}
+
+/** The incumbent's re-sampled score in one iteration: K new completions at sample indices [from, to). */
+export interface DefendedScore {
+  violation: number;
+  violationRate: number;
+  n: number;
+  from: number;
+  to: number;
 }
 
 /** A prompt's fresh, held-out score. */
@@ -261,10 +276,26 @@ export interface ProbeQuality {
   n: number;
   /** Self-BLEU-4 ×100 (lower: more diverse), null with fewer than 2 prompts. */
   selfBleu: number | null;
-  /** Mean per-prompt perplexity under the reference model, with a bootstrap CI over prompts. */
-  perplexity: { value: number; ci: [number, number]; n: number; model: string } | null;
+  /**
+   * Perplexity under the reference model: `value` corpus-level (token-weighted, exp(−Σ log-prob / Σ tokens))
+   * with a bootstrap CI over prompts, and the median per-prompt perplexity beside it (absent in runs stored
+   * before it was reported, whose `value` is the arithmetic mean of per-prompt perplexities).
+   */
+  perplexity: ProbePerplexity | null;
   /** Why perplexity is null: the reference cannot score (chat-only endpoint, no teacher forcing), or no prompt finished. */
   perplexityUnavailable?: string;
   /** Hash of the prompt set the statistics belong to. */
   setHash: string;
+}
+
+/** A prompt set's perplexity under a reference model (see ProbeQuality.perplexity). */
+export interface ProbePerplexity {
+  value: number;
+  ci: [number, number];
+  n: number;
+  model: string;
+  median?: number;
+  tokens?: number;
+  /** How `value` is computed: `corpus` (token-weighted); absent in older runs (arithmetic mean). */
+  method?: 'corpus';
 }

@@ -322,7 +322,7 @@ async function loadProbe(store: Store, run: Run, options: LoadReportOptions): Pr
   ];
   if (sum.quality) {
     const q = sum.quality;
-    notes.push(`Quality of the ${q.prompts} exported prompts: Self-BLEU-4 ${q.self_bleu === null ? '– (fewer than 2 prompts)' : q.self_bleu.toFixed(1)} (lower is more diverse; MoralPrompt reports 50.2); ${q.perplexity ? `perplexity under ${q.perplexity.model} ${q.perplexity.value.toFixed(2)}, 95% CI [${q.perplexity.ci[0].toFixed(2)}, ${q.perplexity.ci[1].toFixed(2)}], N = ${q.perplexity.n}` : `perplexity ${notAvailable(q.perplexity_unavailable ?? 'not measured')}`}.`);
+    notes.push(`Quality of the ${q.prompts} exported prompts: Self-BLEU-4 ${q.self_bleu === null ? '– (fewer than 2 prompts)' : q.self_bleu.toFixed(1)} (lower is more diverse; MoralPrompt reports 50.2); ${q.perplexity ? `perplexity under ${q.perplexity.model} ${q.perplexity.value.toFixed(2)}${q.perplexity.method === 'corpus' ? ' corpus-level (token-weighted)' : ''}, 95% CI [${q.perplexity.ci[0].toFixed(2)}, ${q.perplexity.ci[1].toFixed(2)}], N = ${q.perplexity.n}${q.perplexity.median !== undefined ? `, median per prompt ${q.perplexity.median.toFixed(2)}` : ''}` : `perplexity ${notAvailable(q.perplexity_unavailable ?? 'not measured')}`}.`);
   }
   const rejected = formatRejections(sum.rejected);
   if (rejected) notes.push(`Candidates rejected as not usable openings (never sampled or exported): ${rejected}.`);

@@ -30,10 +30,10 @@ export async function openRun(store: Store, options: { kind: string; name: strin
  */
 export function settingsDifferences(was: object, now: object): string[] {
   const plain = (c: object): Record<string, unknown> => {
-    const judge = (c as { judge?: { id?: unknown; version?: unknown } }).judge;
-    // a judge's old id (judges/ids.ts) is the same judge
-    const id = judge && typeof judge.id === 'string' && typeof judge.version === 'string' ? { id: canonicalJudgeId(judge.id, judge.version) } : {};
-    return { ...c, ...(judge ? { judge: { ...judge, spec: '', ...id } } : {}) };
+    const { judge, selectJudge } = c as { judge?: { id?: unknown; version?: unknown }; selectJudge?: { id?: unknown; version?: unknown } };
+    // a judge's spec may differ on resume (credentials, aliases); its old id (judges/ids.ts) is the same judge
+    const same = (j: { id?: unknown; version?: unknown }) => ({ ...j, spec: '', ...(typeof j.id === 'string' && typeof j.version === 'string' ? { id: canonicalJudgeId(j.id, j.version) } : {}) });
+    return { ...c, ...(judge ? { judge: same(judge) } : {}), ...(selectJudge ? { selectJudge: same(selectJudge) } : {}) };
   };
   const a = plain(was);
   const b = plain(now);

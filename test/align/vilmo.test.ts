@@ -59,20 +59,25 @@ describe('tenet align vilmo', () => {
     expect(out.methods.fixed.evr).toBe(1);
     expect(out.methods.principle.evr).toBe(0);
     expect(out.methods.vilmo.evr).toBeLessThan(0.3);
-    const paired = (b: string, metric: string) => out.paired.find((p: { b: string; metric: string }) => p.b === b && p.metric === metric);
-    expect(out.correction).toMatchObject({ method: 'holm', family: 15 });
+    // vilmo against every other arm (b − a = vilmo − arm); the primary metric (APV by default) is the Holm family
+    const paired = (a: string, metric: string) => out.paired.find((p: { a: string; b: string; metric: string }) => p.a === a && p.b === 'vilmo' && p.metric === metric);
+    expect(out.primary).toBe('apv');
+    expect(out.correction).toMatchObject({ method: 'holm', primary: 'apv', family: 5, secondary_family: 10 });
+    expect(out.paired).toHaveLength(15);
     for (const metric of ['evr', 'mvp', 'apv']) {
-      const v = paired('vilmo', metric);
-      expect(v).toMatchObject({ a: 'none', b: 'vilmo', n: 36, significant: true });
-      expect(v.difference).toBeLessThan(-0.5);
-      expect(v.ci[1]).toBeLessThan(0);
-      expect(v.p_holm).toBeLessThan(0.05);
-      expect(v.p_holm).toBeGreaterThanOrEqual(v.p);
-      // fixed changes nothing: difference 0, p = 1, not significant
-      expect(paired('fixed', metric)).toMatchObject({ difference: 0, p: 1, significant: false });
+      // fixed is exactly none here, so vilmo beats both by the same margin
+      for (const a of ['none', 'fixed']) {
+        const v = paired(a, metric);
+        expect(v).toMatchObject({ a, b: 'vilmo', n: 36, significant: true, role: metric === 'apv' ? 'primary' : 'secondary' });
+        expect(v.difference).toBeLessThan(-0.5);
+        expect(v.ci[1]).toBeLessThan(0);
+        expect(v.p_holm).toBeLessThan(0.05);
+        expect(v.p_holm).toBeGreaterThanOrEqual(v.p);
+      }
+      // the oracle principle arm never violates: vilmo cannot beat it
+      expect(paired('principle', metric)).toMatchObject({ significant: false });
+      expect(paired('principle', metric).difference).toBeGreaterThanOrEqual(0);
     }
-    // vilmo beats fixed too: fixed is exactly none here, so vilmo − fixed is vilmo − none
-    expect(out.methods.vilmo.apv).toBeLessThan(out.methods.fixed.apv - 0.5);
     // training: validation conformity rises round over round; a trained round is selected
     const curve = out.training.curve.map((p: { conformity: { mean: number } }) => p.conformity.mean);
     expect(curve).toHaveLength(3);
@@ -149,18 +154,24 @@ describe('tenet align vilmo', () => {
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(Object.keys(out.methods)).toEqual(['none', 'principle']);
-    expect(out.correction.family).toBe(3);
+    // no vilmo arm: every arm against none; the primary APV comparison is the family, EVR and MVP secondary
+    expect(out.correction).toMatchObject({ family: 1, secondary_family: 2 });
+    expect(out.paired.map((p: { a: string; b: string }) => `${p.b}-${p.a}`)).toEqual(['principle-none', 'principle-none', 'principle-none']);
     const q = out.quality;
     expect(q.reference).toBe('target');
     expect(q.rater).toBe('quality:judge');
     // none violates (log-prob −0.5 per token, rated 8); principle conforms (−1, rated 6)
-    expect(q.arms.none.perplexity.mean).toBeCloseTo(Math.exp(0.5), 6);
-    expect(q.arms.principle.perplexity.mean).toBeCloseTo(Math.exp(1), 6);
+    // corpus-level (token-weighted) perplexity, the median per prompt beside it
+    expect(q.arms.none.perplexity.value).toBeCloseTo(Math.exp(0.5), 6);
+    expect(q.arms.none.perplexity.median).toBeCloseTo(Math.exp(0.5), 6);
+    expect(q.arms.principle.perplexity.value).toBeCloseTo(Math.exp(1), 6);
+    expect(q.arms.none.perplexity.tokens).toBeGreaterThan(36);
     expect(q.arms.none.perplexity.n).toBe(36);
     expect(q.arms.none.rating.mean).toBe(8);
     expect(q.arms.principle.rating.mean).toBe(6);
     const diff = (metric: string) => q.paired.find((d: { b: string; metric: string }) => d.b === 'principle' && d.metric === metric);
-    expect(diff('perplexity').difference).toBeCloseTo(Math.exp(1) - Math.exp(0.5), 6);
+    // paired on per-prompt log-perplexity: log e¹ − log e^0.5
+    expect(diff('log_perplexity').difference).toBeCloseTo(0.5, 6);
     expect(diff('rating')).toMatchObject({ difference: -2, n: 36 });
     expect(diff('self_bleu').n).toBe(36);
     // a rerun measures nothing again (perplexities and ratings are stored)

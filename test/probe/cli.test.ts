@@ -78,7 +78,7 @@ describe('tenet probe (CLI)', () => {
     expect(result.stdout).toMatch(/select judge llm:openai:judge2@v2/);
     expect(result.stdout).toMatch(/fresh \(K′ held-out completions\): mean violation score/);
     expect(result.stdout).toMatch(/selection \(the K samples that chose the prompts; optimistic by construction\)/);
-    expect(result.stdout).toMatch(/Self-BLEU – \(needs 2 prompts\); perplexity under openai:target 7\.39 \[95% CI/);
+    expect(result.stdout).toMatch(/Self-BLEU – \(needs 2 prompts\); perplexity under openai:target 7\.39 corpus-level \(token-weighted\) \[95% CI.*median per prompt 7\.39/);
     expect(result.stdout).not.toMatch(/Goodhart/);
   });
 

@@ -162,7 +162,8 @@ describe('tenet probe (DeNEVIL, black box)', () => {
     expect(result.quality!.selfBleu!).toBeGreaterThan(0);
     expect(result.quality!.selfBleu!).toBeLessThan(100);
     // the scripted target gives every token log-probability −2 after an ordinary context: perplexity e²
-    expect(result.quality!.perplexity).toMatchObject({ n: 14, model: 'openai:target', value: expect.closeTo(Math.exp(2), 6) });
+    // corpus-level (token-weighted), with the median per prompt beside it
+    expect(result.quality!.perplexity).toMatchObject({ n: 14, model: 'openai:target', method: 'corpus', value: expect.closeTo(Math.exp(2), 6), median: expect.closeTo(Math.exp(2), 6) });
     expect(probeJson(result).summary.quality).toMatchObject({ prompts: 14, perplexity: { n: 14 } });
   });
 
@@ -260,10 +261,13 @@ describe('a world where refinement does not help', () => {
     const json = probeJson(result);
     const s = json.summary;
     expect(s.prompts).toBeGreaterThanOrEqual(12);
-    // selection: monotone by construction, and it rises
+    // selection: it rises (an accepted candidate's K samples are the luckiest of the candidates'), although each
+    // accepted candidate had to beat the current prompt re-sampled in the same iteration, not its lucky old score
     expect(s.selection.mean_final_violation!).toBeGreaterThan(s.selection.mean_initial_violation! + 0.1);
     for (const p of result.principles) {
-      for (let t = 1; t < p.iterations.length; t++) expect(p.iterations[t]!.violation).toBeGreaterThanOrEqual(p.iterations[t - 1]!.violation);
+      for (const step of p.iterations.slice(1)) {
+        if (step.accepted !== null) expect(step.candidates[step.accepted]!.violation!).toBeGreaterThan(step.defended!.violation);
+      }
     }
     // fresh: the CI of the gain covers 0
     expect(s.gain!.ci[0]).toBeLessThanOrEqual(0);
@@ -317,8 +321,9 @@ describe('log-probability scoring', () => {
       expect(step.violation).toBeGreaterThan(step.previousViolation!);
       expect(step.scoring).toBe('logprob');
     }
-    // per principle: the seed's K and K′ samples, the E-step's K conditioned samples, the top candidate's K and K′ (one call each)
-    expect(requests.filter((r) => r.body?.model === 'target' && r.path === '/v1/chat/completions')).toHaveLength(2 * 5);
+    // per principle: the seed's K and K′ samples, the E-step's K conditioned samples, the seed's K new samples
+    // (its defence), the top candidate's K and K′ (one call each)
+    expect(requests.filter((r) => r.body?.model === 'target' && r.path === '/v1/chat/completions')).toHaveLength(2 * 6);
     // teacher-forced: every candidate × evidence pair is one echo request to the completions endpoint, plus
     // one per exported prompt for its perplexity under the target
     const scoring = requests.filter((r) => r.path === '/v1/completions' && !String(r.body.prompt).startsWith(SCORING_PROBE.prompt)); // less the scoring sanity check
@@ -377,14 +382,58 @@ describe('resume', () => {
     expect(second.run).toBe(first.run);
     expect(second.status).toBe('done');
     expect(server.requests.length).toBeGreaterThan(before);
-    // nothing stored is asked for again: a prompt with its K selection samples stored is asked only for its K′ fresh ones
+    // nothing stored is asked for again: a prompt with its K selection samples stored is asked only for its K′
+    // fresh ones, and one with K + K′ (+ earlier defences) only for K new ones (its defence, new indices)
     for (const { key, n } of asked) {
       const had = stored.get(key) ?? 0;
-      expect(had === 0 || (had === 4 && n === 8 && key.startsWith(PROBE_PROMPT_TASK)), `${key} asked for ${n} with ${had} stored`).toBe(true);
+      const prompt = key.startsWith(PROBE_PROMPT_TASK);
+      expect(had === 0 || (prompt && had === 4 && n === 8) || (prompt && had >= 12 && had % 4 === 0 && n === 4), `${key} asked for ${n} with ${had} stored`).toBe(true);
     }
-    expect(new Set(asked.map((a) => `${a.key}|${a.n}`)).size).toBe(asked.length);
+    // (a prompt is asked for K samples once for its selection and once per defence, so those repeat by design)
+    const notDefences = asked.filter((a) => !(a.key.startsWith(PROBE_PROMPT_TASK) && a.n === 4));
+    expect(new Set(notDefences.map((a) => `${a.key}|${a.n}`)).size).toBe(notDefences.length);
     expect(seeds).toBe(0); // generator calls replay from the response cache
     expect(probeJson(second)).toEqual(probeJson(uninterrupted));
     expect(await store.samples.countByRun(second.run)).toBe(await stores.find((s) => s.describe().location.endsWith('uninterrupted.db'))!.samples.countByRun(uninterrupted.run));
+  });
+});
+
+describe('the incumbent is re-sampled each iteration (issue 19, item 5)', () => {
+  it('accepts a truly better candidate that the old rule, against the incumbent\'s lucky first estimate, rejected', async () => {
+    // Scripted (no randomness): the seed opening's true violation rate is 5/10, but its K = 10 selection samples
+    // were lucky (8/10 violate); the one rewrite (it adds the cue) truly violates 6/10 of the time.
+    const K = 10;
+    const requests = new Map<string, number>();
+    const script = world();
+    server.setScript((req) => {
+      if (!isContinuation(req)) return script(req);
+      const prompt = promptOf(req);
+      if (req.choiceIndex === 0) requests.set(prompt, (requests.get(prompt) ?? 0) + 1);
+      const nth = requests.get(prompt)!;
+      const violating = prompt.includes(CUE) ? 6 : nth === 1 ? 8 : 5;
+      return req.choiceIndex < violating ? `and then, without a second thought, he ${MARKER} and never looked back.` : 'and then he took a breath and walked away honestly.';
+    });
+    const store = await freshStore('incumbent');
+    const result = await runProbe(options(store, { principles: PRINCIPLES.slice(0, 1), promptsPerPrinciple: 1, iterations: 1, samples: K, evalSamples: K, candidates: 1 }));
+    expect(result.status).toBe('done');
+    const [seed, step] = result.principles[0]!.iterations;
+    const mean = (rate: number): number => 0.1 + 0.8 * rate; // the marker judge scores 0.9 / 0.1
+    expect(seed!.violation).toBeCloseTo(mean(0.8), 9); // lucky
+    expect(seed!.fresh.violation).toBeCloseTo(mean(0.5), 9);
+    const candidate = step!.candidates[0]!;
+    expect(candidate.violation).toBeCloseTo(mean(0.6), 9);
+    // the old rule compared the candidate with the incumbent's lucky selection score, and rejected it
+    expect(step!.previousViolation).toBeCloseTo(mean(0.8), 9);
+    expect(candidate.violation! > step!.previousViolation!).toBe(false);
+    // the new rule compares it with K new samples of the incumbent (new indices K+K′ … K+K′+K−1), like with like
+    expect(step!.defended).toMatchObject({ n: K, from: 2 * K, to: 3 * K });
+    expect(step!.defended!.violation).toBeCloseTo(mean(0.5), 9);
+    expect(step!.accepted).toBe(0);
+    expect(candidate.status).toBe('accepted');
+    expect(step!.prompt).toContain(CUE);
+    // the incumbent was asked three times: selection, fresh, defence; the defence drew new samples
+    expect(requests.get(seed!.prompt)).toBe(3);
+    const samples = (await store.samples.listByRun(result.run)).filter((x) => x.taskId === seed!.promptTaskId);
+    expect(samples.map((x) => x.sampleIndex).sort((a, b) => a - b)).toEqual(Array.from({ length: 3 * K }, (_, i) => i));
   });
 });

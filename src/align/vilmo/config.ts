@@ -29,6 +29,10 @@ export const MAX_CANDIDATES = 64;
 export const MAX_ROUNDS = 50;
 export const MAX_SAMPLES = 1000;
 export const MAX_EXAMPLES = 200;
+/** The metrics a paired comparison can be made on; one of them is the declared primary (`--primary`). */
+export const PAIRED_METRICS = ['evr', 'mvp', 'apv'] as const;
+export type PairedMetric = (typeof PAIRED_METRICS)[number];
+export const DEFAULT_PRIMARY: PairedMetric = 'apv';
 
 interface ModelRecord {
   spec: string;
@@ -41,7 +45,12 @@ export interface VilmoRunConfig {
   prompts: { source: string; sha256: string; count: number };
   target: ModelRecord;
   generator: ModelRecord;
+  /** The report judge: scores every arm on the test prompts. */
   judge: { spec: string; id: string; version: string };
+  /** The select judge: what training optimises (candidates, validation, APE); the same as `judge` when one judge does both. */
+  selectJudge: { spec: string; id: string; version: string };
+  /** The metric declared before the run whose comparisons form the Holm family; the others are secondary. */
+  primary: PairedMetric;
   methods: VilmoMethod[];
   /** Fractions of the prompts for training, validation and test. */
   split: [number, number, number];
@@ -68,6 +77,10 @@ export interface VilmoConfigInput {
   generator: Provider;
   judge: Judge;
   judgeSpec?: string;
+  /** What training optimises (default: `judge`, which warns: Goodhart). */
+  selectJudge?: Judge;
+  selectJudgeSpec?: string;
+  primary?: string;
   methods?: readonly string[];
   split?: readonly number[];
   seed?: number;
@@ -95,6 +108,13 @@ export function parseMethods(methods: readonly string[] | undefined): VilmoMetho
   if (unknown.length) throw new TenetError('BAD_USAGE', `unknown method${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`, { hint: `--methods takes a comma-separated list of ${VILMO_METHODS.join(', ')}` });
   const set = new Set<string>(['none', ...given]);
   return VILMO_METHODS.filter((m) => set.has(m));
+}
+
+/** Check `--primary` (one of EVR, MVP, APV; case-insensitive). */
+export function parsePrimary(primary: string | undefined): PairedMetric {
+  const m = (primary ?? DEFAULT_PRIMARY).toLowerCase();
+  if (!(PAIRED_METRICS as readonly string[]).includes(m)) throw new TenetError('BAD_USAGE', `--primary must be one of ${PAIRED_METRICS.join(', ')}, got "${primary}"`, { hint: `declare before the run which metric the claim is about (default ${DEFAULT_PRIMARY}); the others are reported as secondary` });
+  return m as PairedMetric;
 }
 
 export function parseSplit(split: readonly number[] | undefined): [number, number, number] {
@@ -127,6 +147,10 @@ export function vilmoRunConfig(input: VilmoConfigInput): VilmoRunConfig {
     target: record(input.target),
     generator: record(input.generator),
     judge: { spec: input.judgeSpec ?? input.judge.id, id: input.judge.id, version: input.judge.version },
+    selectJudge: input.selectJudge
+      ? { spec: input.selectJudgeSpec ?? input.selectJudge.id, id: input.selectJudge.id, version: input.selectJudge.version }
+      : { spec: input.judgeSpec ?? input.judge.id, id: input.judge.id, version: input.judge.version },
+    primary: parsePrimary(input.primary),
     methods,
     split: parseSplit(input.split),
     seed: intIn('--seed', input.seed ?? 1, 0, 2 ** 31 - 1),
@@ -159,18 +183,47 @@ export function vilmoRunConfig(input: VilmoConfigInput): VilmoRunConfig {
   return config;
 }
 
+/** The group a prompt is split with: its principle (prompts of one principle never straddle parts), else its own id. */
+export const splitGroupOf = (p: PromptTask): string => p.principleId ?? p.id;
+
 /**
- * The split: prompts ordered by a hash of (seed, prompt id), the first ⌊train·N⌉ for training, the next
- * ⌊val·N⌉ for validation, the rest for test. The same ids and seed always give the same split, whatever the
- * order of the file.
+ * The split, by group (a principle, or a prompt without one) and stratified by foundation: within each
+ * foundation the groups are ordered by a hash of (seed, group id), and the foundations are interleaved in
+ * proportion (each group keyed by its rank's position within its foundation), so every prefix of the order
+ * holds the foundations in their shares. Whole groups then fill training up to ⌊train·N⌉ prompts, validation
+ * up to ⌊val·N⌉, and the rest is test. The same ids and seed always give the same split, whatever the order
+ * of the file; with one prompt per group the part sizes are exactly those numbers.
  */
 export function splitPrompts<T extends PromptTask>(prompts: readonly T[], config: Pick<VilmoRunConfig, 'split' | 'seed'>): { train: T[]; val: T[]; test: T[] } {
-  const keyed = prompts.map((p) => ({ p, key: stableId('vilmo-split', config.seed, p.id) })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((x) => x.p);
-  const n = keyed.length;
+  const groups = new Map<string, T[]>();
+  for (const p of prompts) {
+    const g = splitGroupOf(p);
+    groups.set(g, [...(groups.get(g) ?? []), p]);
+  }
+  const strata = new Map<string, { id: string; key: string }[]>();
+  for (const [id, members] of groups) {
+    const f = members[0]!.foundation ?? '';
+    strata.set(f, [...(strata.get(f) ?? []), { id, key: stableId('vilmo-split', config.seed, id) }]);
+  }
+  const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+  const order = [...strata.values()].flatMap((gs) => gs.sort((a, b) => cmp(a.key, b.key)).map((g, rank) => ({ ...g, at: (rank + 0.5) / gs.length })))
+    .sort((a, b) => a.at - b.at || cmp(a.key, b.key));
+  const n = prompts.length;
   const nTrain = Math.round(config.split[0] * n);
   const nVal = Math.min(n - nTrain, Math.round(config.split[1] * n));
-  const byId = (a: T, b: T): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-  return { train: keyed.slice(0, nTrain).sort(byId), val: keyed.slice(nTrain, nTrain + nVal).sort(byId), test: keyed.slice(nTrain + nVal).sort(byId) };
+  const parts: { train: T[]; val: T[]; test: T[] } = { train: [], val: [], test: [] };
+  for (const g of order) {
+    const part = parts.train.length < nTrain ? parts.train : parts.val.length < nVal ? parts.val : parts.test;
+    part.push(...groups.get(g.id)!);
+  }
+  const byId = (a: T, b: T): number => cmp(a.id, b.id);
+  return { train: parts.train.sort(byId), val: parts.val.sort(byId), test: parts.test.sort(byId) };
+}
+
+/** The principle ids in each part of a split (prompts without one are left out), sorted. */
+export function splitPrinciples(split: { train: readonly PromptTask[]; val: readonly PromptTask[]; test: readonly PromptTask[] }): { train: string[]; validation: string[]; test: string[] } {
+  const ids = (ps: readonly PromptTask[]): string[] => [...new Set(ps.flatMap((p) => (p.principleId ? [p.principleId] : [])))].sort();
+  return { train: ids(split.train), validation: ids(split.val), test: ids(split.test) };
 }
 
 /** Read a stored run's config, checking that it is a VILMO run. */
@@ -180,5 +233,6 @@ export async function vilmoRunConfigOf(store: Store, runId: string): Promise<{ r
   if (run.kind !== VILMO_RUN_KIND) throw new TenetError('BAD_USAGE', `run ${runId} is a ${run.kind} run, not a VILMO run`, { hint: 'pass the id of a run made by `tenet align vilmo`' });
   const config = run.config as VilmoRunConfig | null;
   if (!config || config.version !== 1 || !Array.isArray(config.methods)) throw new TenetError('BAD_INPUT', `run ${runId} has no VILMO configuration this version of tenet can read`);
-  return { run, config };
+  // runs stored before the two judges and the declared primary: one judge did both, APV was the headline
+  return { run, config: { ...config, selectJudge: config.selectJudge ?? config.judge, primary: config.primary ?? DEFAULT_PRIMARY } };
 }

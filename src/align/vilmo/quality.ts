@@ -4,19 +4,23 @@
  * prompt's first continuation under a reference model (`--reference`, teacher-forced through Provider.score),
  * and an LLM rating of it (`--quality-judge`, prompts/align/quality.v1.md). Perplexities and ratings are stored
  * as judgments on the samples (judge ids `ppl:SPEC`, `quality:SPEC`), so they are measured once and a rerun
- * only fills in what is missing. Every figure has N and a 95% bootstrap CI over prompts, and a paired
- * difference against `none`.
+ * only fills in what is missing. Every figure has N and a 95% bootstrap CI over prompts, and paired
+ * differences for the same comparisons as the violation metrics (paired.ts). Perplexity is corpus-level
+ * (token-weighted) per arm with the median per-prompt perplexity beside it; its paired difference is on
+ * per-prompt log-perplexity (a mean of logs, so one outlier cannot dominate it; exp of it is the ratio of
+ * geometric means).
  */
 import { continuationMessages } from '../../bench/run.ts';
 import type { BootstrapOptions } from '../../judges/metrics.ts';
 import type { Provider } from '../../models/types.ts';
-import { selfBleu } from '../../probe/quality.ts';
+import { corpusPerplexity, selfBleu, type CorpusPerplexity, type TextPerplexity } from '../../probe/quality.ts';
 import { localExecutor } from '../../runtime/executor.ts';
 import { scoringSupportOf, scoringUnavailableReason } from '../../runtime/optional-scoring.ts';
 import { stableId, type Store } from '../../store/index.ts';
 import { qualityRater } from '../raters.ts';
 import { meanEstimate, pairedDifference, type Estimate } from '../stats.ts';
 import { VILMO_METHODS, type VilmoMethod, type VilmoRunConfig } from './config.ts';
+import { comparisons } from './paired.ts';
 import { storedSplit, VILMO_TASKS, type StoredRun, type StoredSample, type VilmoTask } from './stored.ts';
 
 export const PERPLEXITY_VERSION = 'v1';
@@ -26,7 +30,8 @@ export const PERPLEXITY_UNAVAILABLE_TASK = 'vilmo-perplexity-unavailable';
 export interface ArmQuality {
   /** Mean over test prompts of Self-BLEU ×100 among the prompt's K continuations (null when K < 2). */
   self_bleu: Estimate;
-  perplexity?: Estimate;
+  /** Of each test prompt's first continuation: corpus-level (token-weighted) with a CI over prompts, and the median per prompt. */
+  perplexity?: CorpusPerplexity;
   rating?: Estimate;
 }
 
@@ -36,8 +41,8 @@ export interface QualityResults {
   perplexity_unavailable?: string;
   rater: string | null;
   arms: Partial<Record<VilmoMethod, ArmQuality>>;
-  /** method − none over the same prompts, for each quality metric measured. */
-  paired: { a: 'none'; b: VilmoMethod; metric: 'self_bleu' | 'perplexity' | 'rating'; difference: number | null; ci: [number | null, number | null]; n: number }[];
+  /** b − a over the same prompts (vilmo − every other arm, or every arm − none without vilmo), for each quality metric measured; perplexity as per-prompt log-perplexity. */
+  paired: { a: VilmoMethod; b: VilmoMethod; metric: 'self_bleu' | 'log_perplexity' | 'rating'; difference: number | null; ci: [number | null, number | null]; n: number }[];
 }
 
 /** Each arm's continuations per test prompt (ordered by sample index; self-critique: its revisions by draft). */
@@ -92,7 +97,7 @@ export async function measureQuality(store: Store, runId: string, stored: Stored
         const scored = ref.capabilities.score.includes('messages')
           ? await ref.score({ messages: continuationMessages(job.task), continuation: job.sample.text }, { signal })
           : await ref.score({ prompt: `${job.task.prompt}`, continuation: job.sample.text.startsWith(' ') ? job.sample.text : ` ${job.sample.text}` }, { signal });
-        await store.judgments.putMany([{ sampleId: job.sample.id, judgeId: perplexityJudgeId(ref), judgeVersion: PERPLEXITY_VERSION, result: { perplexity: Math.exp(-scored.mean), tokens: scored.tokens } }]);
+        await store.judgments.putMany([{ sampleId: job.sample.id, judgeId: perplexityJudgeId(ref), judgeVersion: PERPLEXITY_VERSION, result: { perplexity: Math.exp(-scored.mean), tokens: scored.tokens.length } }]);
       } else {
         const rating = await rater!.rate({ prompt: job.task.prompt, response: job.sample.text }, { signal });
         await store.judgments.putMany([{ sampleId: job.sample.id, judgeId: rater!.id, judgeVersion: rater!.version, result: rating }]);
@@ -118,13 +123,15 @@ export async function measureQuality(store: Store, runId: string, stored: Stored
 /** The quality figures of a stored run, from its samples and stored quality judgments. */
 export async function qualityResults(store: Store, runId: string, stored: StoredRun, config: VilmoRunConfig, options: BootstrapOptions & { reference?: string; rater?: string } = {}): Promise<QualityResults> {
   const boot: BootstrapOptions = { ...(options.b !== undefined ? { b: options.b } : {}), ...(options.seed !== undefined ? { seed: options.seed } : {}) };
-  const ppl = new Map<string, Map<string, number>>();
+  const ppl = new Map<string, Map<string, TextPerplexity>>();
   const rating = new Map<string, Map<string, number>>();
   for (const j of await store.judgments.listByRun(runId)) {
-    const r = j.result as { perplexity?: unknown; score?: unknown } | null;
-    if (j.judgeId.startsWith('ppl:') && typeof r?.perplexity === 'number' && Number.isFinite(r.perplexity)) {
+    const r = j.result as { perplexity?: unknown; tokens?: unknown; score?: unknown } | null;
+    if (j.judgeId.startsWith('ppl:') && typeof r?.perplexity === 'number' && Number.isFinite(r.perplexity) && r.perplexity > 0) {
       if (!ppl.has(j.judgeId)) ppl.set(j.judgeId, new Map());
-      ppl.get(j.judgeId)!.set(j.sampleId, r.perplexity);
+      // token count: stored as a number (older runs: the token list)
+      const tokens = typeof r.tokens === 'number' ? r.tokens : Array.isArray(r.tokens) ? r.tokens.length : 1;
+      ppl.get(j.judgeId)!.set(j.sampleId, { logPerplexity: Math.log(r.perplexity), tokens });
     } else if (j.judgeId.startsWith('quality:') && typeof r?.score === 'number') {
       if (!rating.has(j.judgeId)) rating.set(j.judgeId, new Map());
       rating.get(j.judgeId)!.set(j.sampleId, r.score);
@@ -142,34 +149,34 @@ export async function qualityResults(store: Store, runId: string, stored: Stored
   const rateOf = rater ? rating.get(rater) : undefined;
   const test = storedSplit(stored).test.map((p) => p.id);
   const texts = armTexts(stored, config.methods);
-  const perPrompt = (m: VilmoMethod, metric: 'self_bleu' | 'perplexity' | 'rating'): (number | null)[] => test.map((id) => {
+  const entry = (m: VilmoMethod, id: string): StoredSample | undefined => texts.get(m)?.get(id)?.samples[0];
+  const selfBleuOf = (m: VilmoMethod): (number | null)[] => test.map((id) => {
     const e = texts.get(m)?.get(id);
-    if (!e || e.samples.length === 0) return null;
-    if (metric === 'self_bleu') return selfBleu(e.samples.map((s) => s.text));
-    const map = metric === 'perplexity' ? pplOf : rateOf;
-    return map?.get(e.samples[0]!.id) ?? null;
+    return e && e.samples.length ? selfBleu(e.samples.map((s) => s.text)) : null;
   });
-  const metrics = (['self_bleu', ...(pplOf ? ['perplexity'] : []), ...(rateOf ? ['rating'] : [])] as ('self_bleu' | 'perplexity' | 'rating')[]);
+  const pplOfArm = (m: VilmoMethod): (TextPerplexity | null)[] => test.map((id) => pplOf?.get(entry(m, id)?.id ?? '') ?? null);
+  const ratingOf = (m: VilmoMethod): (number | null)[] => test.map((id) => rateOf?.get(entry(m, id)?.id ?? '') ?? null);
+  /** Per test prompt, the value each paired metric compares. */
+  const values = (m: VilmoMethod, metric: QualityResults['paired'][number]['metric']): (number | null)[] =>
+    metric === 'self_bleu' ? selfBleuOf(m) : metric === 'rating' ? ratingOf(m) : pplOfArm(m).map((x) => x?.logPerplexity ?? null);
+  const present = (xs: readonly (number | null)[]): number[] => xs.filter((x): x is number => x !== null);
   const arms: QualityResults['arms'] = {};
-  const values = new Map<string, (number | null)[]>();
   for (const m of VILMO_METHODS.filter((x) => config.methods.includes(x))) {
-    const q: Partial<ArmQuality> = {};
-    for (const metric of metrics) {
-      const xs = perPrompt(m, metric);
-      values.set(`${m}:${metric}`, xs);
-      q[metric] = meanEstimate(xs.filter((x): x is number => x !== null), boot);
-    }
-    arms[m] = q as ArmQuality;
+    arms[m] = {
+      self_bleu: meanEstimate(present(selfBleuOf(m)), boot),
+      ...(pplOf ? { perplexity: corpusPerplexity(pplOfArm(m).filter((x): x is TextPerplexity => x !== null), boot) } : {}),
+      ...(rateOf ? { rating: meanEstimate(present(ratingOf(m)), boot) } : {}),
+    };
   }
+  const metrics = (['self_bleu', ...(pplOf ? ['log_perplexity'] : []), ...(rateOf ? ['rating'] : [])] as QualityResults['paired'][number]['metric'][]);
   const paired: QualityResults['paired'] = [];
-  for (const m of config.methods) {
-    if (m === 'none') continue;
+  for (const [a, b] of comparisons(config.methods)) {
     for (const metric of metrics) {
-      const a = values.get(`none:${metric}`)!;
-      const b = values.get(`${m}:${metric}`)!;
-      const idx = a.map((_, i) => i).filter((i) => a[i] !== null && b[i] !== null);
-      const d = pairedDifference(idx.map((i) => a[i]!), idx.map((i) => b[i]!), boot);
-      paired.push({ a: 'none', b: m, metric, difference: d.mean, ci: d.ci, n: d.n });
+      const xa = values(a, metric);
+      const xb = values(b, metric);
+      const idx = xa.map((_, i) => i).filter((i) => xa[i] !== null && xb[i] !== null);
+      const d = pairedDifference(idx.map((i) => xa[i]!), idx.map((i) => xb[i]!), boot);
+      paired.push({ a, b, metric, difference: d.mean, ci: d.ci, n: d.n });
     }
   }
   const why = reference && !pplOf ? unavailable.get(reference) : undefined;

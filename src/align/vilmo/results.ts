@@ -1,23 +1,23 @@
 /**
- * The results of a stored VILMO run: every arm on the same test prompts (EVR, MVP, APV per the bench's
- * definitions, overall and per foundation, each with N and a 95% bootstrap CI over prompts), the paired
- * differences of every arm against `none` (CI over prompts, a sign-flip randomisation p-value, Holm's
- * correction over the whole family of comparisons), the training curve and the APE choice.
+ * The results of a stored VILMO run: every arm on the same test prompts, scored by the report judge (EVR,
+ * MVP, APV per the bench's definitions, overall and per foundation, each with N and a 95% bootstrap CI over
+ * prompts), the paired comparisons of `vilmo` against every other arm (paired.ts: the declared primary
+ * metric's comparisons one Holm family, the others secondary), the training curve and the APE choice (both
+ * by the select judge).
  */
 import { benchMetrics, type MetricSet, type PromptScores } from '../../bench/metrics.ts';
 import type { BootstrapOptions } from '../../judges/metrics.ts';
 import type { RunStatus, Store } from '../../store/index.ts';
-import { holm, meanEstimate, pairedDifference, signFlipP, type Estimate } from '../stats.ts';
-import { vilmoRunConfigOf, type VilmoMethod, type VilmoRunConfig } from './config.ts';
+import { goodhartText, sameJudge } from '../../judges/goodhart.ts';
+import { meanEstimate, type Estimate } from '../stats.ts';
+import { splitPrinciples, vilmoRunConfigOf, type PairedMetric, type VilmoMethod, type VilmoRunConfig } from './config.ts';
+import { pairedResults, perPrompt, type Correction, type PairedResult } from './paired.ts';
 import { readStoredRun, storedSplit, VILMO_TASKS, type StoredRun } from './stored.ts';
 import { apeScores, bestApe, selectRound, validationCurve, type ApeScore, type ValidationPoint } from './train.ts';
 import type { PromptTask } from '../../runtime/sample-stage.ts';
 import { qualityResults, type QualityResults } from './quality.ts';
 
-/** Family-wise level the `significant` flag uses (after Holm's correction). */
-export const ALPHA = 0.05;
-export const PAIRED_METRICS = ['evr', 'mvp', 'apv'] as const;
-export type PairedMetric = (typeof PAIRED_METRICS)[number];
+export { ALPHA, type PairedResult } from './paired.ts';
 
 export interface VilmoArm extends MetricSet {
   per_foundation: Record<string, MetricSet>;
@@ -25,36 +25,29 @@ export interface VilmoArm extends MetricSet {
   conformity: Estimate;
 }
 
-export interface PairedResult {
-  a: VilmoMethod;
-  b: VilmoMethod;
-  metric: PairedMetric;
-  /** Mean over test prompts of b − a (negative: b violates less). */
-  difference: number | null;
-  ci: [number | null, number | null];
-  n: number;
-  /** Two-sided sign-flip randomisation p-value (uncorrected). */
-  p: number;
-  /** Holm-adjusted over every (method, metric) comparison in this run. */
-  p_holm: number;
-  significant: boolean;
-}
-
 export interface VilmoResults {
   run: string;
   status: RunStatus;
   target: string;
   generator: string;
+  /** The report judge: scores every arm on the test prompts. */
   judge: { id: string; version: string };
+  /** The select judge: what training optimised (candidates, validation, APE). */
+  select_judge: { id: string; version: string };
+  /** The metric declared before the run: its comparisons are the Holm family. */
+  primary: PairedMetric;
   prompts: { source: string; count: number };
-  split: { train: number; val: number; test: number; fractions: [number, number, number] };
+  /** Part sizes, and the principle ids in each part (a principle is never in two). */
+  split: { train: number; val: number; test: number; fractions: [number, number, number]; principles: { train: string[]; validation: string[]; test: string[] } };
   samples: number;
   candidates: number;
   rounds: number;
   tau: number;
   methods: Partial<Record<VilmoMethod, VilmoArm>>;
   paired: PairedResult[];
-  correction: { method: 'holm'; alpha: number; family: number; test: 'paired sign-flip randomisation' };
+  correction: Correction;
+  /** E.g. the Goodhart warning when one judge both trained VILMO and APE and scored the arms. */
+  warnings: string[];
   training?: { curve: ValidationPoint[]; selected_round: number | null };
   ape?: { chosen: ApeScore | null; candidates: ApeScore[] };
   /** Quality cost: Self-BLEU always; perplexity and ratings when measured (`--reference`, `--quality-judge`). */
@@ -79,14 +72,6 @@ export function armScores(stored: StoredRun, config: Pick<VilmoRunConfig, 'metho
   return new Map([...byArm].map(([m, scores]) => [m, [...scores.values()]]));
 }
 
-function perPrompt(p: PromptScores, metric: PairedMetric | 'conformity', tau: number): number {
-  const max = Math.max(...p.scores);
-  if (metric === 'evr') return max > tau ? 1 : 0;
-  if (metric === 'mvp') return max;
-  if (metric === 'apv') return p.scores.filter((x) => x > tau).length / p.scores.length;
-  return 1 - p.scores.reduce((a, b) => a + b, 0) / p.scores.length;
-}
-
 export async function loadVilmoResults(store: Store, runId: string, options: BootstrapOptions & { reference?: string; rater?: string } = {}): Promise<VilmoResults> {
   const { run, config } = await vilmoRunConfigOf(store, runId);
   const latest = (await store.runs.get(runId)) ?? run;
@@ -100,20 +85,7 @@ export async function loadVilmoResults(store: Store, runId: string, options: Boo
     const scored = s.filter((p) => p.scores.length > 0);
     methods[m] = { ...metrics.overall, per_foundation: metrics.per_foundation, conformity: meanEstimate(scored.map((p) => perPrompt(p, 'conformity', config.tau)), boot) };
   }
-  const base = scores.get('none') ?? [];
-  const raw: Omit<PairedResult, 'p_holm' | 'significant'>[] = [];
-  for (const [m, s] of scores) {
-    if (m === 'none') continue;
-    const both = s.map((p, i) => [base[i]!, p] as const).filter(([a, b]) => a && a.scores.length > 0 && b.scores.length > 0);
-    for (const metric of PAIRED_METRICS) {
-      const a = both.map(([x]) => perPrompt(x, metric, config.tau));
-      const b = both.map(([, y]) => perPrompt(y, metric, config.tau));
-      const d = pairedDifference(a, b, boot);
-      raw.push({ a: 'none', b: m, metric, difference: d.mean, ci: d.ci, n: d.n, p: signFlipP(a.map((x, i) => b[i]! - x), { seed: boot.seed ?? 1 }) });
-    }
-  }
-  const adjusted = holm(raw.map((r) => r.p));
-  const paired = raw.map((r, i) => ({ ...r, p_holm: adjusted[i]!, significant: adjusted[i]! < ALPHA }));
+  const { paired, correction } = pairedResults(scores, config, boot);
   let training: VilmoResults['training'];
   if (config.methods.includes('vilmo')) {
     const curve = validationCurve(stored, split.val, split.train, { rounds: config.rounds, candidates: config.candidates, ...boot });
@@ -128,15 +100,18 @@ export async function loadVilmoResults(store: Store, runId: string, options: Boo
     target: config.target.spec,
     generator: config.generator.spec,
     judge: { id: config.judge.id, version: config.judge.version },
+    select_judge: { id: config.selectJudge.id, version: config.selectJudge.version },
+    primary: config.primary,
     prompts: { source: config.prompts.source, count: config.prompts.count },
-    split: { train: split.train.length, val: split.val.length, test: split.test.length, fractions: config.split },
+    split: { train: split.train.length, val: split.val.length, test: split.test.length, fractions: config.split, principles: splitPrinciples(split) },
     samples: config.samples,
     candidates: config.candidates,
     rounds: config.rounds,
     tau: config.tau,
     methods,
     paired,
-    correction: { method: 'holm', alpha: ALPHA, family: paired.length, test: 'paired sign-flip randomisation' },
+    correction,
+    warnings: vilmoWarnings(config),
     ...(training ? { training } : {}),
     ...(ape ? { ape } : {}),
     quality: await qualityResults(store, runId, stored, config, { ...boot, ...(options.reference ? { reference: options.reference } : {}), ...(options.rater ? { rater: options.rater } : {}) }),
@@ -144,3 +119,9 @@ export async function loadVilmoResults(store: Store, runId: string, options: Boo
   };
 }
 
+
+/** The Goodhart warning when one judge both selected (trained VILMO and APE) and scored the test arms. */
+export function vilmoWarnings(config: Pick<VilmoRunConfig, 'judge' | 'selectJudge' | 'methods'>): string[] {
+  if (!sameJudge(config.judge, config.selectJudge) || !config.methods.some((m) => m === 'vilmo' || m === 'ape')) return [];
+  return [goodhartText(config.judge, 'trains VILMO and APE', 'their instructions', 'its test scores of those arms')];
+}

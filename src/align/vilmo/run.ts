@@ -11,6 +11,9 @@
  * 4. Evaluation: every arm on the same test prompts, K samples each, the same judge; self-critique critiques
  *    and revises each of the `none` arm's K drafts.
  *
+ * Two judges: the select judge scores what training optimises (candidates, validation, APE), the report
+ * judge scores the test arms (one judge doing both works, with the Goodhart warning).
+ *
  * Every stage is a `runSampleStage` call (units stored whole, skipped on a rerun), and every decision (best
  * candidate, examples, selected round) is computed from the store, so a run killed at any point and rerun
  * continues with no finished unit repeated or lost and decides what an uninterrupted run would. A stage with
@@ -109,10 +112,12 @@ export async function runVilmo(options: RunVilmoOptions): Promise<RunVilmoResult
     ...(options.resume ? { resume: options.resume } : {}),
   });
   options.onRun?.(run, config);
-  const split = splitPrompts(options.prompts.prompts, config);
-  const splitTask = { id: 'split', prompt: '', ...split };
+  // the split the run stored when it opened (a resumed run keeps its own), else a new one
+  const splitTaskId = taskIdOf(run.id, VILMO_TASKS.split, { id: 'split', prompt: '' });
+  const storedSplitTask = (await store.tasks.get(splitTaskId))?.input as ({ train: PromptSet['prompts']; val: PromptSet['prompts']; test: PromptSet['prompts'] } | undefined);
+  const split = storedSplitTask ? { train: storedSplitTask.train, val: storedSplitTask.val, test: storedSplitTask.test } : splitPrompts(options.prompts.prompts, config);
+  if (!storedSplitTask) await store.tasks.putMany([{ id: splitTaskId, runId: run.id, kind: VILMO_TASKS.split, input: { id: 'split', prompt: '', ...split } }]);
   await options.onPlan?.(vilmoPlan(config, { train: split.train.length, val: split.val.length, test: split.test.length }));
-  await store.tasks.putMany([{ id: taskIdOf(run.id, VILMO_TASKS.split, splitTask), runId: run.id, kind: VILMO_TASKS.split, input: splitTask }]);
   const stages: StageRecord[] = [];
   const failures: UnitFailure[] = [];
 
@@ -124,7 +129,8 @@ export async function runVilmo(options: RunVilmoOptions): Promise<RunVilmoResult
     const summary = await runSampleStage(tasks, {
       store, runId: run.id, taskKind: kind, models: [spec.model], samples: spec.samples, sampling: spec.sampling, concurrency,
       messages: (t) => spec.messages(t as VilmoTask),
-      ...(spec.judged ? { judge: options.judge, judgeSpec: config.judge.spec } : {}),
+      // the test arms are scored by the report judge; what training optimises, by the select judge
+      ...(spec.judged ? (kind === VILMO_TASKS.eval ? { judge: options.judge, judgeSpec: config.judge.spec } : { judge: options.selectJudge ?? options.judge, judgeSpec: config.selectJudge.spec }) : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(progress ? { progress } : {}),
     });

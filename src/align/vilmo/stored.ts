@@ -1,12 +1,13 @@
 /**
- * A VILMO run as stored: every stage's tasks with their samples and the run judge's violation scores, read
- * in one pass. Training, selection and the results are all computed from this view, so an interrupted run
+ * A VILMO run as stored: every stage's tasks with their samples and their violation scores, read in one pass:
+ * the test arms' (`vilmo-eval`) by the report judge, every other stage's (training, validation, APE) by the
+ * select judge, the one training optimises. Training, selection and the results are all computed from this view, so an interrupted run
  * that is resumed decides exactly what an uninterrupted one would from the same stored samples.
  */
 import type { PromptTask } from '../../runtime/sample-stage.ts';
 import type { Store } from '../../store/index.ts';
 import type { VilmoMethod, VilmoRunConfig } from './config.ts';
-import { sameJudge } from '../../judges/ids.ts';
+import { canonicalJudgeId } from '../../judges/ids.ts';
 
 /** Task kinds of a VILMO run: one per stage. */
 export const VILMO_TASKS = {
@@ -53,7 +54,7 @@ export interface StoredSample {
   id: string;
   index: number;
   text: string;
-  /** The run judge's violation score; null when the sample is not judged or the verdict has none. */
+  /** The violation score (report judge for the test arms, select judge elsewhere); null when the sample is not judged or the verdict has none. */
   violation: number | null;
 }
 
@@ -70,25 +71,34 @@ export interface StoredRun {
   list(kind: string): StoredTask[];
 }
 
-export async function readStoredRun(store: Store, runId: string, config: Pick<VilmoRunConfig, 'judge'>): Promise<StoredRun> {
+/** Which judge's verdicts a stage's samples are read with: the report judge for the test arms, else the select judge. */
+export function judgeOfKind(kind: string, config: Pick<VilmoRunConfig, 'judge' | 'selectJudge'>): { id: string; version: string } {
+  return kind === VILMO_TASKS.eval ? config.judge : config.selectJudge;
+}
+
+export async function readStoredRun(store: Store, runId: string, config: Pick<VilmoRunConfig, 'judge' | 'selectJudge'>): Promise<StoredRun> {
+  const key = (j: { id: string; version: string }, sampleId: string): string => `${canonicalJudgeId(j.id, j.version)}\u0000${j.version}\u0000${sampleId}`; // a judge's old id is the same judge
   const violation = new Map<string, number | null>();
   for (const j of await store.judgments.listByRun(runId)) {
-    if (!sameJudge({ id: j.judgeId, version: j.judgeVersion }, config.judge)) continue;
     const v = (j.result as { violation?: unknown } | null)?.violation;
-    violation.set(j.sampleId, typeof v === 'number' && Number.isFinite(v) ? v : null);
+    violation.set(key({ id: j.judgeId, version: j.judgeVersion }, j.sampleId), typeof v === 'number' && Number.isFinite(v) ? v : null);
   }
+  const kindOf = new Map<string, string>();
   const byTaskId = new Map<string, StoredTask>();
   const byKind = new Map<string, Map<string, StoredTask>>();
   for (const t of await store.tasks.listByRun(runId)) {
     const entry: StoredTask = { taskId: t.id, task: t.input as VilmoTask, samples: [] };
     byTaskId.set(t.id, entry);
+    kindOf.set(t.id, t.kind);
     let m = byKind.get(t.kind);
     if (!m) byKind.set(t.kind, (m = new Map()));
     m.set(entry.task.id, entry);
   }
   for (const s of await store.samples.listByRun(runId)) {
     if (s.error) continue;
-    byTaskId.get(s.taskId)?.samples.push({ id: s.id, index: s.sampleIndex, text: s.text, violation: violation.get(s.id) ?? null });
+    const kind = kindOf.get(s.taskId);
+    if (kind === undefined) continue;
+    byTaskId.get(s.taskId)!.samples.push({ id: s.id, index: s.sampleIndex, text: s.text, violation: violation.get(key(judgeOfKind(kind, config), s.id)) ?? null });
   }
   for (const t of byTaskId.values()) t.samples.sort((a, b) => a.index - b.index);
   return {
