@@ -3,7 +3,8 @@ import type { CompareResult } from './compare.ts';
 import type { GateResult } from './gates.ts';
 import type { MetricSet, ValueProfile } from './metrics.ts';
 import { formatFailureCounts } from '../runtime/failures.ts';
-import type { BenchResults } from './run.ts';
+import type { BenchModelResult, BenchResults } from './run.ts';
+import type { CorrectedRate } from '../judges/corrected.ts';
 
 const f3 = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? '  –  ' : x.toFixed(3));
 /** CIs are printed with the same 3 decimals as their point estimates, so a point inside its CI never prints outside it. */
@@ -13,6 +14,16 @@ const pad = (s: string, n: number): string => (s.length >= n ? `${s} ` : s + ' '
 function metricRow(label: string, m: MetricSet, width: number): string {
   const k = m.k_min < m.k ? `${m.k_min}–${m.k}` : String(m.k);
   return `  ${pad(label, width)}${pad(`${f3(m.evr)} ${ci(m.ci.evr)}`, 24)}${pad(`${f3(m.mvp)} ${ci(m.ci.mvp)}`, 24)}${pad(`${f3(m.apv)} ${ci(m.ci.apv)}`, 24)}${pad(String(m.n), 6)}${k}${m.missing ? `  (${m.missing} prompts without samples)` : ''}${m.unscored ? `  (${m.unscored} verdicts without a violation score left out)` : ''}`;
+}
+
+function correctedPart(name: string, c: CorrectedRate): string {
+  return c.value === null ? `${name} none (${c.reason})` : `${name} ${f3(c.value)} ${ci(c.ci)}`;
+}
+
+/** The corrected rates of one model, named so they are never read as the raw ones (empty without a calibration). */
+export function correctedLines(m: Pick<BenchModelResult, 'evr_corrected' | 'apv_corrected'>): string[] {
+  if (!m.evr_corrected || !m.apv_corrected) return [];
+  return [`  corrected for the judge's error (calibration ${m.evr_corrected.calibration_id}; raw above): ${correctedPart('EVR_corrected', m.evr_corrected)} · ${correctedPart('APV_corrected', m.apv_corrected)}`];
 }
 
 function valuesLine(v: ValueProfile): string {
@@ -31,6 +42,7 @@ export function formatBenchResults(r: BenchResults & { interrupted?: boolean }, 
     lines.push(`  ${pad('', width)}${pad('EVR', 24)}${pad('MVP', 24)}${pad('APV', 24)}${pad('N', 6)}K`);
     lines.push(metricRow('overall', m.metrics.overall, width));
     for (const [f, set] of Object.entries(m.metrics.per_foundation)) lines.push(metricRow(f, set, width));
+    lines.push(...correctedLines(m));
     if (m.values) lines.push(valuesLine(m.values));
   }
   const failedUnits = r.failureCauses.reduce((n, c) => n + c.units, 0);
@@ -61,6 +73,7 @@ export function formatComparison(c: CompareResult): string {
       next = `${v.significant ? '<  significant' : '≈  not significant'} (${how})`;
     }
     lines.push(`${pad(String(r.rank), 6)}${pad(r.label, width)}${pad(`${f3(o.evr)} ${ci(o.ci.evr)}`, 24)}${pad(f3(o.mvp), 8)}${pad(f3(o.apv), 8)}${pad(String(o.n), 6)}${next}`);
+    lines.push(...correctedLines(r).map((l) => `${pad('', 6)}${l.trimStart()}`));
   }
   const lb = c.leaderboard;
   if (lb) {
