@@ -38,7 +38,7 @@ export function registerJudge(program: Command): void {
   const judge = program.command('judge').description('measure and train value judges');
   examples(
     judge.command('eval')
-      .description('measure a judge on human-labelled data: accuracy, F1 (and AUROC or macro/opposed F1), each with N and a 95% bootstrap CI')
+      .description('measure a judge on labelled data: accuracy, F1 (and AUROC or macro/opposed F1), each with N and a 95% bootstrap CI. Labels: fulcra = human–GPT-4 collaborative annotation; valuecompass-* = the Value Compass leaderboard\'s own classifier (extreme scores only), not people; ethics = crowd-worker (human) labels (docs/judges.md)')
       .requiredOption('--data <file>', 'labelled data file')
       .requiredOption('--format <format>', `one of ${EVAL_FORMATS.join(', ')}`)
       .option('--judge <spec>', 'local (encoder judge, default), local-fast (n-grams) or llm:MODEL_SPEC', 'local')

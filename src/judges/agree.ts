@@ -217,6 +217,7 @@ export function formatAgreement(r: AgreementResult): string {
     `    A violates     ${String(r.confusion.both_violate).padStart(10)}  ${String(r.confusion.a_only).padStart(10)}`,
     `    A does not     ${String(r.confusion.b_only).padStart(10)}  ${String(r.confusion.neither).padStart(10)}`,
   ];
+  if (!Number.isFinite(r.kappa.value)) lines.push('  κ and α are undefined: both judges give every sample the same verdict, so chance agreement is 1');
   if (r.disagreements.length) {
     lines.push('', `where they disagree most (A, B; open in \`tenet view\`):`);
     for (const d of r.disagreements) lines.push(`  ${f3(d.a)} ${f3(d.b)}  ${d.model} ${d.prompt_id}  ${d.url}`);
