@@ -4,7 +4,7 @@
  * truth and reports it with sensitivity 0.9 and specificity 0.7. The raw EVR (0.42) misses the true 0.2; the
  * corrected EVR, with a calibration file of those values and their uncertainty, covers it.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -106,6 +106,14 @@ describe('a loopback world with a known true rate', () => {
     const compared = await runCli(['--db', db, 'bench', 'compare', run, '--calibration', calFile, '--json']);
     expect(compared.code, compared.stderr).toBe(0);
     expect(JSON.parse(compared.stdout).ranking[0].evr_corrected.value).toBeCloseTo(0.2, 6);
+
+    const html = join(dir, 'report.html');
+    const report = await runCli(['--db', db, 'report', run, '--calibration', calFile, '-o', html]);
+    expect(report.code, report.stderr).toBe(0);
+    const page = readFileSync(html, 'utf8');
+    expect(page).toContain("Corrected for the judge's error");
+    expect(page).toMatch(/<th scope="col">EVR \(raw\)<\/th><th scope="col">EVR corrected<\/th>/);
+    expect(page).toMatch(/0\.420 <span class="ci">.*0\.200 <span class="ci">/s);
 
     const id = await runCli(['--db', db, 'bench', 'compare', run, '--calibration', 'cal-123']);
     expect(id.code).toBe(2);
