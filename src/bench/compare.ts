@@ -22,7 +22,8 @@ import type { Store } from '../store/index.ts';
 import { DEFAULT_TAU, benchMetrics, type MetricSet, type ModelScores } from './metrics.ts';
 import { loadLeaderboard, matchLeaderboardModel, type Leaderboard } from './leaderboard.ts';
 import { TenetError } from '../errors.ts';
-import { loadRunScores, type BenchRunConfig } from './run.ts';
+import { loadRunScores, type BenchModelResult, type BenchRunConfig } from './run.ts';
+import { correctedModelRates, type Calibration } from '../judges/corrected.ts';
 
 export const MIN_PAIRED_PROMPTS = 10;
 /** The family-wise error rate the Holm-corrected p-values are judged at. */
@@ -56,6 +57,9 @@ export interface RankedModel extends ModelScores {
   run: string;
   /** How this model compares with the next one down the ranking. */
   vs_next?: Comparison;
+  /** With a calibration: EVR and APV corrected for the judge's error (the ranking stays by raw EVR). */
+  evr_corrected?: BenchModelResult['evr_corrected'];
+  apv_corrected?: BenchModelResult['apv_corrected'];
 }
 
 export interface LeaderboardRow {
@@ -100,6 +104,8 @@ export interface CompareOptions extends BootstrapOptions {
   leaderboardNames?: Record<string, string>;
   /** Compare runs that differ in K, judge, τ or continuation prompt anyway, with `warnings` (default: refuse). */
   allowMismatch?: boolean;
+  /** A judge calibration: each model gets `evr_corrected` / `apv_corrected` (null with a reason for a run of another judge). */
+  calibration?: Calibration | undefined;
 }
 
 /** How runs were measured differently, in K, judge, τ and continuation prompt: one line per setting that differs. */
@@ -118,7 +124,7 @@ export function measurementMismatches(configs: readonly { run: string; config: B
   return out;
 }
 
-interface Entry extends ModelScores {
+interface Entry extends ModelScores, Pick<RankedModel, 'evr_corrected' | 'apv_corrected'> {
   model: string;
   /** The model name behind the spec (differs for configured endpoints). */
   name: string;
@@ -157,6 +163,12 @@ function correct(pairs: Comparison[]): CompareResult['correction'] {
     c.significant = adjusted[i]! < ALPHA;
   });
   return { method: 'holm', alpha: ALPHA, family: paired.length, test: 'exact paired sign-flip' };
+}
+
+function correctedOf(scores: Parameters<typeof benchMetrics>[0], config: BenchRunConfig, options: CompareOptions): Pick<RankedModel, 'evr_corrected' | 'apv_corrected'> {
+  if (!options.calibration) return {};
+  const c = correctedModelRates(scores, options.calibration, { k: config.samples, tau: config.tau, judge: config.judge, ...(options.b ? { b: options.b } : {}), ...(options.seed ? { seed: options.seed } : {}) });
+  return { evr_corrected: c.evr, apv_corrected: c.apv };
 }
 
 function byEvr(x: MetricSet, y: MetricSet): number {
@@ -217,7 +229,7 @@ export async function compareRuns(store: Store, runIds: readonly string[], optio
       scores.forEach((p, i) => {
         if (p.scores.length > 0) hits.set(keys[i]!, Math.max(...p.scores) > config.tau ? 1 : 0);
       });
-      entries.push({ model, name: config.models.find((m) => m.spec === model)?.model ?? model, run: run.id, label: model, hits, ...benchMetrics(scores, { k: config.samples, tau: config.tau, ...options }) });
+      entries.push({ model, name: config.models.find((m) => m.spec === model)?.model ?? model, run: run.id, label: model, hits, ...benchMetrics(scores, { k: config.samples, tau: config.tau, ...options }), ...correctedOf(scores, config, options) });
     }
   }
   const counts = new Map<string, number>();
@@ -236,6 +248,7 @@ export async function compareRuns(store: Store, runIds: readonly string[], optio
       run: e.run,
       metrics: e.metrics,
       ...(e.values ? { values: e.values } : {}),
+      ...(e.evr_corrected ? { evr_corrected: e.evr_corrected, apv_corrected: e.apv_corrected } : {}),
       ...(next ? { vs_next: pairs.find((p) => p.a === e.label && p.b === next.label)! } : {}),
     };
   });

@@ -3,7 +3,8 @@ import type { CompareResult } from './compare.ts';
 import type { GateResult } from './gates.ts';
 import { METRIC_NAMES, type MetricSet, type ValueProfile } from './metrics.ts';
 import { formatFailureCounts } from '../runtime/failures.ts';
-import type { BenchResults } from './run.ts';
+import type { BenchModelResult, BenchResults } from './run.ts';
+import type { CorrectedRate } from '../judges/corrected.ts';
 
 const f3 = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? '  –  ' : x.toFixed(3));
 /** CIs are printed with the same 3 decimals as their point estimates, so a point inside its CI never prints outside it. */
@@ -33,6 +34,16 @@ function ciMethodsLine(sets: Record<string, MetricSet>): string {
   return `  CI methods: ${parts.join(' · ')}`;
 }
 
+function correctedPart(name: string, c: CorrectedRate): string {
+  return c.value === null ? `${name} none (${c.reason})` : `${name} ${f3(c.value)} ${ci(c.ci)}`;
+}
+
+/** The corrected rates of one model, named so they are never read as the raw ones (empty without a calibration). */
+export function correctedLines(m: Pick<BenchModelResult, 'evr_corrected' | 'apv_corrected'>): string[] {
+  if (!m.evr_corrected || !m.apv_corrected) return [];
+  return [`  corrected for the judge's error (calibration ${m.evr_corrected.calibration_id}; raw above): ${correctedPart('EVR_corrected', m.evr_corrected)} · ${correctedPart('APV_corrected', m.apv_corrected)}`];
+}
+
 function valuesLine(v: ValueProfile): string {
   const parts = Object.entries(v.mean).map(([id, x]) => `${id} ${x >= 0 ? '+' : ''}${x.toFixed(2)}`);
   return `  values (mean over ${v.samples} samples, −1 opposed … +1 supported): ${parts.join(', ')}`;
@@ -50,6 +61,7 @@ export function formatBenchResults(r: BenchResults & { interrupted?: boolean }, 
     lines.push(metricRow('overall', m.metrics.overall, width));
     for (const [f, set] of Object.entries(m.metrics.per_foundation)) lines.push(metricRow(f, set, width));
     lines.push(ciMethodsLine({ overall: m.metrics.overall, ...m.metrics.per_foundation }));
+    lines.push(...correctedLines(m));
     if (m.values) lines.push(valuesLine(m.values));
   }
   const failedUnits = r.failureCauses.reduce((n, c) => n + c.units, 0);
@@ -82,6 +94,7 @@ export function formatComparison(c: CompareResult): string {
       next = `${v.significant ? '<  significant' : '≈  not significant'} (${how})`;
     }
     lines.push(`${pad(String(r.rank), 6)}${pad(r.label, width)}${pad(`${f3(o.evr)} ${ci(o.ci.evr)}`, 24)}${pad(f3(o.mvp), 8)}${pad(f3(o.apv), 8)}${pad(String(o.n), 6)}${next}`);
+    lines.push(...correctedLines(r).map((l) => `${pad('', 6)}${l.trimStart()}`));
   }
   lines.push(`paired: Δ = EVR difference over the shared prompts with Newcombe's interval; p: exact paired sign-flip test; p_holm: Holm-corrected over all ${c.correction.family} paired comparison${c.correction.family === 1 ? '' : 's'} (every pair in --json); significant when p_holm < ${c.correction.alpha}`);
   const lb = c.leaderboard;

@@ -18,6 +18,7 @@ import { SCHWARTZ_VALUE_IDS } from '../values/schwartz.ts';
 import { benchMetrics, DEFAULT_TAU, type ModelScores, type PromptScores } from './metrics.ts';
 import type { PromptSet } from './prompts.ts';
 import { sameJudge } from '../judges/ids.ts';
+import { correctedModelRates, type Calibration, type CorrectedRate } from '../judges/corrected.ts';
 
 export const BENCH_RUN_KIND = 'bench';
 export const BENCH_TASK_KIND = 'bench';
@@ -80,12 +81,17 @@ export interface RunBenchOptions {
   progress?: Progress;
   /** The local pool (default) or a distributed dispatcher (`pgbossExecutor`). */
   executor?: Executor | UnitDispatcher;
+  /** A judge calibration: the results then carry `evr_corrected` and `apv_corrected` per model. */
+  calibration?: Calibration | undefined;
   /** Called once the run is open, before any model call (the CLI prints the id). */
   onRun?: (run: Run, config: BenchRunConfig) => void;
 }
 
 export interface BenchModelResult extends ModelScores {
   model: string;
+  /** EVR and APV corrected for the judge's error (judges/corrected.ts), beside the raw ones: only with a calibration. */
+  evr_corrected?: CorrectedRate;
+  apv_corrected?: CorrectedRate;
 }
 
 export interface BenchResults {
@@ -215,7 +221,7 @@ export async function runBench(options: RunBenchOptions): Promise<RunBenchResult
     await store.runFailures.set(run.id, countFailures(stage.failed.map((f) => f.cause)).map(({ units, ...cause }) => ({ cause: { ...cause }, count: units })));
   }
   await store.runs.setStatus(run.id, status);
-  const results = await loadBenchResults(store, run.id);
+  const results = await loadBenchResults(store, run.id, options.calibration ? { calibration: options.calibration } : {});
   return { ...results, stage, failures: stage.failed.length, interrupted: stage.interrupted };
 }
 
@@ -268,8 +274,14 @@ export async function loadRunScores(store: Store, runId: string): Promise<{ run:
 }
 
 /** Metrics of a stored bench run (overall, per foundation, value profiles). */
-export async function loadBenchResults(store: Store, runId: string, options: { b?: number; seed?: number } = {}): Promise<BenchResults> {
+export async function loadBenchResults(store: Store, runId: string, options: { b?: number; seed?: number; calibration?: Calibration | undefined } = {}): Promise<BenchResults> {
   const { run, config, byModel, prompts } = await loadRunScores(store, runId);
+  const { calibration, ...bootstrapOptions } = options;
+  const corrected = (scores: PromptScores[]): Pick<BenchModelResult, 'evr_corrected' | 'apv_corrected'> => {
+    if (!calibration) return {};
+    const c = correctedModelRates(scores, calibration, { k: config.samples, tau: config.tau, judge: config.judge, ...bootstrapOptions });
+    return { evr_corrected: c.evr, apv_corrected: c.apv };
+  };
   return {
     run: run.id,
     status: (await store.runs.get(runId))?.status ?? run.status,
@@ -277,7 +289,7 @@ export async function loadBenchResults(store: Store, runId: string, options: { b
     judge: { id: config.judge.id, version: config.judge.version },
     samples: config.samples,
     tau: config.tau,
-    models: [...byModel].map(([model, scores]) => ({ model, ...benchMetrics(scores, { k: config.samples, tau: config.tau, ...options }) })),
+    models: [...byModel].map(([model, scores]) => ({ model, ...benchMetrics(scores, { k: config.samples, tau: config.tau, ...bootstrapOptions }), ...corrected(scores) })),
     failureCauses: (await store.runFailures.list(runId)).map((f) => ({ ...(f.cause as unknown as FailureCause), units: f.count })),
   };
 }

@@ -10,6 +10,7 @@ import { interruptOnSigint } from '../runtime/run.ts';
 import { action, emit, examples, MAX_LIMIT_OPTION, MAX_TOKENS_OPTION, positiveInt } from './io.ts';
 import { withContext } from './context.ts';
 import { executorFor, executorOption, type ExecutorName } from './executor.ts';
+import { calibrationSourceOf, resolveCalibration } from '../judges/calibration-ref.ts';
 
 interface BenchOptions {
   models?: string;
@@ -27,13 +28,17 @@ interface BenchOptions {
   allowFailures?: boolean;
   maxPromptChars?: number;
   executor: ExecutorName;
+  calibration?: string;
 }
 
 interface CompareCliOptions {
   allowMismatch?: boolean;
   leaderboard?: boolean;
   leaderboardName?: string[];
+  calibration?: string;
 }
+
+const CALIBRATION_HELP = 'also show EVR and APV corrected for the judge\'s error (Rogan–Gladen, docs/trust.md), beside the raw ones: FILE (the JSON of `tenet judge calibrate --json`), a stored calibration ID, or auto (the latest stored for the run\'s judge)';
 
 /** Exit code of a bench stopped by Ctrl-C (128 + SIGINT), as shells report it. */
 const INTERRUPTED_EXIT = 130;
@@ -70,6 +75,7 @@ export function registerBench(program: Command): void {
     .option('--no-cache', 'always call the models, never answer from the response cache')
     .option('--base-url <url>', 'API base URL for the target models (not the judge)')
     .option('--allow-failures', 'units that still fail after retries are a warning, not exit 1 (the metrics leave them out either way)')
+    .option('--calibration <file|id|auto>', CALIBRATION_HELP)
     .option('--fail-if <expr>', 'exit 1 when a gate is breached, e.g. "evr>0.3", "care.evr>=0.4", or on a CI bound "evr.lower>0.3" (repeatable; metrics evr|mvp|apv)', collect);
   executorOption(bench);
   bench.action(action(async (opts: BenchOptions, command: Command) => {
@@ -98,6 +104,8 @@ export function registerBench(program: Command): void {
         }));
         const judgeSpec = opts.judge ?? stored?.judge.spec ?? 'local';
         const judge = await ctx.judge(judgeSpec, { noCache: !opts.cache, forViolation: true });
+        const calibration = opts.calibration ? await resolveCalibration(opts.calibration, { source: calibrationSourceOf(store), judge }) : undefined;
+        if (opts.calibration === 'auto' && !calibration) process.stderr.write(`note: no stored calibration for judge ${judge.id}@${judge.version}; showing raw rates only\n`);
         const sampling: SamplingParams = {
           ...stored?.sampling,
           ...(opts.temperature !== undefined ? { temperature: opts.temperature } : {}),
@@ -112,7 +120,7 @@ export function registerBench(program: Command): void {
         try {
           result = await runBench({
             store, prompts, models, judge, judgeSpec, samples, sampling, concurrency: opts.concurrency,
-            signal: sigint.signal, progress,
+            signal: sigint.signal, progress, calibration,
             ...(executor ? { executor } : {}),
             ...(opts.resume ? { resume: opts.resume } : {}),
             onRun: (run, config) => process.stderr.write(
@@ -152,6 +160,7 @@ export function registerBench(program: Command): void {
       .description('rank the models of bench runs by EVR with CIs, marking differences that are not significant')
       .option('--allow-mismatch', 'compare runs that differ in K, judge, τ or continuation prompt anyway (each difference is printed as a warning)')
       .option('--leaderboard', 'put the results beside the Value Compass leaderboard (its own prompts and classifier: orientation, not like for like)')
+      .option('--calibration <file|id|auto>', CALIBRATION_HELP)
       .option('--leaderboard-name <spec=name>', 'match a model to a leaderboard name, e.g. ollama:llama3.1:70b=LlaMA-3.1-70B-Instruct (repeatable)', collect)
       .action(action(async (runs: string[], opts: CompareCliOptions, command: Command) => withContext(command, async (ctx) => {
         const names: Record<string, string> = {};
@@ -160,7 +169,12 @@ export function registerBench(program: Command): void {
           if (eq <= 0 || eq === pair.length - 1) throw new TenetError('BAD_USAGE', `--leaderboard-name "${pair}" is not SPEC=NAME`);
           names[pair.slice(0, eq)] = pair.slice(eq + 1);
         }
-        const result = await compareRuns(await ctx.store(), runs, { leaderboard: Boolean(opts.leaderboard), leaderboardNames: names, allowMismatch: Boolean(opts.allowMismatch) });
+        const store = await ctx.store();
+        // `bench` has its own --calibration, which commander gives the parent when both have it
+        opts.calibration ??= (command.optsWithGlobals() as CompareCliOptions).calibration;
+        const judge = opts.calibration === 'auto' ? (await benchRunConfigOf(store, runs[0]!)).config.judge : undefined;
+        const calibration = opts.calibration ? await resolveCalibration(opts.calibration, { source: calibrationSourceOf(store), ...(judge ? { judge } : {}) }) : undefined;
+        const result = await compareRuns(store, runs, { leaderboard: Boolean(opts.leaderboard), leaderboardNames: names, allowMismatch: Boolean(opts.allowMismatch), calibration });
         for (const w of result.warnings ?? []) process.stderr.write(`warning: the runs were measured differently: ${w}\n`);
         emit(ctx, result, () => formatComparison(result));
       }))),

@@ -9,6 +9,8 @@ import type { MetricWithCI } from '../judges/metrics.ts';
 import { createProgress } from '../runtime/progress.ts';
 import { action, emit, examples, MAX_BOOTSTRAP_OPTION, MAX_LIMIT_OPTION, positiveInt } from './io.ts';
 import { withContext } from './context.ts';
+import { formatAgreement, judgeAgreement } from '../judges/agree.ts';
+import { interruptOnSigint } from '../runtime/run.ts';
 
 const SHARED_DATA = fileURLToPath(new URL('../../../shared/data/', import.meta.url));
 const COMMITTED_WEIGHTS: Record<'local' | 'local-fast', string> = {
@@ -36,7 +38,7 @@ export function registerJudge(program: Command): void {
   const judge = program.command('judge').description('measure and train value judges');
   examples(
     judge.command('eval')
-      .description('measure a judge on human-labelled data: accuracy, F1 (and AUROC or macro/opposed F1), each with N and a 95% bootstrap CI')
+      .description('measure a judge on labelled data: accuracy, F1 (and AUROC or macro/opposed F1), each with N and a 95% bootstrap CI. Labels: fulcra = human–GPT-4 collaborative annotation; valuecompass-* = the Value Compass leaderboard\'s own classifier (extreme scores only), not people; ethics = crowd-worker (human) labels (docs/judges.md)')
       .requiredOption('--data <file>', 'labelled data file')
       .requiredOption('--format <format>', `one of ${EVAL_FORMATS.join(', ')}`)
       .option('--judge <spec>', 'local (encoder judge, default), local-fast (n-grams) or llm:MODEL_SPEC', 'local')
@@ -68,6 +70,38 @@ export function registerJudge(program: Command): void {
       'tenet judge eval --data ../shared/data/valuecompass/mft-cases-dev.jsonl --format valuecompass-mft --json',
       'tenet judge eval --judge llm:openai:gpt-4o-mini --data ../shared/data/ethics/commonsense-test.csv --format ethics',
       'tenet judge eval --judge llm:llamacpp:smollm2-135m-instruct-q4_1 --data ../shared/data/fulcra/trustworthy-dev.jsonl --format fulcra --part test --limit 64',
+    ],
+  );
+  examples(
+    judge.command('agree <run>')
+      .description("re-judge a run's stored samples with two judges (stored and cached: a rerun repeats no judgment) and report their agreement: Cohen's κ and Krippendorff's α with 95% CIs (bootstrap over prompts), the confusion table, the score correlation and the samples they disagree on most, with viewer links")
+      .requiredOption('--judges <a,b>', 'the two judges, comma-separated: local, local-fast or llm:MODEL_SPEC')
+      .option('--limit <n>', 'judge only the first N samples of the run (by sample id)', positiveInt('--limit', MAX_LIMIT_OPTION))
+      .option('--top <n>', 'how many disagreements to list', positiveInt('--top', 10_000), 20)
+      .option('--viewer-url <url>', 'the address `tenet view` serves at, for the links', 'http://127.0.0.1:7575/')
+      .option('--bootstrap <n>', 'bootstrap resamples', positiveInt('--bootstrap', MAX_BOOTSTRAP_OPTION), 1000)
+      .option('--no-cache', 'LLM judges: do not use the response cache')
+      .action(action(async (run: string, opts: { judges: string; limit?: number; top: number; viewerUrl: string; bootstrap: number; cache: boolean }, command: Command) => {
+        const specs = opts.judges.split(',').map((s) => s.trim()).filter(Boolean);
+        if (specs.length !== 2) throw new TenetError('BAD_USAGE', `--judges needs exactly two judges, got "${opts.judges}"`, { hint: 'e.g. --judges local,local-fast' });
+        return withContext(command, async (ctx) => {
+          const store = await ctx.store();
+          const [a, b] = [await ctx.judge(specs[0]!, { noCache: !opts.cache }), await ctx.judge(specs[1]!, { noCache: !opts.cache })];
+          const sigint = interruptOnSigint();
+          try {
+            const result = await judgeAgreement(store, run, [a, b], {
+              top: opts.top, viewerBase: opts.viewerUrl, b: opts.bootstrap, signal: sigint.signal,
+              ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
+            });
+            emit(ctx, result, () => formatAgreement(result));
+          } finally {
+            sigint.dispose();
+          }
+        });
+      })),
+    [
+      'tenet judge agree bench-1a2b3c4d5e6f --judges local,local-fast',
+      'tenet judge agree bench-1a2b3c4d5e6f --judges local,llm:openai:gpt-4o-mini --limit 200 --json',
     ],
   );
   examples(

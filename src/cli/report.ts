@@ -2,6 +2,7 @@
  * `tenet report RUN -o report.html`: one self-contained HTML report of a bench or probe run. Thin: load the
  * run's report data (src/report/load.ts), render it (src/report/render.ts), write the file, say where.
  */
+import { calibrationSourceOf, resolveCalibration } from '../judges/calibration-ref.ts';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -15,6 +16,7 @@ interface ReportOptions {
   output?: string;
   title?: string;
   examples?: number;
+  calibration?: string;
 }
 
 /** Write atomically (a temporary file renamed into place), so a reader never sees half a report. */
@@ -45,12 +47,16 @@ export function registerReport(program: Command): void {
     .argument('<run>', 'the run id, as printed by `tenet bench` / `tenet probe` and in their --json output')
     .option('-o, --output <file>', 'the HTML file to write (default: report-RUN.html in the current folder; "-" prints it to stdout)')
     .option('--title <text>', 'the report title (default: from the run)')
+    .option('--calibration <file|id|auto>', "bench runs: also show EVR and APV corrected for the judge's error, beside the raw ones: FILE (the JSON of `tenet judge calibrate --json`), a stored calibration ID, or auto")
     .option('--examples <n>', 'worst examples kept per foundation and model (default 3)', positiveInt('--examples', 1000))
     .action(
       action(async (runId: string, opts: ReportOptions, command: Command) =>
         withContext(command, async (ctx) => {
           const store = await ctx.store();
+          const judge = opts.calibration === 'auto' ? ((await store.runs.get(runId))?.config as { judge?: { id: string; version: string } } | undefined)?.judge : undefined;
+          const calibration = opts.calibration ? await resolveCalibration(opts.calibration, { source: calibrationSourceOf(store), ...(judge ? { judge } : {}) }) : undefined;
           const data = await loadReportData(store, runId, {
+            ...(calibration ? { calibration } : {}),
             ...(opts.title !== undefined ? { title: opts.title } : {}),
             ...(opts.examples !== undefined ? { worstPerGroup: opts.examples } : {}),
           });

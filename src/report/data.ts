@@ -1,3 +1,4 @@
+import type { CorrectedRate } from '../judges/corrected.ts';
 import type { VilmoReport } from './vilmo.ts';
 /**
  * What a report shows, as one plain value: everything `renderReport` needs, independent of the store, so a
@@ -60,6 +61,9 @@ export interface ModelReport {
   };
   /** The model's Schwartz value profile, when the judge gives value vectors. */
   values?: ValueProfile;
+  /** With a judge calibration: EVR and APV corrected for the judge's error (judges/corrected.ts), never in place of the raw ones. */
+  evr_corrected?: CorrectedRate;
+  apv_corrected?: CorrectedRate;
 }
 
 /** One of the worst completions: a high violation score, with what prompted it. */

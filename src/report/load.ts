@@ -26,6 +26,7 @@ import type { Judgment, Run, Sample, Store } from '../store/index.ts';
 import { SCHWARTZ_VALUE_IDS } from '../values/schwartz.ts';
 import type { ModelReport, ProbePrinciple, ReportData, WorstExample } from './data.ts';
 import { sameJudge } from '../judges/ids.ts';
+import type { Calibration } from '../judges/corrected.ts';
 
 export interface LoadReportOptions {
   /** Worst examples kept per foundation and model (default 3). */
@@ -35,6 +36,8 @@ export interface LoadReportOptions {
   seed?: number;
   /** Replaces the default title. */
   title?: string;
+  /** A judge calibration: bench models then carry corrected EVR and APV. */
+  calibration?: Calibration | undefined;
 }
 
 /** The run kinds a report can be made of. */
@@ -131,7 +134,7 @@ export function pickWorst(candidates: readonly WorstCandidate[], tau: number, pe
 // ---- bench -------------------------------------------------------------------------------------------
 
 async function loadBench(store: Store, run: Run, options: LoadReportOptions): Promise<ReportData> {
-  const results = await loadBenchResults(store, run.id, { ...(options.b !== undefined ? { b: options.b } : {}), ...(options.seed !== undefined ? { seed: options.seed } : {}) });
+  const results = await loadBenchResults(store, run.id, { ...(options.b !== undefined ? { b: options.b } : {}), ...(options.seed !== undefined ? { seed: options.seed } : {}), calibration: options.calibration });
   const config = run.config as BenchRunConfig;
   const tau = results.tau ?? DEFAULT_TAU;
   const tasks = (await store.tasks.listByRun(run.id)).filter((t) => t.kind === BENCH_TASK_KIND);
@@ -150,7 +153,7 @@ async function loadBench(store: Store, run: Run, options: LoadReportOptions): Pr
     if (!task || score === undefined) continue;
     candidates.push(candidate(s, task, score, judged.get(s.id)?.rationale));
   }
-  const models: ModelReport[] = results.models.map((m) => ({ model: m.model, metrics: m.metrics, ...(m.values ? { values: m.values } : {}) }));
+  const models: ModelReport[] = results.models.map((m) => ({ model: m.model, metrics: m.metrics, ...(m.values ? { values: m.values } : {}), ...(m.evr_corrected ? { evr_corrected: m.evr_corrected, apv_corrected: m.apv_corrected! } : {}) }));
   const notes = [
     `Judge: ${results.judge.id} (version ${results.judge.version}); a completion counts as violating when its score is above τ = ${tau}.`,
     `Prompts: ${results.prompts.source} (${results.prompts.count} prompts), K = ${results.samples} completions per prompt and model.`,

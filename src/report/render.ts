@@ -13,6 +13,7 @@ import { alignSection } from './align.ts';
 import { CSS, REPORT_CSP, SCRIPT } from './assets.ts';
 import { describeJudge, finite, formatDate, foundationsOf } from './sections/common.ts';
 import { summarySection } from './sections/summary.ts';
+import { correctedSection } from './sections/corrected.ts';
 import { foundationSection } from './sections/foundations.ts';
 import { valuesSection } from './sections/values.ts';
 import { probeSection } from './sections/probe.ts';
@@ -84,6 +85,7 @@ export function renderReport(data: ReportData, options: RenderOptions = {}): str
   const kindLabel = data.run.kind === 'bench' ? 'Benchmark report' : data.run.kind === 'align' || data.run.kind === 'vilmo' ? 'Alignment report' : 'DeNEVIL probe report';
   const sections = data.vilmo ? [vilmoSection(data), notesSection(data)] : data.align ? [alignSection(data), notesSection(data)] : [
     summarySection(data),
+    correctedSection(data),
     foundationSection(data, foundations),
     valuesSection(data),
     probeSection(data, foundations),

@@ -46,10 +46,24 @@ export const ValueProfileSchema = z.object({
   ci_method: z.record(z.string(), CiMethodSchema).optional(),
 });
 
+/** A rate corrected for the judge's error (src/judges/corrected.ts), beside its raw value; value null with a reason where none is useful. */
+export const CorrectedRateSchema = z.object({
+  raw: nnum,
+  raw_ci: z.tuple([nnum, nnum]),
+  value: nnum,
+  ci: z.tuple([num, num]).nullable(),
+  method: z.string(),
+  calibration_id: z.string(),
+  reason: z.string().optional(),
+});
+
 export const ModelReportSchema = z.object({
   model: z.string(),
   metrics: z.object({ overall: MetricSetSchema, per_foundation: z.record(z.string(), MetricSetSchema) }),
   values: ValueProfileSchema.optional(),
+  /** Only with a judge calibration; never in place of the raw metrics. */
+  evr_corrected: CorrectedRateSchema.optional(),
+  apv_corrected: CorrectedRateSchema.optional(),
 });
 
 export const WorstExampleSchema = z.object({

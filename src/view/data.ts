@@ -23,13 +23,20 @@ import type { ReportData } from '../report/data.ts';
 import { elicitRepos, type CanonicalCard } from '../store/elicit-repos.ts';
 import type { Run, Store } from '../store/index.ts';
 import type { CompareResponse, GraphList, GraphResponse, LeaderboardResponse, PairDiff, RunReport, RunSettings, RunSummary } from './api.ts';
+import { calibrationSourceOf, resolveCalibration } from '../judges/calibration-ref.ts';
 import { disputedByModel, getRunItem, runFacets, runSettings } from './queries.ts';
 import type { ReportThread } from './report-thread.ts';
 
 export type KindLoader = (store: Store, run: Run) => Promise<ReportData>;
 
 export const RUN_KIND_LOADERS: Record<string, KindLoader> = {
-  bench: (store, run) => loadReportData(store, run.id),
+  // the latest stored calibration of the run's judge, when this store keeps calibrations: corrected rates beside the raw ones
+  bench: async (store, run) => {
+    const judge = (run.config as { judge?: { id: string; version: string } } | null)?.judge;
+    const source = calibrationSourceOf(store);
+    const calibration = source && judge ? await resolveCalibration('auto', { source, judge }).catch(() => undefined) : undefined;
+    return loadReportData(store, run.id, calibration ? { calibration } : {});
+  },
   probe: (store, run) => loadReportData(store, run.id),
 };
 

@@ -41,6 +41,31 @@ export function MetricsTable({ summary, report }: { summary: RunSummary; report:
   );
 }
 
+/** EVR and APV corrected for the judge's error, in their own table beside the raw ones (only when the run's data has them). */
+export function CorrectedTable({ report }: { report: Report }): ReactNode {
+  const models = report.models.filter((m) => m.evr_corrected && m.apv_corrected);
+  if (models.length === 0) return null;
+  const cell = (c: NonNullable<ModelReport['evr_corrected']>): ReactNode =>
+    c.value === null || c.ci === null ? <span className="muted" title={c.reason}>none: {c.reason}</span> : <Rate value={c.value} ci={c.ci} />;
+  return (
+    <table className="metrics corrected" id="corrected">
+      <caption>Corrected for the judge's error (calibration {models[0]!.evr_corrected!.calibration_id}; Rogan–Gladen). 95% intervals carry the prompts' and the calibration's uncertainty.</caption>
+      <thead><tr><th>Model</th><th className="num">EVR (raw)</th><th className="num">EVR corrected</th><th className="num">APV (raw)</th><th className="num">APV corrected</th></tr></thead>
+      <tbody>
+        {models.map((m) => (
+          <tr key={m.model} data-model={m.model}>
+            <th scope="row">{m.model}</th>
+            <td className="num">{m.evr_corrected!.raw === null ? '—' : <Rate value={m.evr_corrected!.raw} ci={m.evr_corrected!.raw_ci} />}</td>
+            <td className="num">{cell(m.evr_corrected!)}</td>
+            <td className="num">{m.apv_corrected!.raw === null ? '—' : <Rate value={m.apv_corrected!.raw} ci={m.apv_corrected!.raw_ci} />}</td>
+            <td className="num">{cell(m.apv_corrected!)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 export function FoundationTable({ models }: { models: readonly ModelReport[] }): ReactNode {
   const foundations = foundationsOf(models);
   if (foundations.length === 0) return null;
