@@ -40,6 +40,11 @@ export interface BootstrapOptions {
    * with replacement (rows of one prompt are not independent), and the result reports `clusters`.
    */
   clusters?: ArrayLike<number>;
+  /**
+   * Stratum id per row (a stratified sample's design): when given, each resample draws, within every
+   * stratum, as many rows as it has, with replacement (the stratified bootstrap). Not with `clusters`.
+   */
+  strata?: ArrayLike<number>;
 }
 
 /** mulberry32: a small, fast, seeded 32-bit PRNG returning floats in [0, 1). */
@@ -81,16 +86,20 @@ export function bootstrap(
   const rand = mulberry32(options.seed ?? 1);
   const stats: number[] = [];
   let groups: number[][] | undefined;
-  if (options.clusters) {
-    if (options.clusters.length !== n) throw new TenetError('BAD_INPUT', `clusters has ${options.clusters.length} entries for ${n} rows`);
+  let strata: number[][] | undefined;
+  if (options.clusters && options.strata) throw new TenetError('BAD_INPUT', 'bootstrap: give clusters or strata, not both');
+  const grouping = options.clusters ?? options.strata;
+  if (grouping) {
+    if (grouping.length !== n) throw new TenetError('BAD_INPUT', `${options.clusters ? 'clusters' : 'strata'} has ${grouping.length} entries for ${n} rows`);
     const byId = new Map<number, number[]>();
     for (let i = 0; i < n; i++) {
-      const c = options.clusters[i]!;
+      const c = grouping[i]!;
       let g = byId.get(c);
       if (!g) byId.set(c, (g = []));
       g.push(i);
     }
-    groups = [...byId.values()];
+    if (options.clusters) groups = [...byId.values()];
+    else strata = [...byId.values()];
   }
   const idx = new Int32Array(n);
   for (let r = 0; r < b; r++) {
@@ -99,6 +108,10 @@ export function bootstrap(
       const rows: number[] = [];
       for (let k = 0; k < groups.length; k++) rows.push(...groups[Math.floor(rand() * groups.length)]!);
       s = stat(Int32Array.from(rows));
+    } else if (strata) {
+      let k = 0;
+      for (const rows of strata) for (let i = 0; i < rows.length; i++) idx[k++] = rows[Math.floor(rand() * rows.length)]!;
+      s = stat(idx);
     } else {
       for (let i = 0; i < n; i++) idx[i] = Math.floor(rand() * n);
       s = stat(idx);
@@ -275,29 +288,38 @@ export function evaluateSchwartz(
   };
 }
 
-/** AUROC by the Mann–Whitney statistic (ties count 1/2). NaN when one class is absent. */
-export function auroc(gold: ArrayLike<number>, scores: ArrayLike<number>, rows?: ArrayLike<number>): number {
+/**
+ * AUROC by the Mann–Whitney statistic (ties count 1/2). NaN when one class is absent. With `weights` (a
+ * weight per row, e.g. a stratified sample's design weights), each positive–negative pair counts w_i·w_j:
+ * the AUROC of the population the weighted rows stand for.
+ */
+export function auroc(gold: ArrayLike<number>, scores: ArrayLike<number>, rows?: ArrayLike<number>, weights?: ArrayLike<number>): number {
   const idx = rows ?? allRows(gold.length);
-  const items: [number, number][] = [];
-  for (let k = 0; k < idx.length; k++) items.push([scores[idx[k]!]!, gold[idx[k]!]!]);
+  const items: [number, number, number][] = [];
+  for (let k = 0; k < idx.length; k++) items.push([scores[idx[k]!]!, gold[idx[k]!]!, weights ? weights[idx[k]!]! : 1]);
   items.sort((a, b) => a[0] - b[0]);
-  let nPos = 0;
-  let nNeg = 0;
-  let rankSumPos = 0;
+  // Σ over positives of (weight of negatives scored lower + half the weight of negatives tied)
+  let wPos = 0;
+  let wNeg = 0;
+  let below = 0;
+  let sum = 0;
   for (let i = 0; i < items.length; ) {
     let j = i;
     while (j < items.length && items[j]![0] === items[i]![0]) j++;
-    const avgRank = (i + 1 + j) / 2; // ranks i+1 … j
+    let tiePos = 0;
+    let tieNeg = 0;
     for (let k = i; k < j; k++) {
-      if (items[k]![1] === 1) {
-        nPos++;
-        rankSumPos += avgRank;
-      } else nNeg++;
+      if (items[k]![1] === 1) tiePos += items[k]![2];
+      else tieNeg += items[k]![2];
     }
+    sum += tiePos * (below + tieNeg / 2);
+    below += tieNeg;
+    wPos += tiePos;
+    wNeg += tieNeg;
     i = j;
   }
-  if (nPos === 0 || nNeg === 0) return Number.NaN;
-  return (rankSumPos - (nPos * (nPos + 1)) / 2) / (nPos * nNeg);
+  if (wPos === 0 || wNeg === 0) return Number.NaN;
+  return sum / (wPos * wNeg);
 }
 
 export interface BinaryReport {
