@@ -28,6 +28,9 @@ export { loadLocalJudge, trainLocalJudge } from './judges/local/index.ts';
 export { evaluateFile, type EvaluateOptions, type EvaluateSummary } from './judges/evaluate.ts';
 export { measureJudge, EVAL_FORMATS, type EvalFormat, type JudgeMeasurement } from './judges/measure.ts';
 export { bootstrap, evaluateSchwartz, evaluateBinary, type MetricWithCI } from './judges/metrics.ts';
+export { calibrateRun, computeCalibration, judgeConfigHash, krippendorffAlpha, type CalibrationResult, type Estimate } from './judges/calibration.ts';
+export { allocate, drawLabelSample, ensureLabelSample, scoreBand, SCORE_BANDS, type LabelUnit } from './labels/sample.ts';
+export { exportRows, importLabels, readLabelsFile, type ExportRow } from './labels/io.ts';
 
 export { localExecutor, type Executor, type ExecuteOptions, type ExecutionSummary } from './runtime/executor.ts';
 export { runSampleStage, type PromptTask, type SampleStageOptions, type StageSummary } from './runtime/sample-stage.ts';
