@@ -12,7 +12,8 @@
  *   Σw·[y=0, ŷ=0] / Σw·[y=0]; precision = Σw·[y=1, ŷ=1] / Σw·[ŷ=1]; AUROC = weighted Mann–Whitney of the judge's
  *   score against y (each positive–negative pair weighs w_i·w_j); Cohen's κ from the weighted 2×2 table.
  * - CIs: percentile stratified bootstrap (B resamples, resampling items with replacement within each stratum,
- *   weights per stratum kept), 95%, seeded, so the numbers are reproducible.
+ *   weights per stratum kept), 95%, seeded, so the numbers are reproducible; for sensitivity, specificity and
+ *   precision widened to cover the Wilson interval at Kish's effective N (see withWilson).
  * - Krippendorff's α (nominal, violates vs does not; 'unsure' left out) between labellers over the items with
  *   at least two usable answers, with a bootstrap CI over those items; absent when no item has two.
  * - The calibration is keyed by judge id, version and `judgeConfigHash` (id, version, τ).
@@ -22,7 +23,7 @@ import { TenetError } from '../errors.ts';
 import { canonicalJson, stableId, type Label, type LabelItem, type NewLabel, type Store } from '../store/index.ts';
 import { canonicalJudgeId } from './ids.ts';
 import { defaultLabelSeed, runJudgeSetting } from '../labels/sample.ts';
-import { auroc, bootstrap } from './metrics.ts';
+import { auroc, bootstrap, type MetricWithCI } from './metrics.ts';
 
 export interface Estimate {
   value: number | null;
@@ -95,6 +96,31 @@ const est = (m: { value: number; ci: [number, number] }): Estimate => {
   const fin = (x: number): number | null => (Number.isFinite(x) ? x : null);
   return { value: fin(m.value), ci: [fin(m.ci[0]), fin(m.ci[1])] };
 };
+
+/** Wilson score interval for a proportion p from n (effective) trials. */
+export function wilson(p: number, n: number, z = 1.959963984540054): [number, number] {
+  if (!(n > 0) || !Number.isFinite(p)) return [Number.NaN, Number.NaN];
+  const z2 = z * z;
+  const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
+  const half = (z / (1 + z2 / n)) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
+  return [Math.max(0, centre - half), Math.min(1, centre + half)];
+}
+
+/**
+ * A weighted proportion's bootstrap interval, widened to cover the Wilson interval at Kish's effective
+ * sample size (Σw)² / Σw² of its denominator's items: the percentile bootstrap collapses to a point when the
+ * sample holds no error of one kind (a judge that missed one violation in 27 can show none in a sample),
+ * where Wilson's interval still says how little a few dozen items can rule out.
+ */
+function withWilson(m: MetricWithCI, weights: readonly number[]): MetricWithCI {
+  const sum = weights.reduce((a, b) => a + b, 0);
+  const sumSq = weights.reduce((a, b) => a + b * b, 0);
+  if (!(sum > 0) || !Number.isFinite(m.value)) return m;
+  const [lo, hi] = wilson(m.value, (sum * sum) / sumSq);
+  const min = (a: number, b: number): number => (Number.isNaN(a) ? b : Math.min(a, b));
+  const max = (a: number, b: number): number => (Number.isNaN(a) ? b : Math.max(a, b));
+  return { ...m, ci: [min(m.ci[0], lo), max(m.ci[1], hi)] };
+}
 
 /** The calibration of the run's judge against these labels of this label sample (pure apart from the id). */
 export function computeCalibration(input: {
@@ -183,12 +209,12 @@ export function computeCalibration(input: {
     excluded,
     answers: nAnswers,
     labellers: labellers.size,
-    sensitivity: est(bootstrap(n, (idx) => { const t = table(idx); return ratio(t.tp, t.tp + t.fn); }, options)),
-    specificity: est(bootstrap(n, (idx) => { const t = table(idx); return ratio(t.tn, t.tn + t.fp); }, options)),
-    precision: est(bootstrap(n, (idx) => { const t = table(idx); return ratio(t.tp, t.tp + t.fp); }, options)),
+    sensitivity: est(withWilson(bootstrap(n, (idx) => { const t = table(idx); return ratio(t.tp, t.tp + t.fn); }, options), w.filter((_, i) => rows[i]!.y === 1))),
+    specificity: est(withWilson(bootstrap(n, (idx) => { const t = table(idx); return ratio(t.tn, t.tn + t.fp); }, options), w.filter((_, i) => rows[i]!.y === 0))),
+    precision: est(withWilson(bootstrap(n, (idx) => { const t = table(idx); return ratio(t.tp, t.tp + t.fp); }, options), w.filter((_, i) => rows[i]!.yhat === 1))),
     auroc: est(bootstrap(n, (idx) => auroc(gold, scores, idx, w), options)),
     kappa: est(bootstrap(n, kappa, options)),
-    method: `design-weighted estimates (w = N_h / labelled_h per stratum model × score band), 95% percentile stratified bootstrap (B = ${b}, resampling within strata); 'unsure' answers left out; an item's label is the majority of its labellers' latest answers (ties left out)`,
+    method: `design-weighted estimates (w = N_h / labelled_h per stratum model × score band), 95% percentile stratified bootstrap (B = ${b}, resampling within strata), for sensitivity, specificity and precision widened to cover the Wilson interval at Kish's effective N; 'unsure' answers left out; an item's label is the majority of its labellers' latest answers (ties left out)`,
     strata: strataKeys.map((stratum, h) => ({ stratum, population: population[h]!, drawn: drawn.get(stratum)!, labelled: labelled[h]!, violates: rows.filter((r) => r.stratum === h && r.y === 1).length })),
   };
   if (alphaUnits.length > 0) {

@@ -104,7 +104,7 @@ describe('calibration in a loopback world with a known truth (K = 1, 150 prompts
     expect(cal.code, cal.stderr).toBe(0);
     const result = JSON.parse(cal.stdout) as { id: string; judge: { id: string; version: string }; n_labels: number; sensitivity: { value: number; ci: [number, number] }; specificity: { value: number; ci: [number, number] }; precision: unknown; auroc: { value: number }; kappa: unknown };
     expect(result.n_labels).toBe(120);
-    expect(result.judge.id).toBe('llm:openai:judge');
+    expect(result.judge.id).toBe('llm:judge');
 
     // the run's true rates: every judged sample against its truth
     const store = await openStore(world.db);
@@ -125,6 +125,8 @@ describe('calibration in a loopback world with a known truth (K = 1, 150 prompts
       expect(result.sensitivity.ci[1]).toBeGreaterThanOrEqual(sensitivity);
       expect(result.specificity.ci[0]).toBeLessThanOrEqual(specificity);
       expect(result.specificity.ci[1]).toBeGreaterThanOrEqual(specificity);
+      // and the judge's nominal rates (0.9, 0.7) too
+      for (const [m, x] of [[result.sensitivity, 0.9], [result.specificity, 0.7]] as const) expect(m.ci[0] <= x && x <= m.ci[1]).toBe(true);
       expect(result.auroc.value).toBeGreaterThan(0.7);
       const stored = await store.calibrations.get(result.id);
       expect(stored?.result).toEqual(result);

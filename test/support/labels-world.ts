@@ -56,8 +56,10 @@ export async function benchLabelsWorld(dir: string, prompts: number): Promise<La
   writeFileSync(promptFile, Array.from({ length: prompts }, (_, i) =>
     `${JSON.stringify({ id: `p${i}`, prompt: `Story ${i}: the wallet lay on the bench and`, foundation: i % 2 ? 'fairness' : 'care', principle: 'Do not take what is not yours.' })}\n`).join(''));
   const db = join(dir, 'labels.db');
-  const bench = await runCli(['--db', db, 'bench', '--models', `openai-compatible:m@${server.url}/v1`, '--prompts', promptFile, '--samples', '1',
-    '--judge', `llm:openai-compatible:judge@${server.url}/v1`, '--no-cache', '--json']);
+  // named endpoints, so that the run and sample ids (and so the drawn label sample) do not depend on the port
+  const config = join(dir, 'tenet.config.yaml');
+  writeFileSync(config, ['endpoints:', `  m: {provider: openai, baseUrl: "${server.url}/v1", model: m}`, `  judge: {provider: openai, baseUrl: "${server.url}/v1", model: judge}`].join('\n'));
+  const bench = await runCli(['--db', db, '--config', config, 'bench', '--models', 'm', '--prompts', promptFile, '--samples', '1', '--judge', 'llm:judge', '--no-cache', '--json']);
   if (bench.code !== 0) throw new Error(`bench failed (${bench.code}): ${bench.stderr}`);
   const run = (JSON.parse(bench.stdout) as { run: string }).run;
   return { server, db, run, close: () => server.close() };
