@@ -29,6 +29,9 @@ export { evaluateFile, type EvaluateOptions, type EvaluateSummary } from './judg
 export { measureJudge, EVAL_FORMATS, type EvalFormat, type JudgeMeasurement } from './judges/measure.ts';
 export { evaluateSchwartz, evaluateBinary } from './judges/metrics.ts';
 export { bootstrap, bcaBootstrap, boundedMeanInterval, holm, newcombePaired, signFlipP, wilson, type CiMethod, type IntervalEstimate, type MetricWithCI } from './stats/index.ts';
+export { calibrateRun, computeCalibration, judgeConfigHash, krippendorffAlpha, type CalibrationResult, type Estimate } from './judges/calibration.ts';
+export { allocate, drawLabelSample, ensureLabelSample, scoreBand, SCORE_BANDS, type LabelUnit } from './labels/sample.ts';
+export { exportRows, importLabels, readLabelsFile, type ExportRow } from './labels/io.ts';
 
 export { localExecutor, type Executor, type ExecuteOptions, type ExecutionSummary } from './runtime/executor.ts';
 export { runSampleStage, type PromptTask, type SampleStageOptions, type StageSummary } from './runtime/sample-stage.ts';

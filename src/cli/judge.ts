@@ -6,8 +6,10 @@ import { trainEncoderJudgeFromData } from '../judges/local/encoder-train.ts';
 import { trainLocalJudge } from '../judges/local/train.ts';
 import { EVAL_FORMATS, measureJudge, type EvalFormat, type JudgeMeasurement } from '../judges/measure.ts';
 import type { MetricWithCI } from '../judges/metrics.ts';
+import { calibrateRun, type CalibrationResult, type Estimate } from '../judges/calibration.ts';
+import { readLabelsFile } from '../labels/io.ts';
 import { createProgress } from '../runtime/progress.ts';
-import { action, emit, examples, MAX_BOOTSTRAP_OPTION, MAX_LIMIT_OPTION, positiveInt } from './io.ts';
+import { action, emit, examples, MAX_BOOTSTRAP_OPTION, MAX_LIMIT_OPTION, nonNegativeInt, positiveInt } from './io.ts';
 import { withContext } from './context.ts';
 import { formatAgreement, judgeAgreement } from '../judges/agree.ts';
 import { interruptOnSigint } from '../runtime/run.ts';
@@ -32,6 +34,25 @@ export function renderMeasurement(m: JudgeMeasurement): string {
     if (m.lowConfidence !== undefined) lines.push(`  low-confidence (flagged) ${m.lowConfidence} of ${m.rows}`);
   }
   return lines.join('\n');
+}
+
+function estimate(name: string, e: Estimate): string {
+  const f = (x: number | null): string => (x === null ? 'n/a' : x.toFixed(3));
+  return `  ${name.padEnd(12)} ${f(e.value)}  95% CI [${f(e.ci[0])}, ${f(e.ci[1])}]`;
+}
+
+export function renderCalibration(r: CalibrationResult): string {
+  return [
+    `calibration ${r.id}: judge ${r.judge.id}@${r.judge.version} at τ = ${r.tau} on run ${r.run} (sample seed ${r.seed})`,
+    `  ${r.n_labels} labelled items used (${r.answers} answers by ${r.labellers} labeller${r.labellers === 1 ? '' : 's'}); left out: ${r.excluded.unsure} unsure, ${r.excluded.tied} tied, ${r.excluded.unlabelled} unlabelled`,
+    estimate('sensitivity', r.sensitivity),
+    estimate('specificity', r.specificity),
+    estimate('precision', r.precision),
+    estimate('AUROC', r.auroc),
+    estimate('Cohen κ', r.kappa),
+    ...(r.alpha ? [`${estimate('Kripp. α', r.alpha)}  (${r.alpha.items} items with ≥ 2 labels)`] : []),
+    `  method: ${r.method}`,
+  ].join('\n');
 }
 
 export function registerJudge(program: Command): void {
@@ -102,6 +123,24 @@ export function registerJudge(program: Command): void {
     [
       'tenet judge agree bench-1a2b3c4d5e6f --judges local,local-fast',
       'tenet judge agree bench-1a2b3c4d5e6f --judges local,llm:openai:gpt-4o-mini --limit 200 --json',
+    ],
+  );
+  examples(
+    judge.command('calibrate <run>')
+      .description('the run\'s judge against human labels of its label sample: sensitivity, specificity, precision, AUROC and Cohen\'s κ at the run\'s τ, design-weighted, each with a stratified-bootstrap 95% CI (and Krippendorff\'s α between labellers); stored as a judge calibration')
+      .option('--labels <file>', 'take the labels from this JSONL file ({item_id, label, labeller}) instead of the stored ones')
+      .option('--seed <s>', 'which label sample of the run (default: its only one)', nonNegativeInt('--seed', 2 ** 31 - 1))
+      .option('--bootstrap <n>', 'bootstrap resamples', positiveInt('--bootstrap', MAX_BOOTSTRAP_OPTION), 1000)
+      .action(action(async (runId: string, opts: { labels?: string; seed?: number; bootstrap: number }, command: Command) => withContext(command, async (ctx) => {
+        const store = await ctx.store();
+        const labels = opts.labels ? await readLabelsFile(store, opts.labels) : undefined;
+        const result = await calibrateRun(store, runId, { b: opts.bootstrap, ...(opts.seed !== undefined ? { seed: opts.seed } : {}), ...(labels ? { labels } : {}) });
+        emit({ json: Boolean(command.optsWithGlobals().json) }, result, () => renderCalibration(result));
+      }))),
+    [
+      'tenet labels export RUN_ID --sample 120 -o sample.jsonl   # then label it, or use the viewer\'s Label page',
+      'tenet labels import labelled.jsonl && tenet judge calibrate RUN_ID',
+      'tenet judge calibrate RUN_ID --labels labelled.jsonl --json',
     ],
   );
   examples(

@@ -8,6 +8,7 @@ import { registerElicit } from './elicit.ts';
 import { registerEvaluate } from './evaluate.ts';
 import { registerGraph } from './graph.ts';
 import { registerJudge } from './judge.ts';
+import { registerLabels } from './labels.ts';
 import { registerModels } from './models.ts';
 import { registerProbe } from './probe.ts';
 import { registerReport } from './report.ts';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerCache(program);
   registerEvaluate(program);
   registerJudge(program);
+  registerLabels(program);
   registerProbe(program);
   registerBench(program);
   registerReport(program);

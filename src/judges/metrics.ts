@@ -184,29 +184,38 @@ export function evaluateSchwartz(
   };
 }
 
-/** AUROC by the Mann–Whitney statistic (ties count 1/2). NaN when one class is absent. */
-export function auroc(gold: ArrayLike<number>, scores: ArrayLike<number>, rows?: ArrayLike<number>): number {
+/**
+ * AUROC by the Mann–Whitney statistic (ties count 1/2). NaN when one class is absent. With `weights` (a
+ * weight per row, e.g. a stratified sample's design weights), each positive–negative pair counts w_i·w_j:
+ * the AUROC of the population the weighted rows stand for.
+ */
+export function auroc(gold: ArrayLike<number>, scores: ArrayLike<number>, rows?: ArrayLike<number>, weights?: ArrayLike<number>): number {
   const idx = rows ?? allRows(gold.length);
-  const items: [number, number][] = [];
-  for (let k = 0; k < idx.length; k++) items.push([scores[idx[k]!]!, gold[idx[k]!]!]);
+  const items: [number, number, number][] = [];
+  for (let k = 0; k < idx.length; k++) items.push([scores[idx[k]!]!, gold[idx[k]!]!, weights ? weights[idx[k]!]! : 1]);
   items.sort((a, b) => a[0] - b[0]);
-  let nPos = 0;
-  let nNeg = 0;
-  let rankSumPos = 0;
+  // Σ over positives of (weight of negatives scored lower + half the weight of negatives tied)
+  let wPos = 0;
+  let wNeg = 0;
+  let below = 0;
+  let sum = 0;
   for (let i = 0; i < items.length; ) {
     let j = i;
     while (j < items.length && items[j]![0] === items[i]![0]) j++;
-    const avgRank = (i + 1 + j) / 2; // ranks i+1 … j
+    let tiePos = 0;
+    let tieNeg = 0;
     for (let k = i; k < j; k++) {
-      if (items[k]![1] === 1) {
-        nPos++;
-        rankSumPos += avgRank;
-      } else nNeg++;
+      if (items[k]![1] === 1) tiePos += items[k]![2];
+      else tieNeg += items[k]![2];
     }
+    sum += tiePos * (below + tieNeg / 2);
+    below += tieNeg;
+    wPos += tiePos;
+    wNeg += tieNeg;
     i = j;
   }
-  if (nPos === 0 || nNeg === 0) return Number.NaN;
-  return (rankSumPos - (nPos * (nPos + 1)) / 2) / (nPos * nNeg);
+  if (wPos === 0 || wNeg === 0) return Number.NaN;
+  return sum / (wPos * wNeg);
 }
 
 export interface BinaryReport {

@@ -32,6 +32,11 @@ export interface BootstrapOptions {
    * with replacement (rows of one prompt are not independent), and the result reports `clusters`.
    */
   clusters?: ArrayLike<number>;
+  /**
+   * Stratum id per row (a stratified sample's design): when given, each resample draws, within every
+   * stratum, as many rows as it has, with replacement (the stratified bootstrap). Not with `clusters`.
+   */
+  strata?: ArrayLike<number>;
 }
 
 /** mulberry32: a small, fast, seeded 32-bit PRNG returning floats in [0, 1). */
@@ -56,9 +61,9 @@ function quantileSorted(sorted: number[], q: number): number {
 }
 
 /** The rows of each cluster (or one row per cluster when no clusters are given). */
-function clustersOf(n: number, clusters: ArrayLike<number> | undefined): number[][] | undefined {
+function clustersOf(n: number, clusters: ArrayLike<number> | undefined, what = 'clusters'): number[][] | undefined {
   if (!clusters) return undefined;
-  if (clusters.length !== n) throw new TenetError('BAD_INPUT', `clusters has ${clusters.length} entries for ${n} rows`);
+  if (clusters.length !== n) throw new TenetError('BAD_INPUT', `${what} has ${clusters.length} entries for ${n} rows`);
   const byId = new Map<number, number[]>();
   for (let i = 0; i < n; i++) {
     const c = clusters[i]!;
@@ -81,7 +86,9 @@ function resample(n: number, stat: (indices: Int32Array) => number, options: Boo
   const all = new Int32Array(n);
   for (let i = 0; i < n; i++) all[i] = i;
   const value = stat(all);
+  if (options.clusters && options.strata) throw new TenetError('BAD_INPUT', 'bootstrap: give clusters or strata, not both');
   const groups = clustersOf(n, options.clusters);
+  const strata = clustersOf(n, options.strata, 'strata');
   const stats: number[] = [];
   if (n === 0) return { value, stats, groups };
   const rand = mulberry32(options.seed ?? 1);
@@ -92,6 +99,10 @@ function resample(n: number, stat: (indices: Int32Array) => number, options: Boo
       const rows: number[] = [];
       for (let k = 0; k < groups.length; k++) rows.push(...groups[Math.floor(rand() * groups.length)]!);
       s = stat(Int32Array.from(rows));
+    } else if (strata) {
+      let k = 0;
+      for (const rows of strata) for (let i = 0; i < rows.length; i++) idx[k++] = rows[Math.floor(rand() * rows.length)]!;
+      s = stat(idx);
     } else {
       for (let i = 0; i < n; i++) idx[i] = Math.floor(rand() * n);
       s = stat(idx);

@@ -24,11 +24,23 @@ export {
   type ResolvedLocation,
 } from './open.ts';
 export { bounded, type OperationBounds } from './bounds.ts';
+export { isLabelValue, labelItemIdFor } from './labels.ts';
 export { storeCache, type ResponseCache, type ResponseCacheEntry } from './cache-backend.ts';
 export { MIGRATION_LOCK_TABLE, MIGRATION_TABLE, MIGRATION_NAMES } from './migrations.ts';
 export type { StoreSchema } from './schema.ts';
 export {
+  LABEL_VALUES,
   RUN_STATUSES,
+  type CalibrationsRepo,
+  type JudgeCalibration,
+  type Label,
+  type LabelItem,
+  type LabelSampleInfo,
+  type LabelsRepo,
+  type LabelValue,
+  type NewJudgeCalibration,
+  type NewLabel,
+  type NewLabelItem,
   type AppliedMigration,
   type CacheEntry,
   type CacheFilter,

@@ -462,6 +462,60 @@ const m0006_run_total_entries = (dialect: StoreDialect): Migration => ({
   },
 });
 
+/**
+ * Human labels for judge calibration (issue 20): the drawn, stratified label sample of a run (one row per
+ * item, with its stratum and design weight), the labels people gave (append-only, several labellers per
+ * item), and the judge calibrations computed from them, keyed by judge id, version and configuration hash.
+ */
+const m0007_labels = (dialect: StoreDialect): Migration => ({
+  async up(db: Kysely<any>): Promise<void> {
+    const text = textType(dialect);
+    await db.schema
+      .createTable('label_samples')
+      .addColumn('id', text, (c) => c.primaryKey().notNull())
+      .addColumn('run_id', text, (c) => c.notNull())
+      .addColumn('seed', 'integer', (c) => c.notNull())
+      .addColumn('sample_id', text, (c) => c.notNull())
+      .addColumn('judgment_id', text, (c) => c.notNull())
+      .addColumn('model', text, (c) => c.notNull())
+      .addColumn('stratum', text, (c) => c.notNull())
+      .addColumn('weight', 'double precision', (c) => c.notNull())
+      .addColumn('position', 'integer', (c) => c.notNull())
+      .addColumn('created_at', text, (c) => c.notNull())
+      .addUniqueConstraint('label_samples_run_seed_sample_uq', ['run_id', 'seed', 'sample_id'])
+      .execute();
+    await db.schema.createIndex('label_samples_run_idx').on('label_samples').columns(['run_id', 'seed', 'position']).execute();
+
+    await db.schema
+      .createTable('labels')
+      .addColumn('id', text, (c) => c.primaryKey().notNull())
+      .addColumn('run_id', text, (c) => c.notNull())
+      .addColumn('item_id', text, (c) => c.notNull())
+      .addColumn('sample_id', text, (c) => c.notNull())
+      .addColumn('judgment_id', text, (c) => c.notNull())
+      .addColumn('label', text, (c) => c.notNull())
+      .addColumn('labeller', text, (c) => c.notNull())
+      .addColumn('created_at', text, (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('labels_run_idx').on('labels').columns(['run_id', 'item_id']).execute();
+
+    await db.schema
+      .createTable('judge_calibrations')
+      .addColumn('id', text, (c) => c.primaryKey().notNull())
+      .addColumn('judge_id', text, (c) => c.notNull())
+      .addColumn('judge_version', text, (c) => c.notNull())
+      .addColumn('config_hash', text, (c) => c.notNull())
+      .addColumn('run_id', text, (c) => c.notNull())
+      .addColumn('result_json', text, (c) => c.notNull())
+      .addColumn('created_at', text, (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('judge_calibrations_key_idx').on('judge_calibrations').columns(['judge_id', 'judge_version', 'config_hash', 'created_at']).execute();
+  },
+  async down(db: Kysely<any>): Promise<void> {
+    for (const table of ['judge_calibrations', 'labels', 'label_samples']) await db.schema.dropTable(table).ifExists().execute();
+  },
+});
+
 /** Every migration for a dialect, by name; names sort in the order they apply. */
 export function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
   return {
@@ -471,6 +525,7 @@ export function migrationsFor(dialect: StoreDialect): Record<string, Migration> 
     '0004_run_failures': m0004_run_failures(dialect),
     '0005_disputes': m0005_disputes(dialect),
     '0006_run_total_entries': m0006_run_total_entries(dialect),
+    '0007_labels': m0007_labels(dialect),
   };
 }
 

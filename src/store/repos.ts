@@ -39,6 +39,7 @@ import { redactDeep, redactSecrets, redactUrl } from '../redact.ts';
 import { rowMapper } from './rows.ts';
 import { chunk, guardRepo, nowIso, plainJson, requireId, toNumber } from './util.ts';
 import { runFailuresRepo } from './run-failures.ts';
+import { calibrationsRepo, labelsRepo } from './labels.ts';
 
 type Db = Kysely<StoreSchema>;
 
@@ -606,5 +607,7 @@ export function createRepos(ctx: RepoContext): StoreRepos {
     samples: guardRepo('samples', samplesRepo(ctx)),
     judgments: guardRepo('judgments', judgmentsRepo(ctx)),
     cache: guardRepo('cache', cacheRepo(ctx)),
+    labels: guardRepo('labels', labelsRepo(ctx)),
+    calibrations: guardRepo('calibrations', calibrationsRepo(ctx)),
   };
 }

@@ -102,6 +102,9 @@ export interface StoreSchema {
   judgments: JudgmentsTable;
   cache: CacheTable;
   disputes: DisputesTable;
+  label_samples: LabelSamplesTable;
+  labels: LabelsTable;
+  judge_calibrations: JudgeCalibrationsTable;
 }
 
 /** A judgment a reader flagged as wrong in `tenet view` (migration 0005_disputes). */
@@ -111,6 +114,43 @@ export interface DisputesTable {
   sample_id: string;
   judgment_id: string;
   reason: string;
+  created_at: string;
+}
+
+/** One item of a run's stratified label sample (migration 0007_labels); `weight` = N_h / n_h. */
+export interface LabelSamplesTable {
+  id: string;
+  run_id: string;
+  seed: number;
+  sample_id: string;
+  judgment_id: string;
+  model: string;
+  stratum: string;
+  weight: number;
+  position: number;
+  created_at: string;
+}
+
+/** A person's label of one label-sample item (append-only; 'violates' | 'does_not' | 'unsure'). */
+export interface LabelsTable {
+  id: string;
+  run_id: string;
+  item_id: string;
+  sample_id: string;
+  judgment_id: string;
+  label: string;
+  labeller: string;
+  created_at: string;
+}
+
+/** A judge calibration against human labels (`tenet judge calibrate`). */
+export interface JudgeCalibrationsTable {
+  id: string;
+  judge_id: string;
+  judge_version: string;
+  config_hash: string;
+  run_id: string;
+  result_json: string;
   created_at: string;
 }
 

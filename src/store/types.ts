@@ -281,6 +281,97 @@ export interface RunFailuresRepo {
   list(runId: string): Promise<RunFailure[]>;
 }
 
+/** A person's answer about one label-sample item: does the completion violate the principle? */
+export const LABEL_VALUES = ['violates', 'does_not', 'unsure'] as const;
+export type LabelValue = (typeof LABEL_VALUES)[number];
+
+/** One item of a run's stratified label sample (see src/labels/sample.ts). */
+export interface LabelItem {
+  /** Default labelItemIdFor(runId, seed, sampleId). */
+  id: string;
+  runId: string;
+  seed: number;
+  sampleId: string;
+  /** The run's judge's judgment of the sample (never shown to labellers). */
+  judgmentId: string;
+  model: string;
+  /** `MODEL|band` (the judge-score band); never shown to labellers. */
+  stratum: string;
+  /** Design weight N_h / n_h: the inverse of the item's inclusion probability. */
+  weight: number;
+  /** 0-based order in which labellers see the items (a seeded shuffle, so strata are not in order). */
+  position: number;
+  createdAt: string;
+}
+
+export type NewLabelItem = Omit<LabelItem, 'id' | 'createdAt'> & { id?: string; createdAt?: string };
+
+export interface Label {
+  id: string;
+  runId: string;
+  itemId: string;
+  sampleId: string;
+  judgmentId: string;
+  label: LabelValue;
+  labeller: string;
+  createdAt: string;
+}
+
+export interface NewLabel {
+  /** Default: random (every answer is kept; the latest per labeller and item counts). */
+  id?: string;
+  itemId: string;
+  label: LabelValue;
+  labeller: string;
+  createdAt?: string;
+}
+
+export interface LabelSampleInfo {
+  runId: string;
+  seed: number;
+  size: number;
+  createdAt: string;
+}
+
+export interface LabelsRepo {
+  /** Stores a drawn sample in one transaction; items already stored are left as they are. */
+  putSample(items: NewLabelItem[]): Promise<{ inserted: number }>;
+  /** The items of the run's sample with this seed, by position ([] when none was drawn). */
+  sample(runId: string, seed: number): Promise<LabelItem[]>;
+  /** The run's drawn samples, oldest first. */
+  samples(runId: string): Promise<LabelSampleInfo[]>;
+  item(itemId: string): Promise<LabelItem | undefined>;
+  /**
+   * Append-only: each label is a new row (a label whose id exists is skipped). Every item must exist
+   * (NOT_FOUND otherwise, nothing stored); the run, sample and judgment are taken from the item.
+   */
+  add(labels: NewLabel[]): Promise<{ inserted: number; labels: Label[] }>;
+  /** The run's labels (of the items of one sample when `seed` is given), oldest first. */
+  list(runId: string, seed?: number): Promise<Label[]>;
+}
+
+/** A judge's measured error against human labels (`tenet judge calibrate`); `result` is its JSON output. */
+export interface JudgeCalibration {
+  id: string;
+  judgeId: string;
+  judgeVersion: string;
+  /** judgeConfigHash (src/judges/calibration.ts): the judge's id, version and τ, canonical JSON, SHA-256. */
+  configHash: string;
+  runId: string;
+  result: unknown;
+  createdAt: string;
+}
+
+export type NewJudgeCalibration = Omit<JudgeCalibration, 'createdAt'> & { createdAt?: string };
+
+export interface CalibrationsRepo {
+  /** Idempotent: a calibration whose id exists is left as it is. */
+  put(calibration: NewJudgeCalibration): Promise<{ inserted: boolean; id: string }>;
+  get(id: string): Promise<JudgeCalibration | undefined>;
+  /** The newest calibration of this judge configuration, if any. */
+  latestFor(judgeId: string, judgeVersion: string, configHash: string): Promise<JudgeCalibration | undefined>;
+}
+
 export interface StoreRepos {
   runs: RunsRepo;
   leases: LeasesRepo;
@@ -289,6 +380,8 @@ export interface StoreRepos {
   samples: SamplesRepo;
   judgments: JudgmentsRepo;
   cache: CacheRepo;
+  labels: LabelsRepo;
+  calibrations: CalibrationsRepo;
 }
 
 export interface StoreDescription {

@@ -10,7 +10,11 @@
  *   GET  /api/runs/:id/samples.jsonl?…      → one SampleRow per line (streamed)
  *   GET  /api/runs/:id/samples/:sampleId    → SampleDetail
  *   GET  /api/runs/:id/disputes             → Dispute[]
- *   POST /api/disputes                      → Dispute (DisputeBody; the one write)
+ *   POST /api/disputes                      → Dispute (DisputeBody; a write)
+ *   GET  /api/runs/:id/label-samples        → LabelSampleInfo[] (the run's drawn label samples)
+ *   POST /api/runs/:id/label-samples        → LabelSampleInfo (LabelSampleBody; draws and stores one; a write)
+ *   GET  /api/runs/:id/label-samples/:seed?labeller=NAME → LabelItems (blind: no score, verdict or stratum)
+ *   POST /api/labels                        → LabelAnswer (LabelBody; a write)
  *   GET  /api/compare?runs=a,b              → CompareResponse
  *   GET  /api/leaderboard?runs=a,b          → LeaderboardResponse
  *   GET  /api/graphs, /api/graphs/:id       → GraphList, GraphResponse
@@ -200,6 +204,40 @@ export const DisputeSchema = z.object({ id: z.string(), runId: z.string(), sampl
 export type Dispute = z.infer<typeof DisputeSchema>;
 
 export const DisputeBodySchema = z.object({ judgmentId: z.string().min(1).max(200), reason: z.string().trim().max(2000).default('') }).strict();
+
+export const LabelSampleInfoSchema = z.object({ seed: z.number().int(), size: z.number().int(), createdAt: z.string() });
+export type LabelSampleInfo = z.infer<typeof LabelSampleInfoSchema>;
+export const LabelSampleListSchema = z.array(LabelSampleInfoSchema);
+
+export const LabelSampleBodySchema = z.object({ size: z.number().int().min(1).max(10_000), seed: z.number().int().min(0).max(2 ** 31 - 1).default(1) }).strict();
+
+export const LABEL_ANSWERS = ['violates', 'does_not', 'unsure'] as const;
+
+/** One item as a labeller sees it: what was asked and answered, never the judge's score, verdict or stratum. */
+export const LabelItemViewSchema = z.object({
+  itemId: z.string(),
+  position: z.number().int(),
+  prompt: z.string(),
+  principle: z.string().nullable(),
+  foundation: z.string().nullable(),
+  completion: z.string(),
+});
+export type LabelItemView = z.infer<typeof LabelItemViewSchema>;
+
+export const LabelItemsSchema = z.object({
+  run: z.string(),
+  seed: z.number().int(),
+  items: z.array(LabelItemViewSchema),
+  /** The items this labeller has answered (any answer). */
+  labelled: z.array(z.string()),
+  /** How many people have labelled items of this sample. */
+  labellers: z.number().int(),
+});
+export type LabelItems = z.infer<typeof LabelItemsSchema>;
+
+export const LabelBodySchema = z.object({ itemId: z.string().min(1).max(200), label: z.enum(LABEL_ANSWERS), labeller: z.string().trim().min(1).max(200) }).strict();
+export const LabelAnswerSchema = z.object({ id: z.string(), itemId: z.string(), label: z.enum(LABEL_ANSWERS), labeller: z.string(), createdAt: z.string() });
+export type LabelAnswer = z.infer<typeof LabelAnswerSchema>;
 
 export const SampleDetailSchema = z.object({
   sample: SampleRowSchema.extend({ cached: z.boolean(), latencyMs: num }),

@@ -1,7 +1,8 @@
 /**
  * `tenet view`'s server: the built single-page app (web/view/, built into dist/web/view/) and a read-only
- * JSON API over the store in the shapes of src/view/api.ts. The one write is flagging a judgment as wrong
- * (POST /api/disputes), same-origin and JSON only. The same CSP and headers as the elicitation app; when
+ * JSON API over the store in the shapes of src/view/api.ts. The writes — flagging a judgment as wrong
+ * (POST /api/disputes), drawing a label sample and labelling an item (the Label page) — are same-origin and
+ * JSON only. The same CSP and headers as the elicitation app; when
  * a token is set (required off loopback), every request needs it: `Authorization: Bearer TOKEN`, or the
  * HttpOnly cookie set by opening `/?token=TOKEN` once.
  *
@@ -19,7 +20,8 @@ import { TenetError } from '../errors.ts';
 import { escapeHtml } from '../server/pages.ts';
 import { hostCheck, safeEqual, sameOrigin, SECURITY_HEADERS } from '../server/security.ts';
 import type { Store } from '../store/index.ts';
-import { DisputeBodySchema, SamplesQuerySchema, type RunsResponse } from './api.ts';
+import { DisputeBodySchema, LabelBodySchema, LabelSampleBodySchema, SamplesQuerySchema, type RunsResponse } from './api.ts';
+import { addLabel, drawLabelSampleView, labelItems, labelSamples } from './labels.ts';
 import { compareView, graphResponse, leaderboardView, listGraphs, runReport, runSummary } from './data.ts';
 import { startReportThread, type ReportThread } from './report-thread.ts';
 import { addDispute, getRunItem, iterateRows, listDisputes, listRunItems, samplesPage, sampleDetail } from './queries.ts';
@@ -195,15 +197,28 @@ export function createViewApp(options: ViewAppOptions): Hono & { reportThread?: 
     await getRunItem(store, c.req.param('id'));
     return c.json(await listDisputes(store, { runId: c.req.param('id') }));
   });
-  app.post(
-    '/api/disputes',
-    bodyLimit({ maxSize: 16 * 1024, onError: (c) => c.json({ error: { code: 'BAD_INPUT', message: 'request body too large' } }, 413) }),
-    async (c) => {
-      if (!(c.req.header('content-type') ?? '').toLowerCase().startsWith('application/json')) throw new TenetError('BAD_INPUT', 'send a JSON body (content-type: application/json)');
-      const body = parseQuery(DisputeBodySchema, await c.req.json().catch(() => { throw new TenetError('BAD_INPUT', 'the body is not valid JSON'); }));
-      return c.json(await addDispute(store, body.judgmentId, body.reason), 201);
-    },
-  );
+  const smallBody = bodyLimit({ maxSize: 16 * 1024, onError: (c) => c.json({ error: { code: 'BAD_INPUT', message: 'request body too large' } }, 413) });
+  const jsonBody = async <T>(c: Context, schema: Parameters<typeof parseQuery<T>>[0]): Promise<T> => {
+    if (!(c.req.header('content-type') ?? '').toLowerCase().startsWith('application/json')) throw new TenetError('BAD_INPUT', 'send a JSON body (content-type: application/json)');
+    return parseQuery(schema, await c.req.json().catch(() => { throw new TenetError('BAD_INPUT', 'the body is not valid JSON'); }));
+  };
+  app.post('/api/disputes', smallBody, async (c) => {
+    const body = await jsonBody(c, DisputeBodySchema);
+    return c.json(await addDispute(store, body.judgmentId, body.reason), 201);
+  });
+  app.get('/api/runs/:id/label-samples', async (c) => c.json(await labelSamples(store, c.req.param('id'))));
+  app.post('/api/runs/:id/label-samples', smallBody, async (c) => {
+    const body = await jsonBody(c, LabelSampleBodySchema);
+    await getRunItem(store, c.req.param('id'));
+    return c.json(await drawLabelSampleView(store, c.req.param('id'), body.size, body.seed), 201);
+  });
+  app.get('/api/runs/:id/label-samples/:seed', async (c) => {
+    const seed = Number(c.req.param('seed'));
+    if (!Number.isInteger(seed) || seed < 0) throw new TenetError('BAD_INPUT', `seed: expected a non-negative integer, got ${c.req.param('seed')}`);
+    await getRunItem(store, c.req.param('id'));
+    return c.json(await labelItems(store, c.req.param('id'), seed, c.req.query('labeller')));
+  });
+  app.post('/api/labels', smallBody, async (c) => c.json(await addLabel(store, await jsonBody(c, LabelBodySchema)), 201));
   app.get('/api/compare', async (c) => c.json(await compareView(store, runList(c))));
   app.get('/api/leaderboard', async (c) => c.json(await leaderboardView(store, runList(c))));
   app.get('/api/graphs', async (c) => c.json(await listGraphs(graphs)));

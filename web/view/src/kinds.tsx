@@ -5,6 +5,7 @@
  */
 import type { ReactNode } from 'react';
 import type { Report, RunSummary } from '../../../src/view/api.ts';
+import { LabelTab } from './LabelTab.tsx';
 import { CorrectedTable, FoundationBars, FoundationTable, Iterations, MetricsTable, Notes, Radars } from './metrics.tsx';
 import type { Source } from './source.ts';
 import { ErrorBox, useAsync } from './ui.tsx';
@@ -41,9 +42,12 @@ function Overview({ summary, report }: { summary: RunSummary; report: Report | n
 
 const overview: KindTab = { id: 'overview', label: 'Overview', render: (p) => <WithReport {...p}>{(report) => <Overview summary={p.summary} report={report} />}</WithReport> };
 
+/** Human labels of the run's stratified label sample, blind (judge calibration; docs/viewer.md). */
+const label: KindTab = { id: 'label', label: 'Label', render: (p) => <LabelTab source={p.source} summary={p.summary} /> };
+
 export const KIND_TABS: Record<string, KindTab[]> = {
-  bench: [overview],
-  probe: [overview, { id: 'iterations', label: 'Iterations', render: (p) => <WithReport {...p}>{(report) => (report ? <Iterations report={report} /> : null)}</WithReport> }],
+  bench: [overview, label],
+  probe: [overview, { id: 'iterations', label: 'Iterations', render: (p) => <WithReport {...p}>{(report) => (report ? <Iterations report={report} /> : null)}</WithReport> }, label],
 };
 
 /** The tabs a kind has before the common ones (samples, configuration). */

@@ -10,6 +10,10 @@ import {
   DisputeSchema,
   GraphListSchema,
   GraphResponseSchema,
+  LabelAnswerSchema,
+  LabelItemsSchema,
+  LabelSampleInfoSchema,
+  LabelSampleListSchema,
   LeaderboardResponseSchema,
   rowMatches,
   RunReportSchema,
@@ -21,6 +25,9 @@ import {
   type Dispute,
   type GraphList,
   type GraphResponse,
+  type LabelAnswer,
+  type LabelItems,
+  type LabelSampleInfo,
   type LeaderboardResponse,
   type RunReport,
   type RunSummary,
@@ -46,6 +53,11 @@ export interface Source {
   leaderboard(ids: string[]): Promise<LeaderboardResponse>;
   graphs(): Promise<GraphList>;
   graph(id: string): Promise<GraphResponse>;
+  /** The Label page (live viewer only). */
+  labelSamples(id: string): Promise<LabelSampleInfo[]>;
+  drawLabelSample(id: string, size: number, seed: number): Promise<LabelSampleInfo>;
+  labelItems(id: string, seed: number, labeller: string): Promise<LabelItems>;
+  label(itemId: string, label: LabelAnswer['label'], labeller: string): Promise<LabelAnswer>;
 }
 
 export class ApiError extends Error {}
@@ -75,6 +87,10 @@ function writeToken(): string {
   return document.querySelector<HTMLMetaElement>('meta[name="tenet-write-token"]')?.content ?? '';
 }
 
+function postJson(body: unknown): RequestInit {
+  return { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', 'x-tenet-write-token': writeToken() }, body: JSON.stringify(body) };
+}
+
 export function liveSource(): Source {
   return {
     live: true,
@@ -83,7 +99,11 @@ export function liveSource(): Source {
     report: (id) => call(RunReportSchema, `api/runs/${enc(id)}/report`),
     samples: (id, q) => call(SamplesPageSchema, `api/runs/${enc(id)}/samples?${queryString(q)}`),
     sample: (id, sampleId) => call(SampleDetailSchema, `api/runs/${enc(id)}/samples/${enc(sampleId)}`),
-    flag: (judgmentId, reason) => call(DisputeSchema, 'api/disputes', { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', 'x-tenet-write-token': writeToken() }, body: JSON.stringify({ judgmentId, reason }) }),
+    flag: (judgmentId, reason) => call(DisputeSchema, 'api/disputes', postJson({ judgmentId, reason })),
+    labelSamples: (id) => call(LabelSampleListSchema, `api/runs/${enc(id)}/label-samples`),
+    drawLabelSample: (id, size, seed) => call(LabelSampleInfoSchema, `api/runs/${enc(id)}/label-samples`, postJson({ size, seed })),
+    labelItems: (id, seed, labeller) => call(LabelItemsSchema, `api/runs/${enc(id)}/label-samples/${seed}?${queryString({ labeller })}`),
+    label: (itemId, label, labeller) => call(LabelAnswerSchema, 'api/labels', postJson({ itemId, label, labeller })),
     compare: (ids) => call(CompareResponseSchema, `api/compare?runs=${ids.map(enc).join(',')}`),
     leaderboard: (ids) => call(LeaderboardResponseSchema, `api/leaderboard?runs=${ids.map(enc).join(',')}`),
     graphs: () => call(GraphListSchema, 'api/graphs'),
@@ -125,6 +145,10 @@ export function staticSource(data: StaticViewData): Source {
       };
     },
     flag: () => Promise.reject(new ApiError('this is a static export: flag judgments in the live viewer (tenet view)')),
+    labelSamples: () => Promise.reject(new ApiError('this is a static export: label samples in the live viewer (tenet view)')),
+    drawLabelSample: () => Promise.reject(new ApiError('this is a static export: label samples in the live viewer (tenet view)')),
+    labelItems: () => Promise.reject(new ApiError('this is a static export: label samples in the live viewer (tenet view)')),
+    label: () => Promise.reject(new ApiError('this is a static export: label samples in the live viewer (tenet view)')),
     compare: (ids) => need(data.compare[ids.join(',')] ?? data.compare[[...ids].reverse().join(',')], `a comparison of ${ids.join(' and ')}`),
     leaderboard: () => need(data.leaderboard ?? undefined, 'the leaderboard (no bench run)'),
     graphs: () => Promise.resolve(data.graphs),
