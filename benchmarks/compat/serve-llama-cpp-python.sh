@@ -15,7 +15,10 @@ MODEL="${TENET_MODELS_DIR:-$HOME/.cache/tenet/models}/smollm2-135m-instruct-q4_1
 if ! "$VENV/bin/python" -c 'import llama_cpp.server' 2>/dev/null; then
   echo "compat: building llama-cpp-python into $VENV (about 6 minutes on 2 cores, once)" >&2
   python3 -m venv "$VENV"
-  CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" "$VENV/bin/pip" install --quiet -r "$HERE/requirements.txt" >&2
+  # A portable AVX2 build: -march=native turns on AMX and AVX-512 where the CPU reports them, and on a virtual
+  # machine that reports AMX the native build dies with a general protection fault on its first evaluation.
+  CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF" \
+    CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" "$VENV/bin/pip" install --quiet --no-cache-dir -r "$HERE/requirements.txt" >&2
 fi
 exec "$VENV/bin/python" -m llama_cpp.server --model "$MODEL" --model_alias smollm2 \
   --host 127.0.0.1 --port "$PORT" --n_ctx 2048 --n_threads 1 --n_threads_batch 1 --verbose false

@@ -1,3 +1,6 @@
+import { loadRunScores } from '../bench/run.ts';
+import { correctedLines } from '../bench/format.ts';
+import { correctedRates, parseCalibration } from '../judges/corrected.ts';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
@@ -134,8 +137,12 @@ export function registerJudge(program: Command): void {
       .action(action(async (runId: string, opts: { labels?: string; seed?: number; bootstrap: number }, command: Command) => withContext(command, async (ctx) => {
         const store = await ctx.store();
         const labels = opts.labels ? await readLabelsFile(store, opts.labels) : undefined;
-        const result = await calibrateRun(store, runId, { b: opts.bootstrap, ...(opts.seed !== undefined ? { seed: opts.seed } : {}), ...(labels ? { labels } : {}) });
-        emit({ json: Boolean(command.optsWithGlobals().json) }, result, () => renderCalibration(result));
+        const calibration = await calibrateRun(store, runId, { b: opts.bootstrap, ...(opts.seed !== undefined ? { seed: opts.seed } : {}), ...(labels ? { labels } : {}) });
+        // the run's own rates corrected for the judge's error just measured (bench runs: EVR and APV per model)
+        const run = await store.runs.get(runId);
+        const corrected = run?.kind === 'bench' ? correctedRates(await loadRunScores(store, runId), parseCalibration(calibration, `calibration ${calibration.id}`), { b: opts.bootstrap }) : undefined;
+        const result = { ...calibration, ...(corrected ? { corrected } : {}) };
+        emit({ json: Boolean(command.optsWithGlobals().json) }, result, () => `${renderCalibration(calibration)}${corrected ? `\n${corrected.map((c) => `  ${c.model}: ${correctedLines({ evr_corrected: c.evr, apv_corrected: c.apv }).join('').trim()}`).join('\n')}` : ''}`);
       }))),
     [
       'tenet labels export RUN_ID --sample 120 -o sample.jsonl   # then label it, or use the viewer\'s Label page',

@@ -4,12 +4,21 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { TenetError } from '../errors.ts';
+import type { Store } from '../store/index.ts';
+import { judgeConfigHash } from './calibration.ts';
 import { parseCalibration, type Calibration, type CalibrationSource } from './corrected.ts';
 
-/** The store's calibrations repo, when this store has one. */
-export function calibrationSourceOf(store: unknown): CalibrationSource | undefined {
-  const repo = (store as { calibrations?: Partial<CalibrationSource> } | null)?.calibrations;
-  return repo && typeof repo.get === 'function' && typeof repo.latestFor === 'function' ? (repo as CalibrationSource) : undefined;
+/**
+ * The store's judge calibrations as a CalibrationSource: a stored row holds what `tenet judge calibrate`
+ * computed; the latest for a judge is looked up by its configuration hash (its id, version and τ).
+ */
+export function calibrationSourceOf(store: Pick<Store, 'calibrations'>, tau = 0.5): CalibrationSource {
+  const asCalibration = (row: { result: unknown } | undefined): Calibration | undefined => (row ? (row.result as Calibration) : undefined);
+  return {
+    get: async (id) => asCalibration(await store.calibrations.get(id)),
+    latestFor: async (judgeId, judgeVersion) =>
+      asCalibration(await store.calibrations.latestFor(judgeId, judgeVersion, judgeConfigHash({ id: judgeId, version: judgeVersion }, tau))),
+  };
 }
 
 /** Resolve a --calibration reference; undefined for `auto` when no calibration of that judge is stored. */
@@ -33,11 +42,7 @@ export async function resolveCalibration(
     return parseCalibration(parsed, ref);
   }
   const { source } = options;
-  if (!source) {
-    throw new TenetError('BAD_USAGE', `--calibration ${ref}: this store keeps no judge calibrations`, {
-      hint: 'pass the JSON file that `tenet judge calibrate RUN --json` printed (--calibration calibration.json)',
-    });
-  }
+  if (!source) throw new TenetError('BAD_USAGE', `--calibration ${ref}: no store to look it up in`, { hint: 'pass the JSON file that `tenet judge calibrate RUN --json` printed (--calibration calibration.json)' });
   if (ref === 'auto') {
     if (!options.judge) return undefined;
     const found = await source.latestFor(options.judge.id, options.judge.version, options.configHash);

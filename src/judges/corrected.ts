@@ -96,10 +96,16 @@ const logit = (p: number): number => {
 };
 const expit = (x: number): number => 1 / (1 + Math.exp(-x));
 
-/** A sampler of a proportion from its value and 95% CI: normal on the logit scale. */
+/**
+ * A sampler of a proportion from its value and 95% CI: normal on the logit scale, its spread taken from the
+ * CI's sides that lie inside (0, 1) (a bound at 0 or 1, as a proportion near the edge has, says nothing of the
+ * spread on the logit scale and would make it unbounded), the narrower side where both do.
+ */
 export function logitNormalSampler(m: ValueWithCI, rand: () => number): () => number {
   const centre = logit(m.value);
-  const sd = Math.max(0, (logit(m.ci[1]) - logit(m.ci[0])) / (2 * 1.959964));
+  const inside = (b: number): boolean => b > 1e-9 && b < 1 - 1e-9;
+  const sides = [inside(m.ci[0]) ? centre - logit(m.ci[0]) : NaN, inside(m.ci[1]) ? logit(m.ci[1]) - centre : NaN].filter((d) => d > 0);
+  const sd = sides.length ? Math.min(...sides) / 1.959964 : 0;
   return () => {
     // Box–Muller
     const u = 1 - rand();

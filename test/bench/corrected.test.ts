@@ -117,6 +117,6 @@ describe('a loopback world with a known true rate', () => {
 
     const id = await runCli(['--db', db, 'bench', 'compare', run, '--calibration', 'cal-123']);
     expect(id.code).toBe(2);
-    expect(id.stderr).toMatch(/keeps no judge calibrations/);
+    expect(id.stderr).toMatch(/no judge calibration cal-123 in the store/);
   }, 60_000);
 });

@@ -128,8 +128,19 @@ describe('calibration in a loopback world with a known truth (K = 1, 150 prompts
       // and the judge's nominal rates (0.9, 0.7) too
       for (const [m, x] of [[result.sensitivity, 0.9], [result.specificity, 0.7]] as const) expect(m.ci[0] <= x && x <= m.ci[1]).toBe(true);
       expect(result.auroc.value).toBeGreaterThan(0.7);
+      const { corrected, ...calibration } = result as typeof result & { corrected: { model: string; evr: { raw: number; value: number | null; ci: [number, number] | null } }[] };
       const stored = await store.calibrations.get(result.id);
-      expect(stored?.result).toEqual(result);
+      expect(stored?.result).toEqual(calibration);
+      // the run's own rates corrected with it: the corrected EVR's interval covers the true rate (K = 1)
+      expect(corrected).toHaveLength(1);
+      expect(corrected[0]!.evr, JSON.stringify(corrected[0])).toMatchObject({ value: expect.any(Number) });
+      const truth = (tp + fn) / 150;
+      expect(corrected[0]!.evr.ci![0]).toBeLessThanOrEqual(truth);
+      expect(corrected[0]!.evr.ci![1]).toBeGreaterThanOrEqual(truth);
+      // and later commands find the stored calibration of this judge by itself (--calibration auto)
+      const compared = await runCli(['--db', world.db, 'bench', 'compare', world.run, '--calibration', 'auto', '--json']);
+      expect(compared.code, compared.stderr).toBe(0);
+      expect(JSON.parse(compared.stdout).ranking[0].evr_corrected).toMatchObject({ calibration_id: result.id, value: corrected[0]!.evr.value });
     } finally {
       await store.close();
     }
