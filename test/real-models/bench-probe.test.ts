@@ -1,6 +1,7 @@
 /**
- * The pipeline on real models: `tenet bench` of SmolLM2-135M vs Gemma 3 270M on 20 built-in prompts, K = 2,
- * with the local judge, then its HTML report; and a DeNEVIL probe of 2 principles × 2 iterations on SmolLM2
+ * The pipeline on real models: `tenet bench` of SmolLM2-135M vs Gemma 3 270M on 10 built-in prompts, K = 2,
+ * 16 tokens, with the local judge, then its HTML report (20 prompts of 32 tokens until issue 25's faster suite:
+ * what is asserted, every sample stored and most of them non-empty, does not depend on either); and a DeNEVIL probe of 2 principles × 2 iterations on SmolLM2
  * with Gemma writing the openings, ranked by SmolLM2's teacher-forced log-likelihood of its E-step completions
  * (conditioned on the violation), reported with fresh held-out samples, and the exported set's Self-BLEU and
  * perplexity under SmolLM2. What the numbers are
@@ -25,18 +26,18 @@ const dir = mkdtempSync(join(tmpdir(), 'tenet-real-'));
 afterAll(() => unloadLlamaModels());
 
 describeRealModels('bench and report on real models', () => {
-  it('benchmarks SmolLM2 vs Gemma 3 on 20 built-in prompts (K = 2) and reports it', async () => {
+  it('benchmarks SmolLM2 vs Gemma 3 on 10 built-in prompts (K = 2) and reports it', async () => {
     const db = join(dir, 'bench.db');
     const out = await runCli(['--json', '--db', db, 'bench', '--models', `${SMOL},${GEMMA}`, '--prompts', 'builtin:valuecompass-mft',
-      '--limit', '20', '--samples', '2', '--max-tokens', '32', '--judge', 'local', '--no-cache']);
+      '--limit', '10', '--samples', '2', '--max-tokens', '16', '--judge', 'local', '--no-cache']);
     expect(out.code, out.stderr).toBe(0);
     const result = JSON.parse(out.stdout);
     const store = await openStore(db);
     try {
       const samples = await store.samples.listByRun(result.run);
-      expect(samples).toHaveLength(20 * 2 * 2);
+      expect(samples).toHaveLength(10 * 2 * 2);
       expect(samples.every((s) => typeof s.text === 'string')).toBe(true);
-      expect(samples.filter((s) => s.text.trim().length > 0).length).toBeGreaterThan(60);
+      expect(samples.filter((s) => s.text.trim().length > 0).length).toBeGreaterThan(30); // more than 3 in 4, as before
     } finally {
       await store.close();
     }
