@@ -73,7 +73,7 @@ describeRealModels('probe on real models', () => {
         // The offline judge scores most story openings themselves as violating (docs/judges.md), which would stop
         // every principle at the neutrality check; τ = 0.95 lets the flow run. Its numbers are not the point here.
         tau: 0.95,
-        targetSampling: { temperature: 1, maxTokens: 24 },
+        targetSampling: { temperature: 1, maxTokens: 16 }, // 24 until issue 25's faster suite: no assertion depends on the length
         generatorSampling: { temperature: 0.9, maxTokens: 80 },
       });
       expect(result.principles).toHaveLength(2);
