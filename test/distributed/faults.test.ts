@@ -6,7 +6,10 @@
  * must still complete with every sample stored once, none lost, and no more model calls than needed plus
  * the units the killed worker had in flight.
  *
- * Needs TENET_TEST_PG_URL (its own database); tenet's tables go in a fresh schema per run of this file.
+ * Needs TENET_TEST_PG_URL, on a server where its role may create databases: the outage makes a whole database
+ * refuse connections, so this file creates a database of its own (on the same server, dropped at the end)
+ * rather than take TENET_TEST_PG_URL's database away from the test files that run beside it (the suite runs
+ * files on two workers); tenet's tables go in a fresh schema in it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -51,9 +54,20 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: n
   }
 }
 
+/** TENET_TEST_PG_URL with another database on the same server. */
+function onDatabase(name: string): string {
+  const url = new URL(PG_URL!);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
 describe.skipIf(!PG_URL)('distributed bench on pg-boss (TENET_TEST_PG_URL)', () => {
   const schema = `tdist_${Date.now().toString(36)}_${process.pid}`;
-  const db = `${PG_URL}${PG_URL?.includes('?') ? '&' : '?'}schema=${schema}&application_name=${APP}`;
+  // this file's own database (see the top): created in beforeAll, dropped in afterAll
+  const database = schema;
+  const FILE_PG_URL = PG_URL ? onDatabase(database) : '';
+  const db = `${FILE_PG_URL}${FILE_PG_URL.includes('?') ? '&' : '?'}schema=${schema}&application_name=${APP}`;
+  const maintenance = (): pg.Client => new pg.Client({ connectionString: onDatabase('postgres') });
   let server: LoopbackServer;
   let configFile: string;
   let store: Store;
@@ -69,8 +83,16 @@ describe.skipIf(!PG_URL)('distributed bench on pg-boss (TENET_TEST_PG_URL)', () 
       `  m1: {provider: openai, baseUrl: "${server.url}/v1", model: m1, concurrency: 8}`,
       `  m2: {provider: ollama, baseUrl: "${server.url}", model: m2, concurrency: 8}`,
     ].join('\n'));
+    const outside = maintenance();
+    await outside.connect();
+    try {
+      // template0 never has sessions, so the copy cannot fail on another client of template1
+      await outside.query(`CREATE DATABASE ${pg.escapeIdentifier(database)} TEMPLATE template0`);
+    } finally {
+      await outside.end();
+    }
     store = await openStore(db);
-    admin = new pg.Client({ connectionString: PG_URL });
+    admin = new pg.Client({ connectionString: FILE_PG_URL });
     await admin.connect();
   });
   afterAll(async () => {
@@ -80,6 +102,15 @@ describe.skipIf(!PG_URL)('distributed bench on pg-boss (TENET_TEST_PG_URL)', () 
     await admin?.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => {});
     await admin?.end();
     await server?.close();
+    if (PG_URL) {
+      const outside = maintenance();
+      await outside.connect();
+      try {
+        await outside.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(database)} WITH (FORCE)`);
+      } finally {
+        await outside.end();
+      }
+    }
   });
 
   it('completes with every unit stored once through a SIGKILLed worker and terminated backends', { timeout: 240_000 }, async () => {
@@ -124,18 +155,15 @@ describe.skipIf(!PG_URL)('distributed bench on pg-boss (TENET_TEST_PG_URL)', () 
     // queue connection (10 s): no new connections are accepted and the open ones are cut
     await waitFor('three quarters of the units', async () => (await units()) >= PROMPTS * 2 * 3 / 4, 120_000).catch(() => {});
     // (a database cannot refuse connections from a session inside it: this one session goes through the
-    // server's maintenance database, and touches only the test's own database)
-    const url = new URL(PG_URL!);
-    const dbName = url.pathname.slice(1);
-    url.pathname = '/postgres';
-    const outside = new pg.Client({ connectionString: url.toString() });
+    // server's maintenance database, and touches only this file's own database)
+    const outside = maintenance();
     await outside.connect();
     try {
-      await outside.query(`ALTER DATABASE ${pg.escapeIdentifier(dbName)} ALLOW_CONNECTIONS false`);
+      await outside.query(`ALTER DATABASE ${pg.escapeIdentifier(database)} ALLOW_CONNECTIONS false`);
       await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1', [APP]);
       await sleep(13_000);
     } finally {
-      await outside.query(`ALTER DATABASE ${pg.escapeIdentifier(dbName)} ALLOW_CONNECTIONS true`);
+      await outside.query(`ALTER DATABASE ${pg.escapeIdentifier(database)} ALLOW_CONNECTIONS true`);
       await outside.end();
     }
 
