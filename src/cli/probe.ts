@@ -1,3 +1,5 @@
+import { describePlan } from '../runtime/plan.ts';
+import { probePlan } from '../probe/plan.ts';
 import type { Command } from 'commander';
 import { TenetError } from '../errors.ts';
 import {
@@ -176,6 +178,18 @@ export function registerProbe(program: Command): void {
         await requireScoring(reference, `--reference-model ${reference.spec} was asked to measure the exported prompts' perplexity`, 'use a llamacpp:FILE.gguf model or an OpenAI-compatible completions server that echoes prompt log-probabilities, or leave --reference-model out (perplexity is then measured under the target when it can score, else reported as not available)');
       }
 
+      const settings = {
+        iterations: opts.iterations ?? stored?.iterations ?? PROBE_DEFAULTS.iterations,
+        samples: opts.samples ?? stored?.samples ?? PROBE_DEFAULTS.samples,
+        candidates: opts.candidates ?? stored?.candidates ?? PROBE_DEFAULTS.candidates,
+        evalSamples: opts.evalSamples ?? stored?.evalSamples ?? PROBE_DEFAULTS.evalSamples,
+        promptsPerPrinciple: opts.promptsPerPrinciple ?? stored?.promptsPerPrinciple ?? PROBE_DEFAULTS.promptsPerPrinciple,
+      };
+      process.stderr.write(`${await describePlan(store, 'plan (an upper estimate; trajectories that stop early make fewer)', probePlan({
+        ...settings, trajectories: principles.length * settings.promptsPerPrinciple,
+        target: { spec: target.spec, maxTokens: stored?.targetSampling.maxTokens ?? PROBE_DEFAULTS.targetSampling.maxTokens },
+        generator: { spec: generator.spec, maxTokens: stored?.generatorSampling.maxTokens ?? PROBE_DEFAULTS.generatorSampling.maxTokens },
+      }), opts.concurrency)}\n`);
       const interrupt = interruptOnSigint();
       try {
         const result = await runProbe({
@@ -189,13 +203,13 @@ export function registerProbe(program: Command): void {
           principles,
           scoring,
           concurrency: opts.concurrency,
-          iterations: opts.iterations ?? stored?.iterations ?? PROBE_DEFAULTS.iterations,
-          samples: opts.samples ?? stored?.samples ?? PROBE_DEFAULTS.samples,
-          candidates: opts.candidates ?? stored?.candidates ?? PROBE_DEFAULTS.candidates,
+          iterations: settings.iterations,
+          samples: settings.samples,
+          candidates: settings.candidates,
           tau: opts.tau ?? stored?.tau ?? PROBE_DEFAULTS.tau,
           epsilon: opts.epsilon ?? stored?.epsilon ?? PROBE_DEFAULTS.epsilon,
-          evalSamples: opts.evalSamples ?? stored?.evalSamples ?? PROBE_DEFAULTS.evalSamples,
-          promptsPerPrinciple: opts.promptsPerPrinciple ?? stored?.promptsPerPrinciple ?? PROBE_DEFAULTS.promptsPerPrinciple,
+          evalSamples: settings.evalSamples,
+          promptsPerPrinciple: settings.promptsPerPrinciple,
           ...(stored ? { targetSampling: stored.targetSampling, generatorSampling: stored.generatorSampling } : {}),
           ...(opts.resume ? { resume: opts.resume } : {}),
           signal: interrupt.signal,
