@@ -58,6 +58,8 @@ export interface DiscoverValue {
   enacted: number;
   /** Up to 5 quotes, each with its conversation. */
   examples: { conversation: string; quote: string; phrase: string; mode: string }[];
+  /** Every conversation expressing it (ids, in order). */
+  conversations: string[];
 }
 
 export interface DiscoverResult {
@@ -229,8 +231,8 @@ export async function analyseDiscoverRun(store: Store, runId: string, options: {
   const groupSizes = new Map<string, number>();
   for (const a of analysed) groupSizes.set(a.group, (groupSizes.get(a.group) ?? 0) + 1);
   // per node: conversations expressing it (once each), per group, under pressure, modes, examples
-  const tally = new Map<string, { all: number; by: Map<string, number>; pressure: number; stated: number; enacted: number; examples: DiscoverValue['examples'] }>();
-  for (const n of hierarchy.nodes) tally.set(n.key, { all: 0, by: new Map(), pressure: 0, stated: 0, enacted: 0, examples: [] });
+  const tally = new Map<string, { all: number; by: Map<string, number>; pressure: number; stated: number; enacted: number; examples: DiscoverValue['examples']; ids: string[] }>();
+  for (const n of hierarchy.nodes) tally.set(n.key, { all: 0, by: new Map(), pressure: 0, stated: 0, enacted: 0, examples: [], ids: [] });
   for (const a of analysed) {
     const hit = new Map<string, ExpressedValue>();
     for (const v of a.assistant) {
@@ -244,6 +246,7 @@ export async function analyseDiscoverRun(store: Store, runId: string, options: {
     for (const [k, v] of hit) {
       const t = tally.get(k)!;
       t.all++;
+      t.ids.push(a.id);
       t.by.set(a.group, (t.by.get(a.group) ?? 0) + 1);
       if (v.underPressure) t.pressure++;
       if (v.mode === 'enacted') t.enacted++;
@@ -261,7 +264,7 @@ export async function analyseDiscoverRun(store: Store, runId: string, options: {
       phrases: node.phrases, children: node.children.map((k) => byKey.get(k)!.name), framework_match: node.framework_match,
       prevalence: { overall: prevalence(t.all, n), by: Object.fromEntries(options.by ? groups.map((g) => [g, prevalence(t.by.get(g) ?? 0, groupSizes.get(g)!)]) : []) },
       under_pressure: { n: t.pressure, share: t.all ? t.pressure / t.all : 0 },
-      stated: t.stated, enacted: t.enacted, examples: t.examples,
+      stated: t.stated, enacted: t.enacted, examples: t.examples, conversations: t.ids,
     };
   }).sort((x, y) => x.level - y.level || y.prevalence.overall.value - x.prevalence.overall.value || x.name.localeCompare(y.name));
   // distinguishing: the values (level 1) only; groups of values are unions of them

@@ -6,7 +6,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore } from '../../src/store/index.ts';
 import { runCli } from '../support/cli.ts';
 import { startLoopbackServer, type LoopbackServer } from '../support/loopback-server.ts';
 import { conversations, extractorReply, MODELS, PER_MODEL, PLANTED_DIFFERENCES, RATES, writeWorld } from './world.ts';
