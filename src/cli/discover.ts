@@ -28,6 +28,7 @@ interface DiscoverCliOptions {
   maxChars?: number;
   maxTokens?: number;
   seed?: number;
+  maxValues?: number;
   concurrency: number;
   cache: boolean;
   resume?: string;
@@ -105,6 +106,7 @@ export function registerDiscover(program: Command): void {
     .option('--map <target=source>', 'read another shape: id=PATH, messages=PATH, role=KEY, content=KEY, meta.NAME=PATH (repeatable)', collect)
     .option('--max-chars <n>', `longest conversation accepted, in characters (default ${DEFAULT_MAX_CONVERSATION_CHARS})`, positiveInt('--max-chars', 10_000_000))
     .option('--max-tokens <m>', 'longest extraction reply, in tokens (default 512)', positiveInt('--max-tokens', 100_000))
+    .option('--max-values <n>', 'values per side an extraction may list (default 8; fewer keeps a small model from running out of tokens)', positiveInt('--max-values', 50))
     .option('--seed <n>', 'sampling seed of the extractor (default 0; temperature 0)', positiveInt('--seed', 2 ** 31 - 1))
     .option('--concurrency <c>', 'conversations worked on at once', positiveInt('--concurrency', 1024), 8)
     .option('--resume <run>', 'continue this run (rerunning the same command does the same)')
@@ -131,6 +133,7 @@ export function registerDiscover(program: Command): void {
         concurrency: opts.concurrency, signal: sigint.signal, progress,
         ...(opts.by ? { by: opts.by } : {}),
         ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+        ...(opts.maxValues ? { maxValues: opts.maxValues } : {}),
         ...(opts.maxTokens ? { sampling: { maxTokens: opts.maxTokens } } : {}),
         ...(executor ? { executor } : {}),
         ...(opts.resume ? { resume: opts.resume } : {}),

@@ -37,10 +37,38 @@ export const extractionSchema = z.object({
 });
 export type Extraction = z.infer<typeof extractionSchema>;
 
-/** The schema sent with every extraction request (name `values`): an array `values` of `{value, quote, mode, under_pressure}`. */
-export function extractionJsonSchema(): JsonSchemaRequest {
-  const schema = z.toJSONSchema(extractionSchema, { target: 'draft-7' }) as Record<string, unknown>;
-  delete schema.$schema;
+/**
+ * The schema sent with every extraction request (name `values`): an array `values` of `{value, quote, mode,
+ * under_pressure}` and an array `user_values` of `{value, quote}`. Written out plainly (every property required,
+ * no length bounds) so that grammar-based backends (llama.cpp) can compile it; the parser applies the bounds.
+ */
+/** Values listed per side at most (asked in the schema, so a small model cannot loop until its token limit). */
+export const MAX_VALUES_PER_REPLY = 8;
+
+export function extractionJsonSchema(maxItems = MAX_VALUES_PER_REPLY): JsonSchemaRequest {
+  const str = { type: 'string' };
+  const schema = {
+    type: 'object',
+    properties: {
+      values: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: { value: str, quote: str, mode: { type: 'string', enum: ['stated', 'enacted'] }, under_pressure: { type: 'boolean' } },
+          required: ['value', 'quote', 'mode', 'under_pressure'],
+          additionalProperties: false,
+        },
+        maxItems,
+      },
+      user_values: {
+        type: 'array',
+        maxItems,
+        items: { type: 'object', properties: { value: str, quote: str }, required: ['value', 'quote'], additionalProperties: false },
+      },
+    },
+    required: ['values', 'user_values'],
+    additionalProperties: false,
+  };
   return { name: 'values', schema, description: 'the values the assistant (values) and the user (user_values) express in the conversation' };
 }
 

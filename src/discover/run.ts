@@ -15,7 +15,7 @@ import { openRun, refuseOtherSettings, settingsDifferences } from '../runtime/ru
 import { runSampleStage, type StageSummary } from '../runtime/sample-stage.ts';
 import type { PromptTask } from '../runtime/types.ts';
 import { stableId, type Run, type RunStatus, type Store } from '../store/index.ts';
-import { EXTRACT_PROMPT_VERSION, extractionJsonSchema, extractionMessages, NAME_PROMPT_VERSION, parseExtraction, type ExpressedValue } from './extract.ts';
+import { EXTRACT_PROMPT_VERSION, MAX_VALUES_PER_REPLY, extractionJsonSchema, extractionMessages, NAME_PROMPT_VERSION, parseExtraction, type ExpressedValue } from './extract.ts';
 import { groupOf, renderTranscript, type Conversation, type ConversationTurn } from './input.ts';
 import { DEFAULT_THRESHOLDS, organise, type FrameworkMatch, type FrameworkName } from './organise.ts';
 import { distinguishingValues, prevalence, type Distinguishing, type Prevalence } from './stats.ts';
@@ -35,6 +35,7 @@ export interface DiscoverRunConfig {
   sampling: SamplingParams;
   thresholds: { leaf: number; group: number; top: number };
   seed: number;
+  maxValues: number;
 }
 
 /** A conversation as stored in its task's input. */
@@ -96,6 +97,8 @@ export interface DiscoverOptions {
   by?: string;
   seed?: number;
   sampling?: SamplingParams;
+  /** Values per side the extraction schema allows (default 8). */
+  maxValues?: number;
   concurrency: number;
   signal?: AbortSignal;
   progress?: Progress;
@@ -121,6 +124,7 @@ export async function runDiscover(options: DiscoverOptions): Promise<{ result: D
     sampling: { ...DEFAULT_EXTRACT_SAMPLING, ...options.sampling, seed: options.seed ?? 0 },
     thresholds: { ...DEFAULT_THRESHOLDS },
     seed: options.seed ?? 0,
+    maxValues: options.maxValues ?? MAX_VALUES_PER_REPLY,
   };
   if (options.resume) {
     const stored = await store.runs.get(options.resume);
@@ -138,7 +142,7 @@ export async function runDiscover(options: DiscoverOptions): Promise<{ result: D
   try {
     stage = await runSampleStage(tasks, {
       store, runId: run.id, taskKind: DISCOVER_TASK_KIND, models: [options.extractor], samples: 1, sampling: config.sampling,
-      concurrency: options.concurrency, jsonSchema: extractionJsonSchema(),
+      concurrency: options.concurrency, jsonSchema: extractionJsonSchema(config.maxValues),
       messages: (t) => extractionMessages(t as DiscoverTaskInput),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.progress ? { progress: options.progress } : {}),
