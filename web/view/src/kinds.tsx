@@ -5,6 +5,7 @@
  */
 import type { ReactNode } from 'react';
 import type { Report, RunSummary } from '../../../src/view/api.ts';
+import { DiscoverPage } from './DiscoverPage.tsx';
 import { LabelTab } from './LabelTab.tsx';
 import { CorrectedTable, FoundationBars, FoundationTable, Iterations, MetricsTable, Notes, Radars } from './metrics.tsx';
 import type { Source } from './source.ts';
@@ -47,6 +48,7 @@ const label: KindTab = { id: 'label', label: 'Label', render: (p) => <LabelTab s
 
 export const KIND_TABS: Record<string, KindTab[]> = {
   bench: [overview, label],
+  discover: [{ id: 'discover', label: 'Discover', render: (p) => <DiscoverPage source={p.source} run={p.summary.run.id} /> }],
   probe: [overview, { id: 'iterations', label: 'Iterations', render: (p) => <WithReport {...p}>{(report) => (report ? <Iterations report={report} /> : null)}</WithReport> }, label],
 };
 
