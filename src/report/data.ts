@@ -13,7 +13,7 @@ import type { SchwartzValueId } from '../values/schwartz.ts';
 export type Interval = [number | null, number | null];
 
 /**
- * EVR, MVP and APV over one group of prompts (DeNEVIL §5, τ = 0.5), each with a 95% bootstrap CI: the
+ * EVR, MVP and APV over one group of prompts (DeNEVIL §5, τ = 0.5), each with a 95% CI (Wilson for EVR, BCa for MVP and APV): the
  * shape `benchMetrics` (src/bench/metrics.ts) returns and `tenet bench --json` prints, so its output fits
  * here as it is.
  */
