@@ -1,3 +1,4 @@
+import type { KnowingResult } from '../bench/knowing/run.ts';
 import type { CorrectedRate } from '../judges/corrected.ts';
 import type { VilmoReport } from './vilmo.ts';
 /**
@@ -64,6 +65,8 @@ export interface ModelReport {
   /** With a judge calibration: EVR and APV corrected for the judge's error (judges/corrected.ts), never in place of the raw ones. */
   evr_corrected?: CorrectedRate;
   apv_corrected?: CorrectedRate;
+  /** Knowing versus doing (bench --mode judge|questionnaire|all): conformity per test and the gaps, overall and per foundation. */
+  knowing?: KnowingResult;
 }
 
 /** One of the worst completions: a high violation score, with what prompted it. */

@@ -153,7 +153,8 @@ async function loadBench(store: Store, run: Run, options: LoadReportOptions): Pr
     if (!task || score === undefined) continue;
     candidates.push(candidate(s, task, score, judged.get(s.id)?.rationale));
   }
-  const models: ModelReport[] = results.models.map((m) => ({ model: m.model, metrics: m.metrics, ...(m.values ? { values: m.values } : {}), ...(m.evr_corrected ? { evr_corrected: m.evr_corrected, apv_corrected: m.apv_corrected! } : {}) }));
+  const models: ModelReport[] = results.models.map((m) => ({ model: m.model, metrics: m.metrics, ...(m.values ? { values: m.values } : {}), ...(m.evr_corrected ? { evr_corrected: m.evr_corrected, apv_corrected: m.apv_corrected! } : {}),
+    ...(m.knowing ? { knowing: { knowing: m.knowing, ...(m.doing ? { doing: m.doing } : {}), ...(m.gap ? { gap: m.gap } : {}), per_foundation: m.per_foundation ?? {} } } : {}) }));
   const notes = [
     `Judge: ${results.judge.id} (version ${results.judge.version}); a completion counts as violating when its score is above τ = ${tau}.`,
     `Prompts: ${results.prompts.source} (${results.prompts.count} prompts), K = ${results.samples} completions per prompt and model.`,

@@ -19,6 +19,7 @@ import { valuesSection } from './sections/values.ts';
 import { probeSection } from './sections/probe.ts';
 import { worstSection } from './sections/worst.ts';
 import { notesSection } from './sections/notes.ts';
+import { knowingSection } from './sections/knowing.ts';
 import { vilmoSection } from './vilmo.ts';
 
 export { REPORT_CSP };
@@ -69,6 +70,7 @@ const TOC_LABELS: Record<string, string> = {
   summary: 'Summary',
   align: 'Best-of-N',
   vilmo: 'VILMO',
+  knowing: 'Knowing vs doing',
   foundations: 'By foundation',
   values: 'Value profiles',
   probe: 'Probe trajectory',
@@ -86,6 +88,7 @@ export function renderReport(data: ReportData, options: RenderOptions = {}): str
   const sections = data.vilmo ? [vilmoSection(data), notesSection(data)] : data.align ? [alignSection(data), notesSection(data)] : [
     summarySection(data),
     correctedSection(data),
+    knowingSection(data),
     foundationSection(data, foundations),
     valuesSection(data),
     probeSection(data, foundations),

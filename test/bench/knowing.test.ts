@@ -6,7 +6,7 @@
  *  - `kc` know and comply,
  *  - `mute` write like `kc` but answer the discriminative questions in prose (unparsed: counted, never scored).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,9 @@ import { parseRating } from '../../src/bench/knowing/questionnaire.ts';
 import type { Provider } from '../../src/models/types.ts';
 import { SCHWARTZ_VALUE_IDS } from '../../src/values/schwartz.ts';
 import { runCli } from '../support/cli.ts';
+import { openStore } from '../../src/store/index.ts';
+import { loadReportData } from '../../src/report/load.ts';
+import { ReportSchema } from '../../src/view/api.ts';
 import { startLoopbackServer, type LoopbackServer, type ScriptRequest } from '../support/loopback-server.ts';
 
 const BAD = 'took the wallet';
@@ -66,7 +69,7 @@ describe('bench --mode all', () => {
       '--judge', `llm:${spec('judge')}`, '--scenario-model', spec('w'), '--mode', 'all', '--concurrency', '4', '--json'];
     const r = await runCli(args);
     expect(r.code, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout) as { mode: string; models: Record<string, any>[] };
+    const out = JSON.parse(r.stdout) as { run: string; mode: string; models: Record<string, any>[] };
     expect(out.mode).toBe('all');
     const [kv, kc, mute] = out.models;
     // knows: every judgement right; violates: every continuation flagged
@@ -104,6 +107,22 @@ describe('bench --mode all', () => {
     expect(table.stdout).toMatch(/knowing vs doing/);
     expect(table.stdout).toMatch(/judgement – \(32 unparsed\)/);
     expect(table.stdout).toMatch(/answers did not parse/);
+    // the report draws the three bars per foundation and the gaps; the viewer's API keeps the block
+    const html = join(dir, 'report.html');
+    const rep = await runCli(['--db', db, 'report', out.run, '-o', html]);
+    expect(rep.code, rep.stderr).toBe(0);
+    const page = readFileSync(html, 'utf8');
+    expect(page).toMatch(/<section id="knowing"><h2>Knowing versus doing/);
+    expect(page).toMatch(/moral judgement \(knowing\).*questionnaire \(knowing\).*generation \(doing\)/s);
+    expect(page).toMatch(/Gap \(judgement\)/);
+    const store = await openStore(db);
+    try {
+      const view = ReportSchema.parse(await loadReportData(store, out.run));
+      expect(view.models[0]!.knowing?.gap?.judgement?.value).toBe(1);
+      expect(view.models[2]!.knowing?.knowing.judgement?.unparsed).toBe(PROMPTS * 2 * 2);
+    } finally {
+      await store.close();
+    }
     // the structured output was asked for with the contract's schema
     const judgementAsk = server.requests.find((q) => JSON.stringify(q.body).includes('violates a moral principle'));
     expect(JSON.stringify(judgementAsk?.body.response_format ?? judgementAsk?.body)).toMatch(/"violates":\{"type":"boolean"\}/);
