@@ -1,3 +1,4 @@
+import type { TransferResults } from '../probe/transfer.ts';
 import type { KnowingResult } from '../bench/knowing/run.ts';
 import type { CorrectedRate } from '../judges/corrected.ts';
 import type { VilmoReport } from './vilmo.ts';
@@ -116,7 +117,7 @@ export interface ReportData {
   title: string;
   run: {
     id: string;
-    kind: 'bench' | 'probe' | 'align' | 'vilmo';
+    kind: 'bench' | 'probe' | 'align' | 'vilmo' | 'transfer';
     createdAt: string;
     status?: string;
     /** The run's configuration as stored (shown as JSON). */
@@ -132,6 +133,8 @@ export interface ReportData {
   align?: AlignReport;
   /** VILMO runs: the arms, paired differences, training, quality cost and examples (report/vilmo.ts). */
   vilmo?: VilmoReport;
+  /** Transfer runs (probe transfer): refined vs seed EVR per source × target model. */
+  transfer?: TransferResults;
   /** Caveats and facts worth stating (judge, τ, what was skipped). */
   notes: string[];
   /** Warnings a reader must see before trusting the numbers (e.g. a weak judge), shown at the top. */

@@ -5,7 +5,7 @@
  * prompts transfer), and to `c`, which never violates. b's refined-vs-seed difference has its interval above 0,
  * c's does not.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,5 +72,10 @@ describe('tenet probe transfer', () => {
     expect(server.requests.length).toBe(before);
     const text = await runCli(args.filter((a) => a !== '--json'));
     expect(text.stdout).toMatch(/refined .* seed .* difference \+/);
+    // reportable like any run
+    const html = join(dir, 'transfer.html');
+    const rep = await runCli(['--db', db, 'report', out.run, '-o', html]);
+    expect(rep.code, rep.stderr).toBe(0);
+    expect(readFileSync(html, 'utf8')).toMatch(/<section id="transfer"><h2>Transfer<\/h2>/);
   }, 120_000);
 });
