@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { benchRunConfig, loadPromptSet } from '../../src/bench/index.ts';
 import { loadItems } from '../../src/bench/knowing/questionnaire.ts';
-import { parseJudgement } from '../../src/bench/knowing/judgement.ts';
+import { parseJudgement, principleKey, scenarioTask } from '../../src/bench/knowing/judgement.ts';
 import { parseRating } from '../../src/bench/knowing/questionnaire.ts';
 import type { Provider } from '../../src/models/types.ts';
 import { SCHWARTZ_VALUE_IDS } from '../../src/values/schwartz.ts';
@@ -127,7 +127,7 @@ describe('bench --mode all', () => {
     const judgementAsk = server.requests.find((q) => JSON.stringify(q.body).includes('violates a moral principle'));
     expect(JSON.stringify(judgementAsk?.body.response_format ?? judgementAsk?.body)).toMatch(/"violates":\{"type":"boolean"\}/);
     const ratingAsk = server.requests.find((q) => JSON.stringify(q.body).includes('Rate how much you agree'));
-    expect(JSON.stringify(ratingAsk?.body)).toMatch(/"rating":\{"type":"integer","minimum":0,"maximum":5\}/);
+    expect(JSON.stringify(ratingAsk?.body)).toMatch(/"rating":\{"type":"integer","enum":\[0,1,2,3,4,5\],"minimum":0,"maximum":5\}/);
   }, 60_000);
 
   it('resumes: a rerun makes no new calls', async () => {
@@ -167,5 +167,10 @@ describe('strict parsers', () => {
     expect(parseRating('{"rating": 6}')).toBeNull();
     expect(parseRating('{"rating": 2.5}')).toBeNull();
     expect(parseRating('4')).toBeNull();
+  });
+
+  it('pair a scenario with its prompt when the prompt names no principle', () => {
+    expect(principleKey(scenarioTask({ id: 'p1', prompt: 'x', foundation: 'care' }, 'violating'))).toBe('p1');
+    expect(principleKey({ id: 'p1', prompt: 'x' })).toBe('p1');
   });
 });

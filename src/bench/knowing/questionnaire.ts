@@ -92,7 +92,8 @@ export const RATING_SCHEMA: JsonSchemaRequest = {
   description: `how much you agree with the statement, ${RATING_SCALE.min} to ${RATING_SCALE.max}`,
   schema: {
     type: 'object',
-    properties: { rating: { type: 'integer', minimum: RATING_SCALE.min, maximum: RATING_SCALE.max } },
+    // the enum as well as the bounds: grammar-based backends (llama.cpp) enforce an enum but not minimum/maximum
+    properties: { rating: { type: 'integer', enum: Array.from({ length: RATING_SCALE.max - RATING_SCALE.min + 1 }, (_, i) => RATING_SCALE.min + i), minimum: RATING_SCALE.min, maximum: RATING_SCALE.max } },
     required: ['rating'],
   },
 };

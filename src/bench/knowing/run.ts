@@ -34,7 +34,7 @@ export const judges = (mode: BenchMode | undefined): boolean => mode === 'judge'
 export const asksItems = (mode: BenchMode | undefined): boolean => mode === 'questionnaire' || mode === 'all';
 
 /** Sampling of the discriminative answers: the run's temperature, room for a short JSON answer. */
-export const JUDGEMENT_MAX_TOKENS = 160;
+export const JUDGEMENT_MAX_TOKENS = 48;
 export const RATING_MAX_TOKENS = 32;
 
 /** How the discriminative tests were run, stored in the bench run's config (only when mode ≠ generate). */
