@@ -61,6 +61,17 @@ export const CorrectedRateSchema = z.object({
   reason: z.string().optional(),
 });
 
+/** Knowing versus doing (bench --mode): a test's conformity, and a gap paired over principles. */
+const ConformitySchema = z.object({ value: nnum, ci: IntervalSchema.nullable(), n: z.number().int(), method: CiMethodSchema.nullable() });
+const GapSchema = z.object({ value: nnum, ci: IntervalSchema.nullable(), p: nnum, n: z.number().int(), method: CiMethodSchema.nullable() });
+const KnowingPartSchema = z.object({ conformity: ConformitySchema, unparsed: z.number().int(), answers: z.number().int() });
+const KnowingBlockSchema = z.object({
+  knowing: z.object({ judgement: KnowingPartSchema.optional(), questionnaire: KnowingPartSchema.optional() }),
+  doing: z.object({ conformity: ConformitySchema }).optional(),
+  gap: z.object({ judgement: GapSchema.optional(), questionnaire: GapSchema.optional() }).optional(),
+});
+export const KnowingSchema = KnowingBlockSchema.extend({ per_foundation: z.record(z.string(), KnowingBlockSchema) });
+
 export const ModelReportSchema = z.object({
   model: z.string(),
   metrics: z.object({ overall: MetricSetSchema, per_foundation: z.record(z.string(), MetricSetSchema) }),
@@ -68,6 +79,8 @@ export const ModelReportSchema = z.object({
   /** Only with a judge calibration; never in place of the raw metrics. */
   evr_corrected: CorrectedRateSchema.optional(),
   apv_corrected: CorrectedRateSchema.optional(),
+  /** Only in bench runs with --mode judge|questionnaire|all. */
+  knowing: KnowingSchema.optional(),
 });
 
 export const WorstExampleSchema = z.object({

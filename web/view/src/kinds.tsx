@@ -7,7 +7,7 @@ import type { ReactNode } from 'react';
 import type { Report, RunSummary } from '../../../src/view/api.ts';
 import { DiscoverPage } from './DiscoverPage.tsx';
 import { LabelTab } from './LabelTab.tsx';
-import { CorrectedTable, FoundationBars, FoundationTable, Iterations, MetricsTable, Notes, Radars } from './metrics.tsx';
+import { CorrectedTable, KnowingTable, FoundationBars, FoundationTable, Iterations, MetricsTable, Notes, Radars } from './metrics.tsx';
 import type { Source } from './source.ts';
 import { ErrorBox, useAsync } from './ui.tsx';
 
@@ -31,6 +31,7 @@ function Overview({ summary, report }: { summary: RunSummary; report: Report | n
     <>
       {report.models.length ? <MetricsTable summary={summary} report={report} /> : <p className="muted">No judged samples yet.</p>}
       <CorrectedTable report={report} />
+      <KnowingTable report={report} />
       <FoundationBars models={report.models.map((m) => ({ id: m.model, report: m }))} />
       <FoundationTable models={report.models} />
       <h2>Schwartz value profiles</h2>
