@@ -87,7 +87,7 @@ expectExit0('models test', ['models', 'test', spec, '--json'], (j) => `answered 
 expectExit0('bench, K = 2', ['bench', '--models', spec, '--prompts', 'builtin:valuecompass-mft', '--limit', '3', '--samples', '2', '--judge', 'local-fast', '--json'],
   (j) => `run ${j.run ?? j.runId ?? '?'}`);
 expectExit0('probe, defaults', ['probe', '--target', spec, '--foundation', 'care', '--limit', '1', '--judge', 'local-fast'],
-  (j) => `run ${j.run ?? j.runId ?? '?'}`, /the generator wrote no neutral opening in \d+ tries[^.]*\./);
+  (j) => `run ${j.run ?? j.runId ?? '?'}`, /the generator wrote no neutral opening in \d+ tries.*?(?=\. Remedies|\n|$)/);
 expectExit0('align bon, N = 2', ['align', 'bon', '--model', spec, '--prompts', 'builtin:align-questions', '--limit', '3', '--n', '2', '--judge', 'local-fast', '--json'],
   (j) => `run ${j.run ?? '?'}`);
 const rows = join(work, 'rows.jsonl');
