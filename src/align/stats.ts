@@ -4,6 +4,7 @@
  * resampled is the prompt: the samples of one prompt are not independent.
  */
 import { bootstrap, type BootstrapOptions } from '../stats/bootstrap.ts';
+import { boundedMeanInterval, newcombePaired, type CiMethod } from '../stats/intervals.ts';
 import { SCHWARTZ_VALUE_IDS, type SchwartzValueId } from '../values/schwartz.ts';
 
 export interface Estimate {
@@ -11,6 +12,8 @@ export interface Estimate {
   mean: number | null;
   ci: [number | null, number | null];
   n: number;
+  /** How the CI was made, where it is not the percentile bootstrap. */
+  method?: CiMethod;
 }
 
 const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
@@ -26,9 +29,30 @@ export function meanEstimate(xs: readonly number[], options: BootstrapOptions = 
   return { mean: r.value, ci: [finiteOrNull(r.ci[0]), finiteOrNull(r.ci[1])], n: xs.length };
 }
 
-/** The mean paired difference b − a (same prompts), with a CI resampling pairs. */
-export function pairedDifference(a: readonly number[], b: readonly number[], options: BootstrapOptions = {}): Estimate {
-  return meanEstimate(a.map((x, i) => b[i]! - x), options);
+/**
+ * The mean paired difference b − a (same prompts) and how its CI was made: Newcombe's paired interval when both
+ * are 0/1 outcomes (it never collapses to a point, even when every pair agrees), else a percentile bootstrap
+ * resampling pairs; `range` (the values' bounds, e.g. [0, 1] for rates) turns the latter into the BCa bootstrap
+ * with a Wilson fallback when every pair differs by the same amount.
+ */
+export function pairedDifference(a: readonly number[], b: readonly number[], options: BootstrapOptions & { range?: [number, number] } = {}): Estimate {
+  const n = a.length;
+  if (n > 0 && [...a, ...b].every((x) => x === 0 || x === 1)) {
+    const r = newcombePaired(b, a, options.level);
+    return { mean: r.value, ci: r.ci, n, method: r.method };
+  }
+  const { range, ...boot } = options;
+  const d = a.map((x, i) => b[i]! - x);
+  if (range && n > 0) {
+    const span = range[1] - range[0];
+    const r = boundedMeanInterval(n, (idx) => {
+      let s = 0;
+      for (let i = 0; i < idx.length; i++) s += d[idx[i]!]!;
+      return s / idx.length;
+    }, { ...boot, range: [-span, span] });
+    return { mean: r.value, ci: [finiteOrNull(r.ci[0]), finiteOrNull(r.ci[1])], n, method: r.method };
+  }
+  return { ...meanEstimate(d, boot), method: 'percentile-bootstrap' };
 }
 
 export interface ProfileEstimate {

@@ -5,6 +5,8 @@ import { METRIC_NAMES, type MetricSet, type ValueProfile } from './metrics.ts';
 import { formatFailureCounts } from '../runtime/failures.ts';
 import type { BenchModelResult, BenchResults } from './run.ts';
 import type { CorrectedRate } from '../judges/corrected.ts';
+import type { Conformity, Gap } from './knowing/gap.ts';
+import type { KnowingBlock } from './knowing/run.ts';
 
 const f3 = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? '  –  ' : x.toFixed(3));
 /** CIs are printed with the same 3 decimals as their point estimates, so a point inside its CI never prints outside it. */
@@ -49,6 +51,32 @@ function valuesLine(v: ValueProfile): string {
   return `  values (mean over ${v.samples} samples, −1 opposed … +1 supported): ${parts.join(', ')}`;
 }
 
+function conformityCell(c: Conformity | undefined): string {
+  return c && c.value !== null ? `${f3(c.value)} ${ci(c.ci)} N=${c.n}` : '–';
+}
+
+function gapCell(g: Gap | undefined): string {
+  return g && g.value !== null ? `${g.value >= 0 ? '+' : ''}${f3(g.value)} ${ci(g.ci)} p=${pv(g.p)}` : '–';
+}
+
+/** Knowing versus doing (bench --mode): conformity of each test per foundation, and the gaps. */
+export function knowingLines(m: Pick<BenchModelResult, 'knowing' | 'doing' | 'gap' | 'per_foundation'>): string[] {
+  const lines = ['  knowing vs doing — conformity in [0, 1], higher conforms more [95% CI over principles (judgement, doing) or items (questionnaire)]; gap = knowing − doing, paired over principles, exact sign-flip p:'];
+  const rows: [string, KnowingBlock][] = [['overall', m as KnowingBlock], ...Object.entries(m.per_foundation ?? {})];
+  for (const [label, b] of rows) {
+    const parts: string[] = [];
+    if (b.knowing.judgement) parts.push(`judgement ${conformityCell(b.knowing.judgement.conformity)}${b.knowing.judgement.unparsed ? ` (${b.knowing.judgement.unparsed} unparsed)` : ''}`);
+    if (b.knowing.questionnaire) parts.push(`questionnaire ${conformityCell(b.knowing.questionnaire.conformity)}${b.knowing.questionnaire.unparsed ? ` (${b.knowing.questionnaire.unparsed} unparsed)` : ''}`);
+    if (b.doing) parts.push(`doing ${conformityCell(b.doing.conformity)}`);
+    if (b.gap?.judgement) parts.push(`gap(judgement) ${gapCell(b.gap.judgement)}`);
+    if (b.gap?.questionnaire) parts.push(`gap(questionnaire) ${gapCell(b.gap.questionnaire)}`);
+    lines.push(`    ${pad(label, 10)}${parts.join(' · ')}`);
+  }
+  const unparsed = (m.knowing?.judgement?.unparsed ?? 0) + (m.knowing?.questionnaire?.unparsed ?? 0);
+  if (unparsed) lines.push(`    ${unparsed} answers did not parse (strict JSON parser): counted above, never scored`);
+  return lines;
+}
+
 export function formatBenchResults(r: BenchResults & { interrupted?: boolean }, gates: GateResult[] = []): string {
   const lines: string[] = [];
   lines.push(`run ${r.run} (${r.status}) · ${r.prompts.count} prompts from ${r.prompts.source} · K = ${r.samples} · judge ${r.judge.id}@${r.judge.version} · τ = ${r.tau}`);
@@ -63,6 +91,7 @@ export function formatBenchResults(r: BenchResults & { interrupted?: boolean }, 
     lines.push(ciMethodsLine({ overall: m.metrics.overall, ...m.metrics.per_foundation }));
     lines.push(...correctedLines(m));
     if (m.values) lines.push(valuesLine(m.values));
+    if (m.knowing) lines.push(...knowingLines(m));
   }
   const failedUnits = r.failureCauses.reduce((n, c) => n + c.units, 0);
   if (failedUnits) {

@@ -66,3 +66,7 @@ export {
   type LeaderboardModel,
 } from './leaderboard.ts';
 export { GATE_OPERATORS, evaluateGates, parseGate, parseGates, type Gate, type GateOperator, type GateResult } from './gates.ts';
+export { BENCH_MODES, loadKnowing, type BenchMode, type KnowingBlock, type KnowingConfig, type KnowingResult } from './knowing/run.ts';
+export { BUILTIN_ITEMS, loadItems, parseRating, RATING_SCALE, type ItemSet, type QuestionnaireItem } from './knowing/questionnaire.ts';
+export { parseJudgement, JUDGEMENT_SCHEMA } from './knowing/judgement.ts';
+export { conformityOf, pairedGap, type Conformity, type Gap } from './knowing/gap.ts';

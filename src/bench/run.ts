@@ -19,6 +19,8 @@ import { benchMetrics, DEFAULT_TAU, type ModelScores, type PromptScores } from '
 import type { PromptSet } from './prompts.ts';
 import { sameJudge } from '../judges/ids.ts';
 import { correctedModelRates, type Calibration, type CorrectedRate } from '../judges/corrected.ts';
+import { generates, knowingConfig, loadKnowing, runKnowingStages, type BenchMode, type KnowingConfig, type KnowingResult } from './knowing/run.ts';
+import type { ItemSet } from './knowing/questionnaire.ts';
 
 export const BENCH_RUN_KIND = 'bench';
 export const BENCH_TASK_KIND = 'bench';
@@ -59,6 +61,10 @@ export interface BenchRunConfig {
   sampling: SamplingParams;
   template: string;
   tau: number;
+  /** `judge`, `questionnaire` or `all` (discriminative tests beside or instead of generation); absent: generate only. */
+  mode?: Exclude<BenchMode, 'generate'>;
+  /** How the discriminative tests were run (only with `mode`). */
+  knowing?: KnowingConfig;
 }
 
 export interface RunBenchOptions {
@@ -85,9 +91,15 @@ export interface RunBenchOptions {
   calibration?: Calibration | undefined;
   /** Called once the run is open, before any model call (the CLI prints the id). */
   onRun?: (run: Run, config: BenchRunConfig) => void;
+  /** generate (default: continuations only, as always), judge, questionnaire or all. */
+  mode?: BenchMode;
+  /** Questionnaire items (modes questionnaire and all). */
+  items?: ItemSet;
+  /** Who writes the judgement scenarios' continuations (modes judge and all; default the first model). */
+  scenarioModel?: Provider;
 }
 
-export interface BenchModelResult extends ModelScores {
+export interface BenchModelResult extends ModelScores, Partial<KnowingResult> {
   model: string;
   /** EVR and APV corrected for the judge's error (judges/corrected.ts), beside the raw ones: only with a calibration. */
   evr_corrected?: CorrectedRate;
@@ -101,6 +113,8 @@ export interface BenchResults {
   judge: { id: string; version: string };
   samples: number;
   tau: number;
+  /** Present when the run has discriminative tests (judge, questionnaire, all). */
+  mode?: BenchMode;
   models: BenchModelResult[];
   /** Why units of the run's last invocation failed, each distinct cause with its unit count ([] when none failed). */
   failureCauses: FailureCount[];
@@ -114,7 +128,7 @@ export interface RunBenchResult extends BenchResults {
 }
 
 /** The run configuration for these settings. */
-export function benchRunConfig(options: Pick<RunBenchOptions, 'prompts' | 'models' | 'judge' | 'judgeSpec' | 'samples' | 'sampling'>): BenchRunConfig {
+export function benchRunConfig(options: Pick<RunBenchOptions, 'prompts' | 'models' | 'judge' | 'judgeSpec' | 'samples' | 'sampling' | 'mode' | 'items' | 'scenarioModel'>): BenchRunConfig {
   const samples = options.samples ?? DEFAULT_SAMPLES;
   if (!Number.isInteger(samples) || samples < 1 || samples > MAX_SAMPLES) {
     throw new TenetError('BAD_USAGE', `samples (K) must be an integer from 1 to ${MAX_SAMPLES}, got ${samples}`, { hint: 'DeNEVIL uses K = 10; a larger K mostly raises EVR (more chances to violate)' });
@@ -129,7 +143,7 @@ export function benchRunConfig(options: Pick<RunBenchOptions, 'prompts' | 'model
   const dup = specs.find((s, i) => specs.indexOf(s) !== i);
   if (dup) throw new TenetError('BAD_USAGE', `model ${dup} is listed twice`);
   if (options.models.length === 0) throw new TenetError('BAD_USAGE', 'a bench needs at least one model');
-  return {
+  const config: BenchRunConfig = {
     version: 1,
     prompts: { source: options.prompts.source, sha256: options.prompts.sha256, count: options.prompts.prompts.length },
     // Without credentials: they are not stored, and they do not make a run different.
@@ -140,6 +154,18 @@ export function benchRunConfig(options: Pick<RunBenchOptions, 'prompts' | 'model
     template: CONTINUATION_PROMPT_VERSION,
     tau: DEFAULT_TAU,
   };
+  // generate-only runs keep the config (and so the run id) they always had
+  const mode = options.mode ?? 'generate';
+  if (mode === 'generate') return config;
+  const writer = options.scenarioModel ?? options.models[0]!;
+  config.mode = mode;
+  config.knowing = knowingConfig(mode, {
+    scenarioModel: { spec: writer.spec, model: writer.model, baseUrl: writer.baseUrl ? redactUrl(writer.baseUrl) : null },
+    ...(options.items ? { items: options.items } : {}),
+    sampling: config.sampling,
+  });
+  if (config.knowing.questionnaire === undefined && (mode === 'questionnaire' || mode === 'all')) throw new TenetError('BAD_USAGE', 'a questionnaire needs items');
+  return config;
 }
 
 /** Read a stored run's config, checking that it is a bench run. */
@@ -166,6 +192,8 @@ function differences(a: BenchRunConfig, b: BenchRunConfig): string[] {
   if (a.judge.id !== b.judge.id || a.judge.version !== b.judge.version) out.push(`judge ${a.judge.id}@${a.judge.version} vs ${b.judge.id}@${b.judge.version}`);
   if (canonicalJson(a.sampling) !== canonicalJson(b.sampling)) out.push(`sampling ${canonicalJson(a.sampling)} vs ${canonicalJson(b.sampling)}`);
   if (a.template !== b.template) out.push(`continuation prompt ${a.template} vs ${b.template}`);
+  if ((a.mode ?? 'generate') !== (b.mode ?? 'generate')) out.push(`mode ${a.mode ?? 'generate'} vs ${b.mode ?? 'generate'}`);
+  else if (canonicalJson(a.knowing ?? null) !== canonicalJson(b.knowing ?? null)) out.push('discriminative settings (scenario model, items or their sampling)');
   return out;
 }
 
@@ -192,9 +220,9 @@ export async function runBench(options: RunBenchOptions): Promise<RunBenchResult
     ...(options.resume ? { resume: options.resume } : {}),
   });
   options.onRun?.(run, config);
-  let stage: StageSummary;
+  let stage: StageSummary = { units: 0, done: 0, skipped: 0, failed: [], interrupted: false };
   try {
-    stage = await runSampleStage(options.prompts.prompts, {
+    if (generates(config.mode)) stage = await runSampleStage(options.prompts.prompts, {
       store,
       runId: run.id,
       taskKind: BENCH_TASK_KIND,
@@ -209,6 +237,14 @@ export async function runBench(options: RunBenchOptions): Promise<RunBenchResult
       ...(options.progress ? { progress: options.progress } : {}),
       ...(options.executor ? { executor: options.executor } : {}),
     });
+    if (config.knowing && !stage.interrupted) {
+      const knowing = await runKnowingStages({
+        store, runId: run.id, mode: config.mode!, knowing: config.knowing, prompts: options.prompts.prompts, models: options.models,
+        scenarioModel: options.scenarioModel ?? options.models[0], samples: config.samples, sampling: config.sampling,
+        judge: options.judge, judgeSpec: config.judge.spec, tau: config.tau, concurrency, signal: options.signal, executor: options.executor,
+      });
+      stage = { units: stage.units + knowing.units, done: stage.done + knowing.done, skipped: stage.skipped + knowing.skipped, failed: [...stage.failed, ...knowing.failed], interrupted: knowing.interrupted };
+    }
   } catch (error) {
     // a fatal error (the store gone, a bug) must not leave the run marked running
     options.progress?.finish();
@@ -242,7 +278,9 @@ export async function loadRunScores(store: Store, runId: string): Promise<{ run:
   const promptKey = (t: { input: unknown }): string => `${(t.input as PromptTask).id}\u0000${(t.input as PromptTask).prompt}`;
   const tasks = (await store.tasks.listByRun(runId)).filter((t) => t.kind === BENCH_TASK_KIND)
     .sort((a, b) => (promptKey(a) < promptKey(b) ? -1 : promptKey(a) > promptKey(b) ? 1 : 0));
-  const samples = await store.samples.listByRun(runId);
+  const benchTaskIds = new Set(tasks.map((t) => t.id));
+  // only the continuations: the discriminative stages' answers (bench --mode) are scored in knowing/run.ts
+  const samples = (await store.samples.listByRun(runId)).filter((s) => benchTaskIds.has(s.taskId));
   const judgments = await store.judgments.listByRun(runId);
   const judgmentBySample = new Map<string, unknown>();
   for (const j of judgments) {
@@ -282,6 +320,7 @@ export async function loadBenchResults(store: Store, runId: string, options: { b
     const c = correctedModelRates(scores, calibration, { k: config.samples, tau: config.tau, judge: config.judge, ...bootstrapOptions });
     return { evr_corrected: c.evr, apv_corrected: c.apv };
   };
+  const knowing = config.mode ? await loadKnowing(store, runId, config, prompts, byModel) : undefined;
   return {
     run: run.id,
     status: (await store.runs.get(runId))?.status ?? run.status,
@@ -289,7 +328,8 @@ export async function loadBenchResults(store: Store, runId: string, options: { b
     judge: { id: config.judge.id, version: config.judge.version },
     samples: config.samples,
     tau: config.tau,
-    models: [...byModel].map(([model, scores]) => ({ model, ...benchMetrics(scores, { k: config.samples, tau: config.tau, ...bootstrapOptions }), ...corrected(scores) })),
+    ...(config.mode ? { mode: config.mode } : {}),
+    models: [...byModel].map(([model, scores]) => ({ model, ...benchMetrics(scores, { k: config.samples, tau: config.tau, ...bootstrapOptions }), ...corrected(scores), ...knowing?.get(model) })),
     failureCauses: (await store.runFailures.list(runId)).map((f) => ({ ...(f.cause as unknown as FailureCause), units: f.count })),
   };
 }

@@ -43,7 +43,7 @@ export function formatVilmo(r: VilmoResults): string {
     `VILMO run ${r.run} (${r.status}): target ${r.target}, generator ${r.generator}; select judge (training, APE) ${r.select_judge.id}@${r.select_judge.version}, report judge (test arms) ${r.judge.id}@${r.judge.version}; primary metric ${r.primary.toUpperCase()} (declared before the run)`,
     `prompts ${r.prompts.source} (${r.prompts.count}): ${r.split.train} training, ${r.split.val} validation, ${r.split.test} test; K = ${r.samples} samples per prompt and instruction; M = ${r.candidates} candidates; R = ${r.rounds} rounds`,
     '',
-    `every arm on the same ${r.split.test} test prompts; fractions (lower is better) with 95% bootstrap CIs over prompts; conformity = 1 − mean violation (higher is better)`,
+    `every arm on the same ${r.split.test} test prompts; fractions (lower is better) with 95% CIs over prompts (EVR: Wilson; MVP, APV: BCa bootstrap; conformity: percentile bootstrap); conformity = 1 − mean violation (higher is better)`,
     `${'method'.padEnd(14)}${'N'.padStart(5)}  ${'EVR'.padEnd(22)}${'MVP'.padEnd(22)}${'APV'.padEnd(22)}conformity`,
   ];
   for (const m of VILMO_METHODS) {
@@ -53,7 +53,7 @@ export function formatVilmo(r: VilmoResults): string {
   }
   if (r.paired.length) {
     const c = r.correction;
-    lines.push('', `paired differences b − a over the same test prompts (negative: b violates less); 95% bootstrap CI; p: two-sided ${c.test} test; p_holm: Holm-corrected within its family: primary (${c.primary.toUpperCase()}, declared before the run) ${c.family} comparisons, secondary ${c.secondary_family}; * significant at ${c.alpha}`);
+    lines.push('', `paired differences b − a over the same test prompts (negative: b violates less); 95% CI over prompts (Newcombe for 0/1 outcomes, else BCa bootstrap; --json names it per row); p: two-sided ${c.test} test; p_holm: Holm-corrected within its family: primary (${c.primary.toUpperCase()}, declared before the run) ${c.family} comparisons, secondary ${c.secondary_family}; * significant at ${c.alpha}`);
     for (const p of r.paired) {
       lines.push(`  ${`${p.b} − ${p.a}`.padEnd(24)}${p.metric.toUpperCase().padEnd(5)}${p.role.padEnd(10)}${(p.difference === null ? '—' : (p.difference >= 0 ? '+' : '') + p.difference.toFixed(3)).padStart(8)} ${ci(p.ci).padEnd(18)} N ${String(p.n).padStart(4)}  p ${pv(p.p).padStart(7)}  p_holm ${pv(p.p_holm).padStart(7)}${p.significant ? '  *' : ''}`);
     }
@@ -183,7 +183,7 @@ export function registerVilmo(align: Command): void {
     [
       'tenet align vilmo --target ollama:llama3.1:8b --prompts builtin:valuecompass-mft --limit 60 --samples 4 --select-judge local --judge llm:ollama:llama3.1:8b',
       'tenet align vilmo --target openai:gpt-4o-mini --generator openai:gpt-4o-mini --prompts builtin:valuecompass-mft --samples 4 --candidates 4 --rounds 2 --select-judge llm:openai:gpt-4o-mini --judge llm:openai:gpt-4o --primary apv --reference llamacpp:smollm2-135m-instruct-q4_1 --json',
-      'tenet align vilmo --target llamacpp:smollm2-135m-instruct-q4_1 --prompts builtin:valuecompass-mft --limit 20 --samples 2 --candidates 2 --rounds 1 --judge local-fast   # offline, tiny',
+      'tenet align vilmo --target llamacpp:smollm2-135m-instruct-q4_1 --prompts builtin:valuecompass-mft --limit 10 --samples 2 --candidates 2 --rounds 1 --max-tokens 32 --judge local-fast   # offline, small: 118 generations, about 5 min on 2 quiet cores (10 min measured under load); it prints its plan first',
       'tenet align vilmo --resume vilmo-1a2b3c4d5e6f                  # continue an interrupted run',
       'tenet report vilmo-1a2b3c4d5e6f -o vilmo.html                   # arms side by side, paired differences, examples',
       'tenet align export vilmo-1a2b3c4d5e6f --format sft --chat -o gen-sft.jsonl   # (prompt, best instruction) pairs to fine-tune a generator (TRL)',

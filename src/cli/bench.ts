@@ -11,6 +11,8 @@ import { action, emit, examples, MAX_LIMIT_OPTION, MAX_TOKENS_OPTION, positiveIn
 import { withContext } from './context.ts';
 import { executorFor, executorOption, type ExecutorName } from './executor.ts';
 import { calibrationSourceOf, resolveCalibration } from '../judges/calibration-ref.ts';
+import { BENCH_MODES, type BenchMode } from '../bench/knowing/run.ts';
+import { BUILTIN_ITEMS, loadItems, type ItemSet } from '../bench/knowing/questionnaire.ts';
 
 interface BenchOptions {
   models?: string;
@@ -29,6 +31,9 @@ interface BenchOptions {
   maxPromptChars?: number;
   executor: ExecutorName;
   calibration?: string;
+  mode?: string;
+  items?: string;
+  scenarioModel?: string;
 }
 
 interface CompareCliOptions {
@@ -76,6 +81,9 @@ export function registerBench(program: Command): void {
     .option('--base-url <url>', 'API base URL for the target models (not the judge)')
     .option('--allow-failures', 'units that still fail after retries are a warning, not exit 1 (the metrics leave them out either way)')
     .option('--calibration <file|id|auto>', CALIBRATION_HELP)
+    .option('--mode <mode>', `what to measure: generate (continuations, the default), judge (moral-judgement questions), questionnaire (agreement items), or all (the three, with the knowing–doing gap per foundation; docs/bench.md#knowing-versus-doing)`)
+    .option('--items <file>', `questionnaire items, JSONL of {id, foundation, text, reverse?} (default ${BUILTIN_ITEMS}: the project's own MFQ-style items, not the MFQ)`)
+    .option('--scenario-model <spec>', 'who writes the violating and complying continuations the judgement questions show (default the first of --models)')
     .option('--fail-if <expr>', 'exit 1 when a gate is breached, e.g. "evr>0.3", "care.evr>=0.4", or on a CI bound "evr.lower>0.3" (repeatable; metrics evr|mvp|apv)', collect);
   executorOption(bench);
   bench.action(action(async (opts: BenchOptions, command: Command) => {
@@ -112,6 +120,18 @@ export function registerBench(program: Command): void {
           ...(opts.maxTokens !== undefined ? { maxTokens: opts.maxTokens } : {}),
         };
         const samples = opts.samples ?? stored?.samples ?? DEFAULT_SAMPLES;
+        const mode = (opts.mode ?? stored?.mode ?? 'generate') as BenchMode;
+        if (!(BENCH_MODES as readonly string[]).includes(mode)) throw new TenetError('BAD_USAGE', `--mode must be one of ${BENCH_MODES.join(', ')}, got "${mode}"`);
+        let items: ItemSet | undefined;
+        if (mode === 'questionnaire' || mode === 'all') {
+          const storedItems = stored?.knowing?.questionnaire;
+          items = opts.items || !storedItems ? loadItems(opts.items ?? BUILTIN_ITEMS) : { source: storedItems.items.source, sha256: storedItems.items.sha256, items: storedItems.list };
+        } else if (opts.items) throw new TenetError('BAD_USAGE', '--items is for --mode questionnaire or all');
+        let scenarioModel;
+        if (mode === 'judge' || mode === 'all') {
+          const spec = opts.scenarioModel ?? stored?.knowing?.judgement?.scenarioModel.spec ?? models[0]!.spec;
+          scenarioModel = models.find((m) => m.spec === spec) ?? await ctx.model(spec, { noCache: !opts.cache });
+        } else if (opts.scenarioModel) throw new TenetError('BAD_USAGE', '--scenario-model is for --mode judge or all');
         const maxTokens = sampling.maxTokens ?? DEFAULT_SAMPLING.maxTokens!;
         process.stderr.write(`${await describePlan(store, 'plan', models.map((m) => ({ model: m.spec, role: 'target', generations: prompts.prompts.length * samples, maxTokens })), opts.concurrency)}\n`);
         const progress = createProgress({ label: 'bench', total: prompts.prompts.length * models.length });
@@ -120,7 +140,8 @@ export function registerBench(program: Command): void {
         try {
           result = await runBench({
             store, prompts, models, judge, judgeSpec, samples, sampling, concurrency: opts.concurrency,
-            signal: sigint.signal, progress, calibration,
+            signal: sigint.signal, progress, calibration, mode,
+            ...(items ? { items } : {}), ...(scenarioModel ? { scenarioModel } : {}),
             ...(executor ? { executor } : {}),
             ...(opts.resume ? { resume: opts.resume } : {}),
             onRun: (run, config) => process.stderr.write(
@@ -151,6 +172,7 @@ export function registerBench(program: Command): void {
     'tenet bench --models openai:gpt-4o-mini --prompts my-prompts.jsonl --fail-if "evr>0.3" --fail-if "care.evr>=0.4"   # CI gate',
     'tenet bench --models openai:gpt-4o-mini --prompts my-prompts.jsonl --fail-if "evr.lower>0.3"   # fail only when EVR is above 0.3 beyond doubt',
     'tenet bench --resume bench-1a2b3c4d5e6f                                  # continue an interrupted run',
+    'tenet bench --models openai:gpt-4o-mini --prompts builtin:valuecompass-mft --limit 60 --samples 4 --judge llm:openai:gpt-4o --mode all --json   # knowing vs doing: judgement, questionnaire and generation, with the gap',
     'tenet bench --db postgres://tenet@db:5432/tenet --executor pgboss --models openai:gpt-4o-mini --prompts builtin:valuecompass-mft   # units run by `tenet worker` processes',
     'tenet bench compare bench-1a2b3c4d5e6f bench-0f9e8d7c6b5a --leaderboard',
   ]);

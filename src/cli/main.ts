@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { examples, formatError, exitCodeOf } from './io.ts';
 import { registerBench } from './bench.ts';
 import { registerCache } from './cache.ts';
+import { registerDiscover } from './discover.ts';
 import { registerDoctor } from './doctor.ts';
 import { registerElicit } from './elicit.ts';
 import { registerEvaluate } from './evaluate.ts';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerLabels(program);
   registerProbe(program);
   registerBench(program);
+  registerDiscover(program);
   registerReport(program);
   registerGraph(program);
   registerElicit(program);

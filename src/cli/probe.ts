@@ -1,3 +1,5 @@
+import { describePlan } from '../runtime/plan.ts';
+import { probePlan } from '../probe/plan.ts';
 import type { Command } from 'commander';
 import { TenetError } from '../errors.ts';
 import {
@@ -16,6 +18,7 @@ import {
   type ProbeScoring,
 } from '../probe/index.ts';
 import { formatRejections } from '../probe/validity.ts';
+import { formatTransfer, runTransfer, transferConfigOf } from '../probe/transfer.ts';
 import { notAvailable, requireScoring } from '../runtime/optional-scoring.ts';
 import { interruptOnSigint } from '../runtime/run.ts';
 import { withContext } from './context.ts';
@@ -176,6 +179,18 @@ export function registerProbe(program: Command): void {
         await requireScoring(reference, `--reference-model ${reference.spec} was asked to measure the exported prompts' perplexity`, 'use a llamacpp:FILE.gguf model or an OpenAI-compatible completions server that echoes prompt log-probabilities, or leave --reference-model out (perplexity is then measured under the target when it can score, else reported as not available)');
       }
 
+      const settings = {
+        iterations: opts.iterations ?? stored?.iterations ?? PROBE_DEFAULTS.iterations,
+        samples: opts.samples ?? stored?.samples ?? PROBE_DEFAULTS.samples,
+        candidates: opts.candidates ?? stored?.candidates ?? PROBE_DEFAULTS.candidates,
+        evalSamples: opts.evalSamples ?? stored?.evalSamples ?? PROBE_DEFAULTS.evalSamples,
+        promptsPerPrinciple: opts.promptsPerPrinciple ?? stored?.promptsPerPrinciple ?? PROBE_DEFAULTS.promptsPerPrinciple,
+      };
+      process.stderr.write(`${await describePlan(store, 'plan (an upper estimate; trajectories that stop early make fewer)', probePlan({
+        ...settings, trajectories: principles.length * settings.promptsPerPrinciple,
+        target: { spec: target.spec, maxTokens: stored?.targetSampling.maxTokens ?? PROBE_DEFAULTS.targetSampling.maxTokens },
+        generator: { spec: generator.spec, maxTokens: stored?.generatorSampling.maxTokens ?? PROBE_DEFAULTS.generatorSampling.maxTokens },
+      }), opts.concurrency)}\n`);
       const interrupt = interruptOnSigint();
       try {
         const result = await runProbe({
@@ -189,13 +204,13 @@ export function registerProbe(program: Command): void {
           principles,
           scoring,
           concurrency: opts.concurrency,
-          iterations: opts.iterations ?? stored?.iterations ?? PROBE_DEFAULTS.iterations,
-          samples: opts.samples ?? stored?.samples ?? PROBE_DEFAULTS.samples,
-          candidates: opts.candidates ?? stored?.candidates ?? PROBE_DEFAULTS.candidates,
+          iterations: settings.iterations,
+          samples: settings.samples,
+          candidates: settings.candidates,
           tau: opts.tau ?? stored?.tau ?? PROBE_DEFAULTS.tau,
           epsilon: opts.epsilon ?? stored?.epsilon ?? PROBE_DEFAULTS.epsilon,
-          evalSamples: opts.evalSamples ?? stored?.evalSamples ?? PROBE_DEFAULTS.evalSamples,
-          promptsPerPrinciple: opts.promptsPerPrinciple ?? stored?.promptsPerPrinciple ?? PROBE_DEFAULTS.promptsPerPrinciple,
+          evalSamples: settings.evalSamples,
+          promptsPerPrinciple: settings.promptsPerPrinciple,
           ...(stored ? { targetSampling: stored.targetSampling, generatorSampling: stored.generatorSampling } : {}),
           ...(opts.resume ? { resume: opts.resume } : {}),
           signal: interrupt.signal,
@@ -221,6 +236,46 @@ export function registerProbe(program: Command): void {
     'tenet probe --db postgres://tenet@db:5432/tenet --executor pgboss --target openai:gpt-4o-mini --foundation care   # target sampling runs on `tenet worker` processes',
     'tenet probe export probe-1a2b3c4d5e6f --format moralprompt -o moralprompt.jsonl',
   ]);
+
+  examples(
+    probe.command('transfer <runs...>')
+      .description('benchmark the prompts probe runs refined on one model against other models, next to their unrefined seed prompts: the transfer matrix (source × target, refined vs seed EVR and their paired difference)')
+      .option('--models <specs>', 'target models, comma-separated')
+      .option('--samples <k>', 'K: continuations per prompt and model (default 10)', positiveInt('--samples', 1000))
+      .option('--judge <spec>', 'judge of every continuation (default the first probe run\'s report judge)')
+      .option('--concurrency <c>', 'prompt × model units at once', positiveInt('--concurrency', 1024), 8)
+      .option('--resume <run>', 'continue this transfer run')
+      .option('--no-cache', 'always call the models, never answer from the response cache')
+      .action(action(async (runs: string[], opts: { models?: string; samples?: number; judge?: string; concurrency: number; resume?: string; cache: boolean }, command: Command) => withContext(command, async (ctx) => {
+        const store = await ctx.store();
+        const stored = opts.resume ? (await transferConfigOf(store, opts.resume)).config : undefined;
+        const specs = opts.models ? opts.models.split(',').map((x) => x.trim()).filter(Boolean) : stored?.models.map((m) => m.spec);
+        if (!specs?.length) throw new TenetError('BAD_USAGE', 'probe transfer needs --models', { hint: 'e.g. --models openai:gpt-4o-mini,ollama:llama3.1:8b' });
+        const models = await Promise.all(specs.map((spec) => ctx.model(spec, { noCache: !opts.cache })));
+        const first = await store.runs.get(runs[0]!);
+        const probeJudge = (first?.config as { judge?: { spec?: string; id?: string } } | undefined)?.judge;
+        const judgeSpec = opts.judge ?? stored?.judge.spec ?? probeJudge?.spec ?? probeJudge?.id ?? 'local';
+        const judge = await ctx.judge(judgeSpec, { noCache: !opts.cache, forViolation: true });
+        const interrupt = interruptOnSigint();
+        try {
+          const result = await runTransfer({
+            store, probeRuns: runs, models, judge, judgeSpec, samples: opts.samples ?? stored?.samples ?? 10, concurrency: opts.concurrency, signal: interrupt.signal,
+            ...(opts.resume ? { resume: opts.resume } : {}),
+            onRun: (run, config) => process.stderr.write(`transfer run ${run.id}: ${config.sources.reduce((n, x) => n + x.pairs, 0)} refined + seed prompts × ${config.models.length} models × K=${config.samples} (rerun the same command to continue)\n`),
+          });
+          const { stage: _stage, failures, interrupted, ...shown } = result;
+          emit(ctx, shown, () => formatTransfer(result));
+          if (failures) process.stderr.write(`error: ${failures} prompt × model units failed after retries; rerun the same command to retry them\n`);
+          return interrupted ? 130 : failures ? 1 : 0;
+        } finally {
+          interrupt.dispose();
+        }
+      }))),
+    [
+      'tenet probe transfer probe-1a2b3c4d5e6f --models openai:gpt-4o-mini,ollama:llama3.1:8b --samples 10',
+      'tenet probe transfer probe-aaaa probe-bbbb --models ollama:llama3.1:8b,ollama:qwen2.5:7b --json   # a square matrix when each model was a probe target',
+    ],
+  );
 
   examples(
     probe.command('export <run>')

@@ -9,6 +9,8 @@ import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import { TenetError } from '../errors.ts';
 import { loadReportData, renderReport } from '../report/index.ts';
+import { renderDiscoverReport } from '../report/discover.ts';
+import { DISCOVER_RUN_KIND, loadDiscoverResult } from '../discover/run.ts';
 import { withContext } from './context.ts';
 import { action, emit, examples, positiveInt } from './io.ts';
 
@@ -53,6 +55,19 @@ export function registerReport(program: Command): void {
       action(async (runId: string, opts: ReportOptions, command: Command) =>
         withContext(command, async (ctx) => {
           const store = await ctx.store();
+          if ((await store.runs.get(runId))?.kind === DISCOVER_RUN_KIND) {
+            const loaded = await loadDiscoverResult(store, runId);
+            if (!loaded) throw new TenetError('NOT_FOUND', `discover run ${runId} has no stored result yet`, { hint: 'rerun the same tenet discover command to finish it' });
+            const html = renderDiscoverReport(loaded.result, loaded.conversations, { ...(opts.title !== undefined ? { title: opts.title } : {}), ...(program.version() ? { version: program.version()! } : {}) });
+            if (opts.output === '-') {
+              process.stdout.write(html);
+              return;
+            }
+            const file = resolve(opts.output ?? `report-${runId.replace(/[^A-Za-z0-9._-]/g, '_')}.html`);
+            writeReport(file, html);
+            emit(ctx, { run: runId, kind: DISCOVER_RUN_KIND, output: file, bytes: Buffer.byteLength(html), values: loaded.result.values.length }, () => `wrote ${file} (${kb(Buffer.byteLength(html))}; open ${pathToFileURL(file).href})`);
+            return;
+          }
           const judge = opts.calibration === 'auto' ? ((await store.runs.get(runId))?.config as { judge?: { id: string; version: string } } | undefined)?.judge : undefined;
           const calibration = opts.calibration ? await resolveCalibration(opts.calibration, { source: calibrationSourceOf(store), ...(judge ? { judge } : {}) }) : undefined;
           const data = await loadReportData(store, runId, {

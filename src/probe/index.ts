@@ -49,3 +49,4 @@ export {
   type ProbeScoring,
   type ScoredSample,
 } from './types.ts';
+export { formatTransfer, loadTransferResults, runTransfer, transferPairs, TRANSFER_RUN_KIND, type TransferResults, type TransferRow, type TransferRunConfig } from './transfer.ts';

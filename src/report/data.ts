@@ -1,3 +1,5 @@
+import type { TransferResults } from '../probe/transfer.ts';
+import type { KnowingResult } from '../bench/knowing/run.ts';
 import type { CorrectedRate } from '../judges/corrected.ts';
 import type { VilmoReport } from './vilmo.ts';
 /**
@@ -13,7 +15,7 @@ import type { SchwartzValueId } from '../values/schwartz.ts';
 export type Interval = [number | null, number | null];
 
 /**
- * EVR, MVP and APV over one group of prompts (DeNEVIL §5, τ = 0.5), each with a 95% bootstrap CI: the
+ * EVR, MVP and APV over one group of prompts (DeNEVIL §5, τ = 0.5), each with a 95% CI (Wilson for EVR, BCa for MVP and APV): the
  * shape `benchMetrics` (src/bench/metrics.ts) returns and `tenet bench --json` prints, so its output fits
  * here as it is.
  */
@@ -64,6 +66,8 @@ export interface ModelReport {
   /** With a judge calibration: EVR and APV corrected for the judge's error (judges/corrected.ts), never in place of the raw ones. */
   evr_corrected?: CorrectedRate;
   apv_corrected?: CorrectedRate;
+  /** Knowing versus doing (bench --mode judge|questionnaire|all): conformity per test and the gaps, overall and per foundation. */
+  knowing?: KnowingResult;
 }
 
 /** One of the worst completions: a high violation score, with what prompted it. */
@@ -113,7 +117,7 @@ export interface ReportData {
   title: string;
   run: {
     id: string;
-    kind: 'bench' | 'probe' | 'align' | 'vilmo';
+    kind: 'bench' | 'probe' | 'align' | 'vilmo' | 'transfer';
     createdAt: string;
     status?: string;
     /** The run's configuration as stored (shown as JSON). */
@@ -129,6 +133,8 @@ export interface ReportData {
   align?: AlignReport;
   /** VILMO runs: the arms, paired differences, training, quality cost and examples (report/vilmo.ts). */
   vilmo?: VilmoReport;
+  /** Transfer runs (probe transfer): refined vs seed EVR per source × target model. */
+  transfer?: TransferResults;
   /** Caveats and facts worth stating (judge, τ, what was skipped). */
   notes: string[];
   /** Warnings a reader must see before trusting the numbers (e.g. a weak judge), shown at the top. */

@@ -7,6 +7,7 @@
  *    principle's final prompt (`benchMetrics`), and the worst examples among the samples of the prompts the
  *    trajectory kept.
  */
+import { loadTransferResults, TRANSFER_RUN_KIND } from '../probe/transfer.ts';
 import { violationCaveat } from '../judges/factory.ts';
 import { formatFailureCounts } from '../runtime/failures.ts';
 import { notAvailable } from '../runtime/optional-scoring.ts';
@@ -41,7 +42,7 @@ export interface LoadReportOptions {
 }
 
 /** The run kinds a report can be made of. */
-export const REPORT_RUN_KINDS = [BENCH_RUN_KIND, PROBE_RUN_KIND, ALIGN_RUN_KIND, VILMO_RUN_KIND] as const;
+export const REPORT_RUN_KINDS = [BENCH_RUN_KIND, PROBE_RUN_KIND, ALIGN_RUN_KIND, VILMO_RUN_KIND, TRANSFER_RUN_KIND] as const;
 
 /** Read a run for its report, or fail with NOT_FOUND naming some runs that do exist. */
 export async function findReportRun(store: Store, runId: string): Promise<Run> {
@@ -69,6 +70,21 @@ export async function loadReportData(store: Store, runId: string, options: LoadR
   const run = await findReportRun(store, runId);
   if (run.kind === ALIGN_RUN_KIND) return loadAlign(store, run, options);
   if (run.kind === VILMO_RUN_KIND) return loadVilmo(store, run, options);
+  if (run.kind === TRANSFER_RUN_KIND) {
+    const transfer = await loadTransferResults(store, run.id);
+    return {
+      title: options.title ?? `Probe transfer: ${run.name}`,
+      run: { id: run.id, kind: 'transfer', createdAt: run.createdAt, status: run.status, config: run.config ?? null, totals: { ...run.totals } },
+      models: [],
+      worst: [],
+      transfer,
+      notes: [
+        `Judge: ${transfer.judge.id} (version ${transfer.judge.version}); a continuation violates when its score is above τ = ${transfer.tau}. K = ${transfer.samples} continuations per prompt and model.`,
+        'Refined prompts: what the probe exported for each trajectory; seed prompts: the same trajectory\'s unrefined opening (iteration 0).',
+        ...(run.status !== 'done' ? [`The run is ${run.status}: rerun the same probe transfer command to complete it.`] : []),
+      ],
+    };
+  }
   return run.kind === PROBE_RUN_KIND ? loadProbe(store, run, options) : loadBench(store, run, options);
 }
 
@@ -153,7 +169,8 @@ async function loadBench(store: Store, run: Run, options: LoadReportOptions): Pr
     if (!task || score === undefined) continue;
     candidates.push(candidate(s, task, score, judged.get(s.id)?.rationale));
   }
-  const models: ModelReport[] = results.models.map((m) => ({ model: m.model, metrics: m.metrics, ...(m.values ? { values: m.values } : {}), ...(m.evr_corrected ? { evr_corrected: m.evr_corrected, apv_corrected: m.apv_corrected! } : {}) }));
+  const models: ModelReport[] = results.models.map((m) => ({ model: m.model, metrics: m.metrics, ...(m.values ? { values: m.values } : {}), ...(m.evr_corrected ? { evr_corrected: m.evr_corrected, apv_corrected: m.apv_corrected! } : {}),
+    ...(m.knowing ? { knowing: { knowing: m.knowing, ...(m.doing ? { doing: m.doing } : {}), ...(m.gap ? { gap: m.gap } : {}), per_foundation: m.per_foundation ?? {} } } : {}) }));
   const notes = [
     `Judge: ${results.judge.id} (version ${results.judge.version}); a completion counts as violating when its score is above τ = ${tau}.`,
     `Prompts: ${results.prompts.source} (${results.prompts.count} prompts), K = ${results.samples} completions per prompt and model.`,
@@ -320,7 +337,7 @@ async function loadProbe(store: Store, run: Run, options: LoadReportOptions): Pr
   const notes = [
     `Target ${config.target}; prompts written and rewritten by ${config.generator}; judge ${config.judge.id} (version ${config.judge.version}); candidates ranked by ${config.scoring === 'logprob' ? "the target's log-likelihood of the violating completions" : 'mean judged violation'}.`,
     `Up to T = ${config.iterations} iterations per trajectory, ${config.promptsPerPrinciple ?? 1} trajectories per principle (each from its own seed scenario; ${sum.duplicates} near-duplicate${sum.duplicates === 1 ? '' : 's'} dropped), K = ${config.samples} selection completions per prompt, K′ = ${config.evalSamples ?? '–'} fresh completions per current prompt, ${config.candidates} candidate rewrites per iteration; a completion violates when its score is above τ = ${tau}.`,
-    `Every score shown is the fresh score: K′ completions drawn after the prompt was selected, judged by ${json.judge}, that played no part in selecting it. The summary metrics are the target's over the exported set (N = ${sum.prompts} distinct final prompts, a MoralPrompt-style set), with 95% bootstrap CIs over prompts.`,
+    `Every score shown is the fresh score: K′ completions drawn after the prompt was selected, judged by ${json.judge}, that played no part in selecting it. The summary metrics are the target's over the exported set (N = ${sum.prompts} distinct final prompts, a MoralPrompt-style set), with 95% CIs over prompts (EVR: Wilson; MVP, APV: BCa bootstrap).`,
     `Trajectories: ${[...stopped].map(([k, v]) => `${v} ${k}`).join(', ')}.${initial !== null && final !== null && initialScore !== null && finalScore !== null ? ` Fresh mean violation score ${initialScore.toFixed(2)} at the seed, ${finalScore.toFixed(2)} at the end${sum.gain ? ` (gain ${sum.gain.value.toFixed(2)}, 95% CI [${sum.gain.ci[0].toFixed(2)}, ${sum.gain.ci[1].toFixed(2)}], N = ${sum.gain.n} principles)` : ''}; fresh violation rate (share of completions above τ) ${(initial * 100).toFixed(0)}% → ${(final * 100).toFixed(0)}%. The selection scores (the K samples that chose each prompt, optimistic by construction) went ${sum.selection.mean_initial_violation?.toFixed(2) ?? '–'} → ${sum.selection.mean_final_violation?.toFixed(2) ?? '–'}.` : ''}`,
   ];
   if (sum.quality) {

@@ -19,6 +19,8 @@ import { valuesSection } from './sections/values.ts';
 import { probeSection } from './sections/probe.ts';
 import { worstSection } from './sections/worst.ts';
 import { notesSection } from './sections/notes.ts';
+import { knowingSection } from './sections/knowing.ts';
+import { transferSection } from './sections/transfer.ts';
 import { vilmoSection } from './vilmo.ts';
 
 export { REPORT_CSP };
@@ -35,7 +37,7 @@ export interface RenderOptions {
 function facts(data: ReportData): string {
   const items: [string, string][] = [];
   items.push(['Run', data.run.id]);
-  items.push(['Kind', data.run.kind === 'bench' ? 'Benchmark' : data.run.kind === 'align' ? 'Alignment (best-of-N)' : data.run.kind === 'vilmo' ? 'Alignment (VILMO and baselines)' : 'DeNEVIL probe']);
+  items.push(['Kind', data.run.kind === 'transfer' ? 'Probe transfer' : data.run.kind === 'bench' ? 'Benchmark' : data.run.kind === 'align' ? 'Alignment (best-of-N)' : data.run.kind === 'vilmo' ? 'Alignment (VILMO and baselines)' : 'DeNEVIL probe']);
   items.push(['Created', formatDate(data.run.createdAt)]);
   if (data.run.status) items.push(['Status', data.run.status]);
   if (data.models.length) items.push([data.models.length === 1 ? 'Model' : 'Models', String(data.models.length === 1 ? data.models[0]!.model : data.models.length)]);
@@ -69,6 +71,8 @@ const TOC_LABELS: Record<string, string> = {
   summary: 'Summary',
   align: 'Best-of-N',
   vilmo: 'VILMO',
+  knowing: 'Knowing vs doing',
+  transfer: 'Transfer',
   foundations: 'By foundation',
   values: 'Value profiles',
   probe: 'Probe trajectory',
@@ -82,10 +86,11 @@ export function renderReport(data: ReportData, options: RenderOptions = {}): str
   const foundations = foundationsOf(data);
   const perGroup = options.worstPerGroup ?? 3;
   const generated = (options.generatedAt ?? new Date()).toISOString();
-  const kindLabel = data.run.kind === 'bench' ? 'Benchmark report' : data.run.kind === 'align' || data.run.kind === 'vilmo' ? 'Alignment report' : 'DeNEVIL probe report';
-  const sections = data.vilmo ? [vilmoSection(data), notesSection(data)] : data.align ? [alignSection(data), notesSection(data)] : [
+  const kindLabel = data.run.kind === 'transfer' ? 'Probe transfer report' : data.run.kind === 'bench' ? 'Benchmark report' : data.run.kind === 'align' || data.run.kind === 'vilmo' ? 'Alignment report' : 'DeNEVIL probe report';
+  const sections = data.transfer ? [transferSection(data), notesSection(data)] : data.vilmo ? [vilmoSection(data), notesSection(data)] : data.align ? [alignSection(data), notesSection(data)] : [
     summarySection(data),
     correctedSection(data),
+    knowingSection(data),
     foundationSection(data, foundations),
     valuesSection(data),
     probeSection(data, foundations),

@@ -74,7 +74,7 @@ export function vilmoSection(data: ReportData): string {
   const groups = [{ id: 'overall', label: 'all' }, ...foundations.map((f) => ({ id: f, label: foundationLabel(f) }))];
   const bars = (metric: 'apv' | 'evr') => groupedBarChart({
     title: `${metric.toUpperCase()} per foundation and arm`,
-    description: `${metric.toUpperCase()} (lower is better) of each arm on the test prompts, overall and per foundation, with 95% bootstrap CIs over prompts.`,
+    description: `${metric.toUpperCase()} (lower is better) of each arm on the test prompts, overall and per foundation, with 95% CIs over prompts (EVR: Wilson; MVP, APV: BCa bootstrap).`,
     measure: metric.toUpperCase(),
     groups,
     series: methods.map((m, i) => ({ id: m, label: m, color: seriesColor(i) })),
@@ -100,7 +100,7 @@ export function vilmoSection(data: ReportData): string {
     '</tbody></table></div></details>').join('');
   return (
     '<section id="vilmo"><h2>VILMO and its baselines</h2>' +
-    `<p class="lede">Target ${esc(r.target)}, generator ${esc(r.generator)}, select judge (training, APE) ${esc(r.select_judge.id)}@${esc(r.select_judge.version)}, report judge (every arm on the test prompts) ${esc(r.judge.id)}@${esc(r.judge.version)}; primary metric ${esc(r.primary.toUpperCase())}, declared before the run. ${esc(r.split.train)} training, ${esc(r.split.val)} validation and ${esc(r.split.test)} test prompts (${esc(r.prompts.source)}; split by principle, so no principle is in two parts); every arm on the same test prompts, K = ${esc(r.samples)} samples each. EVR, MVP and APV are fractions, lower is better; conformity = 1 − mean violation. Brackets: 95% bootstrap CIs over prompts.</p>` +
+    `<p class="lede">Target ${esc(r.target)}, generator ${esc(r.generator)}, select judge (training, APE) ${esc(r.select_judge.id)}@${esc(r.select_judge.version)}, report judge (every arm on the test prompts) ${esc(r.judge.id)}@${esc(r.judge.version)}; primary metric ${esc(r.primary.toUpperCase())}, declared before the run. ${esc(r.split.train)} training, ${esc(r.split.val)} validation and ${esc(r.split.test)} test prompts (${esc(r.prompts.source)}; split by principle, so no principle is in two parts); every arm on the same test prompts, K = ${esc(r.samples)} samples each. EVR, MVP and APV are fractions, lower is better; conformity = 1 − mean violation. Brackets: 95% CIs over prompts (EVR: Wilson; MVP, APV: BCa bootstrap; paired differences: Newcombe for 0/1 outcomes, else BCa).</p>` +
     `<div class="table-wrap"><table class="summary"><thead><tr><th scope="col">Arm</th><th scope="col" class="num">N</th><th scope="col">EVR</th><th scope="col">MVP</th><th scope="col">APV</th><th scope="col">Conformity</th></tr></thead><tbody>${armRows}</tbody></table></div>` +
     `<ul class="legend">${legend}</ul><div class="charts"><figure>${bars('apv')}</figure><figure>${bars('evr')}</figure></div>` +
     `<h3>Paired comparisons</h3><p>${r.methods.vilmo ? '<code>vilmo</code> against every other arm' : 'Each arm against <code>none</code>'} on the same test prompts: the mean per-prompt difference b − a (negative: b violates less). p: two-sided ${esc(r.correction.test)} test; p (Holm): adjusted with Holm's step-down method within its family: the ${esc(r.correction.family)} comparisons on the primary metric ${esc(r.correction.primary.toUpperCase())} (declared before the run; the claim rests on these), and separately the ${esc(r.correction.secondary_family)} secondary ones; significant when p (Holm) &lt; ${esc(r.correction.alpha)}.</p>` +

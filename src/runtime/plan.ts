@@ -59,25 +59,23 @@ function duration(seconds: number): string {
  * estimate. Local models share the machine, so their times add up; remote ones run `concurrency` at a time.
  */
 export async function describePlan(store: Store | undefined, label: string, planned: readonly PlannedGenerations[], concurrency: number): Promise<string> {
-  const merged = new Map<string, PlannedGenerations>();
-  for (const p of planned) {
-    const seen = merged.get(p.model);
-    if (seen) merged.set(p.model, { ...seen, role: seen.role === p.role ? seen.role : `${seen.role} and ${p.role}`, generations: seen.generations + p.generations, maxTokens: Math.max(seen.maxTokens, p.maxTokens) });
-    else merged.set(p.model, { ...p });
-  }
-  const parts: string[] = [];
+  const work = planned.filter((p) => p.generations > 0);
+  if (work.length === 0) return `${label}: nothing left to generate`;
+  const byModel = new Map<string, PlannedGenerations[]>();
+  for (const p of work) byModel.set(p.model, [...(byModel.get(p.model) ?? []), p]);
+  const parts = [...byModel].map(([model, ps]) => {
+    const total = ps.reduce((n, p) => n + p.generations, 0);
+    return `${total.toLocaleString('en-US')} generations by ${model} (${ps.map((p) => `${p.role} ${p.generations.toLocaleString('en-US')}, ≤ ${p.maxTokens} tokens each`).join('; ')})`;
+  });
   let seconds = 0;
-  let known = true;
-  for (const p of merged.values()) {
-    parts.push(`${p.generations.toLocaleString('en-US')} generations by ${p.model} (${p.role}, ≤ ${p.maxTokens} tokens each)`);
+  const unknown = new Set<string>();
+  for (const p of work) {
     const speed = await modelSpeed(store, p.model, p.maxTokens);
-    if (!speed) known = false;
+    if (!speed) unknown.add(p.model);
     else seconds += (p.generations * speed.secondsPerGeneration) / (p.model.startsWith('llamacpp:') ? 1 : Math.max(1, concurrency));
   }
-  const total = [...merged.values()].reduce((n, p) => n + p.generations, 0);
-  const head = `${label}: at most ${parts.join('; ')}`;
-  if (total === 0) return `${label}: nothing left to generate`;
-  return known
+  const head = `${label}: at most ${parts.join(' and ')}`;
+  return unknown.size === 0
     ? `${head}\n  estimated time: about ${duration(seconds)} at the models' known speed, plus judging (the progress line refines it)`
-    : `${head}\n  estimated time: unknown (no measured speed for ${[...merged.keys()].join(', ')} yet; the progress line shows it once calls finish)`;
+    : `${head}\n  estimated time: unknown (no measured speed for ${[...unknown].join(', ')} yet; the progress line shows it once calls finish)`;
 }

@@ -1,5 +1,5 @@
 import type { Judge } from '../judges/types.ts';
-import type { ChatMessage, Provider, SamplingParams } from '../models/types.ts';
+import type { ChatMessage, JsonSchemaRequest, Provider, SamplingParams } from '../models/types.ts';
 import { sampleIdFor, taskIdFor, type Store } from '../store/index.ts';
 import { isDispatcher, localExecutor, type Executor, type UnitDispatcher } from './executor.ts';
 import { failureCauseOf, type FailureCause, type FailureStage } from './failures.ts';
@@ -30,6 +30,8 @@ export interface SampleStageOptions {
   judgeSpec?: string;
   /** How a prompt becomes chat messages (default: the prompt as one user message). */
   messages?: (task: PromptTask) => ChatMessage[];
+  /** Ask every call for structured output matching this schema (stored raw; the caller parses it). */
+  jsonSchema?: JsonSchemaRequest;
 }
 
 export interface UnitFailure {
@@ -80,6 +82,7 @@ export async function runSampleStage(tasks: readonly PromptTask[], options: Samp
       else {
         units.push({
           runId, taskId, task, messages, model: model.spec, baseUrl: model.baseUrl ?? null, indices, sampling: options.sampling ?? {},
+          ...(options.jsonSchema ? { jsonSchema: options.jsonSchema } : {}),
         });
       }
     }

@@ -53,7 +53,7 @@ export async function runSampleUnit(
   let cost = 0;
   let calls = 0;
   for (const { first, n } of ranges(unit.indices)) {
-    const response = await model.chat({ ...unit.sampling, messages: unit.messages, n, firstSample: first }, { signal });
+    const response = await model.chat({ ...unit.sampling, ...(unit.jsonSchema ? { jsonSchema: unit.jsonSchema } : {}), messages: unit.messages, n, firstSample: first }, { signal });
     calls += response.cached ? 0 : 1;
     tokens += response.usage.inputTokens + response.usage.outputTokens;
     cost += response.costUsd ?? 0;

@@ -3,7 +3,7 @@
  * as plain data. They live here, apart from the code, so that the executor, the sample stage and the unit
  * runner import them without importing each other in a circle.
  */
-import type { ChatMessage, SamplingParams } from '../models/types.ts';
+import type { ChatMessage, JsonSchemaRequest, SamplingParams } from '../models/types.ts';
 import type { MftFoundationId } from '../values/mft.ts';
 
 /** One prompt of a prompt set. */
@@ -31,4 +31,6 @@ export interface SampleUnit {
   /** Sample indices to draw (those not stored yet). */
   indices: number[];
   sampling: SamplingParams;
+  /** Ask for structured output matching this schema (e.g. discover's extraction); the raw reply is stored and parsed by the caller. */
+  jsonSchema?: JsonSchemaRequest;
 }

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { TenetError } from '../errors.ts';
 import { canonicalJson, stableId } from './ids.ts';
-import type { RepoContext } from './repos.ts';
+import type { RepoContext } from './types.ts';
 import { rowMapper } from './rows.ts';
 import type { JudgeCalibrationsTable, LabelSamplesTable, LabelsTable } from './schema.ts';
 import { LABEL_VALUES, type CalibrationsRepo, type JudgeCalibration, type Label, type LabelItem, type LabelsRepo, type LabelValue } from './types.ts';

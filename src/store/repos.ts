@@ -3,11 +3,11 @@
  * accept (Kysely's builder, ON CONFLICT, RETURNING, octet_length), so there is no dialect branch.
  */
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 import { sql } from 'kysely';
 import { TenetError } from '../errors.ts';
 import { canonicalJson, judgmentIdFor, sampleIdFor, taskIdFor } from './ids.ts';
-import type { CacheTable, JudgmentsTable, RunLeasesTable, RunsTable, SamplesTable, StoreSchema, TasksTable } from './schema.ts';
+import type { CacheTable, JudgmentsTable, RunLeasesTable, RunsTable, SamplesTable, TasksTable } from './schema.ts';
 import {
   RUN_STATUSES,
   type CacheEntry,
@@ -33,27 +33,18 @@ import {
   type StoreRepos,
   type Task,
   type TasksRepo,
-  type TransactionOptions,
 } from './types.ts';
 import { redactDeep, redactSecrets, redactUrl } from '../redact.ts';
 import { rowMapper } from './rows.ts';
 import { chunk, guardRepo, nowIso, plainJson, requireId, toNumber } from './util.ts';
 import { runFailuresRepo } from './run-failures.ts';
 import { calibrationsRepo, labelsRepo } from './labels.ts';
+import type { RepoContext } from './types.ts';
 
-type Db = Kysely<StoreSchema>;
+export type { RepoContext };
+
 
 /** How the repositories reach the database: the transaction in progress, if any, else the root. */
-export interface RepoContext {
-  db(): Db;
-  /**
-   * Runs fn in a transaction, or inside the current one. `retries`: how often to rerun fn when the
-   * database reports a deadlock or serialization failure (only for idempotent fn, and only when this call
-   * started the transaction).
-   */
-  inTransaction<T>(fn: () => Promise<T>, options?: { retries?: number } & TransactionOptions): Promise<T>;
-}
-
 /** Rows per multi-row INSERT, and keys per IN list (well under SQLite's and Postgres' parameter limits). */
 const ROWS_PER_INSERT = 200;
 const KEYS_PER_QUERY = 500;

@@ -1,5 +1,5 @@
 /** A run's failure causes (table run_failures): replaced as a whole, read back in order. */
-import type { RepoContext } from './repos.ts';
+import type { RepoContext } from './types.ts';
 import type { RunFailuresRepo } from './types.ts';
 import { canonicalJson } from './ids.ts';
 import { nowIso, parseJson, requireId, toNumber } from './util.ts';

@@ -427,3 +427,14 @@ export interface Store extends StoreRepos {
   /** Closes the connection (SQLite) or the pool (Postgres). Safe to call twice. */
   close(): Promise<void>;
 }
+
+/** What every repository is built on: the database (or the open transaction's) and a way to run in a transaction. */
+export interface RepoContext {
+  db(): Kysely<StoreSchema>;
+  /**
+   * Runs fn in a transaction, or inside the current one. `retries`: how often to rerun fn when the
+   * database reports a deadlock or serialization failure (only for idempotent fn, and only when this call
+   * started the transaction).
+   */
+  inTransaction<T>(fn: () => Promise<T>, options?: { retries?: number } & TransactionOptions): Promise<T>;
+}

@@ -61,6 +61,17 @@ export const CorrectedRateSchema = z.object({
   reason: z.string().optional(),
 });
 
+/** Knowing versus doing (bench --mode): a test's conformity, and a gap paired over principles. */
+const ConformitySchema = z.object({ value: nnum, ci: IntervalSchema.nullable(), n: z.number().int(), method: CiMethodSchema.nullable() });
+const GapSchema = z.object({ value: nnum, ci: IntervalSchema.nullable(), p: nnum, n: z.number().int(), method: CiMethodSchema.nullable() });
+const KnowingPartSchema = z.object({ conformity: ConformitySchema, unparsed: z.number().int(), answers: z.number().int() });
+const KnowingBlockSchema = z.object({
+  knowing: z.object({ judgement: KnowingPartSchema.optional(), questionnaire: KnowingPartSchema.optional() }),
+  doing: z.object({ conformity: ConformitySchema }).optional(),
+  gap: z.object({ judgement: GapSchema.optional(), questionnaire: GapSchema.optional() }).optional(),
+});
+export const KnowingSchema = KnowingBlockSchema.extend({ per_foundation: z.record(z.string(), KnowingBlockSchema) });
+
 export const ModelReportSchema = z.object({
   model: z.string(),
   metrics: z.object({ overall: MetricSetSchema, per_foundation: z.record(z.string(), MetricSetSchema) }),
@@ -68,6 +79,8 @@ export const ModelReportSchema = z.object({
   /** Only with a judge calibration; never in place of the raw metrics. */
   evr_corrected: CorrectedRateSchema.optional(),
   apv_corrected: CorrectedRateSchema.optional(),
+  /** Only in bench runs with --mode judge|questionnaire|all. */
+  knowing: KnowingSchema.optional(),
 });
 
 export const WorstExampleSchema = z.object({
@@ -353,3 +366,42 @@ export function weightedMean(scores: Record<string, number | null | undefined>, 
   }
   return total > 0 ? sum / total : null;
 }
+
+/** A discover run's stored result (src/discover/run.ts DiscoverResult), as the Discover page reads it. */
+const PrevalenceSchema = z.object({ value: z.number(), ci: z.tuple([z.number(), z.number()]), n: z.number() });
+export const DiscoverValueSchema = z.object({
+  key: z.string(),
+  name: z.string(),
+  level: z.number(),
+  parent: z.string().optional(),
+  phrases: z.array(z.string()),
+  children: z.array(z.string()),
+  framework_match: z.object({ framework: z.string(), id: z.string(), similarity: z.number() }).nullable(),
+  prevalence: z.object({ overall: PrevalenceSchema, by: z.record(z.string(), PrevalenceSchema) }),
+  under_pressure: z.object({ n: z.number(), share: z.number() }),
+  examples: z.array(z.object({ conversation: z.string(), quote: z.string(), phrase: z.string(), mode: z.string() })),
+  conversations: z.array(z.string()),
+});
+export const DiscoverViewSchema = z.object({
+  result: z.object({
+    run: z.string(),
+    status: z.string(),
+    n_conversations: z.number(),
+    unparsed: z.number(),
+    by: z.string().nullable(),
+    groups: z.record(z.string(), z.number()),
+    extractor: z.string(),
+    encoder: z.string(),
+    values: z.array(DiscoverValueSchema),
+    distinguishing: z.array(z.object({ value: z.string(), a: z.string(), b: z.string(), difference: z.number(), ci: z.tuple([z.number(), z.number()]), p_adj: z.number() })),
+    notes: z.array(z.string()),
+  }).nullable(),
+});
+export type DiscoverView = z.infer<typeof DiscoverViewSchema>;
+/** One conversation of a discover run, as stored. */
+export const ConversationSchema = z.object({
+  id: z.string(),
+  messages: z.array(z.object({ role: z.string(), content: z.string() })),
+  meta: z.record(z.string(), z.unknown()),
+});
+export type ConversationView = z.infer<typeof ConversationSchema>;

@@ -24,6 +24,7 @@ import { DisputeBodySchema, LabelBodySchema, LabelSampleBodySchema, SamplesQuery
 import { addLabel, drawLabelSampleView, labelItems, labelSamples } from './labels.ts';
 import { compareView, graphResponse, leaderboardView, listGraphs, runReport, runSummary } from './data.ts';
 import { startReportThread, type ReportThread } from './report-thread.ts';
+import { discoverConversation, discoverView } from './discover.ts';
 import { addDispute, getRunItem, iterateRows, listDisputes, listRunItems, samplesPage, sampleDetail } from './queries.ts';
 
 /** Where `npm run build` puts the front end (app.js, app.css), from src/view/ and from dist/view/ alike. */
@@ -174,6 +175,8 @@ export function createViewApp(options: ViewAppOptions): Hono & { reportThread?: 
   });
   app.get('/api/runs/:id', async (c) => c.json(await runSummary(store, c.req.param('id'))));
   app.get('/api/runs/:id/report', async (c) => c.json(await runReport(store, c.req.param('id'), thread)));
+  app.get('/api/runs/:id/discover', async (c) => c.json(await discoverView(store, c.req.param('id'))));
+  app.get('/api/runs/:id/conversations/:cid', async (c) => c.json(await discoverConversation(store, c.req.param('id'), c.req.param('cid'))));
   app.get('/api/runs/:id/samples', async (c) => {
     const { run } = await getRunItem(store, c.req.param('id'));
     return c.json(await samplesPage(store, run, parseQuery(SamplesQuerySchema, c.req.query())));

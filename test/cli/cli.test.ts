@@ -138,7 +138,7 @@ describe('tenet CLI', () => {
     } finally {
       await live.close();
     }
-  });
+  }, 60_000); // doctor loads node-llama-cpp to say whether it works: seconds on a busy machine
 
   it('doctor says whether the fetched models are there, with the size they were fetched at, and whether node-llama-cpp loads', async () => {
     const models = mkdtempSync(join(tmpdir(), 'tenet-models-'));

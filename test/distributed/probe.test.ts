@@ -31,7 +31,7 @@ describe.skipIf(!PG_URL)('probe --executor pgboss (TENET_TEST_PG_URL)', () => {
         const bad = req.messages.some((m) => m.content.includes('took the money'));
         return JSON.stringify({ values: Object.fromEntries(SCHWARTZ_VALUE_IDS.map((v) => [v, 0])), violation: bad ? 0.9 : 0.1, confidence: 0.9, rationale: bad ? 'theft' : 'none' });
       }
-      return req.choiceIndex % 2 ? 'She found a purse on the bus and looked around.' : 'He took the money and left.';
+      return req.choiceIndex % 2 ? 'She found a purse full of money on the crowded bus this morning, and she looked around for its owner.' : 'He took the money and left.';
     }, { latencyMs: 10 });
     writeFileSync(configFile, `retry: {baseDelayMs: 5, maxDelayMs: 20}\nproviders:\n  openai: {baseUrl: "${server.url}/v1", concurrency: 8}\n`);
   });
@@ -51,7 +51,7 @@ describe.skipIf(!PG_URL)('probe --executor pgboss (TENET_TEST_PG_URL)', () => {
       '--target', 'openai:t', '--judge', 'llm:openai:j', '--foundation', 'care', '--limit', '2', '--iterations', '2', '--samples', '3', '--eval-samples', '3', '--prompts-per-principle', '1']);
     stop.abort();
     const summary = await worker;
-    expect(result.code, result.stderr).toBe(0);
+    expect(result.code, result.stderr + result.stdout.slice(0, 3000)).toBe(0);
     const out = JSON.parse(result.stdout) as { status: string; principles: { prompts: { iterations: { fresh_n: number }[] }[] }[] };
     expect(out.status).toBe('done');
     expect(out.principles).toHaveLength(2);

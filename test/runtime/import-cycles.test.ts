@@ -13,7 +13,6 @@ const SRC = resolve(import.meta.dirname, '../../src');
 const KNOWN = [
   'judges/local/encoder-texts.ts ↔ judges/local/encoder-train.ts',
   'report/data.ts ↔ report/vilmo.ts',
-  'store/repos.ts ↔ store/run-failures.ts',
   'store/elicit-repos.ts ↔ store/elicit/cards.ts ↔ store/elicit/chats.ts ↔ store/elicit/deliberations.ts ↔ store/elicit/jobs.ts ↔ store/elicit/participants.ts ↔ store/elicit/scope.ts ↔ store/elicit/votes.ts',
 ];
 

@@ -123,3 +123,18 @@ describe('p-values', () => {
     expect(holm([0.5, 0.001])).toEqual([0.5, 0.002]);
   });
 });
+
+describe('paired differences in alignment results never collapse to a point', () => {
+  it('0/1 outcomes that all agree get a Newcombe interval; bounded rates that all differ alike fall back to Wilson', async () => {
+    const { pairedDifference } = await import('../../src/align/stats.ts');
+    const same = pairedDifference([1, 1, 0, 1], [1, 1, 0, 1]);
+    expect(same).toMatchObject({ mean: 0, n: 4, method: 'newcombe' });
+    expect(same.ci[0]!).toBeLessThan(0);
+    expect(same.ci[1]!).toBeGreaterThan(0);
+    const rates = pairedDifference([0.5, 0.25, 0.75], [0.5, 0.25, 0.75], { range: [0, 1] });
+    expect(rates.method).toBe('wilson');
+    expect(rates.ci[1]! - rates.ci[0]!).toBeGreaterThan(0);
+    // unbounded values (rewards, log-perplexities) keep the percentile bootstrap over pairs
+    expect(pairedDifference([-1.5, -0.2, -3], [-1, -0.1, -2]).method).toBe('percentile-bootstrap');
+  });
+});

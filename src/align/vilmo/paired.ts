@@ -5,6 +5,7 @@
  * sign-flip test. The comparisons on the metric declared before the run (`primary`) are one Holm family; the
  * other metrics' comparisons are labelled secondary and Holm-adjusted as a family of their own.
  */
+import type { CiMethod } from '../../stats/intervals.ts';
 import type { PromptScores } from '../../bench/metrics.ts';
 import type { BootstrapOptions } from '../../judges/metrics.ts';
 import { holm, pairedDifference, signFlipP } from '../stats.ts';
@@ -22,6 +23,8 @@ export interface PairedResult {
   /** Mean over test prompts of b − a (negative: b violates less). */
   difference: number | null;
   ci: [number | null, number | null];
+  /** How the CI was made: newcombe for per-prompt 0/1 outcomes (EVR at K = 1), else BCa over prompts (Wilson when degenerate). */
+  ci_method: CiMethod;
   n: number;
   /** Two-sided paired sign-flip randomisation p-value (unadjusted). */
   p: number;
@@ -69,8 +72,8 @@ export function pairedResults(scores: ReadonlyMap<VilmoMethod, readonly PromptSc
       const both = xs.map((x, i) => [x, ys[i]] as const).filter(([x, y]) => x && y && x.scores.length > 0 && y.scores.length > 0) as [PromptScores, PromptScores][];
       const va = both.map(([x]) => perPrompt(x, metric, config.tau));
       const vb = both.map(([, y]) => perPrompt(y, metric, config.tau));
-      const d = pairedDifference(va, vb, boot);
-      raw.push({ a, b, metric, role: metric === config.primary ? 'primary' : 'secondary', difference: d.mean, ci: d.ci, n: d.n, p: signFlipP(va.map((x, i) => vb[i]! - x), { seed: boot.seed ?? 1 }) });
+      const d = pairedDifference(va, vb, { ...boot, range: [0, 1] });
+      raw.push({ a, b, metric, role: metric === config.primary ? 'primary' : 'secondary', difference: d.mean, ci: d.ci, ci_method: d.method ?? 'percentile-bootstrap', n: d.n, p: signFlipP(va.map((x, i) => vb[i]! - x), { seed: boot.seed ?? 1 }) });
     }
   }
   const adjusted = new Map<object, number>();

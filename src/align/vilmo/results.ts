@@ -1,6 +1,6 @@
 /**
  * The results of a stored VILMO run: every arm on the same test prompts, scored by the report judge (EVR,
- * MVP, APV per the bench's definitions, overall and per foundation, each with N and a 95% bootstrap CI over
+ * MVP, APV per the bench's definitions, overall and per foundation, each with N and a 95% CI (its method named: Wilson for EVR, BCa for MVP and APV) over
  * prompts), the paired comparisons of `vilmo` against every other arm (paired.ts: the declared primary
  * metric's comparisons one Holm family, the others secondary), the training curve and the APE choice (both
  * by the select judge).

@@ -5,8 +5,9 @@
  */
 import type { ReactNode } from 'react';
 import type { Report, RunSummary } from '../../../src/view/api.ts';
+import { DiscoverPage } from './DiscoverPage.tsx';
 import { LabelTab } from './LabelTab.tsx';
-import { CorrectedTable, FoundationBars, FoundationTable, Iterations, MetricsTable, Notes, Radars } from './metrics.tsx';
+import { CorrectedTable, KnowingTable, FoundationBars, FoundationTable, Iterations, MetricsTable, Notes, Radars } from './metrics.tsx';
 import type { Source } from './source.ts';
 import { ErrorBox, useAsync } from './ui.tsx';
 
@@ -30,6 +31,7 @@ function Overview({ summary, report }: { summary: RunSummary; report: Report | n
     <>
       {report.models.length ? <MetricsTable summary={summary} report={report} /> : <p className="muted">No judged samples yet.</p>}
       <CorrectedTable report={report} />
+      <KnowingTable report={report} />
       <FoundationBars models={report.models.map((m) => ({ id: m.model, report: m }))} />
       <FoundationTable models={report.models} />
       <h2>Schwartz value profiles</h2>
@@ -47,6 +49,7 @@ const label: KindTab = { id: 'label', label: 'Label', render: (p) => <LabelTab s
 
 export const KIND_TABS: Record<string, KindTab[]> = {
   bench: [overview, label],
+  discover: [{ id: 'discover', label: 'Discover', render: (p) => <DiscoverPage source={p.source} run={p.summary.run.id} /> }],
   probe: [overview, { id: 'iterations', label: 'Iterations', render: (p) => <WithReport {...p}>{(report) => (report ? <Iterations report={report} /> : null)}</WithReport> }, label],
 };
 

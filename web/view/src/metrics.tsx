@@ -66,6 +66,41 @@ export function CorrectedTable({ report }: { report: Report }): ReactNode {
   );
 }
 
+type KnowingBlock = Omit<NonNullable<ModelReport['knowing']>, 'per_foundation'>;
+
+/** Knowing versus doing (bench --mode): per model and foundation, each test's conformity side by side, the gaps and the unparsed answers. */
+export function KnowingTable({ report }: { report: Report }): ReactNode {
+  const models = report.models.filter((m) => m.knowing);
+  if (models.length === 0) return null;
+  const conf = (c: { value: number | null; ci: [number | null, number | null] | null; n: number } | undefined): ReactNode =>
+    c && c.value !== null && c.ci ? <><Rate value={c.value} ci={c.ci} /> <span className="muted">N={c.n}</span></> : '—';
+  const gap = (g: { value: number | null; ci: [number | null, number | null] | null; p: number | null } | undefined): ReactNode =>
+    g && g.value !== null && g.ci ? <>{signed(g.value)} <span className="muted">[{g.ci[0]?.toFixed(3)}, {g.ci[1]?.toFixed(3)}] p={g.p?.toFixed(3)}</span></> : '—';
+  return (
+    <table className="metrics knowing" id="knowing">
+      <caption>Knowing versus doing: conformity (higher conforms more; 95% CI) of moral judgement and the questionnaire (the project's own MFQ-style items unless the run used others) beside generation; gap = knowing − doing, paired over principles, exact sign-flip p. Unparsed answers are counted, never scored.</caption>
+      <thead><tr><th>Model</th><th>Foundation</th><th className="num">Judgement</th><th className="num">Questionnaire</th><th className="num">Doing</th><th className="num">Gap (judgement)</th><th className="num">Gap (questionnaire)</th><th className="num">Unparsed</th></tr></thead>
+      <tbody>
+        {models.flatMap((m) => {
+          const k = m.knowing!;
+          const rows: [string, KnowingBlock][] = [['overall', k], ...Object.entries(k.per_foundation)];
+          return rows.map(([f, b]) => (
+            <tr key={`${m.model}/${f}`} data-model={m.model}>
+              <th scope="row">{m.model}</th><td>{f}</td>
+              <td className="num">{conf(b.knowing.judgement?.conformity)}</td>
+              <td className="num">{conf(b.knowing.questionnaire?.conformity)}</td>
+              <td className="num">{conf(b.doing?.conformity)}</td>
+              <td className="num">{gap(b.gap?.judgement)}</td>
+              <td className="num">{gap(b.gap?.questionnaire)}</td>
+              <td className="num">{(b.knowing.judgement?.unparsed ?? 0) + (b.knowing.questionnaire?.unparsed ?? 0)}</td>
+            </tr>
+          ));
+        })}
+      </tbody>
+    </table>
+  );
+}
+
 export function FoundationTable({ models }: { models: readonly ModelReport[] }): ReactNode {
   const foundations = foundationsOf(models);
   if (foundations.length === 0) return null;

@@ -6,6 +6,10 @@
 import type { z } from 'zod';
 import {
   ApiErrorSchema,
+  ConversationSchema,
+  DiscoverViewSchema,
+  type ConversationView,
+  type DiscoverView,
   CompareResponseSchema,
   DisputeSchema,
   GraphListSchema,
@@ -58,6 +62,9 @@ export interface Source {
   drawLabelSample(id: string, size: number, seed: number): Promise<LabelSampleInfo>;
   labelItems(id: string, seed: number, labeller: string): Promise<LabelItems>;
   label(itemId: string, label: LabelAnswer['label'], labeller: string): Promise<LabelAnswer>;
+  /** The Discover page (live viewer only). */
+  discover(id: string): Promise<DiscoverView>;
+  conversation(id: string, conversationId: string): Promise<ConversationView>;
 }
 
 export class ApiError extends Error {}
@@ -97,6 +104,8 @@ export function liveSource(): Source {
     runs: () => call(RunsResponseSchema, 'api/runs'),
     run: (id) => call(RunSummarySchema, `api/runs/${enc(id)}`),
     report: (id) => call(RunReportSchema, `api/runs/${enc(id)}/report`),
+    discover: (id) => call(DiscoverViewSchema, `api/runs/${enc(id)}/discover`),
+    conversation: (id, cid) => call(ConversationSchema, `api/runs/${enc(id)}/conversations/${enc(cid)}`),
     samples: (id, q) => call(SamplesPageSchema, `api/runs/${enc(id)}/samples?${queryString(q)}`),
     sample: (id, sampleId) => call(SampleDetailSchema, `api/runs/${enc(id)}/samples/${enc(sampleId)}`),
     flag: (judgmentId, reason) => call(DisputeSchema, 'api/disputes', postJson({ judgmentId, reason })),
@@ -149,6 +158,8 @@ export function staticSource(data: StaticViewData): Source {
     drawLabelSample: () => Promise.reject(new ApiError('this is a static export: label samples in the live viewer (tenet view)')),
     labelItems: () => Promise.reject(new ApiError('this is a static export: label samples in the live viewer (tenet view)')),
     label: () => Promise.reject(new ApiError('this is a static export: label samples in the live viewer (tenet view)')),
+    discover: () => Promise.reject(new ApiError('this is a static export: open discover runs in the live viewer (tenet view) or with tenet report')),
+    conversation: () => Promise.reject(new ApiError('this is a static export: open discover runs in the live viewer (tenet view)')),
     compare: (ids) => need(data.compare[ids.join(',')] ?? data.compare[[...ids].reverse().join(',')], `a comparison of ${ids.join(' and ')}`),
     leaderboard: () => need(data.leaderboard ?? undefined, 'the leaderboard (no bench run)'),
     graphs: () => Promise.resolve(data.graphs),
