@@ -5,7 +5,8 @@ import { defineConfig } from 'vitest/config';
  * Two projects in one run (issue 25, "a faster suite"; README "Test suite speed"):
  * - `real-models` (test/real-models/): runs first (vitest orders projects by name) because its files are the
  *   longest, and with `isolate: false`, so a worker that runs several of them imports node-llama-cpp and
- *   loads each GGUF file once, not once per file (src/models/llama-runtime.ts keeps loads per process);
+ *   starts its llama.cpp runtime once, not once per file (src/models/llama-runtime.ts keeps it per process;
+ *   each file still loads the GGUF files it uses once and frees them in its afterAll);
  * - `suite` (everything else): isolated per file, as before.
  * At least two workers: vitest's default for `run` is cores − 1, which is one worker on the 2-core CI
  * machine and left a core idle while a test waited on a child process, a browser, PostgreSQL or a socket.
