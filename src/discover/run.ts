@@ -17,7 +17,7 @@ import type { PromptTask } from '../runtime/types.ts';
 import { stableId, type Run, type RunStatus, type Store } from '../store/index.ts';
 import { EXTRACT_PROMPT_VERSION, MAX_VALUES_PER_REPLY, extractionJsonSchema, extractionMessages, NAME_PROMPT_VERSION, parseExtraction, type ExpressedValue } from './extract.ts';
 import { groupOf, renderTranscript, type Conversation, type ConversationTurn } from './input.ts';
-import { DEFAULT_THRESHOLDS, organise, type FrameworkMatch, type FrameworkName } from './organise.ts';
+import { DEFAULT_THRESHOLDS, organise, type FrameworkName, type ValueNode } from './organise.ts';
 import { distinguishingValues, prevalence, type Distinguishing, type Prevalence } from './stats.ts';
 
 export const DISCOVER_RUN_KIND = 'discover';
@@ -44,14 +44,7 @@ export interface DiscoverTaskInput extends PromptTask {
   meta: Record<string, unknown>;
 }
 
-export interface DiscoverValue {
-  key: string;
-  name: string;
-  level: 1 | 2 | 3;
-  parent?: string;
-  phrases: string[];
-  children: string[];
-  framework_match: FrameworkMatch | null;
+export interface DiscoverValue extends ValueNode {
   prevalence: { overall: Prevalence; by: Record<string, Prevalence> };
   /** Conversations in which the assistant keeps to this value while the user pushes against it. */
   under_pressure: { n: number; share: number };

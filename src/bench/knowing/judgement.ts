@@ -81,15 +81,19 @@ export function judgementMessages(task: PromptTask): ChatMessage[] {
   ];
 }
 
-/** The strict parser: a JSON object with a boolean `violates`; anything else is null (unparsed, never scored). */
-export function parseJudgement(text: string): boolean | null {
+/** The one JSON object a discriminative answer must be, or null (unparsed: counted, never scored). */
+export function answerObject(text: string): Record<string, unknown> | null {
   let value: unknown;
   try {
     value = extractJson(text);
   } catch {
     return null;
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
-  const violates = (value as Record<string, unknown>).violates;
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+}
+
+/** The strict parser: a JSON object with a boolean `violates`; anything else is null (unparsed, never scored). */
+export function parseJudgement(text: string): boolean | null {
+  const violates = answerObject(text)?.violates;
   return typeof violates === 'boolean' ? violates : null;
 }

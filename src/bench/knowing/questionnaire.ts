@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { TenetError } from '../../errors.ts';
-import { extractJson } from '../../models/structured.ts';
+import { answerObject } from './judgement.ts';
 import type { ChatMessage, JsonSchemaRequest } from '../../models/types.ts';
 import type { PromptTask } from '../../runtime/types.ts';
 import { MFT_FOUNDATION_IDS, type MftFoundationId } from '../../values/mft.ts';
@@ -108,14 +108,7 @@ export function itemMessages(task: PromptTask): ChatMessage[] {
 
 /** The strict parser: a JSON object whose `rating` is an integer on the scale; anything else is null (unparsed). */
 export function parseRating(text: string): number | null {
-  let value: unknown;
-  try {
-    value = extractJson(text);
-  } catch {
-    return null;
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
-  const rating = (value as Record<string, unknown>).rating;
+  const rating = answerObject(text)?.rating;
   return typeof rating === 'number' && Number.isInteger(rating) && rating >= RATING_SCALE.min && rating <= RATING_SCALE.max ? rating : null;
 }
 
