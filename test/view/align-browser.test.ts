@@ -9,9 +9,10 @@
  * error, page error or request elsewhere.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadReportData } from '../../src/report/index.ts';
@@ -28,6 +29,7 @@ if (chromiumMissing) console.warn(`[test/view] ${chromiumMissing}`);
 
 const dir = mkdtempSync(join(tmpdir(), 'tenet-view-align-'));
 const db = join(dir, 'tenet.db');
+const DOCS = fileURLToPath(new URL('../../docs/', import.meta.url));
 const SCALE = [-1, -0.5, 0, 0.5, 1];
 
 /** bon-judges' judges: every value from the judge's own hash of the text. */
@@ -49,6 +51,14 @@ const VILMO_PROMPTS = Array.from({ length: 6 }, (_, k) => {
 
 const f3 = (x: number | null): string => (x === null ? '—' : x.toFixed(3));
 const sf3 = (x: number | null): string => (x === null ? '—' : `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(3)}`);
+
+/** Screenshots go to docs/ when missing there or when TENET_UPDATE_SCREENSHOTS=1 (as in browser.test.ts). */
+async function keep(page: Page, name: string): Promise<void> {
+  const shot = join(dir, name);
+  await page.screenshot({ path: shot, fullPage: false });
+  const target = join(DOCS, name);
+  if (process.env.TENET_UPDATE_SCREENSHOTS === '1' || !existsSync(target)) copyFileSync(shot, target);
+}
 
 async function livePage(browser: Browser, origin: string): Promise<{ page: Page; problems: string[]; close(): Promise<void> }> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, deviceScaleFactor: 1 });
@@ -139,6 +149,7 @@ describe.skipIf(chromiumMissing !== undefined)('align and vilmo run pages in hea
       expect(await page.locator('#align-curve svg.chart').count()).toBe(1);
       expect(await page.locator('#align-curve-table tbody tr').evaluateAll((trs) => trs.map((t) => t.getAttribute('data-n')))).toEqual(['1', '2', '4']);
       expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1280);
+      await keep(page, 'viewer-align.png');
       // the common tabs are still there
       await page.locator('nav.tabs a', { hasText: 'Samples' }).click();
       await expect.poll(() => page.locator('#sample-count').textContent()).toMatch(/samples/);
@@ -183,6 +194,7 @@ describe.skipIf(chromiumMissing !== undefined)('align and vilmo run pages in hea
         expect(await row.locator('td.significant').textContent()).toBe(p.significant ? 'yes' : 'no');
       }
       expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1280);
+      await keep(page, 'viewer-vilmo.png');
       expect(problems).toEqual([]);
     } finally {
       await close();
