@@ -113,13 +113,70 @@ export const ProbePrincipleSchema = z.object({
   ),
 });
 
-/** The report's data (src/report/data.ts ReportData): what a run's page shows for bench and probe runs. */
+/** A mean with its 95% CI over prompts and N (align/stats.ts Estimate; `method` absent: percentile bootstrap). */
+export const EstimateSchema = z.object({ mean: nnum, ci: IntervalSchema, n: z.number().int(), method: CiMethodSchema.optional() });
+
+/** A best-of-N run (src/report/data.ts AlignReport): the proxy (select judge) and held-out (report judge) rewards side by side, and the best-of-n curve on both. */
+export const AlignReportSchema = z.object({
+  method: z.string(),
+  model: z.string(),
+  n: z.number().int(),
+  target: z.object({ id: z.string(), name: z.string(), vector: z.array(num) }),
+  select_judge: z.string(),
+  judge: z.string(),
+  reward: z.string(),
+  /** baseline (mean of N), first sample, best-of-N, difference (paired). */
+  rows: z.array(z.object({ label: z.string(), proxy: EstimateSchema, heldout: EstimateSchema })),
+  difference: z.object({ reward: EstimateSchema, distance: EstimateSchema, l2: EstimateSchema.optional() }),
+  curve: z.array(z.object({ n: z.number().int(), proxy: EstimateSchema, heldout: EstimateSchema })),
+  quality: z.object({ rater: z.string(), first_sample: EstimateSchema, best_of_n: EstimateSchema, difference: EstimateSchema }).optional(),
+  warnings: z.array(z.string()),
+});
+export type AlignReportView = z.infer<typeof AlignReportSchema>;
+
+/** One arm of a VILMO run (align/vilmo/results.ts VilmoArm): the bench metrics with their CI methods, and conformity. */
+export const VilmoArmSchema = MetricSetSchema.extend({ conformity: EstimateSchema });
+
+/** A VILMO run (align/vilmo/results.ts VilmoResults), as far as the viewer shows it. */
+export const VilmoResultsSchema = z.object({
+  target: z.string(),
+  generator: z.string(),
+  judge: z.object({ id: z.string(), version: z.string() }),
+  select_judge: z.object({ id: z.string(), version: z.string() }),
+  primary: z.string(),
+  split: z.object({ train: z.number().int(), val: z.number().int(), test: z.number().int() }),
+  samples: z.number().int(),
+  tau: num,
+  methods: z.record(z.string(), VilmoArmSchema),
+  paired: z.array(z.object({
+    a: z.string(),
+    b: z.string(),
+    metric: z.string(),
+    role: z.enum(['primary', 'secondary']),
+    difference: nnum,
+    ci: IntervalSchema,
+    ci_method: CiMethodSchema,
+    n: z.number().int(),
+    p: num,
+    p_holm: num,
+    significant: z.boolean(),
+  })),
+  correction: z.object({ method: z.string(), alpha: num, primary: z.string(), family: z.number().int(), secondary_family: z.number().int(), test: z.string() }),
+  warnings: z.array(z.string()),
+});
+export type VilmoResultsView = z.infer<typeof VilmoResultsSchema>;
+
+/** The report's data (src/report/data.ts ReportData): what a run's page shows for bench, probe, align and vilmo runs. */
 export const ReportSchema = z.object({
   title: z.string(),
   run: z.object({ id: z.string(), kind: z.string(), createdAt: z.string(), status: z.string().optional(), config: z.unknown(), totals: z.record(z.string(), num).optional() }),
   models: z.array(ModelReportSchema),
   worst: z.array(WorstExampleSchema),
   probe: z.object({ target: z.string().optional(), generator: z.string().optional(), principles: z.array(ProbePrincipleSchema) }).optional(),
+  /** Best-of-N runs (kind align). */
+  align: AlignReportSchema.optional(),
+  /** VILMO runs (kind vilmo): the results (the report's example texts are not part of this schema). */
+  vilmo: z.object({ results: VilmoResultsSchema }).optional(),
   notes: z.array(z.string()),
 });
 

@@ -4,8 +4,9 @@
  * the project's own code (report/load, bench metrics, the intervals in stats/, moralgraph).
  *
  * Run kinds: `RUN_KIND_LOADERS` maps a kind to the loader of its page data. bench and probe use the
- * report's loader; a kind without one (alignment runs, evaluate imports) still gets the runs list, its
- * configuration and its samples table, and adds a loader here (and a panel in web/view/src/kinds.tsx).
+ * report's loader, and so do the alignment kinds align (best-of-N) and vilmo; a kind without one (evaluate
+ * imports) still gets the runs list, its configuration and its samples table, and adds a loader here (and a
+ * panel in web/view/src/kinds.tsx).
  */
 import { basename } from 'node:path';
 import { z } from 'zod';
@@ -22,7 +23,7 @@ import { loadReportData } from '../report/load.ts';
 import type { ReportData } from '../report/data.ts';
 import { elicitRepos, type CanonicalCard } from '../store/elicit-repos.ts';
 import type { Run, Store } from '../store/index.ts';
-import type { CompareResponse, GraphList, GraphResponse, LeaderboardResponse, PairDiff, RunReport, RunSettings, RunSummary } from './api.ts';
+import type { AlignReportView, CompareResponse, GraphList, GraphResponse, LeaderboardResponse, PairDiff, RunReport, RunSettings, RunSummary, VilmoResultsView } from './api.ts';
 import { calibrationSourceOf, resolveCalibration } from '../judges/calibration-ref.ts';
 import { disputedByModel, getRunItem, runFacets, runSettings } from './queries.ts';
 import type { ReportThread } from './report-thread.ts';
@@ -38,6 +39,9 @@ export const RUN_KIND_LOADERS: Record<string, KindLoader> = {
     return loadReportData(store, run.id, calibration ? { calibration } : {});
   },
   probe: (store, run) => loadReportData(store, run.id),
+  // alignment runs: the report's own loaders (report/load.ts: best-of-N via align/bon.ts, VILMO via align/vilmo/results.ts)
+  align: (store, run) => loadReportData(store, run.id),
+  vilmo: (store, run) => loadReportData(store, run.id),
 };
 
 /**
@@ -257,3 +261,7 @@ export async function graphResponse(sources: GraphSources, id: string): Promise<
     edges: view.edges,
   };
 }
+
+// The report's shapes must fit the viewer's schemas (api.ts) for the alignment kinds: a compile-time check.
+export const alignShapeFits = (a: NonNullable<ReportData['align']>): AlignReportView => a;
+export const vilmoShapeFits = (v: NonNullable<ReportData['vilmo']>): VilmoResultsView => v.results;

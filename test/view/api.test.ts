@@ -227,9 +227,10 @@ function suite(name: string, location: string, cleanup: () => Promise<void> = as
     });
 
     it('a running run of a kind without a page shows its progress, samples and configuration; its report is null', async () => {
-      const id = `align-live-${store.dialect}`;
-      await store.runs.create({ id, kind: 'align', name: 'an alignment run', config: { arms: [{ model: 'openai:m1' }] }, status: 'running' });
-      const task = await store.tasks.put({ runId: id, kind: 'align', input: { id: 'p1', prompt: 'A prompt', foundation: 'care' } });
+      // transfer runs have an HTML report but no viewer page (align and vilmo have one: test/view/align-browser.test.ts)
+      const id = `transfer-live-${store.dialect}`;
+      await store.runs.create({ id, kind: 'transfer', name: 'a transfer run', config: { arms: [{ model: 'openai:m1' }] }, status: 'running' });
+      const task = await store.tasks.put({ runId: id, kind: 'transfer', input: { id: 'p1', prompt: 'A prompt', foundation: 'care' } });
       const count = async () => RunsResponseSchema.parse((await get('/api/runs')).body).runs.find((r) => r.id === id)!;
       expect(await count()).toMatchObject({ status: 'running', samples: 0, models: ['openai:m1'] });
       await store.samples.put({ runId: id, taskId: task.id, model: 'openai:m1', sampleIndex: 0, text: 'first' });

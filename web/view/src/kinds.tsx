@@ -1,10 +1,11 @@
 /**
  * What a run's page shows, by run kind. A kind lists its tabs; every kind gets the samples table and the
- * configuration. To add a kind (alignment runs: arms side by side, paired differences, quality cost),
- * give it a loader in src/view/data.ts (RUN_KIND_LOADERS) and its tabs here.
+ * configuration. To add a kind, give it a loader in src/view/data.ts (RUN_KIND_LOADERS) and its tabs here
+ * (align and vilmo: web/view/src/align.tsx).
  */
 import type { ReactNode } from 'react';
 import type { Report, RunSummary } from '../../../src/view/api.ts';
+import { AlignOverview, VilmoOverview } from './align.tsx';
 import { DiscoverPage } from './DiscoverPage.tsx';
 import { LabelTab } from './LabelTab.tsx';
 import { CorrectedTable, KnowingTable, FoundationBars, FoundationTable, Iterations, MetricsTable, Notes, Radars } from './metrics.tsx';
@@ -47,10 +48,29 @@ const overview: KindTab = { id: 'overview', label: 'Overview', render: (p) => <W
 /** Human labels of the run's stratified label sample, blind (judge calibration; docs/viewer.md). */
 const label: KindTab = { id: 'label', label: 'Label', render: (p) => <LabelTab source={p.source} summary={p.summary} /> };
 
+/** Alignment runs: the report's best-of-N or VILMO section (proxy beside held out), then the report's notes. */
+function alignTab(kind: 'align' | 'vilmo'): KindTab {
+  return {
+    id: 'overview',
+    label: 'Overview',
+    render: (p) => (
+      <WithReport {...p}>
+        {(report) => {
+          if (kind === 'align' && report?.align) return <><AlignOverview align={report.align} /><h2>Notes</h2><Notes notes={report.notes} /></>;
+          if (kind === 'vilmo' && report?.vilmo) return <><VilmoOverview results={report.vilmo.results} /><h2>Notes</h2><Notes notes={report.notes} /></>;
+          return <p className="muted">No results stored yet.</p>;
+        }}
+      </WithReport>
+    ),
+  };
+}
+
 export const KIND_TABS: Record<string, KindTab[]> = {
+  align: [alignTab('align')],
   bench: [overview, label],
   discover: [{ id: 'discover', label: 'Discover', render: (p) => <DiscoverPage source={p.source} run={p.summary.run.id} /> }],
   probe: [overview, { id: 'iterations', label: 'Iterations', render: (p) => <WithReport {...p}>{(report) => (report ? <Iterations report={report} /> : null)}</WithReport> }, label],
+  vilmo: [alignTab('vilmo')],
 };
 
 /** The tabs a kind has before the common ones (samples, configuration). */
