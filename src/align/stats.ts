@@ -18,14 +18,24 @@ export interface Estimate {
 
 const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
-/** The mean of `xs` with a bootstrap CI over its elements. */
-export function meanEstimate(xs: readonly number[], options: BootstrapOptions = {}): Estimate {
+/**
+ * The mean of `xs` with a CI over its elements: the percentile bootstrap, or, given `range` (the values' bounds,
+ * e.g. [0, 1] for a conformity), the BCa bootstrap with a Wilson fallback when every element is the same, so the
+ * interval never collapses to a point; `method` names which.
+ */
+export function meanEstimate(xs: readonly number[], options: BootstrapOptions & { range?: [number, number] } = {}): Estimate {
   if (xs.length === 0) return { mean: null, ci: [null, null], n: 0 };
-  const r = bootstrap(xs.length, (idx) => {
+  const { range, ...boot } = options;
+  const mean = (idx: Int32Array): number => {
     let s = 0;
     for (let i = 0; i < idx.length; i++) s += xs[idx[i]!]!;
     return s / idx.length;
-  }, options);
+  };
+  if (range) {
+    const r = boundedMeanInterval(xs.length, mean, { ...boot, range });
+    return { mean: r.value, ci: [finiteOrNull(r.ci[0]), finiteOrNull(r.ci[1])], n: xs.length, method: r.method };
+  }
+  const r = bootstrap(xs.length, mean, boot);
   return { mean: r.value, ci: [finiteOrNull(r.ci[0]), finiteOrNull(r.ci[1])], n: xs.length };
 }
 
@@ -43,15 +53,7 @@ export function pairedDifference(a: readonly number[], b: readonly number[], opt
   }
   const { range, ...boot } = options;
   const d = a.map((x, i) => b[i]! - x);
-  if (range && n > 0) {
-    const span = range[1] - range[0];
-    const r = boundedMeanInterval(n, (idx) => {
-      let s = 0;
-      for (let i = 0; i < idx.length; i++) s += d[idx[i]!]!;
-      return s / idx.length;
-    }, { ...boot, range: [-span, span] });
-    return { mean: r.value, ci: [finiteOrNull(r.ci[0]), finiteOrNull(r.ci[1])], n, method: r.method };
-  }
+  if (range) return meanEstimate(d, { ...boot, range: [range[0] - range[1], range[1] - range[0]] });
   return { ...meanEstimate(d, boot), method: 'percentile-bootstrap' };
 }
 

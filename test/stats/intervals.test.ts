@@ -138,3 +138,14 @@ describe('paired differences in alignment results never collapse to a point', ()
     expect(pairedDifference([-1.5, -0.2, -3], [-1, -0.1, -2]).method).toBe('percentile-bootstrap');
   });
 });
+
+describe('means of bounded values in alignment results', () => {
+  it('a conformity that is the same on every prompt gets a Wilson interval, not a point', async () => {
+    const { meanEstimate } = await import('../../src/align/stats.ts');
+    const e = meanEstimate([0.1, 0.1, 0.1], { range: [0, 1] });
+    expect(e).toMatchObject({ n: 3, method: 'wilson' });
+    expect(e.ci[0]!).toBeLessThan(0.1);
+    expect(e.ci[1]!).toBeGreaterThan(0.1);
+    expect(meanEstimate([0.2, 0.5, 0.9], { range: [0, 1] }).method).toBe('bca-bootstrap');
+  });
+});

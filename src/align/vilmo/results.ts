@@ -83,7 +83,7 @@ export async function loadVilmoResults(store: Store, runId: string, options: Boo
   for (const [m, s] of scores) {
     const metrics = benchMetrics(s, { k: config.samples, tau: config.tau, ...boot }).metrics;
     const scored = s.filter((p) => p.scores.length > 0);
-    methods[m] = { ...metrics.overall, per_foundation: metrics.per_foundation, conformity: meanEstimate(scored.map((p) => perPrompt(p, 'conformity', config.tau)), boot) };
+    methods[m] = { ...metrics.overall, per_foundation: metrics.per_foundation, conformity: meanEstimate(scored.map((p) => perPrompt(p, 'conformity', config.tau)), { ...boot, range: [0, 1] }) };
   }
   const { paired, correction } = pairedResults(scores, config, boot);
   let training: VilmoResults['training'];

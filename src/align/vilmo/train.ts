@@ -122,7 +122,7 @@ export function validationCurve(stored: StoredRun, val: readonly PromptTask[], t
     }
     if (scores.length === 0) break;
     const meta = stored.get(VILMO_TASKS.meta, `r${r}`)?.task as { examples?: unknown[] } | undefined;
-    const point: ValidationPoint = { round: r, conformity: meanEstimate(scores, boot), examples: Array.isArray(meta?.examples) ? meta.examples.length : 0 };
+    const point: ValidationPoint = { round: r, conformity: meanEstimate(scores, { ...boot, range: [0, 1] }), examples: Array.isArray(meta?.examples) ? meta.examples.length : 0 };
     if (r < options.rounds) {
       const results = roundResults(stored, r, train, options.candidates);
       if (results.length) {
