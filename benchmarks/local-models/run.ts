@@ -97,10 +97,12 @@ const machine = () => ({ cpus: cpus().length, cpu: cpus()[0]?.model, node: proce
 
 if (values.only === 'threads') {
   // Only the thread sweep, merged into the results file beside the other sections.
-  const started = { date: new Date().toISOString(), load1m: round(loadavg()[0]!, 2) };
+  const started = { date: new Date().toISOString(), load1mBefore: round(loadavg()[0]!, 2) };
   const sweep = await threadSweep();
   const previous = existsSync(values.out!) ? JSON.parse(readFileSync(values.out!, 'utf8')) : {};
-  const threads = { ...started, command: `node benchmarks/local-models/run.ts --only threads --rounds ${ROUNDS}`, machine: machine(), defaultThreads: defaultThreads(), rows: sweep };
+  const run = { ...started, command: `node benchmarks/local-models/run.ts --only threads --rounds ${ROUNDS}`, machine: machine(), defaultThreads: defaultThreads(), rows: sweep };
+  // Appended to the runs before it: one run on a 2-core machine is too noisy to decide on alone.
+  const threads = { ...previous.threads, runs: [...(previous.threads?.runs ?? []), run] };
   writeFileSync(values.out!, `${JSON.stringify({ ...previous, threads }, null, 2)}\n`);
   console.log(`written to ${values.out}`);
   process.exit(0);
@@ -187,7 +189,7 @@ const result = {
   encoder,
   peakRssMb,
   bench: benchRun,
-  threads: { date: new Date().toISOString(), command: 'node benchmarks/local-models/run.ts', machine: machine(), defaultThreads: defaultThreads(), rows: await threadSweep() },
+  threads: { runs: [{ date: new Date().toISOString(), load1mBefore: round(loadavg()[0]!, 2), command: 'node benchmarks/local-models/run.ts', rows: await threadSweep(), machine: machine(), defaultThreads: defaultThreads() }] },
 };
 writeFileSync(values.out!, `${JSON.stringify(result, null, 2)}\n`);
 console.log(`peak RSS ${peakRssMb} MB; written to ${values.out}`);
