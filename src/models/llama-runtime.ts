@@ -31,8 +31,8 @@ export interface LlamaSettings {
  * each (benchmarks/local-models, "Threads by measurement", 2026-12-07): 2 threads nearly double batch
  * evaluation (SmolLM2 577–621 → 1,056–1,271 tokens/s; Gemma 3 317–364 → 584–608) but generation, what tenet
  * mostly does, gains for Gemma 3 only some of the time (31–33 → 28–46 tokens/s) and drops for SmolLM2 in
- * every round (69–78 → 4–61), and scoring and the encoder change by less than 20%. With anything else
- * running (another process's `tsc`, load 2–5), 2 threads lose everywhere: Gemma 3 generation 32 → 2.4
+ * every round (69–78 → 4–61), and scoring and the encoder change by at most 22%. With another process
+ * running (a `tsc`, load 2–5), 2 threads lose in 6 of 7 cases: Gemma 3 generation 32 → 2.4
  * tokens/s, the encoder 42 → 8 sentences/s. llama.cpp's threads wait for each other at every step, so with
  * every core given to them any other runnable thread (Node's own, which drives each generated token, the
  * judge's worker threads, another process) stalls them all. Hence: leave cores free. Only 2 cores were
