@@ -1,8 +1,10 @@
 import { existsSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { TenetConfig } from './config.ts';
 import { z } from 'zod';
 import { TenetError } from './errors.ts';
 import { endpointCapabilities, type CapabilityBackend, type JsonMode } from './models/capabilities.ts';
+import { defaultThreads } from './models/llama-runtime.ts';
 import { FETCHED_MODELS, localModelPath, modelsDir } from './models/local-files.ts';
 import { createModel, resolveSpec, PROVIDER_KINDS } from './models/spec.ts';
 import { generateObject } from './models/structured.ts';
@@ -23,6 +25,66 @@ export interface Check {
 export interface DoctorReport {
   ok: boolean;
   checks: Check[];
+  /** With `speed`: the local models' thread count and a ~1-second generation self-test of SmolLM2. */
+  speed?: SpeedReport;
+}
+
+export interface SpeedReport {
+  /** CPU threads per evaluation that llamacpp: models and the local encoder use here. */
+  threads: number;
+  /** Where that number comes from: providers.llamacpp.threads in the configuration, or tenet's default. */
+  threadsFrom: 'config' | 'default';
+  model: string;
+  /** `not fetched` (no model file, or no node-llama-cpp), `measured`, or `failed` (see `error`). */
+  status: 'not fetched' | 'measured' | 'failed';
+  /** Output tokens over the wall time of the self-test's requests (prompt processing included; load excluded). */
+  tokensPerSecond?: number;
+  tokens?: number;
+  seconds?: number;
+  error?: string;
+}
+
+/** The model of the speed self-test: the smallest fetched one. */
+export const SPEED_MODEL = 'smollm2-135m-instruct-q4_1';
+
+/**
+ * `tenet doctor --speed`: the thread count in use and SmolLM2's generation speed: requests of at most 64 new
+ * tokens (as benchmarks/local-models measures generation, prompt included), one after another until a second
+ * has passed, after a 1-token warm-up that loads the model and is not counted. On the 2-core machine: ~1.1–1.3 s.
+ */
+export async function speedSelfTest(config: TenetConfig, env: Record<string, string | undefined>, budgetMs = 1000): Promise<SpeedReport> {
+  const configured = config.providers?.llamacpp?.threads;
+  const base = { threads: configured ?? defaultThreads(), threadsFrom: configured ? 'config' as const : 'default' as const, model: `llamacpp:${SPEED_MODEL}` };
+  const path = localModelPath(SPEED_MODEL, env);
+  let installed = true;
+  try {
+    import.meta.resolve('node-llama-cpp');
+  } catch {
+    installed = false;
+  }
+  if (!existsSync(path) || !installed) return { ...base, status: 'not fetched', error: !installed ? 'node-llama-cpp is not installed' : `${path} is not there` };
+  try {
+    const model = createModel(`llamacpp:${path}`, { config });
+    const messages = [{ role: 'user' as const, content: 'Continue the story in a few sentences: Sam found a wallet full of cash on the bus and' }];
+    await model.chat({ messages, maxTokens: 1, temperature: 0 }, { noCache: true });
+    let tokens = 0;
+    const started = performance.now();
+    for (let seed = 1; performance.now() - started < budgetMs; seed++) {
+      const reply = await model.chat({ messages, maxTokens: 64, temperature: 1, seed }, { noCache: true });
+      tokens += reply.usage.outputTokens;
+    }
+    const seconds = (performance.now() - started) / 1000;
+    return { ...base, status: 'measured', tokensPerSecond: Number((tokens / seconds).toFixed(1)), tokens, seconds: Number(seconds.toFixed(2)) };
+  } catch (error) {
+    return { ...base, status: 'failed', error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+function speedCheck(speed: SpeedReport): Check {
+  const threads = `${speed.threads} thread${speed.threads === 1 ? '' : 's'} (${speed.threadsFrom === 'config' ? 'providers.llamacpp.threads' : `default for ${availableParallelism()} cores`})`;
+  if (speed.status === 'not fetched') return { name: 'speed', status: 'ok', detail: `${threads}; ${speed.model} not fetched (${speed.error}; npm run fetch-models)` };
+  if (speed.status === 'failed') return { name: 'speed', status: 'warn', detail: `${threads}; the ${speed.model} self-test failed: ${speed.error}` };
+  return { name: 'speed', status: 'ok', detail: `${threads}; ${speed.model} generates ${speed.tokensPerSecond} tokens/s (${speed.tokens} tokens in ${speed.seconds} s)` };
 }
 
 const MIN_NODE = [22, 12] as const;
@@ -128,6 +190,8 @@ export async function runDoctor(options: {
   config: TenetConfig;
   dbLocation: string | undefined;
   ping?: boolean;
+  /** Also measure the local models' speed (a ~1-second SmolLM2 generation self-test) and say the thread count. */
+  speed?: boolean;
   env?: Record<string, string | undefined>;
 }): Promise<DoctorReport> {
   const env = options.env ?? process.env;
@@ -149,6 +213,11 @@ export async function runDoctor(options: {
     checks.push(check);
   }
   checks.push(await llamaCppCheck(), fetchedModelsCheck(env));
+  if (options.speed) {
+    const speed = await speedSelfTest(options.config, env);
+    checks.push(speedCheck(speed));
+    return { ok: checks.every((c) => c.status !== 'fail'), checks, speed };
+  }
   return { ok: checks.every((c) => c.status !== 'fail'), checks };
 }
 

@@ -9,20 +9,104 @@
  * the output tokens the model reported over the wall time of the batch (prompt processing included).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createEncoder } from '../../src/models/encoder.ts';
-import { unloadLlamaModels } from '../../src/models/llama-runtime.ts';
+import { defaultThreads, sequencePool, unloadLlamaModels } from '../../src/models/llama-runtime.ts';
+import { localModelPath } from '../../src/models/local-files.ts';
 import { createModel } from '../../src/models/spec.ts';
 
-const { values } = parseArgs({ options: { out: { type: 'string', default: new URL('./results.json', import.meta.url).pathname }, rounds: { type: 'string', default: '2' } } });
+const { values } = parseArgs({ options: { out: { type: 'string', default: new URL('./results.json', import.meta.url).pathname }, rounds: { type: 'string', default: '2' }, only: { type: 'string' } } });
 const ROUNDS = Number(values.rounds);
 const MODELS = ['llamacpp:smollm2-135m-instruct-q4_1', 'llamacpp:gemma-3-270m-q4_k_m'];
 const PROMPT = [{ role: 'user' as const, content: 'Continue the story in a few sentences: Sam found a wallet full of cash on the bus and' }];
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const round = (x: number, d = 1): number => Number(x.toFixed(d));
+
+/**
+ * Threads by measurement (issue 25): each kind of work at 1 and 2 threads, same process, same method, each
+ * setting on a freshly loaded model; the 1-minute load average is read before each row. Generation: 64 new
+ * tokens (prompt included in the time). Batch evaluation: ~500 prompt tokens evaluated without generating
+ * (`evaluateWithoutGeneratingNewTokens`). Scoring: `provider.score` (the `tenet models score` path) on a
+ * 27-token continuation. Encoder: 64 sentences of ~20 words. Each measurement is a few seconds at most.
+ */
+async function threadSweep(): Promise<Record<string, unknown>[]> {
+  const rows: Record<string, unknown>[] = [];
+  const push = (row: Record<string, unknown>) => {
+    console.log(JSON.stringify(row));
+    rows.push(row);
+  };
+  const load = () => round(loadavg()[0]!, 2);
+  const text = Array.from({ length: 24 }, (_, i) => `Story ${i}: she found a lost wallet on the train and returned it.`).join(' ');
+  for (const spec of MODELS) {
+    for (const threads of [1, 2]) {
+      await unloadLlamaModels();
+      const model = createModel(spec, { config: { providers: { llamacpp: { threads, concurrency: 1 } } } });
+      await model.chat({ messages: PROMPT, maxTokens: 1, temperature: 0 }, { noCache: true });
+      const before = load();
+      const gen: number[] = [];
+      for (let r = 0; r < ROUNDS; r++) {
+        const started = performance.now();
+        const reply = await model.chat({ messages: PROMPT, maxTokens: 64, temperature: 1, seed: 7 + r }, { noCache: true });
+        gen.push(reply.usage.outputTokens / ((performance.now() - started) / 1000));
+      }
+      push({ work: 'generation', model: spec, threads, tokensPerSecond: round(median(gen)), rounds: gen.map((x) => round(x)), load1m: before });
+      const { model: llamaModel, pool } = await sequencePool(localModelPath(spec.slice('llamacpp:'.length)), { threads, sequences: 1 });
+      const tokens: number[] = llamaModel.tokenize(text);
+      const batch: number[] = [];
+      const batchLoad = load();
+      for (let r = 0; r < ROUNDS; r++) {
+        const started = performance.now();
+        await pool.use(undefined, (sequence) => sequence.evaluateWithoutGeneratingNewTokens(tokens));
+        batch.push(tokens.length / ((performance.now() - started) / 1000));
+      }
+      push({ work: 'batch evaluation', model: spec, threads, tokens: tokens.length, tokensPerSecond: round(median(batch)), rounds: batch.map((x) => round(x)), load1m: batchLoad });
+      await model.score({ prompt: 'Sam found a wallet on the bus and', continuation: ' kept it.' });
+      const scored: number[] = [];
+      const scoreLoad = load();
+      for (let r = 0; r < ROUNDS; r++) {
+        const started = performance.now();
+        const result = await model.score({ prompt: 'Sam found a wallet on the bus and', continuation: CONTINUATION });
+        scored.push(result.tokens.length / ((performance.now() - started) / 1000));
+      }
+      push({ work: 'scoring', model: spec, threads, tokensPerSecond: round(median(scored)), rounds: scored.map((x) => round(x)), load1m: scoreLoad });
+    }
+  }
+  for (const threads of [1, 2]) {
+    await unloadLlamaModels();
+    const e = createEncoder('local-encoder:all-minilm-l6-v2', { config: { providers: { llamacpp: { threads } } } });
+    await e.embed(['warm up']);
+    const before = load();
+    const rates: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      const started = performance.now();
+      await e.embed(SENTENCES);
+      rates.push(SENTENCES.length / ((performance.now() - started) / 1000));
+    }
+    push({ work: 'encoder', model: 'local-encoder:all-minilm-l6-v2', threads, sentencesPerSecond: round(median(rates)), rounds: rates.map((x) => round(x)), load1m: before });
+  }
+  await unloadLlamaModels();
+  return rows;
+}
+
+const CONTINUATION = ' he walked straight to the driver, handed it over, and asked him to keep it safe until its owner called the bus company.';
+const SENTENCES = Array.from({ length: 64 }, (_, i) => `Story ${i}: she found a lost wallet on the train and decided to return it to its owner before evening.`);
+const machine = () => ({ cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, loadAverage1mAtEnd: round(loadavg()[0]!, 2), nodeLlamaCpp: JSON.parse(readFileSync(new URL('../../node_modules/node-llama-cpp/package.json', import.meta.url), 'utf8')).version });
+
+if (values.only === 'threads') {
+  // Only the thread sweep, merged into the results file beside the other sections.
+  const started = { date: new Date().toISOString(), load1mBefore: round(loadavg()[0]!, 2) };
+  const sweep = await threadSweep();
+  const previous = existsSync(values.out!) ? JSON.parse(readFileSync(values.out!, 'utf8')) : {};
+  const run = { ...started, command: `node benchmarks/local-models/run.ts --only threads --rounds ${ROUNDS}`, machine: machine(), defaultThreads: defaultThreads(), rows: sweep };
+  // Appended to the runs before it: one run on a 2-core machine is too noisy to decide on alone.
+  const threads = { ...previous.threads, runs: [...(previous.threads?.runs ?? []), run] };
+  writeFileSync(values.out!, `${JSON.stringify({ ...previous, threads }, null, 2)}\n`);
+  console.log(`written to ${values.out}`);
+  process.exit(0);
+}
 
 const generation: Record<string, unknown>[] = [];
 for (const spec of MODELS) {
@@ -49,7 +133,6 @@ for (const spec of MODELS) {
 }
 
 const scoring: Record<string, unknown>[] = [];
-const CONTINUATION = ' he walked straight to the driver, handed it over, and asked him to keep it safe until its owner called the bus company.';
 for (const spec of MODELS) {
   await unloadLlamaModels();
   const model = createModel(spec, { config: { providers: { llamacpp: { threads: 1, concurrency: 1 } } } });
@@ -66,7 +149,7 @@ for (const spec of MODELS) {
 }
 
 const encoder: Record<string, unknown>[] = [];
-const sentences = Array.from({ length: 64 }, (_, i) => `Story ${i}: she found a lost wallet on the train and decided to return it to its owner before evening.`);
+const sentences = SENTENCES;
 for (const threads of [1, 2]) {
   await unloadLlamaModels();
   const e = createEncoder('local-encoder:all-minilm-l6-v2', { config: { providers: { llamacpp: { threads } } } });
@@ -100,12 +183,13 @@ console.log(JSON.stringify(benchRun));
 const result = {
   date: new Date().toISOString(),
   command: `node benchmarks/local-models/run.ts --rounds ${ROUNDS}`,
-  machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, loadAverage1mAtEnd: round(loadavg()[0]!, 2), nodeLlamaCpp: JSON.parse(readFileSync(new URL('../../node_modules/node-llama-cpp/package.json', import.meta.url), 'utf8')).version },
+  machine: machine(),
   generation,
   scoring,
   encoder,
   peakRssMb,
   bench: benchRun,
+  threads: { runs: [{ date: new Date().toISOString(), load1mBefore: round(loadavg()[0]!, 2), command: 'node benchmarks/local-models/run.ts', rows: await threadSweep(), machine: machine(), defaultThreads: defaultThreads() }] },
 };
 writeFileSync(values.out!, `${JSON.stringify(result, null, 2)}\n`);
 console.log(`peak RSS ${peakRssMb} MB; written to ${values.out}`);

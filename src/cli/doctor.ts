@@ -11,8 +11,9 @@ export function registerDoctor(program: Command): void {
     program.command('doctor')
       .description('check Node, the configuration, the database and which model providers are configured (exit 1 when a check fails)')
       .option('--ping', 'also try to reach every configured provider endpoint (3 s timeout each)')
+      .option('--speed', 'also say the CPU thread count of local models and measure SmolLM2\'s generation speed in a ~1-second self-test (when it is fetched)')
       .option('--probe-endpoint <spec>', "check afresh what an endpoint supports (n samples in one call, JSON schema, usage in streams, the scoring sanity check), print it and remember it")
-      .action(action(async (opts: { ping?: boolean; probeEndpoint?: string }, command: Command) => {
+      .action(action(async (opts: { ping?: boolean; speed?: boolean; probeEndpoint?: string }, command: Command) => {
         const ctx = cliContext(command);
         if (opts.probeEndpoint) {
           const probe = await probeEndpoint(opts.probeEndpoint, { config: ctx.config, capabilityStore: storeCache(await ctx.store()) });
@@ -28,10 +29,10 @@ export function registerDoctor(program: Command): void {
           ].join('\n'));
           return probe.problems.length ? 1 : 0;
         }
-        const report = await runDoctor({ config: ctx.config, dbLocation: ctx.dbLocation, ping: Boolean(opts.ping) });
+        const report = await runDoctor({ config: ctx.config, dbLocation: ctx.dbLocation, ping: Boolean(opts.ping), speed: Boolean(opts.speed) });
         emit(ctx, report, () => report.checks.map((c) => `${MARK[c.status]}  ${c.name.padEnd(20)} ${c.detail}`).join('\n'));
         return report.ok ? 0 : 1;
       })),
-    ['tenet doctor', 'tenet doctor --ping --json', 'tenet doctor --probe-endpoint openai-compatible:qwen@http://localhost:8000/v1 --json', 'TENET_DB=postgres://postgres@127.0.0.1:5432/test tenet doctor'],
+    ['tenet doctor', 'tenet doctor --ping --json', 'tenet doctor --speed', 'tenet doctor --probe-endpoint openai-compatible:qwen@http://localhost:8000/v1 --json', 'TENET_DB=postgres://postgres@127.0.0.1:5432/test tenet doctor'],
   );
 }

@@ -16,7 +16,7 @@ type LlamaModule = any;
 export type LlamaSequence = any;
 
 export interface LlamaSettings {
-  /** CPU threads per evaluation. Default: half the cores, at least 1 (on 2 cores node-llama-cpp's own default was measured ~1,000× slower). */
+  /** CPU threads per evaluation. Default: `defaultThreads()`, half the cores, at least 1 (see there for the measurement). */
   threads?: number;
   /** Tokens of context per sequence (default 4096, capped at the model's training context). */
   contextSize?: number;
@@ -26,6 +26,19 @@ export interface LlamaSettings {
   gpu?: 'auto' | 'cuda' | 'vulkan' | 'metal' | false;
 }
 
+/**
+ * Half the cores, at least 1: on the project's 2-core machine, 1 thread. Measured there, quiet, 4 rounds
+ * each (benchmarks/local-models, "Threads by measurement", 2026-12-07): 2 threads nearly double batch
+ * evaluation (SmolLM2 577–621 → 1,056–1,271 tokens/s; Gemma 3 317–364 → 584–608) but generation, what tenet
+ * mostly does, gains for Gemma 3 only some of the time (31–33 → 28–46 tokens/s) and drops for SmolLM2 in
+ * every round (69–78 → 4–61), and scoring and the encoder change by at most 22%. With another process
+ * running (a `tsc`, load 2–5), 2 threads lose in 6 of 7 cases: Gemma 3 generation 32 → 2.4
+ * tokens/s, the encoder 42 → 8 sentences/s. llama.cpp's threads wait for each other at every step, so with
+ * every core given to them any other runnable thread (Node's own, which drives each generated token, the
+ * judge's worker threads, another process) stalls them all. Hence: leave cores free. Only 2 cores were
+ * measured; on larger machines half the cores is the same rule, not a measured optimum: `tenet doctor
+ * --speed` measures the machine at hand and `providers.llamacpp.threads` overrides the default.
+ */
 export function defaultThreads(): number {
   return Math.max(1, Math.floor(availableParallelism() / 2));
 }
