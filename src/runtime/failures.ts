@@ -5,6 +5,7 @@
  */
 import { redactSecrets } from '../redact.ts';
 import { isTenetError } from '../errors.ts';
+import type { Store } from '../store/index.ts';
 
 /** Where a unit failed: its target model, the judge, the store, or a distributed worker (which reports only the message). */
 export type FailureStage = 'target' | 'judge' | 'store' | 'worker';
@@ -46,4 +47,13 @@ export function countFailures(causes: readonly FailureCause[]): FailureCount[] {
 /** One line per cause: `3 units: target m1: PROVIDER (500) loopback failed with 500: boom`. */
 export function formatFailureCounts(counts: readonly FailureCount[]): string[] {
   return counts.map((c) => `${c.units} unit${c.units === 1 ? '' : 's'}: ${c.stage} ${c.model}: ${c.code}${c.status !== undefined ? ` (${c.status})` : ''} ${c.message}`);
+}
+
+/**
+ * Store why a run's units failed, grouped by cause (what `tenet report` and the viewer show). An interrupted run
+ * with no failure keeps what it had; otherwise the counts replace the run's earlier ones.
+ */
+export async function recordFailures(store: Pick<Store, 'runFailures'>, runId: string, failed: readonly { cause: FailureCause }[], interrupted: boolean): Promise<void> {
+  if (interrupted && failed.length === 0) return;
+  await store.runFailures.set(runId, countFailures(failed.map((f) => f.cause)).map(({ units, ...cause }) => ({ cause: { ...cause }, count: units })));
 }

@@ -25,7 +25,7 @@ import { continuationMessages } from '../../bench/run.ts';
 import type { PromptSet } from '../../bench/prompts.ts';
 import type { BootstrapOptions } from '../../judges/metrics.ts';
 import type { ChatMessage, Provider, SamplingParams } from '../../models/types.ts';
-import { countFailures } from '../../runtime/failures.ts';
+import { recordFailures } from '../../runtime/failures.ts';
 import type { Progress } from '../../runtime/progress.ts';
 import { openRun, refuseOtherSettings, settingsDifferences } from '../../runtime/run.ts';
 import { runSampleStage, taskIdOf, type UnitFailure } from '../../runtime/sample-stage.ts';
@@ -222,9 +222,7 @@ export async function runVilmo(options: RunVilmoOptions): Promise<RunVilmoResult
     }
     status = error.reason;
   }
-  if (status !== 'interrupted' || failures.length) {
-    await store.runFailures.set(run.id, countFailures(failures.map((f) => f.cause)).map(({ units, ...cause }) => ({ cause: { ...cause }, count: units })));
-  }
+  await recordFailures(store, run.id, failures, status === 'interrupted');
   let qualityFailures: string[] = [];
   if (status === 'done' && (options.reference || options.qualityRater)) {
     options.onStage?.('quality cost');
