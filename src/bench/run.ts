@@ -9,7 +9,7 @@ import type { Judge, SchwartzVector } from '../judges/types.ts';
 import type { ChatMessage, Provider, SamplingParams } from '../models/types.ts';
 import type { Executor, UnitDispatcher } from '../runtime/executor.ts';
 import type { Progress } from '../runtime/progress.ts';
-import { recordFailures, type FailureCause, type FailureCount } from '../runtime/failures.ts';
+import { settleRun, type FailureCause, type FailureCount } from '../runtime/failures.ts';
 import { renderContinuation } from '../runtime/continuation.ts';
 import { openRun, refuseOtherSettings } from '../runtime/run.ts';
 import { runSampleStage, type PromptTask, type StageSummary } from '../runtime/sample-stage.ts';
@@ -252,9 +252,7 @@ export async function runBench(options: RunBenchOptions): Promise<RunBenchResult
     throw error;
   }
   options.progress?.finish();
-  const status: RunStatus = stage.interrupted ? 'interrupted' : stage.failed.length ? 'failed' : 'done';
-  await recordFailures(store, run.id, stage.failed, stage.interrupted);
-  await store.runs.setStatus(run.id, status);
+  await settleRun(store, run.id, stage);
   const results = await loadBenchResults(store, run.id, options.calibration ? { calibration: options.calibration } : {});
   return { ...results, stage, failures: stage.failed.length, interrupted: stage.interrupted };
 }

@@ -9,7 +9,7 @@ import { TenetError } from '../errors.ts';
 import type { Encoder } from '../models/encoder.ts';
 import type { Provider, SamplingParams } from '../models/types.ts';
 import type { Executor, UnitDispatcher } from '../runtime/executor.ts';
-import { recordFailures } from '../runtime/failures.ts';
+import { settleRun } from '../runtime/failures.ts';
 import type { Progress } from '../runtime/progress.ts';
 import { openRun, refuseOtherSettings, settingsDifferences } from '../runtime/run.ts';
 import { runSampleStage, type StageSummary } from '../runtime/sample-stage.ts';
@@ -147,9 +147,7 @@ export async function runDiscover(options: DiscoverOptions): Promise<{ result: D
     throw error;
   }
   options.progress?.finish();
-  const status: RunStatus = stage.interrupted ? 'interrupted' : stage.failed.length ? 'failed' : 'done';
-  await recordFailures(store, run.id, stage.failed, stage.interrupted);
-  await store.runs.setStatus(run.id, status);
+  const status: RunStatus = await settleRun(store, run.id, stage);
   const result = await analyseDiscoverRun(store, run.id, {
     encoder: options.encoder, frameworks: config.frameworks, status, failed: stage.failed.length,
     ...(options.namer ? { namer: options.namer } : {}),

@@ -57,3 +57,11 @@ export async function recordFailures(store: Pick<Store, 'runFailures'>, runId: s
   if (interrupted && failed.length === 0) return;
   await store.runFailures.set(runId, countFailures(failed.map((f) => f.cause)).map(({ units, ...cause }) => ({ cause: { ...cause }, count: units })));
 }
+
+/** A run's end after its sample stage: done, failed (some unit failed) or interrupted; failures recorded, status stored. */
+export async function settleRun(store: Pick<Store, 'runFailures' | 'runs'>, runId: string, stage: { failed: readonly { cause: FailureCause }[]; interrupted: boolean }): Promise<'done' | 'failed' | 'interrupted'> {
+  const status = stage.interrupted ? 'interrupted' : stage.failed.length ? 'failed' : 'done';
+  await recordFailures(store, runId, stage.failed, stage.interrupted);
+  await store.runs.setStatus(runId, status);
+  return status;
+}
