@@ -8,7 +8,6 @@ import type { Judge } from './types.ts';
 
 type JudgeRef = Pick<Judge, 'id' | 'version'>;
 
-export { sameJudge };
 
 /**
  * The Goodhart warning for one judge that both selects and reports, e.g. `goodhartText(judge, 'selects the

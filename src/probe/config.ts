@@ -1,5 +1,6 @@
 /** A probe run's options checked and turned into its stored configuration (what the run id is keyed by). */
-import { goodhartText, sameJudge } from '../judges/goodhart.ts';
+import { goodhartText } from '../judges/goodhart.ts';
+import { sameJudge } from '../judges/ids.ts';
 import { TenetError } from '../errors.ts';
 import { redactUrl } from '../redact.ts';
 import type { Provider } from '../models/types.ts';
@@ -87,7 +88,6 @@ export function probeConfig(options: ProbeOptions): ProbeRunConfig {
   };
 }
 
-export { sameJudge };
 
 /** The Goodhart warning, when one judge both selects the prompts and scores them for the report (null otherwise). */
 export function goodhartWarning(config: Pick<ProbeRunConfig, 'judge' | 'selectJudge'>): string | null {

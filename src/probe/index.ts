@@ -7,7 +7,8 @@
  *   const records = await exportMoralPrompt(store, result.run);
  */
 export { runProbe } from './probe.ts';
-export { probeConfig, checkScoring, goodhartWarning, sameJudge, PROBE_DEFAULTS } from './config.ts';
+export { probeConfig, checkScoring, goodhartWarning, PROBE_DEFAULTS } from './config.ts';
+export { sameJudge } from '../judges/ids.ts';
 export { selfBleu, sentenceBleu, nearDuplicate, bigramJaccard, perplexity, NEAR_DUPLICATE_JACCARD } from './quality.ts';
 export { exportMoralPrompt, exportProbeRun, toJsonl, EXPORT_FORMATS, type ExportFormat, type MoralPromptRecord } from './export.ts';
 export {

@@ -37,7 +37,6 @@ import {
 } from './trajectory.ts';
 import { PROBE_RUN_KIND, type ProbeQuality, type ProbeOptions, type ProbeResult, type ProbeRunConfig } from './types.ts';
 
-export { PROBE_DEFAULTS, checkScoring, probeConfig, sameJudge, goodhartWarning } from './config.ts';
 
 /** One round: every active trajectory makes its next iteration. False when interrupted. */
 async function round(ctx: Ctx, active: PrincipleState[], all: readonly PrincipleState[], roundNo: number): Promise<boolean> {

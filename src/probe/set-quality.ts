@@ -4,7 +4,7 @@
  * per set and reference and stored, so that a rerun reads it back instead of scoring again.
  */
 import type { Provider } from '../models/types.ts';
-import { notAvailable, scoringSupportOf, scoringUnavailableReason } from '../runtime/optional-scoring.ts';
+import { notAvailable, scoringUnavailableReason } from '../runtime/optional-scoring.ts';
 import { stableId } from '../store/index.ts';
 import type { Ctx } from './context.ts';
 import { perplexity, selfBleu } from './quality.ts';
@@ -34,7 +34,7 @@ export async function measureQuality(ctx: Ctx, principles: readonly PrincipleRes
 /** The set's perplexity under `reference`, or why it is not available. */
 async function perplexityOf(ctx: Ctx, reference: Provider, texts: readonly string[]): Promise<ProbeQuality['perplexity'] | string> {
   if (texts.length === 0) return 'no prompt finished, so there is no exported prompt to measure';
-  const support = await scoringSupportOf(reference, ctx.signal);
+  const support = await reference.scoringSupport(ctx.signal ? { signal: ctx.signal } : {});
   if (!support.available) return support.reason;
   try {
     const ppl = await perplexity(reference, texts, ctx.signal);

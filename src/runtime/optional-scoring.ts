@@ -6,7 +6,7 @@
  * Required ones (an explicitly requested reference, `--scoring logprob`) are refused up front.
  */
 import { TenetError } from '../errors.ts';
-import type { Provider, ScoringSupport } from '../models/types.ts';
+import type { Provider } from '../models/types.ts';
 
 /** What is recorded when an optional measurement cannot be made. */
 export function notAvailable(reason: string): string {
@@ -22,19 +22,8 @@ export function scoringUnavailableReason(error: unknown): string | null {
   return error.code === 'SCORING_UNAVAILABLE' ? error.message : null;
 }
 
-/** Whether `model` scores: its own answer, or unavailable with the reason when the check itself says it cannot. */
-export async function scoringSupportOf(model: Pick<Provider, 'scoringSupport'>, signal?: AbortSignal): Promise<ScoringSupport> {
-  try {
-    return await model.scoringSupport(signal ? { signal } : {});
-  } catch (error) {
-    const reason = scoringUnavailableReason(error);
-    if (reason === null) throw error;
-    return { available: false, reason };
-  }
-}
-
 /** Refuse up front (BAD_USAGE) when a measurement that cannot do without scoring is asked of a model that cannot score. */
 export async function requireScoring(model: Pick<Provider, 'spec' | 'scoringSupport'>, what: string, hint: string, signal?: AbortSignal): Promise<void> {
-  const support = await scoringSupportOf(model, signal);
+  const support = await model.scoringSupport(signal ? { signal } : {});
   if (!support.available) throw new TenetError('BAD_USAGE', `${what}, and ${model.spec} cannot score a given text teacher-forced (${support.reason})`, { hint });
 }

@@ -15,7 +15,7 @@ import type { BootstrapOptions } from '../../judges/metrics.ts';
 import type { Provider } from '../../models/types.ts';
 import { corpusPerplexity, selfBleu, type CorpusPerplexity, type TextPerplexity } from '../../probe/quality.ts';
 import { localExecutor } from '../../runtime/executor.ts';
-import { scoringSupportOf, scoringUnavailableReason } from '../../runtime/optional-scoring.ts';
+import { scoringUnavailableReason } from '../../runtime/optional-scoring.ts';
 import { stableId, type Store } from '../../store/index.ts';
 import { qualityRater } from '../raters.ts';
 import { meanEstimate, pairedDifference, type Estimate } from '../stats.ts';
@@ -75,7 +75,7 @@ export async function measureQuality(store: Store, runId: string, stored: Stored
   const rater = options.rater ? qualityRater(options.rater) : undefined;
   let unavailable: string | undefined;
   if (options.reference) {
-    const support = await scoringSupportOf(options.reference, options.signal);
+    const support = await options.reference.scoringSupport(options.signal ? { signal: options.signal } : {});
     if (!support.available) unavailable = support.reason;
   }
   const jobs: { kind: 'ppl' | 'rate'; task: VilmoTask; sample: StoredSample }[] = [];

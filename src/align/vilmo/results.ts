@@ -8,7 +8,8 @@
 import { benchMetrics, type MetricSet, type PromptScores } from '../../bench/metrics.ts';
 import type { BootstrapOptions } from '../../judges/metrics.ts';
 import type { RunStatus, Store } from '../../store/index.ts';
-import { goodhartText, sameJudge } from '../../judges/goodhart.ts';
+import { goodhartText } from '../../judges/goodhart.ts';
+import { sameJudge } from '../../judges/ids.ts';
 import { meanEstimate, type Estimate } from '../stats.ts';
 import { splitPrinciples, vilmoRunConfigOf, type PairedMetric, type VilmoMethod, type VilmoRunConfig } from './config.ts';
 import { pairedResults, perPrompt, type Correction, type PairedResult } from './paired.ts';
