@@ -30,6 +30,7 @@
 import { TenetError } from '../errors.ts';
 import { DEFAULT_TAU, metricSet, type PromptScores } from '../bench/metrics.ts';
 import { bootstrap, mulberry32, type BootstrapOptions } from './metrics.ts';
+import { quantileSorted } from '../stats/bootstrap.ts';
 import { sameJudge } from './ids.ts';
 
 /** The smallest useful lower bound of Se + Sp − 1 (Youden's J). */
@@ -114,13 +115,6 @@ export function logitNormalSampler(m: ValueWithCI, rand: () => number): () => nu
   };
 }
 
-function quantile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  return sorted[lo]! + (sorted[Math.ceil(pos)]! - sorted[lo]!) * (pos - lo);
-}
-
 export interface CorrectOptions extends BootstrapOptions {
   /** Samples per prompt: EVR's specificity is Sp^k (default 1, i.e. a per-sample rate such as APV). */
   k?: number;
@@ -139,16 +133,15 @@ export function correctRate(
   const k = options.k ?? 1;
   const seed = options.seed ?? 1;
   const b = options.b ?? 1000;
-  const seOf = (se: number): number => se;
   const spOf = (sp: number): number => sp ** k;
   // Youden's J of the rate's unit, over draws from the calibration alone
   const rand = mulberry32(seed ^ 0x5bd1e995);
   const drawSe = logitNormalSampler(calibration.sensitivity, rand);
   const drawSp = logitNormalSampler(calibration.specificity, rand);
   const js: number[] = [];
-  for (let i = 0; i < b; i++) js.push(seOf(drawSe()) + spOf(drawSp()) - 1);
+  for (let i = 0; i < b; i++) js.push(drawSe() + spOf(drawSp()) - 1);
   js.sort((x, y) => x - y);
-  const jLow = quantile(js, 0.025);
+  const jLow = quantileSorted(js, 0.025);
   const unit = k > 1 ? `per prompt with K = ${k} (Sp^K = ${round(spOf(calibration.specificity.value))})` : 'per sample';
   if (!(jLow > MIN_YOUDEN)) {
     return {
@@ -159,11 +152,11 @@ export function correctRate(
   }
   if (n === 0) return { value: null, ci: null, reason: 'no judged prompts' };
   const all = new Int32Array(n).map((_, i) => i);
-  const value = roganGladen(observed(all), seOf(calibration.sensitivity.value), spOf(calibration.specificity.value));
+  const value = roganGladen(observed(all), calibration.sensitivity.value, spOf(calibration.specificity.value));
   const draws = mulberry32(seed ^ 0x27d4eb2f);
   const se = logitNormalSampler(calibration.sensitivity, draws);
   const sp = logitNormalSampler(calibration.specificity, draws);
-  const boot = bootstrap(n, (idx) => roganGladen(observed(idx), seOf(se()), spOf(sp())), { ...options, b });
+  const boot = bootstrap(n, (idx) => roganGladen(observed(idx), se(), spOf(sp())), { ...options, b });
   return { value: round(value), ci: [round(boot.ci[0]), round(boot.ci[1])] };
 }
 

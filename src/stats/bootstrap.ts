@@ -52,7 +52,7 @@ export function mulberry32(seed: number): () => number {
 }
 
 /** Linear-interpolated quantile of a sorted array (type 7, as numpy's default). */
-function quantileSorted(sorted: number[], q: number): number {
+export function quantileSorted(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return Number.NaN;
   const pos = (sorted.length - 1) * q;
   const lo = Math.floor(pos);
