@@ -18,6 +18,7 @@
  *   at least two usable answers, with a bootstrap CI over those items; absent when no item has two.
  * - The calibration is keyed by judge id, version and `judgeConfigHash` (id, version, τ).
  */
+import { wilsonInterval } from '../stats/intervals.ts';
 import { createHash } from 'node:crypto';
 import { TenetError } from '../errors.ts';
 import { canonicalJson, stableId, type Label, type LabelItem, type NewLabel, type Store } from '../store/index.ts';
@@ -97,15 +98,6 @@ const est = (m: { value: number; ci: [number, number] }): Estimate => {
   return { value: fin(m.value), ci: [fin(m.ci[0]), fin(m.ci[1])] };
 };
 
-/** Wilson score interval for a proportion p from n (effective) trials. */
-export function wilson(p: number, n: number, z = 1.959963984540054): [number, number] {
-  if (!(n > 0) || !Number.isFinite(p)) return [Number.NaN, Number.NaN];
-  const z2 = z * z;
-  const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
-  const half = (z / (1 + z2 / n)) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
-  return [Math.max(0, centre - half), Math.min(1, centre + half)];
-}
-
 /**
  * A weighted proportion's bootstrap interval, widened to cover the Wilson interval at Kish's effective
  * sample size (Σw)² / Σw² of its denominator's items: the percentile bootstrap collapses to a point when the
@@ -116,7 +108,7 @@ function withWilson(m: MetricWithCI, weights: readonly number[]): MetricWithCI {
   const sum = weights.reduce((a, b) => a + b, 0);
   const sumSq = weights.reduce((a, b) => a + b * b, 0);
   if (!(sum > 0) || !Number.isFinite(m.value)) return m;
-  const [lo, hi] = wilson(m.value, (sum * sum) / sumSq);
+  const [lo, hi] = wilsonInterval(m.value, (sum * sum) / sumSq);
   const min = (a: number, b: number): number => (Number.isNaN(a) ? b : Math.min(a, b));
   const max = (a: number, b: number): number => (Number.isNaN(a) ? b : Math.max(a, b));
   return { ...m, ci: [min(m.ci[0], lo), max(m.ci[1], hi)] };
