@@ -11,7 +11,7 @@ import { action, emit, examples, MAX_LIMIT_OPTION, MAX_TOKENS_OPTION, positiveIn
 import { withContext } from './context.ts';
 import { executorFor, executorOption, type ExecutorName } from './executor.ts';
 import { calibrationSourceOf, resolveCalibration } from '../judges/calibration-ref.ts';
-import { BENCH_MODES, type BenchMode } from '../bench/knowing/run.ts';
+import { BENCH_MODES, generates, type BenchMode } from '../bench/knowing/run.ts';
 import { BUILTIN_ITEMS, loadItems, type ItemSet } from '../bench/knowing/questionnaire.ts';
 
 interface BenchOptions {
@@ -133,7 +133,11 @@ export function registerBench(program: Command): void {
           scenarioModel = models.find((m) => m.spec === spec) ?? await ctx.model(spec, { noCache: !opts.cache });
         } else if (opts.scenarioModel) throw new TenetError('BAD_USAGE', '--scenario-model is for --mode judge or all');
         const maxTokens = sampling.maxTokens ?? DEFAULT_SAMPLING.maxTokens!;
-        process.stderr.write(`${await describePlan(store, 'plan', models.map((m) => ({ model: m.spec, role: 'target', generations: prompts.prompts.length * samples, maxTokens })), opts.concurrency)}\n`);
+        // the continuations; the discriminative modes' questions (and their scenarios) are not counted
+        const continuations = generates(mode) ? models.map((m) => ({ model: m.spec, role: 'target', generations: prompts.prompts.length * samples, maxTokens })) : [];
+        const questions = `the --mode ${mode} questions${mode === 'questionnaire' ? '' : ' and their scenarios'} (not counted ahead; the progress line counts them)`;
+        if (mode === 'generate' || mode === 'all') process.stderr.write(`${await describePlan(store, 'plan', continuations, opts.concurrency)}${mode === 'all' ? `\n  and ${questions}` : ''}\n`);
+        else process.stderr.write(`plan: ${questions}\n`);
         const progress = createProgress({ label: 'bench', total: prompts.prompts.length * models.length });
         const sigint = interruptOnSigint();
         let result;

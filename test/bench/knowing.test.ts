@@ -69,6 +69,8 @@ describe('bench --mode all', () => {
       '--judge', `llm:${spec('judge')}`, '--scenario-model', spec('w'), '--mode', 'all', '--concurrency', '4', '--json'];
     const r = await runCli(args);
     expect(r.code, r.stderr).toBe(0);
+    // the plan counts the continuations (3 models × prompts × K) and says the questions are not counted ahead
+    expect(r.stderr).toMatch(/plan: at most \d+ generations by openai:kv .*\n(.*\n)*  and the --mode all questions and their scenarios \(not counted ahead/);
     const out = JSON.parse(r.stdout) as { run: string; mode: string; models: Record<string, any>[] };
     expect(out.mode).toBe('all');
     const [kv, kc, mute] = out.models;

@@ -243,7 +243,7 @@ export async function loadKnowing(
       const keep = (a: Answer): boolean => foundation === undefined || a.foundation === foundation;
       const doing = unitMeans(doingAnswers.filter(keep));
       const result: KnowingBlock = { knowing: {} };
-      if (generatesMode(config.mode)) result.doing = { conformity: conformityOf([...doing.values()]) };
+      if (generates(config.mode)) result.doing = { conformity: conformityOf([...doing.values()]) };
       if (knowing.judgement) {
         const answers = (judgementAnswers.get(model) ?? []).filter(keep);
         const know = unitMeans(answers);
@@ -279,7 +279,6 @@ export async function loadKnowing(
   return out;
 }
 
-const generatesMode = (mode: BenchMode | undefined): boolean => generates(mode);
 
 /** Mean answer per unit (principle, or item), in a stable order. */
 function unitMeans(answers: readonly Answer[]): Map<string, number> {
