@@ -2,6 +2,7 @@
  * `--calibration FILE|ID|auto`: a judge calibration from the JSON file `tenet judge calibrate --json` wrote,
  * or from the store's calibrations (by id, or `auto`: the latest for the run's judge).
  */
+import { DEFAULT_TAU } from '../bench/metrics.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { TenetError } from '../errors.ts';
 import type { Store } from '../store/index.ts';
@@ -12,7 +13,7 @@ import { parseCalibration, type Calibration, type CalibrationSource } from './co
  * The store's judge calibrations as a CalibrationSource: a stored row holds what `tenet judge calibrate`
  * computed; the latest for a judge is looked up by its configuration hash (its id, version and τ).
  */
-export function calibrationSourceOf(store: Pick<Store, 'calibrations'>, tau = 0.5): CalibrationSource {
+export function calibrationSourceOf(store: Pick<Store, 'calibrations'>, tau = DEFAULT_TAU): CalibrationSource {
   const asCalibration = (row: { result: unknown } | undefined): Calibration | undefined => (row ? (row.result as Calibration) : undefined);
   return {
     get: async (id) => asCalibration(await store.calibrations.get(id)),
