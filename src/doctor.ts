@@ -6,6 +6,7 @@ import { TenetError } from './errors.ts';
 import { endpointCapabilities, type CapabilityBackend, type JsonMode } from './models/capabilities.ts';
 import { defaultThreads } from './models/llama-runtime.ts';
 import { FETCHED_MODELS, localModelPath, modelsDir } from './models/local-files.ts';
+import { loadCrossJudge } from './judges/local/cross-judge.ts';
 import { createModel, resolveSpec, PROVIDER_KINDS } from './models/spec.ts';
 import { generateObject } from './models/structured.ts';
 import type { ScoringSupport } from './models/types.ts';
@@ -134,6 +135,20 @@ async function llamaCppCheck(): Promise<Check> {
   }
 }
 
+/** The committed cross-encoder judge (`--judge local-cross`): its file matches its card and ONNX Runtime runs it. */
+async function crossJudgeCheck(): Promise<Check> {
+  const name = 'judge local-cross';
+  try {
+    const t = performance.now();
+    const judge = await loadCrossJudge(undefined, { threads: 1 });
+    await judge.judge([{ prompt: 'doctor', response: 'self-test', foundation: 'care' }]);
+    await judge.close();
+    return { name, status: 'ok', detail: `${judge.id}@${judge.version} loads and judges on ONNX Runtime (${Math.round(performance.now() - t)} ms)` };
+  } catch (error) {
+    return { name, status: 'warn', detail: `${error instanceof Error ? error.message : String(error)}${error instanceof TenetError && error.hint ? ` (${error.hint})` : ''}` };
+  }
+}
+
 /** The models `npm run fetch-models` fetches: each present with the size it was fetched at, or what is wrong. */
 function fetchedModelsCheck(env: Record<string, string | undefined>): Check {
   const dir = modelsDir(env);
@@ -212,7 +227,7 @@ export async function runDoctor(options: {
     }
     checks.push(check);
   }
-  checks.push(await llamaCppCheck(), fetchedModelsCheck(env));
+  checks.push(await llamaCppCheck(), fetchedModelsCheck(env), await crossJudgeCheck());
   if (options.speed) {
     const speed = await speedSelfTest(options.config, env);
     checks.push(speedCheck(speed));

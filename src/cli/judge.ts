@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { TenetError } from '../errors.ts';
 import { trainEncoderJudgeFromData } from '../judges/local/encoder-train.ts';
 import { trainLocalJudge } from '../judges/local/train.ts';
-import { EVAL_FORMATS, measureJudge, type EvalFormat, type JudgeMeasurement } from '../judges/measure.ts';
+import { commonPart, EVAL_FORMATS, measureJudge, type EvalFormat, type JudgeMeasurement } from '../judges/measure.ts';
 import type { MetricWithCI } from '../judges/metrics.ts';
 import { calibrateRun, type CalibrationResult, type Estimate } from '../judges/calibration.ts';
 import { readLabelsFile } from '../labels/io.ts';
@@ -39,6 +39,23 @@ export function renderMeasurement(m: JudgeMeasurement): string {
   return lines.join('\n');
 }
 
+/** Several judges measured on the same rows: one row per metric, one column per judge. */
+export function renderComparison(ms: readonly JudgeMeasurement[]): string {
+  const first = ms[0]!;
+  const cell = (m: MetricWithCI | undefined): string => (m ? `${m.value.toFixed(3)} [${m.ci[0].toFixed(3)}, ${m.ci[1].toFixed(3)}]` : '—');
+  const names: [string, (m: JudgeMeasurement) => MetricWithCI | undefined][] = first.schwartz
+    ? [['accuracy', (m) => m.schwartz?.accuracy], ['macro-F1', (m) => m.schwartz?.macroF1], ['opposed-F1', (m) => m.schwartz?.opposedF1]]
+    : [['accuracy', (m) => m.binary?.accuracy], ['F1', (m) => m.binary?.f1], ['AUROC', (m) => m.binary?.auroc], ['ECE', (m) => m.binary?.calibration.ece]];
+  const width = Math.max(24, ...ms.map((m) => m.judge.length + 2));
+  const n = first.schwartz?.accuracy ?? first.binary?.accuracy;
+  return [
+    `${first.file} (${first.format}), ${first.rows} rows, the same for every judge; scored ${first.partReason}`,
+    `  ${''.padEnd(12)}${ms.map((m) => m.judge.padEnd(width)).join('')}`,
+    ...names.map(([name, get]) => `  ${name.padEnd(12)}${ms.map((m) => cell(get(m)).padEnd(width)).join('')}`),
+    `  95% bootstrap CIs, N = ${n?.n ?? first.rows}${n?.clusters ? `, ${n.clusters} prompts resampled` : ''}`,
+  ].join('\n');
+}
+
 function estimate(name: string, e: Estimate): string {
   const f = (x: number | null): string => (x === null ? 'n/a' : x.toFixed(3));
   return `  ${name.padEnd(12)} ${f(e.value)}  95% CI [${f(e.ci[0])}, ${f(e.ci[1])}]`;
@@ -65,7 +82,7 @@ export function registerJudge(program: Command): void {
       .description('measure a judge on labelled data: accuracy, F1 (and AUROC or macro/opposed F1), each with N and a 95% bootstrap CI. Labels: fulcra = human–GPT-4 collaborative annotation; valuecompass-* = the Value Compass leaderboard\'s own classifier (extreme scores only), not people; ethics = crowd-worker (human) labels (docs/judges.md)')
       .requiredOption('--data <file>', 'labelled data file')
       .requiredOption('--format <format>', `one of ${EVAL_FORMATS.join(', ')}`)
-      .option('--judge <spec>', 'local (encoder judge, default), local-fast (n-grams) or llm:MODEL_SPEC', 'local')
+      .option('--judge <spec>', 'local (encoder judge, default), local-fast (n-grams), local-cross (cross-encoder) or llm:MODEL_SPEC; several, comma-separated, are measured on the same rows and printed side by side', 'local')
       .option('--part <part>', 'score only this part of the split: train, validation, test or all (default: test for the local judge on data it trained on, else all)')
       .option('--limit <n>', 'score only the first N rows of the part, in file order (slow judges; the output says so)', positiveInt('--limit', MAX_LIMIT_OPTION))
       .option('--bootstrap <n>', 'bootstrap resamples', positiveInt('--bootstrap', MAX_BOOTSTRAP_OPTION), 1000)
@@ -78,20 +95,30 @@ export function registerJudge(program: Command): void {
         if (opts.part && !['train', 'validation', 'test', 'all'].includes(opts.part)) {
           throw new TenetError('BAD_USAGE', `--part must be train, validation, test or all, got "${opts.part}"`);
         }
+        const specs = opts.judge.split(',').map((x) => x.trim()).filter(Boolean);
+        if (specs.length === 0 || specs.length > 8) throw new TenetError('BAD_USAGE', `--judge needs 1 to 8 judges, comma-separated, got "${opts.judge}"`);
         return withContext(command, async (ctx) => {
-          const judgeImpl = await ctx.judge(opts.judge, { noCache: !opts.cache, ...(opts.judgeSamples ? { samples: opts.judgeSamples } : {}) });
-          const result = await measureJudge(judgeImpl, {
-            file: opts.data, format: opts.format as EvalFormat, b: opts.bootstrap,
-            progress: (total) => createProgress({ label: 'judge eval', total }),
-            ...(opts.part ? { part: opts.part as 'train' | 'validation' | 'test' | 'all' } : {}),
-            ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
-          });
-          emit(ctx, result, () => renderMeasurement(result));
+          const judges = [];
+          for (const spec of specs) judges.push(await ctx.judge(spec, { noCache: !opts.cache, ...(opts.judgeSamples ? { samples: opts.judgeSamples } : {}) }));
+          const shared = judges.length > 1 ? commonPart(judges, opts.format as EvalFormat) : undefined;
+          const results: JudgeMeasurement[] = [];
+          for (const judgeImpl of judges) {
+            results.push(await measureJudge(judgeImpl, {
+              file: opts.data, format: opts.format as EvalFormat, b: opts.bootstrap,
+              progress: (total) => createProgress({ label: `judge eval ${judgeImpl.id}`, total }),
+              ...(shared ? { sharedPart: shared } : {}),
+              ...(opts.part ? { part: opts.part as 'train' | 'validation' | 'test' | 'all' } : {}),
+              ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
+            }));
+          }
+          if (results.length === 1) emit(ctx, results[0]!, () => renderMeasurement(results[0]!));
+          else emit(ctx, { judges: results }, () => renderComparison(results));
         });
       })),
     [
       'tenet judge eval --data ../shared/data/fulcra/trustworthy-dev.jsonl --format fulcra',
       'tenet judge eval --data ../shared/data/valuecompass/mft-cases-dev.jsonl --format valuecompass-mft --json',
+      'tenet judge eval --judge local-cross,local,local-fast --data ../shared/data/valuecompass/mft-cases-dev.jsonl --format valuecompass-mft   # side by side',
       'tenet judge eval --judge llm:openai:gpt-4o-mini --data ../shared/data/ethics/commonsense-test.csv --format ethics',
       'tenet judge eval --judge llm:llamacpp:smollm2-135m-instruct-q4_1 --data ../shared/data/fulcra/trustworthy-dev.jsonl --format fulcra --part test --limit 64',
     ],

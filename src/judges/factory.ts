@@ -2,6 +2,7 @@ import { TenetError } from '../errors.ts';
 import type { ModelContext } from '../models/spec.ts';
 import { createModel } from '../models/spec.ts';
 import { createLlmJudge } from './llm.ts';
+import { loadCrossJudge } from './local/cross-judge.ts';
 import { loadEncoderJudge, readEncoderWeights } from './local/encoder-judge.ts';
 import { ENCODER_WEIGHTS_FORMAT } from './local/encoder-train.ts';
 import { loadThreadedLocalJudge } from './local/threaded.ts';
@@ -16,13 +17,17 @@ export interface JudgeSpecOptions extends ModelContext {
 /**
  * A judge from its spec: `local` (the offline encoder judge, data/judge/local-encoder-judge.json over the fetched
  * all-MiniLM-L6-v2; fails with a clear error when the encoder is missing), `local-fast` (the n-gram judge,
- * data/judge/local-judge.json, on its own thread), `local:FILE` / `local-fast:FILE` (other weights),
+ * data/judge/local-judge.json, on its own thread), `local-cross` (the fine-tuned cross-encoder,
+ * data/judge/cross-encoder/, on ONNX Runtime), `local:FILE` / `local-fast:FILE` / `local-cross:DIR` (other weights),
  * or `llm:MODEL_SPEC` (an LLM judge on any provider, e.g. `llm:openai:gpt-4o-mini`).
  */
 export async function createJudge(spec: string, options: JudgeSpecOptions = {}): Promise<Judge> {
   if (spec === 'local-fast' || spec.startsWith('local-fast:')) {
     const file = spec === 'local-fast' ? undefined : spec.slice('local-fast:'.length);
     return loadThreadedLocalJudge(file);
+  }
+  if (spec === 'local-cross' || spec.startsWith('local-cross:')) {
+    return loadCrossJudge(spec === 'local-cross' ? undefined : spec.slice('local-cross:'.length));
   }
   if (spec === 'local' || spec.startsWith('local:')) {
     const file = spec === 'local' ? undefined : spec.slice('local:'.length);
@@ -35,7 +40,7 @@ export async function createJudge(spec: string, options: JudgeSpecOptions = {}):
     return createLlmJudge(createModel(spec.slice('llm:'.length), { role: 'judge', ...context }), { ...(samples ? { samples } : {}) });
   }
   throw new TenetError('BAD_USAGE', `unknown judge "${spec}"`, {
-    hint: 'use --judge local (offline encoder judge, the default), --judge local-fast (offline n-grams) or --judge llm:MODEL_SPEC, e.g. llm:openai:gpt-4o-mini',
+    hint: 'use --judge local (offline encoder judge, the default), --judge local-fast (offline n-grams), --judge local-cross (offline cross-encoder) or --judge llm:MODEL_SPEC, e.g. llm:openai:gpt-4o-mini',
   });
 }
 

@@ -5,6 +5,8 @@
  */
 export const LOCAL_JUDGE_ID = 'tenet-local';
 export const LOCAL_FAST_JUDGE_ID = 'tenet-local-fast';
+/** The cross-encoder judge (3.x, `--judge local-cross`). */
+export const LOCAL_CROSS_JUDGE_ID = 'tenet-local-cross';
 
 /** The id a judge has today: `tenet-local@1.x` (the n-gram judge before its rename) is `tenet-local-fast`. */
 export function canonicalJudgeId(id: string, version: string): string {
@@ -21,7 +23,7 @@ export function judgeIdsOf(id: string, version: string): string[] {
   return canonicalJudgeId(id, version) === LOCAL_FAST_JUDGE_ID && version.startsWith('1.') ? [LOCAL_FAST_JUDGE_ID, LOCAL_JUDGE_ID] : [id];
 }
 
-/** Whether this is one of tenet's offline judges (encoder or n-gram). */
+/** Whether this is one of tenet's offline judges (encoder, n-gram or cross-encoder). */
 export function isLocalJudge(id: string): boolean {
-  return id === LOCAL_JUDGE_ID || id === LOCAL_FAST_JUDGE_ID;
+  return id === LOCAL_JUDGE_ID || id === LOCAL_FAST_JUDGE_ID || id === LOCAL_CROSS_JUDGE_ID;
 }

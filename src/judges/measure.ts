@@ -1,7 +1,8 @@
 import { TenetError } from '../errors.ts';
 import { SCHWARTZ_VALUE_IDS } from '../values/schwartz.ts';
 import { collect, loadEthicsCommonsense, loadFulcra, loadValueCompassCases } from './datasets.ts';
-import { isLocalJudge } from './ids.ts';
+import { isLocalJudge, LOCAL_CROSS_JUDGE_ID } from './ids.ts';
+import { ETHICS_PRINCIPLE } from './local/principles.ts';
 import { ETHICS_BLOCK, partOfEthicsRow, partOfPrompt, promptKey, type Part } from './local/split.ts';
 import { evaluateBinary, evaluateSchwartz, type BinaryReport, type SchwartzReport } from './metrics.ts';
 import type { Progress } from '../runtime/progress.ts';
@@ -18,8 +19,9 @@ const SPLIT_DATASET: Record<EvalFormat, string> = {
   ethics: 'ethics-commonsense',
 };
 
-/** Formats whose train/validation parts the shipped local judge learned or was tuned on. */
+/** Formats whose train/validation parts the shipped local judges learned or were tuned on (the cross-encoder also Value Compass Schwartz). */
 const LOCAL_JUDGE_TRAINED_ON: readonly EvalFormat[] = ['fulcra', 'valuecompass-mft', 'ethics'];
+const CROSS_JUDGE_TRAINED_ON: readonly EvalFormat[] = [...LOCAL_JUDGE_TRAINED_ON, 'valuecompass-schwartz'];
 
 export interface MeasureOptions {
   file: string;
@@ -33,6 +35,8 @@ export interface MeasureOptions {
   seed?: number;
   batchSize?: number;
   signal?: AbortSignal;
+  /** The part (and why) when several judges are compared on the same rows (commonPart); `part` still wins. */
+  sharedPart?: { part: Part | 'all'; reason: string };
   /** Called once the rows are known; the returned progress is ticked per judged row. */
   progress?: (total: number) => Progress;
 }
@@ -52,10 +56,22 @@ export interface JudgeMeasurement {
 }
 
 export function defaultPart(judge: Judge, format: EvalFormat): { part: Part | 'all'; reason: string } {
-  if (isLocalJudge(judge.id) && LOCAL_JUDGE_TRAINED_ON.includes(format)) {
+  if (isLocalJudge(judge.id) && (judge.id === LOCAL_CROSS_JUDGE_ID ? CROSS_JUDGE_TRAINED_ON : LOCAL_JUDGE_TRAINED_ON).includes(format)) {
     return { part: 'test', reason: 'the held-out test part: the local judge was trained and tuned on the other parts of this data' };
   }
   return { part: 'all', reason: 'every row: this judge was neither trained nor tuned on this data' };
+}
+
+/**
+ * The part several judges are compared on: the same rows for all, so the held-out test part whenever any of
+ * them was trained or tuned on this data.
+ */
+export function commonPart(judges: readonly Judge[], format: EvalFormat): { part: Part | 'all'; reason: string } {
+  const parts = judges.map((j) => defaultPart(j, format));
+  const trained = parts.find((p) => p.part === 'test');
+  return trained
+    ? { part: 'test', reason: `${trained.reason}; every judge is scored on these same rows` }
+    : { part: 'all', reason: 'every row: none of these judges was trained or tuned on this data' };
 }
 
 async function judgeAll(judge: Judge, items: JudgeItem[], options: MeasureOptions) {
@@ -80,7 +96,7 @@ async function judgeAll(judge: Judge, items: JudgeItem[], options: MeasureOption
  */
 export async function measureJudge(judge: Judge, options: MeasureOptions): Promise<JudgeMeasurement> {
   const { file, format } = options;
-  const fallback = defaultPart(judge, format);
+  const fallback = options.sharedPart ?? defaultPart(judge, format);
   const part = options.part ?? fallback.part;
   const partReason = (options.part === undefined ? fallback.reason
     : part === 'all' ? 'every row, as asked' : `the ${part} part, as asked`)
@@ -112,7 +128,7 @@ export async function measureJudge(judge: Judge, options: MeasureOptions): Promi
     const rows = limited(all.filter((_, i) => part === 'all' || partOfEthicsRow(i) === part));
     gold = rows.map((r) => r.label);
     keys = rows.map((r) => r.block);
-    items = rows.map((r) => ({ prompt: '', response: r.input, principle: 'commonsense morality' }));
+    items = rows.map((r) => ({ prompt: '', response: r.input, principle: ETHICS_PRINCIPLE }));
     score = (r) => r.violation ?? 0;
   } else if (format === 'valuecompass-mft') {
     const rows = limited((await collect(loadValueCompassCases(file, 'mft'))).filter((r) => keep(r.prompt)));

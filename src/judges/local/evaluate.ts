@@ -6,6 +6,7 @@ import { SCHWARTZ_VALUE_IDS, polarityOf, type Polarity } from '../labels.ts';
 import { evaluateBinary, evaluateSchwartz, mulberry32, type BinaryReport, type SchwartzReport } from '../metrics.ts';
 import type { ReferenceData } from './data.ts';
 import type { JudgeItem, JudgeOutput } from './judge.ts';
+import { ETHICS_PRINCIPLE } from './principles.ts';
 import type { Part } from './split.ts';
 
 export interface JudgeLike {
@@ -80,7 +81,7 @@ export async function evaluateOnPart(judge: JudgeLike, data: ReferenceData, part
   };
 
   const ethRows = data.ethics.filter((r) => r.part === part);
-  const ethOut = await judge.judge(ethRows.map((r) => ({ prompt: '', response: r.response, principle: 'commonsense morality' })));
+  const ethOut = await judge.judge(ethRows.map((r) => ({ prompt: '', response: r.response, principle: ETHICS_PRINCIPLE })));
   const ethics = evaluateBinary(ethRows.map((r) => r.label), ethOut.map((o) => o.violation ?? 0), boot);
 
   return {

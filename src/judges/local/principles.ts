@@ -62,6 +62,9 @@ export const EXTRA_PHRASINGS: Record<MftCoreId, readonly string[]> = {
   ],
 };
 
+/** The principle ETHICS commonsense rows are judged against (`judge eval --format ethics`, the cross-encoder's training). */
+export const ETHICS_PRINCIPLE = 'commonsense morality';
+
 /** The principle text an item with only a foundation is judged against: the foundation's definition. */
 export function foundationPrinciple(id: MftFoundationId): string {
   return getMoralFoundation(id).definition;
