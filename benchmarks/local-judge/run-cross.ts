@@ -5,11 +5,12 @@
  *   node benchmarks/local-judge/run-cross.ts [DATA_DIR]          (the llama.cpp rows need npm run fetch-models)
  *
  * Inputs are real text: Value Compass MFT continuations with their foundation's definition, cut or joined to
- * exactly 128 or 256 tokens. For each thread count (1, 2): the cross-encoder's items/s in batches of 32 (one
- * item = one forward pass = both outputs), and the llama.cpp encoder's sequences/s at the same length (an
+ * exactly 128 or 256 tokens. For each thread count (1, 2): the cross-encoder's items/s one at a time and in
+ * batches of 32 (one item = one forward pass = both outputs), and the llama.cpp encoder's sequences/s at the same length (an
  * encoder-judge item needs at least one such sequence for its response, plus its prompt). Also: load time
  * (card + hash check + session), the process's RSS after the runs.
  */
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { collect, loadValueCompassCases } from '../../src/judges/datasets.ts';
 import { loadCrossJudge } from '../../src/judges/local/cross-judge.ts';
@@ -27,18 +28,22 @@ const t0 = performance.now();
 const probe = await loadCrossJudge(undefined, { threads: 1 });
 console.log(`load (card, sha-256 check, tokenizer, ONNX session): ${(performance.now() - t0).toFixed(0)} ms`);
 
+const rowsOut: Record<string, unknown>[] = [];
 for (const threads of [1, 2]) {
-  const judge = await loadCrossJudge(undefined, { threads, batchSize: 32 });
-  for (const length of [128, 256]) {
-    const inputs = long.slice(0, ITEMS).map((x) => judge.encode(x.principle, '', x.text, length));
-    if (inputs.some((x) => x.ids.length !== length)) throw new Error(`an input is not ${length} tokens`);
-    await judge.logits(inputs.slice(0, 32)); // warm up
-    const t = performance.now();
-    await judge.logits(inputs);
-    const s = (performance.now() - t) / 1000;
-    console.log(`  cross-encoder int8, ${threads} thread${threads > 1 ? 's' : ''}, ${length} tokens: ${(ITEMS / s).toFixed(1)} items/s`);
+  for (const batchSize of [1, 32]) {
+    const judge = await loadCrossJudge(undefined, { threads, batchSize });
+    for (const length of [128, 256]) {
+      const inputs = long.slice(0, ITEMS).map((x) => judge.encode(x.principle, '', x.text, length));
+      if (inputs.some((x) => x.ids.length !== length)) throw new Error(`an input is not ${length} tokens`);
+      await judge.logits(inputs.slice(0, 32)); // warm up
+      const t = performance.now();
+      await judge.logits(inputs);
+      const s = (performance.now() - t) / 1000;
+      rowsOut.push({ path: 'cross-encoder int8 (ONNX Runtime)', threads, batchSize, tokens: length, itemsPerSecond: Number((ITEMS / s).toFixed(1)) });
+      console.log(`  cross-encoder int8, ${threads} thread${threads > 1 ? 's' : ''}, batch ${batchSize}, ${length} tokens: ${(ITEMS / s).toFixed(1)} items/s`);
+    }
+    await judge.close();
   }
-  await judge.close();
 }
 console.log(`RSS with only the cross-encoder loaded so far: ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB`);
 /** The longest word prefix of `text` with at most n word pieces (the same WordPiece vocabulary as the GGUF encoder's). */
@@ -64,6 +69,7 @@ try {
       const t = performance.now();
       await encoder.embed(texts);
       const s = (performance.now() - t) / 1000;
+      rowsOut.push({ path: 'llama.cpp encoder F32 (one sequence per call)', threads, batchSize: 1, tokens: length, itemsPerSecond: Number((texts.length / s).toFixed(1)) });
       console.log(`  llama.cpp encoder F32, ${threads} thread${threads > 1 ? 's' : ''}, ~${length} tokens: ${(texts.length / s).toFixed(1)} sequences/s`);
     }
   }
@@ -72,3 +78,4 @@ try {
 }
 await probe.close();
 console.log(`RSS after the llama.cpp runs too: ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB`);
+console.log(JSON.stringify({ date: new Date().toISOString(), node: process.version, load1m: loadavg()[0], rows: rowsOut }));

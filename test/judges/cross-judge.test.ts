@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJudge } from '../../src/judges/factory.ts';
+import { commonPart } from '../../src/judges/measure.ts';
+import type { Judge } from '../../src/judges/types.ts';
 import { buildInput, MAX_PRINCIPLE_TOKENS } from '../../src/judges/local/cross-input.ts';
 import { DEFAULT_CROSS_DIR, loadCrossJudge, type CrossJudge } from '../../src/judges/local/cross-judge.ts';
 import { SCHWARTZ_VALUE_IDS } from '../../src/judges/labels.ts';
@@ -115,12 +117,21 @@ describe('loading', () => {
 });
 
 describe('tenet judge eval with several judges', () => {
+  it('scores every judge on the held-out test part when any of them trained on the data, else on every row', () => {
+    const judge = (id: string) => ({ id, version: '0', judge: async () => [] }) as unknown as Judge;
+    expect(commonPart([judge('tenet-local-fast'), judge('llm:openai:gpt-4o')], 'ethics').part).toBe('test');
+    expect(commonPart([judge('llm:openai:gpt-4o')], 'ethics').part).toBe('all');
+    expect(commonPart([judge('tenet-local-cross'), judge('llm:openai:gpt-4o')], 'valuecompass-schwartz').part).toBe('test');
+    expect(commonPart([judge('tenet-local'), judge('llm:openai:gpt-4o')], 'valuecompass-schwartz').part).toBe('all');
+  });
+
   it('measures each on the same rows and prints them side by side', async () => {
-    const args = ['judge', 'eval', '--judge', 'local-cross,local-fast', '--data', `${DATA}valuecompass/mft-cases-dev.jsonl`, '--format', 'valuecompass-mft', '--bootstrap', '50'];
+    // the validation part: a test that runs on every CI run must not score a held-out test part
+    const args = ['judge', 'eval', '--judge', 'local-cross,local-fast', '--data', `${DATA}valuecompass/mft-cases-dev.jsonl`, '--format', 'valuecompass-mft', '--part', 'validation', '--bootstrap', '50'];
     const text = await runCli(args);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/tenet-local-cross@3\.\d+\.\d+ +tenet-local-fast@/);
-    expect(text.stdout).toMatch(/the same for every judge; scored the held-out test part/);
+    expect(text.stdout).toMatch(/86 rows, the same for every judge/);
     const json = await runCli([...args, '--json']);
     const out = JSON.parse(json.stdout) as { judges: { judge: string; rows: number; part: string }[] };
     expect(out.judges.map((j) => j.judge.split('@')[0])).toEqual(['tenet-local-cross', 'tenet-local-fast']);
