@@ -307,6 +307,8 @@ def main():
     ap.add_argument('--warmup', type=float, default=0.1)
     ap.add_argument('--dropout', type=float, default=0.1)
     ap.add_argument('--pos-weight', type=float, default=1.0)
+    ap.add_argument('--kind-weight', action='append', default=[], metavar='KIND=W',
+                    help='multiply the loss weight of every training example of one kind (mft, mft-swap, mft-opening, ethics, fulcra, vc-schwartz); repeatable')
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--limit', type=int, default=0, help='train on the first N shuffled examples only (timing runs)')
     ap.add_argument('--time-only', action='store_true', help='time 20 training steps and stop')
@@ -321,6 +323,12 @@ def main():
     manifest = json.load(open(os.path.join(args.data, 'manifest.json')))
     read = lambda name: [json.loads(l) for l in open(os.path.join(args.data, name)) if l.strip()]
     train, val = read('train.jsonl'), read('validation.jsonl')
+    kind_weight = {}
+    for kw in args.kind_weight:
+        kind, _, w = kw.partition('=')
+        kind_weight[kind] = float(w)
+    for ex in train:
+        ex['weight'] = ex['weight'] * kind_weight.get(ex['kind'], 1.0)
     rng = random.Random(args.seed)
     if args.limit:
         rng.shuffle(train)
