@@ -264,11 +264,15 @@ def validation_report(logits_of, val, manifest, platt=None, thresholds=None):
         return part
 
     l_mft, l_eth, l_opn, l_vals, l_swap = take(len(mft)), take(len(eth)), take(len(opn)), take(len(vals)), take(len(swapped))
-    vio_logits = np.concatenate([l_mft[:, 0], l_eth[:, 0], l_opn[:, 0]])
-    vio_y = [ex['label'] for ex in mft + eth + opn]
+    # two calibrations: items judged against a moral foundation (the MFT continuations and openings) and
+    # items with a free-text principle (ETHICS); one map for both put every MFT score below 0.5
     if platt is None:
-        platt = fit_platt(vio_logits, vio_y)
-    cal = lambda x: sigmoid(platt['a'] * x + platt['b'])
+        platt = {
+            'foundation': fit_platt(np.concatenate([l_mft[:, 0], l_opn[:, 0]]), [ex['label'] for ex in mft + opn]),
+            'general': fit_platt(l_eth[:, 0], [ex['label'] for ex in eth]),
+        }
+    cal = lambda x: sigmoid(platt['foundation']['a'] * x + platt['foundation']['b'])
+    cal_general = lambda x: sigmoid(platt['general']['a'] * x + platt['general']['b'])
     probs = softmax3(l_vals[:, 1:])
     gold = [ex['values'] for ex in vals]
     if thresholds is None:
@@ -284,7 +288,7 @@ def validation_report(logits_of, val, manifest, platt=None, thresholds=None):
                 'openingsMean': float(cal(l_opn[:, 0]).mean()) if opn else float('nan'),
                 'openingsAboveHalf': int((cal(l_opn[:, 0]) > 0.5).sum()), 'nOpenings': len(opn)},
         'ethics': {'n': len(eth), 'auroc': auroc(y_eth, l_eth[:, 0]),
-                   'accuracy': float(np.mean((cal(l_eth[:, 0]) > 0.5) == (np.asarray(y_eth) == 1)))},
+                   'accuracy': float(np.mean((cal_general(l_eth[:, 0]) > 0.5) == (np.asarray(y_eth) == 1)))},
         'fulcra': {'n': len(vals), 'accuracy': acc, 'macroF1': mf1},
     }
     # the selection score: equal parts MFT AUROC, principle margin (capped at its 0.15 target), ETHICS accuracy, FULCRA macro-F1
@@ -312,7 +316,11 @@ def main():
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--limit', type=int, default=0, help='train on the first N shuffled examples only (timing runs)')
     ap.add_argument('--time-only', action='store_true', help='time 20 training steps and stop')
+    ap.add_argument('--recalibrate', action='store_true',
+                    help='train nothing: refit the Platt maps of the model already in --out (model.onnx, card.json) on its int8 validation logits')
     args = ap.parse_args()
+    if args.recalibrate:
+        return recalibrate(args)
 
     torch.manual_seed(args.seed)
     random.seed(args.seed)
@@ -477,6 +485,36 @@ def export(model, enc, args, manifest, train, val, curve, epoch, rep, platt, thr
         json.dump(card, f, indent=1, ensure_ascii=False)
         f.write('\n')
     log(f'wrote {int8} ({os.path.getsize(int8) / 1e6:.1f} MB) and card.json')
+
+
+def recalibrate(args):
+    import onnxruntime as ort
+    manifest = json.load(open(os.path.join(args.data, 'manifest.json')))
+    val = [json.loads(l) for l in open(os.path.join(args.data, 'validation.jsonl')) if l.strip()]
+    card_file = os.path.join(args.out, 'card.json')
+    card = json.load(open(card_file))
+    enc = Encoder(os.path.join(args.base, 'tokenizer.json'), card['maxLength'])
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = args.threads
+    session = ort.InferenceSession(os.path.join(args.out, card['onnx']['file']), opts, providers=['CPUExecutionProvider'])
+
+    def run(exs, batch=64):
+        inputs = [enc.example(ex) for ex in exs]
+        order = sorted(range(len(inputs)), key=lambda i: len(inputs[i][0]))
+        out = np.zeros((len(inputs), N_OUT), dtype=np.float64)
+        for k in range(0, len(order), batch):
+            idx = order[k:k + batch]
+            i, m, t = collate([inputs[j] for j in idx])
+            out[idx] = session.run(None, {'input_ids': i.numpy(), 'attention_mask': m.numpy(), 'token_type_ids': t.numpy()})[0]
+        return out
+    rep, platt, _ = validation_report(run, val, manifest, None, card['thresholds'])
+    card['platt'] = platt
+    card['validation']['onnxInt8'] = rep
+    card['calibration'] = 'Platt maps refit (scripts/judge/train --recalibrate) on the int8 model\'s validation logits: one for items with a foundation, one for a free-text principle'
+    with open(card_file, 'w') as f:
+        json.dump(card, f, indent=1, ensure_ascii=False)
+        f.write('\n')
+    log(f'recalibrated {card_file}: {json.dumps(rep)}')
 
 
 def reference_examples(manifest, val):

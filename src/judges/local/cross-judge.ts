@@ -9,7 +9,9 @@
  * - `values`: per Schwartz value, the softmax over (−1, 0, +1) read into [−1, 1] with the thresholds chosen on
  *   validation (decision.ts's schwartzValue, as the encoder judge does);
  * - `violation` (when the item gives a `principle` or a `foundation`): σ(a·logit + b), Platt-calibrated on
- *   validation; a foundation alone is judged against its definition (principles.ts).
+ *   validation, one map for items with a foundation (fitted on the MFT continuations and openings) and one for
+ *   a free-text principle alone (fitted on ETHICS); a foundation alone is judged against its definition
+ *   (principles.ts).
  * Items are sorted by length and sent in batches (`batchSize`, default 32) so that padding stays small; ONNX
  * Runtime works on its own threads (`threads`, default half the cores), so the event loop stays free.
  */
@@ -35,7 +37,8 @@ export interface CrossCard {
   version: string;
   maxLength: number;
   values: string[];
-  platt: { a: number; b: number };
+  /** Platt maps fitted on validation: items judged against a moral foundation, and items with a free-text principle. */
+  platt: { foundation: { a: number; b: number }; general: { a: number; b: number } };
   thresholds: { neg: number; pos: number };
   abstainBand: number;
   onnx: { file: string; sha256: string };
@@ -92,7 +95,7 @@ function readJson(file: string, what: string): unknown {
 export function readCrossCard(dir: string = DEFAULT_CROSS_DIR): CrossCard {
   const file = join(dir, 'card.json');
   const card = readJson(file, 'model card') as CrossCard;
-  if (card?.format !== CROSS_CARD_FORMAT) {
+  if (card?.format !== CROSS_CARD_FORMAT || typeof card.platt?.foundation?.a !== 'number' || typeof card.platt?.general?.a !== 'number') {
     throw new TenetError('BAD_INPUT', `${file} is not a cross-encoder judge card (format ${JSON.stringify(card?.format)})`, { hint: `expected format ${CROSS_CARD_FORMAT}`, location: { file } });
   }
   return card;
@@ -195,7 +198,6 @@ export async function loadCrossJudge(dir: string = DEFAULT_CROSS_DIR, options: C
     }
     return foundationPrinciple(f);
   };
-  const { a, b } = card.platt;
   const { neg, pos } = card.thresholds;
 
   return {
@@ -225,6 +227,7 @@ export async function loadCrossJudge(dir: string = DEFAULT_CROSS_DIR, options: C
           conf += Math.max(e0, e1, e2) / s;
         }
         if (principles[i] === undefined) return { values, confidence: conf / V };
+        const { a, b } = items[i]!.foundation ? card.platt.foundation : card.platt.general;
         const violation = 1 / (1 + Math.exp(-(a * z[0]! + b)));
         const lowConfidence = Math.abs(violation - 0.5) <= card.abstainBand;
         return { values, violation, confidence: (conf + Math.max(violation, 1 - violation)) / (V + 1), ...(lowConfidence ? { lowConfidence } : {}) };
