@@ -227,19 +227,29 @@ def choose_thresholds(gold, probs):
     return {'neg': best[0], 'pos': best[0]}
 
 
-def fit_platt(logits, y, iters=200):
-    """Platt scaling p = σ(a·logit + b), fitted by Newton's method on the log-loss."""
-    a, b = 1.0, 0.0
+def fit_platt(logits, y, iters=100):
+    """Platt scaling p = σ(a·logit + b): Newton's method with a backtracking line search on the log-loss against
+    Platt's smoothed targets ((N₊ + 1)/(N₊ + 2) and 1/(N₋ + 2)), which keep the fit finite on separable data."""
     x = np.asarray(logits, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
+    n_pos, n_neg = y.sum(), len(y) - y.sum()
+    t = np.where(y == 1, (n_pos + 1) / (n_pos + 2), 1 / (n_neg + 2))
+
+    def loss(a, b):
+        z = a * x + b
+        return float((np.logaddexp(0, z) - t * z).sum())
+    a, b = 1.0, 0.0
     for _ in range(iters):
         p = sigmoid(a * x + b)
-        g = np.array([((p - y) * x).sum(), (p - y).sum()])
-        w = p * (1 - p) + 1e-9
-        h = np.array([[(w * x * x).sum(), (w * x).sum()], [(w * x).sum(), w.sum()]]) + 1e-6 * np.eye(2)
+        g = np.array([((p - t) * x).sum(), (p - t).sum()])
+        w = p * (1 - p) + 1e-12
+        h = np.array([[(w * x * x).sum(), (w * x).sum()], [(w * x).sum(), w.sum()]]) + 1e-9 * np.eye(2)
         step = np.linalg.solve(h, g)
-        a, b = a - step[0], b - step[1]
-        if np.abs(step).max() < 1e-10:
+        f0, k = loss(a, b), 1.0
+        while k > 1e-8 and loss(a - k * step[0], b - k * step[1]) > f0 - 1e-4 * k * float(g @ step):
+            k /= 2
+        a, b = a - k * step[0], b - k * step[1]
+        if np.abs(k * step).max() < 1e-10:
             break
     return {'a': float(a), 'b': float(b)}
 
