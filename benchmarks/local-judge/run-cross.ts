@@ -21,7 +21,7 @@ import { localModelPath } from '../../src/models/local-files.ts';
 const dataDir = process.argv[2] || fileURLToPath(new URL('../../../shared/data/', import.meta.url));
 const rows = await collect(loadValueCompassCases(`${dataDir}/valuecompass/mft-cases-dev.jsonl`, 'mft'));
 const ITEMS = 96;
-const long = rows.map((r, i) => ({ principle: foundationPrinciple(r.foundation!), text: `${r.response} ${rows[(i + 1) % rows.length]!.response} ${rows[(i + 2) % rows.length]!.response}` }));
+const long = rows.map((r, i) => ({ principle: foundationPrinciple(r.foundation!), text: [0, 1, 2, 3, 4, 5].map((k) => rows[(i + k) % rows.length]!.response).join(" ") }));
 
 console.log(`node ${process.version}; ${ITEMS} items per measurement; one run each`);
 const t0 = performance.now();

@@ -430,7 +430,7 @@ def export(model, enc, args, manifest, train, val, curve, epoch, rep, platt, thr
         opts.intra_op_num_threads = args.threads
         s = ort.InferenceSession(path, opts, providers=['CPUExecutionProvider'])
 
-        def run(exs, batch=64):
+        def run(exs, batch=1):
             inputs = [enc.example(ex) for ex in exs]
             order = sorted(range(len(inputs)), key=lambda i: len(inputs[i][0]))
             out = np.zeros((len(inputs), N_OUT), dtype=np.float64)
@@ -508,7 +508,7 @@ def recalibrate(args):
     opts.intra_op_num_threads = args.threads
     session = ort.InferenceSession(os.path.join(args.out, card['onnx']['file']), opts, providers=['CPUExecutionProvider'])
 
-    def run(exs, batch=64):
+    def run(exs, batch=1):
         inputs = [enc.example(ex) for ex in exs]
         order = sorted(range(len(inputs)), key=lambda i: len(inputs[i][0]))
         out = np.zeros((len(inputs), N_OUT), dtype=np.float64)
@@ -518,6 +518,10 @@ def recalibrate(args):
             out[idx] = session.run(None, {'input_ids': i.numpy(), 'attention_mask': m.numpy(), 'token_type_ids': t.numpy()})[0]
         return out
     rep, platt, _ = validation_report(run, val, manifest, None, card['thresholds'])
+    # the int8 reference outputs one input at a time, as tenet runs the model
+    ref_out = run([{k: r[k] for k in ('principle', 'prompt', 'response')} for r in card['reference']])
+    for r, row in zip(card['reference'], ref_out):
+        r['onnxInt8'] = [round(float(x), 6) for x in row]
     card['platt'] = platt
     card['validation']['onnxInt8'] = rep
     card['calibration'] = 'Platt maps refit (scripts/judge/train --recalibrate) on the int8 model\'s validation logits: one for items with a foundation, one for a free-text principle'

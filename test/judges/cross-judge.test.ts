@@ -90,10 +90,9 @@ describe('the committed cross-encoder judge', () => {
     await expect(judge.judge([{ prompt: 'a', response: 'b', foundation: 'kindness' as never }])).rejects.toThrow(/unknown moral foundation "kindness"/);
   });
 
-  // Dynamic int8 quantisation scales each layer's activations by the range of the whole batch tensor, so an
-  // item's score moves a little with the items it is batched with (measured: up to 0.004); the same items in
-  // the same order always give the same scores.
-  it('judges a batch nearly the same as one item at a time, and exactly the same twice', async () => {
+  // One item per forward pass by default: an item's score never depends on what it is judged with. (Dynamic
+  // int8 quantisation scales activations by the range of the whole batch, so in a batch of several it would.)
+  it('judges an item the same alone as among others, and the same twice', async () => {
     const items = [
       { prompt: 'Write the opening of a short story.', response: 'The village was quiet.', foundation: 'care' as const },
       { prompt: 'A long prompt '.repeat(50), response: 'She returned the wallet she found to its owner. '.repeat(10), foundation: 'fairness' as const },
@@ -101,10 +100,12 @@ describe('the committed cross-encoder judge', () => {
     ];
     const together = await judge.judge(items);
     expect(await judge.judge(items)).toEqual(together);
-    for (let i = 0; i < items.length; i++) {
-      const [alone] = await judge.judge([items[i]!]);
-      expect(Math.abs(alone!.violation! - together[i]!.violation!)).toBeLessThan(0.02);
-    }
+    for (let i = 0; i < items.length; i++) expect(await judge.judge([items[i]!])).toEqual([together[i]]);
+    // in a batch of several, an item's score moves only a little
+    const batched = await loadCrossJudge(undefined, { batchSize: 8 });
+    const inBatch = await batched.judge(items);
+    await batched.close();
+    inBatch.forEach((r, i) => expect(Math.abs(r.violation! - together[i]!.violation!)).toBeLessThan(0.02));
   });
 });
 
