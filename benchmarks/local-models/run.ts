@@ -117,30 +117,6 @@ if (values.only === 'threads') {
   process.exit(0);
 }
 
-const generation: Record<string, unknown>[] = [];
-for (const spec of MODELS) {
-  for (const threads of [1, 2]) {
-    for (const concurrency of [1, 4]) {
-      await unloadLlamaModels();
-      const model = createModel(spec, { config: { providers: { llamacpp: { threads, concurrency } } } });
-      const t0 = performance.now();
-      await model.chat({ messages: PROMPT, maxTokens: 1, temperature: 0 }, { noCache: true }); // load + context
-      const loadMs = performance.now() - t0;
-      const rates: number[] = [];
-      for (let r = 0; r < ROUNDS; r++) {
-        const started = performance.now();
-        const replies = await Promise.all(Array.from({ length: concurrency }, (_, k) =>
-          model.chat({ messages: PROMPT, maxTokens: 64, temperature: 1, seed: 100 * r + k }, { noCache: true })));
-        const tokens = replies.reduce((s, x) => s + x.usage.outputTokens, 0);
-        rates.push(tokens / ((performance.now() - started) / 1000));
-      }
-      const row = { model: spec, threads, concurrency, loadMs: Math.round(loadMs), tokensPerSecond: round(median(rates)), rounds: rates.map((x) => round(x)) };
-      console.log(JSON.stringify(row));
-      generation.push(row);
-    }
-  }
-}
-
 // Scoring against batch evaluation of the very same tokens (issue 25: scoring must reach ≥ 80% of it), same
 // process, same sequence settings (1 thread, 1 sequence), alternating rounds: the context tokens plus a
 // 170-token continuation, evaluated once without generating, then scored (`provider.score`, the
@@ -184,6 +160,30 @@ if (values.only === 'scoring') {
   writeFileSync(values.out!, `${JSON.stringify({ ...previous, scoring, scoringMeasured: { date: new Date().toISOString(), command: `node benchmarks/local-models/run.ts --only scoring --rounds ${ROUNDS}`, machine: machine() } }, null, 2)}\n`);
   console.log(`written to ${values.out}`);
   process.exit(0);
+}
+
+const generation: Record<string, unknown>[] = [];
+for (const spec of MODELS) {
+  for (const threads of [1, 2]) {
+    for (const concurrency of [1, 4]) {
+      await unloadLlamaModels();
+      const model = createModel(spec, { config: { providers: { llamacpp: { threads, concurrency } } } });
+      const t0 = performance.now();
+      await model.chat({ messages: PROMPT, maxTokens: 1, temperature: 0 }, { noCache: true }); // load + context
+      const loadMs = performance.now() - t0;
+      const rates: number[] = [];
+      for (let r = 0; r < ROUNDS; r++) {
+        const started = performance.now();
+        const replies = await Promise.all(Array.from({ length: concurrency }, (_, k) =>
+          model.chat({ messages: PROMPT, maxTokens: 64, temperature: 1, seed: 100 * r + k }, { noCache: true })));
+        const tokens = replies.reduce((s, x) => s + x.usage.outputTokens, 0);
+        rates.push(tokens / ((performance.now() - started) / 1000));
+      }
+      const row = { model: spec, threads, concurrency, loadMs: Math.round(loadMs), tokensPerSecond: round(median(rates)), rounds: rates.map((x) => round(x)) };
+      console.log(JSON.stringify(row));
+      generation.push(row);
+    }
+  }
 }
 
 const scoring = await scoringAgainstBatch();
