@@ -124,7 +124,7 @@ async function llamaCppCheck(): Promise<Check> {
   try {
     import.meta.resolve('node-llama-cpp');
   } catch {
-    return { name: 'provider llamacpp', status: 'ok', detail: 'node-llama-cpp is not installed (optional: npm run fetch-models, or npm install node-llama-cpp@3.21.1, for llamacpp: models and the encoder judge)' };
+    return { name: 'provider llamacpp', status: 'ok', detail: 'node-llama-cpp is not installed (optional: npm run fetch-models, or npm install node-llama-cpp@3.22.1, for llamacpp: models and the encoder judge)' };
   }
   try {
     const m = (await import('node-llama-cpp')) as { getLlama?: unknown };

@@ -92,6 +92,15 @@ async function threadSweep(): Promise<Record<string, unknown>[]> {
 }
 
 const CONTINUATION = ' he walked straight to the driver, handed it over, and asked him to keep it safe until its owner called the bus company.';
+const SCORE_PROMPT = 'Sam found a wallet on the bus and';
+const LONG_CONTINUATION = [
+  ' looked inside: three hundred dollars, a library card and a photograph of two children on a beach.',
+  ' He thought about the rent that was due on Friday, and about the fact that nobody had seen him pick it up.',
+  ' Then he thought about whoever had lost it, checking their pockets again and again on some street corner.',
+  ' At the next stop he walked to the front, handed the wallet to the driver and asked him to call the depot,',
+  ' so that the owner could collect it that evening. The driver wrote down his name and thanked him, and Sam',
+  ' sat back down, a little lighter, and watched the city go past the window until the bus reached the end of its line.',
+].join('');
 const SENTENCES = Array.from({ length: 64 }, (_, i) => `Story ${i}: she found a lost wallet on the train and decided to return it to its owner before evening.`);
 const machine = () => ({ cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, loadAverage1mAtEnd: round(loadavg()[0]!, 2), nodeLlamaCpp: JSON.parse(readFileSync(new URL('../../node_modules/node-llama-cpp/package.json', import.meta.url), 'utf8')).version });
 
@@ -104,6 +113,51 @@ if (values.only === 'threads') {
   // Appended to the runs before it: one run on a 2-core machine is too noisy to decide on alone.
   const threads = { ...previous.threads, runs: [...(previous.threads?.runs ?? []), run] };
   writeFileSync(values.out!, `${JSON.stringify({ ...previous, threads }, null, 2)}\n`);
+  console.log(`written to ${values.out}`);
+  process.exit(0);
+}
+
+// Scoring against batch evaluation of the very same tokens (issue 25: scoring must reach ≥ 80% of it), same
+// process, same sequence settings (1 thread, 1 sequence), alternating rounds: the context tokens plus a
+// 170-token continuation, evaluated once without generating, then scored (`provider.score`, the
+// `tenet models score` path), each as evaluated tokens (prompt + continuation) per second.
+async function scoringAgainstBatch(): Promise<Record<string, unknown>[]> {
+  const scoring: Record<string, unknown>[] = [];
+  for (const spec of MODELS) {
+    await unloadLlamaModels();
+    const model = createModel(spec, { config: { providers: { llamacpp: { threads: 1, concurrency: 1 } } } });
+    await model.score({ prompt: SCORE_PROMPT, continuation: ' kept it.' });
+    const { model: llamaModel, pool } = await sequencePool(localModelPath(spec.slice('llamacpp:'.length)), { threads: 1, sequences: 1 });
+    const bos = llamaModel.tokens.shouldPrependBosToken && llamaModel.tokens.bos !== null ? [llamaModel.tokens.bos as number] : [];
+    const tokens: number[] = [...bos, ...llamaModel.tokenize(SCORE_PROMPT), ...llamaModel.tokenize(LONG_CONTINUATION)];
+    const batch: number[] = [];
+    const scored: number[] = [];
+    let continuationTokens = 0;
+    for (let r = 0; r < ROUNDS; r++) {
+      let started = performance.now();
+      await pool.use(undefined, (sequence) => sequence.evaluateWithoutGeneratingNewTokens(tokens));
+      batch.push(tokens.length / ((performance.now() - started) / 1000));
+      started = performance.now();
+      const result = await model.score({ prompt: SCORE_PROMPT, continuation: LONG_CONTINUATION });
+      scored.push(tokens.length / ((performance.now() - started) / 1000));
+      continuationTokens = result.tokens.length;
+    }
+    const row = {
+      model: spec, threads: 1, tokens: tokens.length, continuationTokens,
+      batchTokensPerSecond: round(median(batch)), scoringTokensPerSecond: round(median(scored)),
+      scoringOverBatch: round(median(scored) / median(batch), 2),
+      rounds: { batch: batch.map((x) => round(x)), scoring: scored.map((x) => round(x)) }, load1m: round(loadavg()[0]!, 2),
+    };
+    console.log(JSON.stringify(row));
+    scoring.push(row);
+  }
+  return scoring;
+}
+
+if (values.only === 'scoring') {
+  const previous = existsSync(values.out!) ? JSON.parse(readFileSync(values.out!, 'utf8')) : {};
+  const scoring = await scoringAgainstBatch();
+  writeFileSync(values.out!, `${JSON.stringify({ ...previous, scoring, scoringMeasured: { date: new Date().toISOString(), command: `node benchmarks/local-models/run.ts --only scoring --rounds ${ROUNDS}`, machine: machine() } }, null, 2)}\n`);
   console.log(`written to ${values.out}`);
   process.exit(0);
 }
@@ -132,22 +186,7 @@ for (const spec of MODELS) {
   }
 }
 
-const scoring: Record<string, unknown>[] = [];
-for (const spec of MODELS) {
-  await unloadLlamaModels();
-  const model = createModel(spec, { config: { providers: { llamacpp: { threads: 1, concurrency: 1 } } } });
-  await model.score({ prompt: 'Sam found a wallet on the bus and', continuation: ' kept it.' });
-  const rates: number[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    const started = performance.now();
-    const result = await model.score({ prompt: 'Sam found a wallet on the bus and', continuation: CONTINUATION });
-    rates.push(result.tokens.length / ((performance.now() - started) / 1000));
-  }
-  const row = { model: spec, threads: 1, scoredTokensPerSecond: round(median(rates)) };
-  console.log(JSON.stringify(row));
-  scoring.push(row);
-}
-
+const scoring = await scoringAgainstBatch();
 const encoder: Record<string, unknown>[] = [];
 const sentences = SENTENCES;
 for (const threads of [1, 2]) {

@@ -6,7 +6,7 @@ import { abortError } from './limits.ts';
 /**
  * node-llama-cpp, loaded lazily: one runtime per process, each GGUF file loaded once and shared by every
  * Provider and Encoder that names it. node-llama-cpp is an optional install (`npm run fetch-models` installs
- * the pinned 3.21.1), so its types are declared here by shape rather than imported.
+ * the pinned 3.22.1), so its types are declared here by shape rather than imported.
  */
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -52,7 +52,7 @@ async function importLlama(): Promise<LlamaModule> {
   modulePromise ??= import(name).catch((error: unknown) => {
     modulePromise = undefined;
     throw new TenetError('MISSING_DEPENDENCY', 'local GGUF models need the optional package node-llama-cpp, which is not installed', {
-      hint: 'run `npm install node-llama-cpp@3.21.1` (or `npm run fetch-models` in a tenet checkout), or serve the model with llama-server and use openai-compatible:MODEL@http://127.0.0.1:8080/v1',
+      hint: 'run `npm install node-llama-cpp@3.22.1` (or `npm run fetch-models` in a tenet checkout), or serve the model with llama-server and use openai-compatible:MODEL@http://127.0.0.1:8080/v1',
       cause: error,
     });
   });

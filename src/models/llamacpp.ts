@@ -6,7 +6,7 @@ import type { ChatMessage, ScoreRequest, ScoreResult, Transport, TransportOption
  * Local GGUF models through node-llama-cpp (an optional install). One load of the file is shared by every
  * request, which borrows a sequence of one shared context (`sequences` at once, batched together by
  * llama.cpp); chat turns are formatted with the chat template found in the GGUF; JSON-schema output is
- * enforced by a grammar; `score` evaluates a continuation teacher-forced and reads each token's probability.
+ * enforced by a grammar; `score` evaluates a continuation teacher-forced and reads each token's log-probability from its logit.
  */
 export interface LlamaCppOptions extends LlamaSettings {
   modelPath: string;
@@ -20,8 +20,28 @@ function history(messages: readonly ChatMessage[]): HistoryItem[] {
 
 const FINISH: Record<string, string> = { eogToken: 'stop', stopGenerationTrigger: 'stop', customStopTrigger: 'stop', maxTokens: 'length', abort: 'abort' };
 
-/** Sampling settings that leave the distribution untouched, so `probabilities` is the model's softmax. */
-const RAW_DISTRIBUTION = { temperature: 1, topK: 0, topP: 1, minP: 0 };
+/**
+ * What `score` asks for at each position: the logit of `token`, of the greedy (temperature 0, so unmodified
+ * logits) pick, which is the maximum, and the total weight Σ exp(logit − max). `includeSelected` rather than
+ * `includeMax`, which in 3.22.1 only returns the maximum when it is already in the filter; rather than
+ * `includeTop: 1`, which sorts the whole vocabulary at every position.
+ */
+function nextTokenLogit(token: number) {
+  return { generateNext: { logits: { filter: { tokens: [token], includeSelected: true } }, totalLogitWeight: true, options: { temperature: 0 } } };
+}
+
+interface NextTokenLogits { logits?: Map<number, number>; totalLogitWeight?: number }
+
+function logprobOf(token: number, next: NextTokenLogits | undefined): number {
+  const logit = next?.logits?.get(token);
+  if (logit === undefined || next?.totalLogitWeight === undefined) {
+    throw new TenetError('MISSING_DEPENDENCY', 'score: the installed node-llama-cpp returns no per-token logits (it needs 3.22.1 or newer)', {
+      hint: 'run `npm install node-llama-cpp@3.22.1` (or `npm run fetch-models` in a tenet checkout)',
+    });
+  }
+  const max = Math.max(...next.logits!.values());
+  return logit - max - Math.log(next.totalLogitWeight);
+}
 
 export function createLlamaCppTransport(options: LlamaCppOptions): Transport {
   const path = options.modelPath;
@@ -88,15 +108,15 @@ export function createLlamaCppTransport(options: LlamaCppOptions): Transport {
           hint: 'shorten them, or raise contextSize for llamacpp in tenet.config.yaml',
         });
       }
-      // Ask for the next-token distribution after the last context token and after every continuation token but the last.
+      // After the last context token and after every continuation token but the last, ask llama.cpp for the
+      // next-token logit of the token that follows, the greedy pick's logit (the maximum) and Σ exp(logit − max),
+      // all computed natively in one pass over the vocabulary: log p(token) = logit − max − ln Σ. No
+      // vocabulary-sized map crosses into JavaScript and nothing is sorted (node-llama-cpp ≥ 3.22).
       const first = context.length - 1;
-      const items = all.map((token, i) => (i >= first && i < all.length - 1 ? [token, { generateNext: { probabilities: true, options: RAW_DISTRIBUTION } }] : token));
+      const items = all.map((token, i) => (i >= first && i < all.length - 1 ? [token, nextTokenLogit(all[i + 1]!)] : token));
       const outputs = await sequence.controlledEvaluate(items);
       if (signal.aborted) throw signal.reason;
-      const logprobs = continuation.map((token, j) => {
-        const p = outputs[first + j]?.next?.probabilities?.get(token) as number | undefined;
-        return Math.log(p ?? 0);
-      });
+      const logprobs = continuation.map((token, j) => logprobOf(token, outputs[first + j]?.next));
       const sum = logprobs.reduce((a, b) => a + b, 0);
       return {
         tokens: tokenTexts(model, continuation),

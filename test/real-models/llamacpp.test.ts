@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { createModel } from '../../src/models/index.ts';
-import { loadedLlamaModelCount, unloadLlamaModels } from '../../src/models/llama-runtime.ts';
+import { loadedLlamaModelCount, sequencePool, unloadLlamaModels } from '../../src/models/llama-runtime.ts';
 import { localModelPath } from '../../src/models/local-files.ts';
 import { runCli } from '../support/cli.ts';
 import { describeRealModels, GEMMA, SMOL } from '../support/real-models.ts';
@@ -43,6 +43,25 @@ describeRealModels('llamacpp: real GGUF models through the CLI', () => {
       expect(natural.mean).toBeCloseTo(natural.logprob / natural.tokens, 9);
       expect(natural.perToken.every((t) => t.logprob <= 0 && Number.isFinite(t.logprob))).toBe(true);
       expect(natural.mean).toBeGreaterThan(shuffled.mean + 1);
+    });
+
+    it(`score on ${spec} equals the log-softmax of the full next-token distribution within 1e-4 nats per token`, async () => {
+      const prompt = 'Once upon a time, in a small village by the sea,';
+      const continuation = ' there lived an old fisherman who went out every morning before dawn, whatever the weather, to catch fish for the market.';
+      const scored = await createModel(spec).score!({ prompt, continuation });
+      // The reference: the whole vocabulary's probabilities at every position (the slow path score replaced).
+      const { model, pool } = await sequencePool(localModelPath(spec.slice('llamacpp:'.length)), {});
+      const context = [...(model.tokens.shouldPrependBosToken && model.tokens.bos !== null ? [model.tokens.bos] : []), ...model.tokenize(prompt)];
+      const next: number[] = model.tokenize(continuation);
+      const all = [...context, ...next];
+      const first = context.length - 1;
+      const full = await pool.use(AbortSignal.timeout(120_000), (sequence: { controlledEvaluate: (items: unknown[]) => Promise<{ next?: { probabilities?: Map<number, number> } }[]> }) =>
+        sequence.controlledEvaluate(all.map((t, i) => (i >= first && i < all.length - 1 ? [t, { generateNext: { probabilities: true, options: { temperature: 1, topK: 0, topP: 1, minP: 0 } } }] : t))));
+      const reference = next.map((t, j) => Math.log(full[first + j]!.next!.probabilities!.get(t)!));
+      expect(scored.logprobs).toHaveLength(reference.length);
+      expect(reference.length).toBeGreaterThan(20);
+      const worst = Math.max(...scored.logprobs.map((lp, j) => Math.abs(lp - reference[j]!)));
+      expect(worst).toBeLessThan(1e-4);
     });
   }
 });
