@@ -450,7 +450,9 @@ def export(model, enc, args, manifest, train, val, curve, epoch, rep, platt, thr
     log(f'ONNX fp32 vs PyTorch, {len(fixed)} fixed inputs: max |Δ logit| = {diff_fp32:.2e}')
     if diff_fp32 > 1e-3:
         raise SystemExit(f'the ONNX export differs from PyTorch by {diff_fp32} (> 1e-3)')
-    rep_int8, _, _ = validation_report(ort_logits(int8), val, manifest, platt, thresholds)
+    # the Platt maps shipped are fitted on the int8 model's own validation logits (one input at a time, as
+    # tenet runs it): what runs is what is calibrated
+    rep_int8, platt, _ = validation_report(ort_logits(int8), val, manifest, None, thresholds)
     rep_fp32, _, _ = validation_report(ort_logits(fp32), val, manifest, platt, thresholds)
     log(f'validation, int8: {json.dumps(rep_int8)}')
 
@@ -472,6 +474,7 @@ def export(model, enc, args, manifest, train, val, curve, epoch, rep, platt, thr
         'foundations': manifest['foundations'],
         'ethicsPrinciple': manifest['ethicsPrinciple'],
         'platt': platt,
+        'calibration': 'violation = σ(a·logit + b), Platt maps fitted on the int8 model\'s validation logits (one input at a time), with Platt\'s smoothed targets: "foundation" on the MFT continuations and story openings (items judged against a foundation), "general" on ETHICS (a free-text principle alone)',
         'thresholds': thresholds,
         'abstainBand': 0.1,
         'training': {
@@ -524,7 +527,7 @@ def recalibrate(args):
         r['onnxInt8'] = [round(float(x), 6) for x in row]
     card['platt'] = platt
     card['validation']['onnxInt8'] = rep
-    card['calibration'] = 'Platt maps refit (scripts/judge/train --recalibrate) on the int8 model\'s validation logits: one for items with a foundation, one for a free-text principle'
+    card['calibration'] = 'violation = σ(a·logit + b), Platt maps fitted on the int8 model\'s validation logits (one input at a time), with Platt\'s smoothed targets: "foundation" on the MFT continuations and story openings (items judged against a foundation), "general" on ETHICS (a free-text principle alone); refit by --recalibrate'
     with open(card_file, 'w') as f:
         json.dump(card, f, indent=1, ensure_ascii=False)
         f.write('\n')
