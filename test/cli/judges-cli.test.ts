@@ -83,7 +83,7 @@ describe('judging from the CLI', () => {
     expect(m.rows).toBe(12);
     expect(m.binary.f1.n).toBe(12);
     expect(m.partReason).toMatch(/first 12 rows in file order/);
-    expect(r.stderr).toMatch(/\[judge eval\] 12\/12 100%/);
+    expect(r.stderr).toMatch(/\[judge eval tenet-local-fast\] 12\/12 100%/);
     expect(tenet(['judge', 'eval', '--data', SAMPLE, '--format', 'fulcra', '--limit', '0']).code).toBe(2);
   });
 

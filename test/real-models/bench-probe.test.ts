@@ -60,8 +60,11 @@ describeRealModels('probe on real models', () => {
         store,
         target: createModel(SMOL),
         generator: createModel(GEMMA),
-        judge: await createJudge('local'),
-        judgeSpec: 'local',
+        // The cross-encoder judge: it scores neutral story openings as neutral (0 of 80 validation openings above
+        // 0.5, docs/judges.md), so the neutrality check does not stop the flow at random; with the encoder judge
+        // (about 40% of openings above 0.5) it stopped every principle in some runs, leaving nothing to rank.
+        judge: await createJudge('local-cross'),
+        judgeSpec: 'local-cross',
         principles,
         iterations: 2,
         samples: 2,
@@ -70,8 +73,7 @@ describeRealModels('probe on real models', () => {
         promptsPerPrinciple: 1,
         candidates: 2,
         scoring: 'logprob',
-        // The offline judge scores most story openings themselves as violating (docs/judges.md), which would stop
-        // every principle at the neutrality check; τ = 0.95 lets the flow run. Its numbers are not the point here.
+        // τ = 0.95 keeps the neutrality check lenient too; the judge's numbers are not the point here.
         tau: 0.95,
         targetSampling: { temperature: 1, maxTokens: 16 }, // 24 until issue 25's faster suite: no assertion depends on the length
         generatorSampling: { temperature: 0.9, maxTokens: 80 },
