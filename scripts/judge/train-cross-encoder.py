@@ -425,21 +425,7 @@ def export(model, enc, args, manifest, train, val, curve, epoch, rep, platt, thr
     onnx.checker.check_model(fp32)
     quantize_dynamic(fp32, int8, weight_type=QuantType.QInt8, per_channel=True)
 
-    def ort_logits(path):
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = args.threads
-        s = ort.InferenceSession(path, opts, providers=['CPUExecutionProvider'])
-
-        def run(exs, batch=1):
-            inputs = [enc.example(ex) for ex in exs]
-            order = sorted(range(len(inputs)), key=lambda i: len(inputs[i][0]))
-            out = np.zeros((len(inputs), N_OUT), dtype=np.float64)
-            for k in range(0, len(order), batch):
-                idx = order[k:k + batch]
-                i, m, t = collate([inputs[j] for j in idx])
-                out[idx] = s.run(None, {'input_ids': i.numpy(), 'attention_mask': m.numpy(), 'token_type_ids': t.numpy()})[0]
-            return out
-        return run
+    ort_logits = lambda path: onnx_logits(path, enc, args.threads)
 
     # reference outputs on fixed inputs: PyTorch, the fp32 export and the int8 model
     fixed = reference_examples(manifest, val)
@@ -500,26 +486,30 @@ def export(model, enc, args, manifest, train, val, curve, epoch, rep, platt, thr
     log(f'wrote {int8} ({os.path.getsize(int8) / 1e6:.1f} MB) and card.json')
 
 
-def recalibrate(args):
+def onnx_logits(path, enc, threads):
+    """examples → logits from an ONNX file, one input per run as tenet runs it (dynamic int8 quantisation scales
+    by the whole batch, so batching would change an input's logits)."""
     import onnxruntime as ort
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    session = ort.InferenceSession(path, opts, providers=['CPUExecutionProvider'])
+
+    def run(exs):
+        out = np.zeros((len(exs), N_OUT), dtype=np.float64)
+        for k, ex in enumerate(exs):
+            i, m, t = collate([enc.example(ex)])
+            out[k] = session.run(None, {'input_ids': i.numpy(), 'attention_mask': m.numpy(), 'token_type_ids': t.numpy()})[0][0]
+        return out
+    return run
+
+
+def recalibrate(args):
     manifest = json.load(open(os.path.join(args.data, 'manifest.json')))
     val = [json.loads(l) for l in open(os.path.join(args.data, 'validation.jsonl')) if l.strip()]
     card_file = os.path.join(args.out, 'card.json')
     card = json.load(open(card_file))
     enc = Encoder(os.path.join(args.base, 'tokenizer.json'), card['maxLength'])
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = args.threads
-    session = ort.InferenceSession(os.path.join(args.out, card['onnx']['file']), opts, providers=['CPUExecutionProvider'])
-
-    def run(exs, batch=1):
-        inputs = [enc.example(ex) for ex in exs]
-        order = sorted(range(len(inputs)), key=lambda i: len(inputs[i][0]))
-        out = np.zeros((len(inputs), N_OUT), dtype=np.float64)
-        for k in range(0, len(order), batch):
-            idx = order[k:k + batch]
-            i, m, t = collate([inputs[j] for j in idx])
-            out[idx] = session.run(None, {'input_ids': i.numpy(), 'attention_mask': m.numpy(), 'token_type_ids': t.numpy()})[0]
-        return out
+    run = onnx_logits(os.path.join(args.out, card['onnx']['file']), enc, args.threads)
     rep, platt, _ = validation_report(run, val, manifest, None, card['thresholds'])
     # the int8 reference outputs one input at a time, as tenet runs the model
     ref_out = run([{k: r[k] for k in ('principle', 'prompt', 'response')} for r in card['reference']])

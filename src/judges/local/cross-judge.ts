@@ -22,12 +22,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TenetError } from '../../errors.ts';
-import { parseMftFoundation } from '../../values/mft.ts';
 import { SCHWARTZ_VALUE_IDS, type SchwartzValueId } from '../labels.ts';
 import type { Judge, JudgeItem, JudgeResult } from '../types.ts';
 import { buildInput, type ModelInput } from './cross-input.ts';
 import { schwartzValue } from './decision.ts';
-import { foundationPrinciple } from './principles.ts';
+import { itemPrinciple } from './principles.ts';
 
 export const CROSS_CARD_FORMAT = 'tenet-cross-encoder/1';
 export const DEFAULT_CROSS_DIR = fileURLToPath(new URL('../../../data/judge/cross-encoder/', import.meta.url));
@@ -192,16 +191,7 @@ export async function loadCrossJudge(dir: string = DEFAULT_CROSS_DIR, options: C
     if (typeof item?.prompt !== 'string' || typeof item?.response !== 'string') {
       throw new TenetError('BAD_INPUT', `item ${i}: prompt and response must be strings`, { location: { path: `[${i}]` } });
     }
-    if (item.principle !== undefined && item.principle !== '') return item.principle;
-    if (item.foundation === undefined || (item.foundation as string) === '') return undefined;
-    const f = parseMftFoundation(item.foundation);
-    if (!f) {
-      throw new TenetError('BAD_INPUT', `item ${i}: unknown moral foundation ${JSON.stringify(item.foundation)}`, {
-        hint: 'use care, fairness, loyalty, authority, sanctity or liberty',
-        location: { path: `[${i}].foundation` },
-      });
-    }
-    return foundationPrinciple(f);
+    return itemPrinciple(item, i);
   };
   const { neg, pos } = card.thresholds;
 

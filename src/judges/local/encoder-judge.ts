@@ -18,7 +18,6 @@ import { fileURLToPath } from 'node:url';
 import { TenetError } from '../../errors.ts';
 import { createEncoder, type Encoder } from '../../models/encoder.ts';
 import { localModelPath } from '../../models/local-files.ts';
-import { parseMftFoundation } from '../../values/mft.ts';
 import { SCHWARTZ_VALUE_IDS, type SchwartzValueId } from '../labels.ts';
 import type { Judge, JudgeResult } from '../types.ts';
 import { platt, schwartzValue } from './decision.ts';
@@ -27,7 +26,7 @@ import { generalFeatures, schwartzFeatures } from './encoder-features.ts';
 import { ENCODER_WEIGHTS_FORMAT, violationContextTexts, violationFeaturesFor, type EncoderWeightsFile, type Prototypes } from './encoder-train.ts';
 import { RunHead } from './heads.ts';
 import type { JudgeItem } from './judge.ts';
-import { foundationPrinciple } from './principles.ts';
+import { itemPrinciple } from './principles.ts';
 import { VectorMemo } from './vector-memo.ts';
 
 export const DEFAULT_ENCODER_WEIGHTS_FILE = fileURLToPath(new URL('../../../data/judge/local-encoder-judge.json', import.meta.url));
@@ -89,18 +88,6 @@ export function encoderJudgeFromWeights(w: EncoderWeightsFile, encoder: Encoder,
   // A free-text principle with no foundation goes to the general-wrongness head (ETHICS-trained) when the
   // weights have one; a foundation (with or without a principle text) to the principle-reading head.
   const generalRoute = (item: JudgeItem): boolean => Boolean(gen) && (item.foundation === undefined || item.foundation === '');
-  const principleOf = (item: JudgeItem, i: number): string | undefined => {
-    if (item.principle !== undefined && item.principle !== '') return item.principle;
-    if (item.foundation === undefined || item.foundation === '') return undefined;
-    const f = parseMftFoundation(item.foundation);
-    if (!f) {
-      throw new TenetError('BAD_INPUT', `item ${i}: unknown moral foundation ${JSON.stringify(item.foundation)}`, {
-        hint: 'use care, fairness, loyalty, authority, sanctity or liberty',
-        location: { path: `[${i}].foundation` },
-      });
-    }
-    return foundationPrinciple(f);
-  };
 
   return {
     id: w.id,
@@ -111,7 +98,7 @@ export function encoderJudgeFromWeights(w: EncoderWeightsFile, encoder: Encoder,
         if (typeof item?.prompt !== 'string' || typeof item?.response !== 'string') {
           throw new TenetError('BAD_INPUT', `item ${i}: prompt and response must be strings`, { location: { path: `[${i}]` } });
         }
-        return principleOf(item, i);
+        return itemPrinciple(item, i);
       });
       const principled = items.some((it, i) => principles[i] !== undefined && !generalRoute(it));
       const vec = await memo.vectors([

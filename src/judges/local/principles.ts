@@ -5,7 +5,8 @@
  * meaning of the principle rather than from one fixed wording. Held-out rewordings, written separately and
  * never trained on, live in test/judges/encoder-judge.test.ts.
  */
-import { getMoralFoundation, MFT_CORE_IDS, type MftCoreId, type MftFoundationId } from '../../values/mft.ts';
+import { TenetError } from '../../errors.ts';
+import { getMoralFoundation, MFT_CORE_IDS, parseMftFoundation, type MftCoreId, type MftFoundationId } from '../../values/mft.ts';
 
 export const TRAIN_PHRASINGS: Record<MftCoreId, readonly string[]> = {
   care: [
@@ -78,4 +79,21 @@ export function trainingPrinciples(id: MftCoreId, phrasings = 2): string[] {
 /** Every principle text any training config may use (for filling the embedding cache). */
 export function allTrainingPrinciples(): string[] {
   return MFT_CORE_IDS.flatMap((id) => trainingPrinciples(id, 5));
+}
+
+/**
+ * The principle text item `i` is judged against: its own `principle`, else its foundation's definition, else
+ * none (no violation asked). An unknown foundation is a BAD_INPUT naming the item.
+ */
+export function itemPrinciple(item: { principle?: string; foundation?: string }, i: number): string | undefined {
+  if (item.principle !== undefined && item.principle !== '') return item.principle;
+  if (item.foundation === undefined || item.foundation === '') return undefined;
+  const f = parseMftFoundation(item.foundation);
+  if (!f) {
+    throw new TenetError('BAD_INPUT', `item ${i}: unknown moral foundation ${JSON.stringify(item.foundation)}`, {
+      hint: 'use care, fairness, loyalty, authority, sanctity or liberty',
+      location: { path: `[${i}].foundation` },
+    });
+  }
+  return foundationPrinciple(f);
 }
