@@ -108,10 +108,8 @@ export function createLlamaCppTransport(options: LlamaCppOptions): Transport {
           hint: 'shorten them, or raise contextSize for llamacpp in tenet.config.yaml',
         });
       }
-      // After the last context token and after every continuation token but the last, ask llama.cpp for the
-      // next-token logit of the token that follows, the greedy pick's logit (the maximum) and Σ exp(logit − max),
-      // all computed natively in one pass over the vocabulary: log p(token) = logit − max − ln Σ. No
-      // vocabulary-sized map crosses into JavaScript and nothing is sorted (node-llama-cpp ≥ 3.22).
+      // After the last context token and after every continuation token but the last: the logits that give the
+      // next token's log-probability (nextTokenLogit), computed natively, nothing vocabulary-sized in JavaScript.
       const first = context.length - 1;
       const items = all.map((token, i) => (i >= first && i < all.length - 1 ? [token, nextTokenLogit(all[i + 1]!)] : token));
       const outputs = await sequence.controlledEvaluate(items);

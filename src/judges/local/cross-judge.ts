@@ -17,11 +17,12 @@
  * stays free.
  */
 import { createHash } from 'node:crypto';
-import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseJson } from '../../datafile.ts';
 import { TenetError } from '../../errors.ts';
+import { defaultThreads } from '../../models/llama-runtime.ts';
 import { SCHWARTZ_VALUE_IDS, type SchwartzValueId } from '../labels.ts';
 import type { Judge, JudgeItem, JudgeResult } from '../types.ts';
 import { buildInput, type ModelInput } from './cross-input.ts';
@@ -47,7 +48,7 @@ export interface CrossCard {
 }
 
 export interface CrossJudgeOptions {
-  /** ONNX Runtime intra-op threads (default: half the cores, at least 1, as for the llama.cpp models). */
+  /** ONNX Runtime intra-op threads (default: `defaultThreads()`, as for the llama.cpp models). */
   threads?: number;
   /**
    * Items per forward pass (default 1). On the 2-core CPU measured, batches of 32 equal-length items ran at
@@ -89,11 +90,7 @@ function readJson(file: string, what: string): unknown {
   } catch (e) {
     throw new TenetError('NOT_FOUND', `cannot read the cross-encoder judge's ${what} ${file}`, { hint: 'rebuild it with scripts/judge/train, or use --judge local-fast', location: { file }, cause: e });
   }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new TenetError('BAD_INPUT', `${file} is not valid JSON`, { location: { file }, cause: e });
-  }
+  return parseJson(text, { file, hint: 'restore data/judge/cross-encoder/ from git, or rebuild it with scripts/judge/train' });
 }
 
 export function readCrossCard(dir: string = DEFAULT_CROSS_DIR): CrossCard {
@@ -125,7 +122,7 @@ export async function loadCrossJudge(dir: string = DEFAULT_CROSS_DIR, options: C
   const { ort, Tokenizer } = await importRuntime();
   const tokenizer = new Tokenizer(readJson(join(dir, 'tokenizer.json'), 'tokenizer') as object, {});
   const special = { cls: tokenizer.encode('[CLS]', { add_special_tokens: false }).ids[0]!, sep: tokenizer.encode('[SEP]', { add_special_tokens: false }).ids[0]! };
-  const threads = options.threads ?? Math.max(1, Math.floor(availableParallelism() / 2));
+  const threads = options.threads ?? defaultThreads();
   const session = await ort.InferenceSession.create(bytes, {
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
