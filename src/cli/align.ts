@@ -300,7 +300,7 @@ export function registerAlign(program: Command): void {
   executorOption(bon);
   examples(
     bon.action(action(async (opts: { model?: string; prompts?: string; n?: number; target?: string; judge?: string; selectJudge?: string; reward?: RewardKind; qualityJudge?: string; limit?: number; concurrency: number; temperature?: number; maxTokens?: number; resume?: string; baseUrl?: string; cache: boolean; executor: ExecutorName }, command: Command) => withContext(command, async (ctx) => {
-        const executor = executorFor(ctx, opts);
+        const executor = await executorFor(ctx, opts);
         const store = await ctx.store();
         const stored = opts.resume ? (await alignRunConfigOf(store, opts.resume)).config : undefined;
         const modelSpec = opts.model ?? stored?.model.spec;

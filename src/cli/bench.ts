@@ -89,7 +89,7 @@ export function registerBench(program: Command): void {
   bench.action(action(async (opts: BenchOptions, command: Command) => {
       const gates = parseGates(opts.failIf ?? []);
       return withContext(command, async (ctx) => {
-        const executor = executorFor(ctx, opts);
+        const executor = await executorFor(ctx, opts);
         const store = await ctx.store();
         let stored: BenchRunConfig | undefined;
         if (opts.resume) stored = (await benchRunConfigOf(store, opts.resume)).config;

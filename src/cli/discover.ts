@@ -117,7 +117,7 @@ export function registerDiscover(program: Command): void {
     const frameworks = parseFrameworks(opts.frameworks);
     const map = parseFieldMap(opts.map ?? []);
     const conversations = await loadConversations(file, { ...(opts.limit ? { limit: opts.limit } : {}), map, ...(opts.maxChars ? { maxChars: opts.maxChars } : {}) });
-    const executor = executorFor(ctx, opts);
+    const executor = await executorFor(ctx, opts);
     const store = await ctx.store();
     const extractor = await ctx.model(opts.model, { noCache: !opts.cache });
     const namer = opts.namer ? await ctx.model(opts.namer, { noCache: !opts.cache }) : extractor;

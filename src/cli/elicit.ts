@@ -18,7 +18,6 @@ import {
   newToken,
   toNewDeliberation,
 } from '../moralgraph/elicit/index.ts';
-import { serveElicit } from '../server/serve.ts';
 import { cliContext, withContext, type CliContext } from './context.ts';
 import { action, emit, examples, portNumber, positiveInt, type GlobalOptions } from './io.ts';
 
@@ -85,6 +84,7 @@ export function registerElicit(program: Command): void {
           }
           if (adminToken.length < 12) throw new TenetError('BAD_USAGE', 'the admin token must have at least 12 characters');
           const store = await ctx.store();
+          const { serveElicit } = await import('../server/serve.ts');
           const server = await serveElicit({
             store,
             model,

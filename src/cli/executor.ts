@@ -4,8 +4,6 @@
  * `executor` (undefined means the local pool).
  */
 import { Option, type Command } from 'commander';
-import { pgbossExecutor } from '../distributed/dispatch.ts';
-import { queueTarget } from '../distributed/queue.ts';
 import { TenetError } from '../errors.ts';
 import type { UnitDispatcher } from '../runtime/executor.ts';
 import type { CliContext } from './context.ts';
@@ -28,10 +26,11 @@ export function executorOption(command: Command): Command {
 
 /**
  * The executor a command's options ask for: undefined for local, the pg-boss dispatcher otherwise. A SQLite
- * store with pgboss is a BAD_USAGE error before any work starts.
+ * store with pgboss is a BAD_USAGE error before any work starts. (pg-boss is loaded only when asked for.)
  */
-export function executorFor(ctx: CliContext, opts: { executor?: ExecutorName; cache?: boolean }): UnitDispatcher | undefined {
+export async function executorFor(ctx: CliContext, opts: { executor?: ExecutorName; cache?: boolean }): Promise<UnitDispatcher | undefined> {
   if ((opts.executor ?? 'local') === 'local') return undefined;
+  const [{ pgbossExecutor }, { queueTarget }] = await Promise.all([import('../distributed/dispatch.ts'), import('../distributed/queue.ts')]);
   queueTarget(ctx.dbLocation);
   return pgbossExecutor({
     db: ctx.dbLocation,

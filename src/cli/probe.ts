@@ -136,7 +136,7 @@ export function registerProbe(program: Command): void {
     .option('--no-cache', 'never answer from the response cache (stored samples are still not drawn again)');
   executorOption(probe);
   probe.action(action(async (opts: ProbeCliOptions, command: Command) => withContext(command, async (ctx) => {
-      const executor = executorFor(ctx, opts);
+      const executor = await executorFor(ctx, opts);
       const store = await ctx.store();
       let stored: ProbeRunConfig | undefined;
       if (opts.resume) {

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import { TenetError } from '../errors.ts';
-import { DEFAULT_EXPORT_MAX_SAMPLES, DEFAULT_VIEW_PORT, exportView, isLoopback, serveView } from '../view/index.ts';
+import { DEFAULT_EXPORT_MAX_SAMPLES, DEFAULT_VIEW_PORT, isLoopback } from '../view/defaults.ts';
 import { cliContext } from './context.ts';
 import { action, commaList, emit, examples, plural, portNumber, positiveInt, type GlobalOptions } from './io.ts';
 
@@ -65,6 +65,7 @@ export function registerView(program: Command): void {
           const graphs = opts.graph.map((f) => resolve(f));
           if (opts.export !== undefined) {
             const dir = resolve(opts.export);
+            const { exportView } = await import('../view/export.ts');
             const out = await exportView({ store, dir, runs: opts.run, graphs, maxSamples: opts.maxSamples });
             const index = pathToFileURL(`${dir}/index.html`).href;
             emit(g, { ...out, index }, () =>
@@ -84,6 +85,7 @@ export function registerView(program: Command): void {
             token = randomBytes(18).toString('base64url');
             generated = true;
           }
+          const { serveView } = await import('../view/serve.ts');
           const server = await serveView({ store, graphs, ...(ctx.dbLocation ? { storeLocation: ctx.dbLocation } : { storeLocation: store.describe().location }), port: opts.port, host: opts.host, allowedHosts: opts.allowedHosts, ...(token ? { token } : {}), log: (m) => process.stderr.write(`[view] ${m}\n`) });
           const url = token ? `${server.url}/?token=${encodeURIComponent(token)}` : server.url;
           emit(g, { url: server.url, store: store.describe(), ...(generated ? { token } : {}) }, () =>

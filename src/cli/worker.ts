@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
 import { parseShare } from '../distributed/limits.ts';
-import { formatWorkersStatus, workersStatus } from '../distributed/status.ts';
-import { runWorker } from '../distributed/worker.ts';
 import { action, emit, examples, MAX_CONCURRENCY_OPTION, positiveInt } from './io.ts';
 import { withContext } from './context.ts';
 
@@ -30,6 +28,7 @@ export function registerWorker(program: Command): void {
         process.on('SIGINT', onInt);
         process.on('SIGTERM', onTerm);
         try {
+          const { runWorker } = await import('../distributed/worker.ts');
           const summary = await runWorker({
             db: ctx.dbLocation,
             concurrency: opts.concurrency,
@@ -58,6 +57,7 @@ export function registerWorker(program: Command): void {
     workers.command('status')
       .description('workers alive, and per run the units queued / active / done / failed with the last minute\'s throughput')
       .action(action(async (_opts: unknown, command: Command) => withContext(command, async (ctx) => {
+        const { formatWorkersStatus, workersStatus } = await import('../distributed/status.ts');
         const status = await workersStatus(ctx.dbLocation);
         emit(ctx, status, () => formatWorkersStatus(status));
       }))),

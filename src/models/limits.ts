@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { TenetError } from '../errors.ts';
 
 /** How hard one endpoint may be pushed. */
@@ -37,10 +38,20 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** A FIFO counting semaphore whose waiters can be cancelled. */
+const callPriority = new AsyncLocalStorage<number>();
+
+/**
+ * Run `fn` with its model calls served before lower-priority calls waiting for the same endpoint (default 0;
+ * equal priorities in arrival order). For the critical path of work whose parts run at once.
+ */
+export function withCallPriority<T>(priority: number, fn: () => T): T {
+  return callPriority.run(priority, fn);
+}
+
+/** A counting semaphore whose waiters can be cancelled, served by call priority, then in arrival order. */
 function semaphore(size: number) {
   let free = size;
-  const waiters: { resolve: () => void; reject: (e: unknown) => void; signal: AbortSignal; onAbort: () => void }[] = [];
+  const waiters: { resolve: () => void; reject: (e: unknown) => void; signal: AbortSignal; onAbort: () => void; priority: number }[] = [];
   return {
     async acquire(signal: AbortSignal): Promise<void> {
       if (signal.aborted) throw abortError(signal);
@@ -53,6 +64,7 @@ function semaphore(size: number) {
           resolve,
           reject,
           signal,
+          priority: callPriority.getStore() ?? 0,
           onAbort: () => {
             waiters.splice(waiters.indexOf(waiter), 1);
             reject(abortError(signal));
@@ -63,7 +75,9 @@ function semaphore(size: number) {
       });
     },
     release(): void {
-      const next = waiters.shift();
+      let first = 0;
+      for (let i = 1; i < waiters.length; i++) if (waiters[i]!.priority > waiters[first]!.priority) first = i;
+      const [next] = waiters.splice(first, 1);
       if (next) {
         next.signal.removeEventListener('abort', next.onAbort);
         next.resolve();

@@ -26,14 +26,28 @@ function ngrams(words: readonly string[], n: number): Map<string, number> {
  * Chen & Cherry's method 1, ε = 0.1), in [0, 1].
  */
 export function sentenceBleu(hypothesis: readonly string[], references: readonly (readonly string[])[], maxN = 4): number {
+  return bleuOfCounts(countsOf(hypothesis, maxN), references.map((r) => countsOf(r, maxN)), maxN);
+}
+
+interface NgramCounts {
+  length: number;
+  /** n-gram counts for n = 1 … maxN. */
+  byN: Map<string, number>[];
+}
+
+function countsOf(words: readonly string[], maxN: number): NgramCounts {
+  return { length: words.length, byN: Array.from({ length: maxN }, (_, i) => ngrams(words, i + 1)) };
+}
+
+function bleuOfCounts(hypothesis: NgramCounts, references: readonly NgramCounts[], maxN: number): number {
   if (hypothesis.length === 0 || references.length === 0) return 0;
   let logSum = 0;
   for (let n = 1; n <= maxN; n++) {
-    const hyp = ngrams(hypothesis, n);
+    const hyp = hypothesis.byN[n - 1]!;
     let total = 0;
     let clipped = 0;
     const maxRef = new Map<string, number>();
-    for (const ref of references) for (const [g, c] of ngrams(ref, n)) maxRef.set(g, Math.max(maxRef.get(g) ?? 0, c));
+    for (const ref of references) for (const [g, c] of ref.byN[n - 1]!) maxRef.set(g, Math.max(maxRef.get(g) ?? 0, c));
     for (const [g, c] of hyp) {
       total += c;
       clipped += Math.min(c, maxRef.get(g) ?? 0);
@@ -50,10 +64,10 @@ export function sentenceBleu(hypothesis: readonly string[], references: readonly
 /** Self-BLEU ×100 (Zhu et al. 2018): the mean BLEU-4 of each text against all the others; null with fewer than 2. */
 export function selfBleu(texts: readonly string[]): number | null {
   if (texts.length < 2) return null;
-  const toks = texts.map(tokens);
+  const counts = texts.map((t) => countsOf(tokens(t), 4)); // each text's n-grams once, not once per pairing
   let sum = 0;
-  toks.forEach((t, i) => {
-    sum += sentenceBleu(t, toks.filter((_, j) => j !== i));
+  counts.forEach((c, i) => {
+    sum += bleuOfCounts(c, counts.filter((_, j) => j !== i), 4);
   });
   return (100 * sum) / texts.length;
 }

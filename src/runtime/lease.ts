@@ -10,7 +10,8 @@
  *   try { ... } finally { await lease.release(); }
  *
  * Within one process the lease is re-entrant: acquiring it again (e.g. a probe holding it across its
- * stages while each stage's executor also takes it) counts up, and only the last release gives it up.
+ * stages while each stage's executor also takes it, or stages starting side by side) counts up, with one
+ * take from the store however many ask at once, and only the last release gives it up.
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -46,7 +47,8 @@ interface Held {
   ttlMs: number;
 }
 
-const held = new WeakMap<Store, Map<string, Held>>();
+/** Per store, per owner and run: the hold being taken or held (one take at a time, however many ask at once). */
+const held = new WeakMap<Store, Map<string, Promise<Held>>>();
 
 function busy(runId: string, holder: RunLeaseHolder, ttlMs: number): TenetError {
   const ago = Math.max(0, Math.round((Date.now() - Date.parse(holder.heartbeatAt)) / 1000));
@@ -75,17 +77,16 @@ export function diedHere(owner: string): boolean {
 /** Takes the run's lease for `owner` (default: this process), or throws TenetError('RUN_BUSY'). */
 export async function acquireRunLease(store: Store, runId: string, owner: string = PROCESS_OWNER, options: RunLeaseOptions = {}): Promise<RunLease> {
   const ttlMs = options.ttlMs ?? RUN_LEASE_TTL_MS;
-  const byRun = held.get(store) ?? new Map<string, Held>();
+  const byRun = held.get(store) ?? new Map<string, Promise<Held>>();
   held.set(store, byRun);
   const key = `${owner}\u0000${runId}`;
-  let entry = byRun.get(key);
-  if (!entry) {
-    const { acquired, holder } = await store.leases.acquire(runId, owner, ttlMs);
-    if (!acquired && !(diedHere(holder.owner) && (await store.leases.takeOver(runId, holder.owner, owner, ttlMs)))) {
-      throw busy(runId, holder, ttlMs);
-    }
-    entry = byRun.get(key); // another hold in this process may have been taken while we waited
-    if (!entry) {
+  let taking = byRun.get(key);
+  if (!taking) {
+    taking = (async (): Promise<Held> => {
+      const { acquired, holder } = await store.leases.acquire(runId, owner, ttlMs);
+      if (!acquired && !(diedHere(holder.owner) && (await store.leases.takeOver(runId, holder.owner, owner, ttlMs)))) {
+        throw busy(runId, holder, ttlMs);
+      }
       const controller = new AbortController();
       const beat = async (): Promise<void> => {
         const ok = await store.leases.heartbeat(runId, owner, ttlMs).catch(() => true); // a failed write is retried at the next beat
@@ -96,12 +97,13 @@ export async function acquireRunLease(store: Store, runId: string, owner: string
       };
       const timer = setInterval(() => void beat(), Math.max(50, Math.floor(ttlMs / 3)));
       timer.unref();
-      entry = { count: 0, timer, controller, ttlMs };
-      byRun.set(key, entry);
-    }
+      return { count: 0, timer, controller, ttlMs };
+    })();
+    byRun.set(key, taking);
+    taking.catch(() => byRun.delete(key));
   }
-  entry.count++;
-  const current = entry;
+  const current = await taking;
+  current.count++;
   let released = false;
   return {
     runId,

@@ -16,6 +16,7 @@ import {
   type DatabaseConnection,
   type DialectAdapter,
   type Driver,
+  type SqliteDatabase,
   type SqliteDialectConfig,
 } from 'kysely';
 import { Migrator } from 'kysely/migration';
@@ -276,6 +277,31 @@ class ImmediateSqliteDialect extends SqliteDialect {
   }
 }
 
+/** How many prepared statements a SQLite store keeps for reuse (the most recently used). */
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * The database as Kysely's driver sees it, with each statement prepared once and reused: Kysely prepares
+ * every query it runs, and preparing costs as much as running for the store's small queries. Safe because
+ * the driver runs one statement at a time to completion (tenet never streams from SQLite).
+ */
+function reusingStatements(db: SqliteDatabase): SqliteDatabase {
+  const prepared = new Map<string, ReturnType<SqliteDatabase['prepare']>>();
+  return {
+    close: () => db.close(),
+    prepare(sql) {
+      let statement = prepared.get(sql);
+      if (statement) prepared.delete(sql);
+      else {
+        statement = db.prepare(sql);
+        if (prepared.size >= STATEMENT_CACHE_SIZE) prepared.delete(prepared.keys().next().value!);
+      }
+      prepared.set(sql, statement);
+      return statement;
+    },
+  };
+}
+
 async function openSqlite(target: string, source: LocationSource): Promise<{ kysely: Kysely<StoreSchema>; location: string }> {
   const { default: Database } = await import('better-sqlite3');
   let db: InstanceType<typeof Database> | undefined;
@@ -297,7 +323,7 @@ async function openSqlite(target: string, source: LocationSource): Promise<{ kys
     throw new TenetError('STORE', `could not open the SQLite database at ${target}: ${errorMessage(cause)}`, { cause, hint });
   }
   const sqlite = db;
-  return { kysely: new Kysely<StoreSchema>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) }), location: target };
+  return { kysely: new Kysely<StoreSchema>({ dialect: new ImmediateSqliteDialect({ database: reusingStatements(sqlite) }) }), location: target };
 }
 
 // ---- Postgres ----------------------------------------------------------------------------------------

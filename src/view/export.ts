@@ -15,6 +15,7 @@ import { SamplesQuerySchema, type RunItem, type SampleRow, type StaticViewData }
 import { loadViewAssets, viewShell, type ViewAssets } from './app.ts';
 import { compareView, graphResponse, leaderboardView, listGraphs, runReport, runSummary } from './data.ts';
 import { getRunItem, iterateRows, listRunItems } from './queries.ts';
+import { DEFAULT_EXPORT_MAX_SAMPLES } from './defaults.ts';
 
 export interface ExportViewOptions {
   store: Store;
@@ -37,8 +38,6 @@ export const EXPORT_CSP = cspOf(
     Object.entries({ ...CSP_DIRECTIVES, 'connect-src': "'none'", 'form-action': "'none'", 'frame-src': "'none'", 'worker-src': "'none'" }).filter(([k]) => k !== 'frame-ancestors'),
   ),
 );
-
-export const DEFAULT_EXPORT_MAX_SAMPLES = 20_000;
 
 export async function buildStaticData(options: ExportViewOptions): Promise<StaticViewData> {
   const { store } = options;

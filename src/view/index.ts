@@ -8,6 +8,7 @@
 export * from './api.ts';
 export { createViewApp, loadViewAssets, VIEW_ASSETS_DIR, viewShell, WRITE_TOKEN_HEADER, type ViewAppOptions, type ViewAssets } from './app.ts';
 export { compareView, graphResponse, leaderboardView, listGraphs, pairedEvrDiff, RUN_KIND_LOADERS, runReport, runSummary, settingsWarnings, validatedLeaderboard, type KindLoader } from './data.ts';
-export { buildStaticData, DEFAULT_EXPORT_MAX_SAMPLES, EXPORT_CSP, exportView, type ExportViewOptions } from './export.ts';
+export { DEFAULT_EXPORT_MAX_SAMPLES, DEFAULT_VIEW_PORT, isLoopback } from './defaults.ts';
+export { buildStaticData, EXPORT_CSP, exportView, type ExportViewOptions } from './export.ts';
 export { addDispute, listDisputes, listRunItems, samplesPage } from './queries.ts';
-export { DEFAULT_VIEW_PORT, isLoopback, serveView, type ServeViewOptions, type ViewServer } from './serve.ts';
+export { serveView, type ServeViewOptions, type ViewServer } from './serve.ts';

@@ -2,6 +2,7 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { listenError } from '../server/listen.ts';
+import { DEFAULT_VIEW_PORT } from './defaults.ts';
 import { createViewApp, type ViewAppOptions } from './app.ts';
 
 export interface ServeViewOptions extends ViewAppOptions {
@@ -20,12 +21,6 @@ export interface ViewServer {
   close(): Promise<void>;
 }
 
-export const DEFAULT_VIEW_PORT = 7575;
-
-/** Whether a host name binds to this machine only. */
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
 
 /** Listens, or fails with a usage error saying why (a bad port, an address this machine lacks, a port in use). */
 export async function serveView(options: ServeViewOptions): Promise<ViewServer> {

@@ -90,6 +90,12 @@ describe('tenet align vilmo', () => {
     expect(out.ape.chosen.instruction).toMatch(/^Please keep \w+ in mind\.$/);
     expect(out.quality.arms.vilmo.self_bleu.n).toBe(36);
     expect(out.totals.calls).toBeGreaterThan(0);
+    // the arms that need no training, and APE, ran beside VILMO's training rather than after it
+    const stage = (prefix: string) => out.stages.find((s: { label: string }) => s.label.startsWith(prefix));
+    const trainingEnds = stage('vilmo: test instructions').atMs;
+    expect(stage('evaluation: none, fixed, principle on 36 test prompts').atMs).toBeLessThan(trainingEnds);
+    expect(stage('ape: scoring').atMs).toBeLessThan(trainingEnds);
+    expect(stage('evaluation: vilmo on 36 test prompts').atMs).toBeGreaterThan(trainingEnds);
 
     // the human output says which correction it used; a rerun is a no-op that prints the same run
     const again = await tenet(ARGS);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TenetError } from '../../src/errors.ts';
-import { createLimiter } from '../../src/models/limits.ts';
+import { createLimiter, withCallPriority } from '../../src/models/limits.ts';
 import { costOf, priceFor } from '../../src/models/pricing.ts';
 import { backoffMs, DEFAULT_RETRY } from '../../src/models/retry.ts';
 import { createModel, resolveSpec } from '../../src/models/spec.ts';
@@ -43,6 +43,27 @@ describe('rate limits', () => {
     await expect(second).rejects.toMatchObject({ code: 'ABORTED' });
     release();
     await first;
+  });
+
+  it('serves waiting calls by priority, then in arrival order', async () => {
+    const limiter = createLimiter({ concurrency: 1 });
+    const order: string[] = [];
+    let open!: () => void;
+    const holding = new Promise<void>((held) => {
+      void limiter.run(1, never, () => new Promise<void>((resolve) => {
+        open = resolve; // the one slot, held until open()
+        held();
+      }));
+    });
+    await holding;
+    const call = (name: string, priority?: number): Promise<void> => {
+      const run = (): Promise<void> => limiter.run(1, never, async () => void order.push(name));
+      return priority === undefined ? run() : withCallPriority(priority, run);
+    };
+    const waiting = [call('a'), call('b', 1), call('c'), call('d', 1), call('e', 2)];
+    open();
+    await Promise.all(waiting);
+    expect(order).toEqual(['e', 'b', 'd', 'a', 'c']);
   });
 
   it('rejects a bad concurrency setting', () => {

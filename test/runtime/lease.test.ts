@@ -103,6 +103,16 @@ describe.each(targets)('run leases on %s', (_, open) => {
       expect((await a.leases.get(runId))?.owner).toBe('proc-new');
       await lease.release();
 
+      // stages starting side by side in the resumed process take the dead holder's lease once, together
+      expect((await a.leases.acquire(runId, deadOwner, 30_000)).acquired).toBe(true);
+      const side = await Promise.all([acquireRunLease(a, runId, 'proc-next'), acquireRunLease(a, runId, 'proc-next'), acquireRunLease(a, runId, 'proc-next')]);
+      expect((await a.leases.get(runId))?.owner).toBe('proc-next');
+      await side[0]!.release();
+      await side[1]!.release();
+      expect((await a.leases.get(runId))?.owner).toBe('proc-next'); // one hold left
+      await side[2]!.release();
+      expect(await a.leases.get(runId)).toBeUndefined();
+
       const liveOwner = `${hostname()}:${process.ppid}:abcd1234`; // our parent is alive
       expect(diedHere(liveOwner)).toBe(false);
       expect(diedHere(`another-host:${child.stdout}:abcd1234`)).toBe(false); // elsewhere: only expiry tells

@@ -150,10 +150,17 @@ export async function qualityResults(store: Store, runId: string, stored: Stored
   const test = storedSplit(stored).test.map((p) => p.id);
   const texts = armTexts(stored, config.methods);
   const entry = (m: VilmoMethod, id: string): StoredSample | undefined => texts.get(m)?.get(id)?.samples[0];
-  const selfBleuOf = (m: VilmoMethod): (number | null)[] => test.map((id) => {
-    const e = texts.get(m)?.get(id);
-    return e && e.samples.length ? selfBleu(e.samples.map((s) => s.text)) : null;
-  });
+  const selfBleus = new Map<VilmoMethod, (number | null)[]>(); // each arm's once: the paired comparisons ask again
+  const selfBleuOf = (m: VilmoMethod): (number | null)[] => {
+    let xs = selfBleus.get(m);
+    if (!xs) {
+      selfBleus.set(m, (xs = test.map((id) => {
+        const e = texts.get(m)?.get(id);
+        return e && e.samples.length ? selfBleu(e.samples.map((s) => s.text)) : null;
+      })));
+    }
+    return xs;
+  };
   const pplOfArm = (m: VilmoMethod): (TextPerplexity | null)[] => test.map((id) => pplOf?.get(entry(m, id)?.id ?? '') ?? null);
   const ratingOf = (m: VilmoMethod): (number | null)[] => test.map((id) => rateOf?.get(entry(m, id)?.id ?? '') ?? null);
   /** Per test prompt, the value each paired metric compares. */

@@ -14,6 +14,10 @@
  * Two judges: the select judge scores what training optimises (candidates, validation, APE), the report
  * judge scores the test arms (one judge doing both works, with the Goodhart warning).
  *
+ * VILMO (2, then its evaluation), APE (3, then its evaluation) and the untrained arms (evaluation, then
+ * self-critique) need nothing of each other, so the three run at once; so do the two stages of a round that use
+ * the same meta-prompt. The endpoints' concurrency limits hold across them.
+ *
  * Every stage is a `runSampleStage` call (units stored whole, skipped on a rerun), and every decision (best
  * candidate, examples, selected round) is computed from the store, so a run killed at any point and rerun
  * continues with no finished unit repeated or lost and decides what an uninterrupted run would. A stage with
@@ -24,13 +28,14 @@ import { vilmoPlan } from './plan.ts';
 import { continuationMessages } from '../../bench/run.ts';
 import type { PromptSet } from '../../bench/prompts.ts';
 import type { BootstrapOptions } from '../../judges/metrics.ts';
+import { withCallPriority } from '../../models/limits.ts';
 import type { ChatMessage, Provider, SamplingParams } from '../../models/types.ts';
 import { recordFailures } from '../../runtime/failures.ts';
 import type { Progress } from '../../runtime/progress.ts';
 import { openRun, refuseOtherSettings, settingsDifferences } from '../../runtime/run.ts';
 import { runSampleStage, taskIdOf, type UnitFailure } from '../../runtime/sample-stage.ts';
 import type { Run, RunStatus, Store } from '../../store/index.ts';
-import { splitPrompts, VILMO_RUN_KIND, vilmoRunConfig, vilmoRunConfigOf, type VilmoConfigInput, type VilmoRunConfig } from './config.ts';
+import { splitPrompts, VILMO_RUN_KIND, type VilmoMethod, vilmoRunConfig, vilmoRunConfigOf, type VilmoConfigInput, type VilmoRunConfig } from './config.ts';
 import { apeMessages, critiqueMessages, generateMessages, principleInstruction, reviseMessages } from './prompts.ts';
 import { measureQuality } from './quality.ts';
 import { loadVilmoResults, type VilmoResults } from './results.ts';
@@ -64,6 +69,8 @@ export interface StageRecord {
   done: number;
   skipped: number;
   failed: number;
+  /** When the stage started, ms after the first one (stages of independent chains overlap). */
+  atMs: number;
   /** Wall time of the stage in this invocation (ms). */
   ms: number;
 }
@@ -74,6 +81,16 @@ export interface RunVilmoResult extends VilmoResults {
   /** Quality measurements that failed in this invocation (rerun to retry them). */
   qualityFailures: string[];
   interrupted: boolean;
+}
+
+/**
+ * Wait for every piece of work (undefined: none), then throw the first error: an unexpected one before a
+ * Stop, a failure before an interruption.
+ */
+async function together(work: readonly (Promise<unknown> | undefined)[]): Promise<void> {
+  const errors = (await Promise.allSettled(work)).flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+  if (errors.length === 0) return;
+  throw errors.find((e) => !(e instanceof Stop)) ?? errors.find((e) => (e as Stop).reason === 'failed') ?? errors[0];
 }
 
 class Stop extends Error {
@@ -120,6 +137,10 @@ export async function runVilmo(options: RunVilmoOptions): Promise<RunVilmoResult
   await options.onPlan?.(vilmoPlan(config, { train: split.train.length, val: split.val.length, test: split.test.length }));
   const stages: StageRecord[] = [];
   const failures: UnitFailure[] = [];
+  // a failure in one chain stops the stages running beside it
+  const halt = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, halt.signal]) : halt.signal;
+  const began = performance.now();
 
   const stage = async (label: string, kind: string, tasks: VilmoTask[], spec: StageSpec): Promise<void> => {
     if (tasks.length === 0) return;
@@ -131,11 +152,11 @@ export async function runVilmo(options: RunVilmoOptions): Promise<RunVilmoResult
       messages: (t) => spec.messages(t as VilmoTask),
       // the test arms are scored by the report judge; what training optimises, by the select judge
       ...(spec.judged ? (kind === VILMO_TASKS.eval ? { judge: options.judge, judgeSpec: config.judge.spec } : { judge: options.selectJudge ?? options.judge, judgeSpec: config.selectJudge.spec }) : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
+      signal,
       ...(progress ? { progress } : {}),
     });
     progress?.finish();
-    stages.push({ label, kind, units: summary.units, done: summary.done, skipped: summary.skipped, failed: summary.failed.length, ms: Math.round(performance.now() - started) });
+    stages.push({ label, kind, units: summary.units, done: summary.done, skipped: summary.skipped, failed: summary.failed.length, atMs: Math.round(started - began), ms: Math.round(performance.now() - started) });
     failures.push(...summary.failed);
     if (summary.interrupted) throw new Stop('interrupted');
     if (summary.failed.length) throw new Stop('failed');
@@ -150,71 +171,84 @@ export async function runVilmo(options: RunVilmoOptions): Promise<RunVilmoResult
     await store.tasks.putMany([{ id: taskIdOf(run.id, VILMO_TASKS.meta, task), runId: run.id, kind: VILMO_TASKS.meta, input: task }]);
   };
 
-  let status: RunStatus = 'done';
-  try {
-    const instructions = new Map<string, Map<string, string>>(); // method → test prompt id → instruction
-    let selectedRound: number | undefined;
-    // ---- VILMO training and the test prompts' instructions
-    if (config.methods.includes('vilmo')) {
-      const metas: Meta[] = [];
-      for (let r = 0; r <= config.rounds; r++) {
-        let stored = await readStoredRun(store, run.id, config);
-        const meta = metaFor(stored, r, split.train, config);
-        metas.push(meta);
-        await putMeta(meta);
-        await stage(`vilmo round ${r}: validation instructions`, VILMO_TASKS.genVal, split.val.map((p) => stageTask(p, genId(r, p.id), { round: r })), { ...generator, messages: (t) => generateMessages(t.prompt, meta) });
-        stored = await readStoredRun(store, run.id, config);
-        await stage(`vilmo round ${r}: validation`, VILMO_TASKS.val, split.val.map((p) => stageTask(p, genId(r, p.id), { round: r, method: 'vilmo', instruction: instructionOf(stored, VILMO_TASKS.genVal, genId(r, p.id)) ?? '' })), target);
-        if (r === config.rounds) break;
-        await stage(`vilmo round ${r}: candidates`, VILMO_TASKS.genTrain, split.train.map((p) => stageTask(p, genId(r, p.id), { round: r })), { ...generator, samples: M, messages: (t) => generateMessages(t.prompt, meta) });
-        stored = await readStoredRun(store, run.id, config);
-        const scoring: VilmoTask[] = [];
+  /** VILMO's training rounds, the test prompts' instructions from the selected round, then their evaluation. */
+  const vilmoChain = async (): Promise<void> => {
+    const metas: Meta[] = [];
+    for (let r = 0; r <= config.rounds; r++) {
+      const meta = metaFor(await readStoredRun(store, run.id, config), r, split.train, config);
+      metas.push(meta);
+      await putMeta(meta);
+      const last = r === config.rounds;
+      // the validation instructions and the candidates of a round come from the same meta-prompt: they run together
+      await together([
+        stage(`vilmo round ${r}: validation instructions`, VILMO_TASKS.genVal, split.val.map((p) => stageTask(p, genId(r, p.id), { round: r })), { ...generator, messages: (t) => generateMessages(t.prompt, meta) }),
+        last ? undefined : stage(`vilmo round ${r}: candidates`, VILMO_TASKS.genTrain, split.train.map((p) => stageTask(p, genId(r, p.id), { round: r })), { ...generator, samples: M, messages: (t) => generateMessages(t.prompt, meta) }),
+      ]);
+      const stored = await readStoredRun(store, run.id, config);
+      const scoring: VilmoTask[] = [];
+      if (!last) {
         for (const p of split.train) {
           const cands = candidatesOf(stored, r, p, M) ?? [];
           cands.forEach((instruction, m) => scoring.push(stageTask(p, candidateId(r, p.id, m), { round: r, candidate: m, method: 'vilmo', instruction })));
         }
-        await stage(`vilmo round ${r}: scoring ${M} candidates`, VILMO_TASKS.train, scoring, target);
       }
-      const stored = await readStoredRun(store, run.id, config);
-      const selected = selectRound(validationCurve(stored, split.val, split.train, config));
-      selectedRound = selected;
-      const meta = metas[selected]!;
-      await stage(`vilmo: test instructions (round ${selected})`, VILMO_TASKS.genTest, split.test.map((p) => stageTask(p, genId(selected, p.id), { round: selected })), { ...generator, messages: (t) => generateMessages(t.prompt, meta) });
-      const after = await readStoredRun(store, run.id, config);
-      instructions.set('vilmo', new Map(split.test.map((p) => [p.id, instructionOf(after, VILMO_TASKS.genTest, genId(selected, p.id)) ?? ''])));
+      await together([
+        stage(`vilmo round ${r}: validation`, VILMO_TASKS.val, split.val.map((p) => stageTask(p, genId(r, p.id), { round: r, method: 'vilmo', instruction: instructionOf(stored, VILMO_TASKS.genVal, genId(r, p.id)) ?? '' })), target),
+        last ? undefined : stage(`vilmo round ${r}: scoring ${M} candidates`, VILMO_TASKS.train, scoring, target),
+      ]);
     }
-    // ---- APE: one task-level instruction, chosen on the training prompts
-    if (config.methods.includes('ape')) {
-      const openings = split.train.slice(0, 5).map((p) => p.prompt);
-      await stage('ape: candidates', VILMO_TASKS.genApe, [{ id: 'ape', prompt: 'a task-level instruction', base: 'ape' }], { ...generator, samples: M, messages: () => apeMessages(openings) });
-      let stored = await readStoredRun(store, run.id, config);
-      const cands = apeCandidates(stored);
-      await stage(`ape: scoring ${M} candidates`, VILMO_TASKS.ape, cands.flatMap((c) => split.train.map((p) => stageTask(p, `c${c.m}:${p.id}`, { candidate: c.m, method: 'ape', instruction: c.instruction }))), target);
-      stored = await readStoredRun(store, run.id, config);
-      const best = bestApe(stored, split.train);
-      instructions.set('ape', new Map(split.test.map((p) => [p.id, best?.instruction ?? ''])));
+    const selected = selectRound(validationCurve(await readStoredRun(store, run.id, config), split.val, split.train, config));
+    const meta = metas[selected]!;
+    await stage(`vilmo: test instructions (round ${selected})`, VILMO_TASKS.genTest, split.test.map((p) => stageTask(p, genId(selected, p.id), { round: selected })), { ...generator, messages: (t) => generateMessages(t.prompt, meta) });
+    const stored = await readStoredRun(store, run.id, config);
+    const instructions = new Map(split.test.map((p) => [p.id, instructionOf(stored, VILMO_TASKS.genTest, genId(selected, p.id)) ?? '']));
+    await evaluate(['vilmo'], (p) => instructions.get(p.id)!, { round: selected });
+  };
+
+  /** APE: one task-level instruction, chosen on the training prompts, then evaluated. */
+  const apeChain = async (): Promise<void> => {
+    const openings = split.train.slice(0, 5).map((p) => p.prompt);
+    await stage('ape: candidates', VILMO_TASKS.genApe, [{ id: 'ape', prompt: 'a task-level instruction', base: 'ape' }], { ...generator, samples: M, messages: () => apeMessages(openings) });
+    const cands = apeCandidates(await readStoredRun(store, run.id, config));
+    await stage(`ape: scoring ${M} candidates`, VILMO_TASKS.ape, cands.flatMap((c) => split.train.map((p) => stageTask(p, `c${c.m}:${p.id}`, { candidate: c.m, method: 'ape', instruction: c.instruction }))), target);
+    const best = bestApe(await readStoredRun(store, run.id, config), split.train);
+    await evaluate(['ape'], () => best?.instruction ?? '');
+  };
+
+  /** The arms that need no training, then self-critique of the `none` arm's drafts. */
+  const baselineChain = async (): Promise<void> => {
+    const arms = config.methods.filter((m) => m === 'none' || m === 'fixed' || m === 'principle');
+    await evaluate(arms, (p, method) => method === 'fixed' ? config.fixedInstruction : method === 'principle' ? principleInstruction(p) : '');
+    if (!config.methods.includes('self-critique')) return;
+    const drafted = await readStoredRun(store, run.id, config);
+    const drafts: VilmoTask[] = [];
+    for (const p of split.test) {
+      for (const s of drafted.get(VILMO_TASKS.eval, `none:${p.id}`)?.samples ?? []) drafts.push(stageTask(p, `${p.id}#${s.index}`, { sample: s.index, draft: s.text }));
     }
-    // ---- evaluation: every arm on the same test prompts
-    const evalTasks: VilmoTask[] = [];
-    for (const method of config.methods) {
-      if (method === 'self-critique') continue;
-      for (const p of split.test) {
-        const instruction = method === 'none' ? '' : method === 'fixed' ? config.fixedInstruction : method === 'principle' ? principleInstruction(p) : instructions.get(method)!.get(p.id)!;
-        evalTasks.push(stageTask(p, `${method}:${p.id}`, { method, instruction, ...(method === 'vilmo' && selectedRound !== undefined ? { round: selectedRound } : {}) }));
-      }
-    }
-    await stage(`evaluation: ${config.methods.filter((m) => m !== 'self-critique').join(', ')} on ${split.test.length} test prompts`, VILMO_TASKS.eval, evalTasks, target);
-    if (config.methods.includes('self-critique')) {
-      let stored = await readStoredRun(store, run.id, config);
-      const drafts: VilmoTask[] = [];
-      for (const p of split.test) {
-        for (const s of stored.get(VILMO_TASKS.eval, `none:${p.id}`)?.samples ?? []) drafts.push(stageTask(p, `${p.id}#${s.index}`, { sample: s.index, draft: s.text }));
-      }
-      await stage('self-critique: critiques', VILMO_TASKS.critique, drafts, { ...target, samples: 1, judged: false, messages: (t) => critiqueMessages(t, t.draft ?? '') });
-      stored = await readStoredRun(store, run.id, config);
-      const revisions = drafts.map((d) => stageTask(d, `self-critique:${d.id}`, { method: 'self-critique', sample: d.sample!, draft: d.draft!, critique: stored.get(VILMO_TASKS.critique, d.id)?.samples[0]?.text ?? '' }));
-      await stage('self-critique: revisions', VILMO_TASKS.eval, revisions, { ...target, samples: 1, messages: (t) => reviseMessages(t, t.draft ?? '', t.critique ?? '') });
-    }
+    await stage('self-critique: critiques', VILMO_TASKS.critique, drafts, { ...target, samples: 1, judged: false, messages: (t) => critiqueMessages(t, t.draft ?? '') });
+    const critiqued = await readStoredRun(store, run.id, config);
+    const revisions = drafts.map((d) => stageTask(d, `self-critique:${d.id}`, { method: 'self-critique', sample: d.sample!, draft: d.draft!, critique: critiqued.get(VILMO_TASKS.critique, d.id)?.samples[0]?.text ?? '' }));
+    await stage('self-critique: revisions', VILMO_TASKS.eval, revisions, { ...target, samples: 1, messages: (t) => reviseMessages(t, t.draft ?? '', t.critique ?? '') });
+  };
+
+  /** Every arm on the same test prompts, K samples each, scored by the report judge. */
+  const evaluate = (arms: VilmoMethod[], instruction: (p: PromptSet['prompts'][number], method: VilmoMethod) => string, extra: Partial<VilmoTask> = {}): Promise<void> =>
+    stage(`evaluation: ${arms.join(', ')} on ${split.test.length} test prompts`, VILMO_TASKS.eval,
+      arms.flatMap((method) => split.test.map((p) => stageTask(p, `${method}:${p.id}`, { method, instruction: instruction(p, method), ...extra }))), target);
+
+  // The three chains need nothing of each other: they run at once (the endpoints' limits still hold), and the
+  // first failure stops the others.
+  let status: RunStatus = 'done';
+  try {
+    await together([
+      // VILMO's is the longest chain: its calls go first, so that the others fill the endpoints around it
+      config.methods.includes('vilmo') ? withCallPriority(1, vilmoChain) : undefined,
+      config.methods.includes('ape') ? apeChain() : undefined,
+      baselineChain(),
+    ].map((chain) => chain?.catch((error: unknown) => {
+      halt.abort();
+      throw error;
+    })));
   } catch (error) {
     if (!(error instanceof Stop)) {
       await store.runs.setStatus(run.id, options.signal?.aborted ? 'interrupted' : 'failed').catch(() => {});
