@@ -340,8 +340,11 @@ function tasksRepo(ctx: RepoContext): TasksRepo {
       const row = await ctx.db().selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
       return row ? toTask(row) : undefined;
     },
-    async listByRun(runId) {
-      const rows = await ctx.db().selectFrom('tasks').selectAll().where('run_id', '=', runId).orderBy('created_at').orderBy('id').execute();
+    async listByRun(runId, filter) {
+      if (filter?.kinds?.length === 0) return []; // SQL's `in ()` cannot say "none"
+      const rows = await ctx.db().selectFrom('tasks').selectAll().where('run_id', '=', runId)
+        .$if(filter?.kinds !== undefined, (q) => q.where('kind', 'in', [...filter!.kinds!]))
+        .orderBy('created_at').orderBy('id').execute();
       return rows.map(toTask);
     },
   };
@@ -366,12 +369,14 @@ function samplesRepo(ctx: RepoContext): SamplesRepo {
       const row = await ctx.db().selectFrom('samples').selectAll().where('id', '=', id).executeTakeFirst();
       return row ? toSample(row) : undefined;
     },
-    async listByRun(runId) {
+    async listByRun(runId, filter) {
+      if (filter?.kinds?.length === 0) return []; // SQL's `in ()` cannot say "none"
       const rows = await ctx
         .db()
         .selectFrom('samples')
         .selectAll()
         .where('run_id', '=', runId)
+        .$if(filter?.kinds !== undefined, (q) => q.where('task_id', 'in', (eb) => eb.selectFrom('tasks').select('id').where('run_id', '=', runId).where('kind', 'in', [...filter!.kinds!])))
         .orderBy('created_at')
         .orderBy('task_id')
         .orderBy('model')
@@ -426,13 +431,15 @@ function judgmentsRepo(ctx: RepoContext): JudgmentsRepo {
         .execute();
       return rows.map(toJudgment);
     },
-    async listByRun(runId) {
+    async listByRun(runId, filter) {
+      if (filter?.kinds?.length === 0) return []; // SQL's `in ()` cannot say "none"
       const rows = await ctx
         .db()
         .selectFrom('judgments as j')
         .innerJoin('samples as s', 's.id', 'j.sample_id')
         .selectAll('j')
         .where('s.run_id', '=', runId)
+        .$if(filter?.kinds !== undefined, (q) => q.where('s.task_id', 'in', (eb) => eb.selectFrom('tasks').select('id').where('run_id', '=', runId).where('kind', 'in', [...filter!.kinds!])))
         .orderBy('j.created_at')
         .orderBy('j.id')
         .execute();

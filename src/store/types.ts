@@ -195,12 +195,17 @@ export interface RunsRepo {
   addTotals(id: string, delta: TotalsDelta): Promise<void>;
 }
 
+/** Reads of a run narrowed to the tasks of some kinds (a long run's decisions each need only a few). */
+export interface TaskKindFilter {
+  kinds?: readonly string[];
+}
+
 export interface TasksRepo {
   put(task: NewTask): Promise<{ inserted: boolean; id: string }>;
   putMany(tasks: NewTask[]): Promise<{ inserted: number }>;
   get(id: string): Promise<Task | undefined>;
-  /** Ordered by created_at, then id. */
-  listByRun(runId: string): Promise<Task[]>;
+  /** Ordered by created_at, then id; only tasks of these kinds when `kinds` is given. */
+  listByRun(runId: string, filter?: TaskKindFilter): Promise<Task[]>;
 }
 
 export interface SamplesRepo {
@@ -209,8 +214,8 @@ export interface SamplesRepo {
   /** One transaction; returns how many were new. */
   putMany(samples: NewSample[]): Promise<{ inserted: number }>;
   get(id: string): Promise<Sample | undefined>;
-  /** Ordered by created_at, then task_id, model, sample_index, id. */
-  listByRun(runId: string): Promise<Sample[]>;
+  /** Ordered by created_at, then task_id, model, sample_index, id; only of tasks of these kinds when `kinds` is given. */
+  listByRun(runId: string, filter?: TaskKindFilter): Promise<Sample[]>;
   existingIds(runId: string): Promise<Set<string>>;
   countByRun(runId: string): Promise<number>;
 }
@@ -221,8 +226,8 @@ export interface JudgmentsRepo {
   /** One transaction; returns how many were new. */
   putMany(judgments: NewJudgment[]): Promise<{ inserted: number }>;
   listBySample(sampleId: string): Promise<Judgment[]>;
-  /** Every judgment of the run's samples (joined through samples), ordered by created_at, then id. */
-  listByRun(runId: string): Promise<Judgment[]>;
+  /** Every judgment of the run's samples (joined through samples), ordered by created_at, then id; only of tasks of these kinds when `kinds` is given. */
+  listByRun(runId: string, filter?: TaskKindFilter): Promise<Judgment[]>;
   /** Ids of the run's samples already judged by this judge version (to resume judging). */
   judgedSampleIds(runId: string, judgeId: string, judgeVersion: string): Promise<Set<string>>;
 }

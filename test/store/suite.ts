@@ -416,6 +416,24 @@ export function storeSuite(label: string, target: StoreTarget): void {
       });
     });
 
+    describe('reads narrowed to task kinds', () => {
+      it('list only the tasks of those kinds, their samples and their judgments', async () => {
+        const runId = uid('kinds');
+        await store.runs.create({ id: runId, kind: 'vilmo' });
+        await store.tasks.putMany([{ id: `${runId}/a`, runId, kind: 'alpha', input: {} }, { id: `${runId}/b`, runId, kind: 'beta', input: {} }]);
+        const sa = (await store.samples.put(sample(runId, `${runId}/a`, 0))).id;
+        const sb = (await store.samples.put(sample(runId, `${runId}/b`, 0))).id;
+        await store.judgments.putMany([sa, sb].map((sampleId) => ({ sampleId, judgeId: 'j', judgeVersion: '1', result: {} })));
+        const beta = { kinds: ['beta'] };
+        expect((await store.tasks.listByRun(runId, beta)).map((t) => t.kind)).toEqual(['beta']);
+        expect((await store.samples.listByRun(runId, beta)).map((x) => x.id)).toEqual([sb]);
+        expect((await store.judgments.listByRun(runId, beta)).map((j) => j.sampleId)).toEqual([sb]);
+        expect((await store.samples.listByRun(runId, { kinds: ['alpha', 'beta'] })).map((x) => x.id).sort()).toEqual([sa, sb].sort());
+        expect(await store.samples.listByRun(runId, { kinds: [] })).toEqual([]);
+        expect(await store.tasks.listByRun(runId, { kinds: ['gamma'] })).toEqual([]);
+      });
+    });
+
     describe('cache', () => {
       it('putMany, getMany (counting hits), stats and clear with a filter', async () => {
         await store.cache.clear();

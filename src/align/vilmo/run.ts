@@ -39,7 +39,7 @@ import { splitPrompts, VILMO_RUN_KIND, type VilmoMethod, vilmoRunConfig, vilmoRu
 import { apeMessages, critiqueMessages, generateMessages, principleInstruction, reviseMessages } from './prompts.ts';
 import { measureQuality } from './quality.ts';
 import { loadVilmoResults, type VilmoResults } from './results.ts';
-import { readStoredRun, VILMO_TASKS, type VilmoTask } from './stored.ts';
+import { readStoredRun, VILMO_TASKS, type StoredRun, type VilmoTask } from './stored.ts';
 import { apeCandidates, bestApe, candidateId, candidatesOf, genId, instructionOf, metaFor, selectRound, validationCurve, type Meta } from './train.ts';
 
 export interface RunVilmoOptions extends VilmoConfigInput {
@@ -165,6 +165,9 @@ export async function runVilmo(options: RunVilmoOptions): Promise<RunVilmoResult
   const target = { model: options.target, samples: config.samples, judged: true, sampling: config.sampling, messages: withInstruction };
   const M = config.candidates;
 
+  /** What a decision needs of the run so far: the stored tasks of these kinds, with samples and verdicts. */
+  const readKinds = (...kinds: string[]): Promise<StoredRun> => readStoredRun(store, run.id, config, kinds);
+
   /** Store the meta-prompt of a round as an artefact (a task without samples). */
   const putMeta = async (meta: Meta): Promise<void> => {
     const task = { id: `r${meta.round}`, prompt: '', base: '', round: meta.round, examples: meta.examples, summary: meta.summary };
@@ -175,7 +178,7 @@ export async function runVilmo(options: RunVilmoOptions): Promise<RunVilmoResult
   const vilmoChain = async (): Promise<void> => {
     const metas: Meta[] = [];
     for (let r = 0; r <= config.rounds; r++) {
-      const meta = metaFor(await readStoredRun(store, run.id, config), r, split.train, config);
+      const meta = metaFor(await readKinds(VILMO_TASKS.train), r, split.train, config);
       metas.push(meta);
       await putMeta(meta);
       const last = r === config.rounds;
@@ -184,7 +187,7 @@ export async function runVilmo(options: RunVilmoOptions): Promise<RunVilmoResult
         stage(`vilmo round ${r}: validation instructions`, VILMO_TASKS.genVal, split.val.map((p) => stageTask(p, genId(r, p.id), { round: r })), { ...generator, messages: (t) => generateMessages(t.prompt, meta) }),
         last ? undefined : stage(`vilmo round ${r}: candidates`, VILMO_TASKS.genTrain, split.train.map((p) => stageTask(p, genId(r, p.id), { round: r })), { ...generator, samples: M, messages: (t) => generateMessages(t.prompt, meta) }),
       ]);
-      const stored = await readStoredRun(store, run.id, config);
+      const stored = await readKinds(VILMO_TASKS.genVal, VILMO_TASKS.genTrain);
       const scoring: VilmoTask[] = [];
       if (!last) {
         for (const p of split.train) {
@@ -197,10 +200,10 @@ export async function runVilmo(options: RunVilmoOptions): Promise<RunVilmoResult
         last ? undefined : stage(`vilmo round ${r}: scoring ${M} candidates`, VILMO_TASKS.train, scoring, target),
       ]);
     }
-    const selected = selectRound(validationCurve(await readStoredRun(store, run.id, config), split.val, split.train, config));
+    const selected = selectRound(validationCurve(await readKinds(VILMO_TASKS.val, VILMO_TASKS.meta, VILMO_TASKS.train), split.val, split.train, config));
     const meta = metas[selected]!;
     await stage(`vilmo: test instructions (round ${selected})`, VILMO_TASKS.genTest, split.test.map((p) => stageTask(p, genId(selected, p.id), { round: selected })), { ...generator, messages: (t) => generateMessages(t.prompt, meta) });
-    const stored = await readStoredRun(store, run.id, config);
+    const stored = await readKinds(VILMO_TASKS.genTest);
     const instructions = new Map(split.test.map((p) => [p.id, instructionOf(stored, VILMO_TASKS.genTest, genId(selected, p.id)) ?? '']));
     await evaluate(['vilmo'], (p) => instructions.get(p.id)!, { round: selected });
   };
@@ -209,9 +212,9 @@ export async function runVilmo(options: RunVilmoOptions): Promise<RunVilmoResult
   const apeChain = async (): Promise<void> => {
     const openings = split.train.slice(0, 5).map((p) => p.prompt);
     await stage('ape: candidates', VILMO_TASKS.genApe, [{ id: 'ape', prompt: 'a task-level instruction', base: 'ape' }], { ...generator, samples: M, messages: () => apeMessages(openings) });
-    const cands = apeCandidates(await readStoredRun(store, run.id, config));
+    const cands = apeCandidates(await readKinds(VILMO_TASKS.genApe));
     await stage(`ape: scoring ${M} candidates`, VILMO_TASKS.ape, cands.flatMap((c) => split.train.map((p) => stageTask(p, `c${c.m}:${p.id}`, { candidate: c.m, method: 'ape', instruction: c.instruction }))), target);
-    const best = bestApe(await readStoredRun(store, run.id, config), split.train);
+    const best = bestApe(await readKinds(VILMO_TASKS.genApe, VILMO_TASKS.ape), split.train);
     await evaluate(['ape'], () => best?.instruction ?? '');
   };
 
@@ -220,13 +223,13 @@ export async function runVilmo(options: RunVilmoOptions): Promise<RunVilmoResult
     const arms = config.methods.filter((m) => m === 'none' || m === 'fixed' || m === 'principle');
     await evaluate(arms, (p, method) => method === 'fixed' ? config.fixedInstruction : method === 'principle' ? principleInstruction(p) : '');
     if (!config.methods.includes('self-critique')) return;
-    const drafted = await readStoredRun(store, run.id, config);
+    const drafted = await readKinds(VILMO_TASKS.eval);
     const drafts: VilmoTask[] = [];
     for (const p of split.test) {
       for (const s of drafted.get(VILMO_TASKS.eval, `none:${p.id}`)?.samples ?? []) drafts.push(stageTask(p, `${p.id}#${s.index}`, { sample: s.index, draft: s.text }));
     }
     await stage('self-critique: critiques', VILMO_TASKS.critique, drafts, { ...target, samples: 1, judged: false, messages: (t) => critiqueMessages(t, t.draft ?? '') });
-    const critiqued = await readStoredRun(store, run.id, config);
+    const critiqued = await readKinds(VILMO_TASKS.critique);
     const revisions = drafts.map((d) => stageTask(d, `self-critique:${d.id}`, { method: 'self-critique', sample: d.sample!, draft: d.draft!, critique: critiqued.get(VILMO_TASKS.critique, d.id)?.samples[0]?.text ?? '' }));
     await stage('self-critique: revisions', VILMO_TASKS.eval, revisions, { ...target, samples: 1, messages: (t) => reviseMessages(t, t.draft ?? '', t.critique ?? '') });
   };

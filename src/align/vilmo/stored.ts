@@ -76,17 +76,23 @@ export function judgeOfKind(kind: string, config: Pick<VilmoRunConfig, 'judge' |
   return kind === VILMO_TASKS.eval ? config.judge : config.selectJudge;
 }
 
-export async function readStoredRun(store: Store, runId: string, config: Pick<VilmoRunConfig, 'judge' | 'selectJudge'>): Promise<StoredRun> {
+/**
+ * The run's tasks with their samples and verdicts, by kind. With `kinds`, only those kinds are read (a
+ * decision during the run needs a few of them, and reading the whole run each time grows with it); asking the
+ * result for another kind is an error, so that a decision never reads a kind as empty that it did not load.
+ */
+export async function readStoredRun(store: Store, runId: string, config: Pick<VilmoRunConfig, 'judge' | 'selectJudge'>, kinds?: readonly string[]): Promise<StoredRun> {
+  const filter = kinds ? { kinds } : undefined;
   const key = (j: { id: string; version: string }, sampleId: string): string => `${canonicalJudgeId(j.id, j.version)}\u0000${j.version}\u0000${sampleId}`; // a judge's old id is the same judge
   const violation = new Map<string, number | null>();
-  for (const j of await store.judgments.listByRun(runId)) {
+  for (const j of await store.judgments.listByRun(runId, filter)) {
     const v = (j.result as { violation?: unknown } | null)?.violation;
     violation.set(key({ id: j.judgeId, version: j.judgeVersion }, j.sampleId), typeof v === 'number' && Number.isFinite(v) ? v : null);
   }
   const kindOf = new Map<string, string>();
   const byTaskId = new Map<string, StoredTask>();
   const byKind = new Map<string, Map<string, StoredTask>>();
-  for (const t of await store.tasks.listByRun(runId)) {
+  for (const t of await store.tasks.listByRun(runId, filter)) {
     const entry: StoredTask = { taskId: t.id, task: t.input as VilmoTask, samples: [] };
     byTaskId.set(t.id, entry);
     kindOf.set(t.id, t.kind);
@@ -94,17 +100,21 @@ export async function readStoredRun(store: Store, runId: string, config: Pick<Vi
     if (!m) byKind.set(t.kind, (m = new Map()));
     m.set(entry.task.id, entry);
   }
-  for (const s of await store.samples.listByRun(runId)) {
+  for (const s of await store.samples.listByRun(runId, filter)) {
     if (s.error) continue;
     const kind = kindOf.get(s.taskId);
     if (kind === undefined) continue;
     byTaskId.get(s.taskId)!.samples.push({ id: s.id, index: s.sampleIndex, text: s.text, violation: violation.get(key(judgeOfKind(kind, config), s.id)) ?? null });
   }
   for (const t of byTaskId.values()) t.samples.sort((a, b) => a.index - b.index);
+  const read = (kind: string): Map<string, StoredTask> | undefined => {
+    if (kinds && !kinds.includes(kind)) throw new Error(`readStoredRun: the ${kind} tasks were not read (kinds: ${kinds.join(', ')})`);
+    return byKind.get(kind);
+  };
   return {
     byKind,
-    get: (kind, id) => byKind.get(kind)?.get(id),
-    list: (kind) => [...(byKind.get(kind)?.values() ?? [])],
+    get: (kind, id) => read(kind)?.get(id),
+    list: (kind) => [...(read(kind)?.values() ?? [])],
   };
 }
 
