@@ -51,19 +51,26 @@ export function rowMapper<R extends object>() {
     const numbers = new Set<string>(s.numbers ?? []);
     const flags = new Set<string>(s.flags ?? []);
     const keyColumn = s.key ?? 'id';
+    const fields = new Map<string, string>(); // column → field, worked out once per column, not once per row
+    const fieldOf = (column: string): string => {
+      let field = fields.get(column);
+      if (field === undefined) fields.set(column, (field = camelKey(json.has(column) ? column.slice(0, -'_json'.length) : column)));
+      return field;
+    };
     return (row: R): Mapped<R, J, N, B> => {
       const source = row as Record<string, unknown>;
       const out: Record<string, unknown> = {};
-      for (const [column, value] of Object.entries(source)) {
+      for (const column in source) {
+        const value = source[column];
+        const field = fieldOf(column);
         if (json.has(column)) {
-          const field = camelKey(column.slice(0, -'_json'.length));
-          out[field] = value === null || value === undefined ? null : parseJson(String(value), `${table}.${column} of ${keyColumn} ${String(source[keyColumn])}`);
+          out[field] = value === null || value === undefined ? null : parseJson(String(value), () => `${table}.${column} of ${keyColumn} ${String(source[keyColumn])}`);
         } else if (numbers.has(column)) {
-          out[camelKey(column)] = value === null || value === undefined ? null : toNumber(value);
+          out[field] = value === null || value === undefined ? null : toNumber(value);
         } else if (flags.has(column)) {
-          out[camelKey(column)] = toNumber(value) !== 0;
+          out[field] = toNumber(value) !== 0;
         } else {
-          out[camelKey(column)] = value;
+          out[field] = value;
         }
       }
       return out as Mapped<R, J, N, B>;

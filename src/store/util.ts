@@ -16,11 +16,11 @@ export function plainJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-export function parseJson(text: string, what: string): unknown {
+export function parseJson(text: string, what: string | (() => string)): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (cause) {
-    throw new TenetError('STORE', `store: ${what} holds text that is not JSON`, {
+    throw new TenetError('STORE', `store: ${typeof what === 'string' ? what : what()} holds text that is not JSON`, {
       cause,
       hint: 'the database was edited by hand or is damaged; delete that row or restore a backup',
     });
