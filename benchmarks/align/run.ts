@@ -12,13 +12,14 @@
 // VILMO's chain needs its steps one after another (its critical path); the ideal is the larger. Also reported:
 // the stages one after another (the sum of ⌈u / C⌉ × latency), the schedule tenet had before its chains ran at
 // once. See benchmarks/align/RESULTS.md.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { storyPrompts } from '../../test/align/vilmo-world.ts';
+import { compiledCli } from '../compiled-cli.ts';
 
 const { values: opts } = parseArgs({
   options: {
@@ -39,10 +40,7 @@ const LEVELS = opts.concurrency!.split(',').map(Number).sort((a, b) => a - b); /
 const UNITS_PER_SLOT = Number(opts['units-per-slot']);
 const LATENCY = Number(opts.latency);
 const here = (f: string): string => new URL(f, import.meta.url).pathname;
-// The process a user runs: the published entry point over the compiled CLI, compiled here first so that it is
-// never stale (running src/ directly adds type stripping and about 0.3 s of start-up).
-const build = spawnSync(process.execPath, [here('../../node_modules/typescript/bin/tsc'), '-p', here('../../tsconfig.build.json')], { stdio: 'inherit' });
-if (build.status !== 0) throw new Error('tsc -p tsconfig.build.json failed: the benchmark runs the compiled CLI');
+const cli = compiledCli();
 const work = mkdtempSync(join(tmpdir(), 'tenet-align-bench-'));
 const promptFile = join(work, 'stories.jsonl');
 writeFileSync(promptFile, `${storyPrompts(N).map((p) => JSON.stringify(p)).join('\n')}\n`);
@@ -67,7 +65,7 @@ const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d;
 interface Stage { label: string; kind: string; units: number; done: number; skipped: number; failed: number; atMs: number; ms: number }
 
 function runOnce(db: string, C: number): Promise<{ wallS: number; userS: number; sysS: number; peakRssMb: number; out: any; stderr: string; code: number | null }> {
-  const args = ['-v', process.execPath, here('../../bin/tenet.js'), '--config', configFor(C), '--db', db, 'align', 'vilmo', '--target', 'target', '--generator', 'gen',
+  const args = ['-v', process.execPath, cli, '--config', configFor(C), '--db', db, 'align', 'vilmo', '--target', 'target', '--generator', 'gen',
     '--judge', opts.judge!, '--prompts', promptFile, '--samples', opts.k!, '--candidates', opts.candidates!, '--rounds', opts.rounds!, '--concurrency', String(C * UNITS_PER_SLOT), '--no-cache', '--json'];
   return new Promise((resolve) => {
     const started = performance.now();

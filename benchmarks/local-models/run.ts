@@ -119,8 +119,10 @@ if (values.only === 'threads') {
 
 // Scoring against batch evaluation of the very same tokens (issue 25: scoring must reach ≥ 80% of it), same
 // process, same sequence settings (1 thread, 1 sequence), alternating rounds: the context tokens plus a
-// 170-token continuation, evaluated once without generating, then scored (`provider.score`, the
-// `tenet models score` path), each as evaluated tokens (prompt + continuation) per second.
+// 170-token continuation, evaluated once without generating (no logits: llama.cpp skips the output layer),
+// once with the next token's logits computed at every continuation position (the output layer there plus
+// the greedy pick: the least node-llama-cpp offers, and what scoring cannot do without), then scored
+// (`provider.score`, the `tenet models score` path), each as evaluated tokens (prompt + continuation) per second.
 async function scoringAgainstBatch(): Promise<Record<string, unknown>[]> {
   const scoring: Record<string, unknown>[] = [];
   for (const spec of MODELS) {
@@ -129,8 +131,11 @@ async function scoringAgainstBatch(): Promise<Record<string, unknown>[]> {
     await model.score({ prompt: SCORE_PROMPT, continuation: ' kept it.' });
     const { model: llamaModel, pool } = await sequencePool(localModelPath(spec.slice('llamacpp:'.length)), { threads: 1, sequences: 1 });
     const bos = llamaModel.tokens.shouldPrependBosToken && llamaModel.tokens.bos !== null ? [llamaModel.tokens.bos as number] : [];
-    const tokens: number[] = [...bos, ...llamaModel.tokenize(SCORE_PROMPT), ...llamaModel.tokenize(LONG_CONTINUATION)];
+    const context = [...bos, ...llamaModel.tokenize(SCORE_PROMPT)];
+    const tokens: number[] = [...context, ...llamaModel.tokenize(LONG_CONTINUATION)];
+    const withLogits = tokens.map((token, i) => (i >= context.length - 1 && i < tokens.length - 1 ? [token, { generateNext: { token: true, options: { temperature: 0 } } }] : token));
     const batch: number[] = [];
+    const logits: number[] = [];
     const scored: number[] = [];
     let continuationTokens = 0;
     for (let r = 0; r < ROUNDS; r++) {
@@ -138,15 +143,18 @@ async function scoringAgainstBatch(): Promise<Record<string, unknown>[]> {
       await pool.use(undefined, (sequence) => sequence.evaluateWithoutGeneratingNewTokens(tokens));
       batch.push(tokens.length / ((performance.now() - started) / 1000));
       started = performance.now();
+      await pool.use(undefined, (sequence) => sequence.controlledEvaluate(withLogits));
+      logits.push(tokens.length / ((performance.now() - started) / 1000));
+      started = performance.now();
       const result = await model.score({ prompt: SCORE_PROMPT, continuation: LONG_CONTINUATION });
       scored.push(tokens.length / ((performance.now() - started) / 1000));
       continuationTokens = result.tokens.length;
     }
     const row = {
       model: spec, threads: 1, tokens: tokens.length, continuationTokens,
-      batchTokensPerSecond: round(median(batch)), scoringTokensPerSecond: round(median(scored)),
-      scoringOverBatch: round(median(scored) / median(batch), 2),
-      rounds: { batch: batch.map((x) => round(x)), scoring: scored.map((x) => round(x)) }, load1m: round(loadavg()[0]!, 2),
+      batchTokensPerSecond: round(median(batch)), batchWithLogitsTokensPerSecond: round(median(logits)), scoringTokensPerSecond: round(median(scored)),
+      scoringOverBatch: round(median(scored) / median(batch), 2), scoringOverBatchWithLogits: round(median(scored) / median(logits), 2),
+      rounds: { batch: batch.map((x) => round(x)), batchWithLogits: logits.map((x) => round(x)), scoring: scored.map((x) => round(x)) }, load1m: round(loadavg()[0]!, 2),
     };
     console.log(JSON.stringify(row));
     scoring.push(row);

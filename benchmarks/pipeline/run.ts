@@ -13,6 +13,7 @@ import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { compiledCli } from '../compiled-cli.ts';
 
 const { values: opts } = parseArgs({
   options: {
@@ -157,8 +158,9 @@ writeFileSync(config, [
   `  ollama: {baseUrl: "${url}", concurrency: ${C}}`,
 ].join('\n'));
 let dbCounter = 0;
+const cli = compiledCli();
 const tenetArgs = (provider: string, file: string): string[] =>
-  [process.execPath, here('../../src/cli/main.ts'), '--config', config, '--db', join(work, `tenet-${provider}-${dbCounter++}.db`), 'bench', '--models', `${provider}:pipe-model`,
+  [process.execPath, cli, '--config', config, '--db', join(work, `tenet-${provider}-${dbCounter++}.db`), 'bench', '--models', `${provider}:pipe-model`,
     '--prompts', file, '--samples', String(K), '--judge', opts.judge!, '--concurrency', String(C), '--no-cache', '--json'];
 
 async function runTenet(provider: string, run: number): Promise<void> {
