@@ -1,4 +1,8 @@
-/** A progress line on stderr for long work: done/total, rate, ETA, errors, tokens, cost. */
+/**
+ * A progress line on stderr for long work: done/total, rate, ETA, errors, tokens, cost. On a terminal, the
+ * lines of work running side by side (VILMO's chains) share one board, one line each, redrawn in place; a
+ * finished line stays above it.
+ */
 export interface Progress {
   /** One unit finished (or failed). */
   tick(update?: { error?: boolean; tokens?: number; costUsd?: number; skipped?: boolean }): void;
@@ -26,6 +30,25 @@ function formatDuration(seconds: number): string {
   return `${(seconds / 3600).toFixed(1)}h`;
 }
 
+/** The live lines on one terminal, and how many of them are on screen (the cursor ends the last one). */
+interface Board {
+  live: Set<() => string>;
+  shown: number;
+  lastDraw: number;
+}
+
+const boards = new WeakMap<NodeJS.WriteStream, Board>();
+
+/** Rewrites the board in place: finished lines first (they stay), then one line per live progress. */
+function drawBoard(stream: NodeJS.WriteStream, board: Board, finished: readonly string[] = []): void {
+  const up = board.shown > 1 ? `\x1b[${board.shown - 1}A` : '';
+  const kept = finished.map((line) => `${line}\x1b[K\n`).join('');
+  const live = [...board.live].map((line) => `${line()}\x1b[K`).join('\n');
+  stream.write(`\r${up}${kept}${live}\x1b[J`);
+  board.shown = board.live.size;
+  board.lastDraw = performance.now();
+}
+
 export function createProgress(options: ProgressOptions): Progress {
   const stream = options.stream ?? process.stderr;
   const enabled = options.enabled ?? true;
@@ -36,8 +59,8 @@ export function createProgress(options: ProgressOptions): Progress {
   let errors = 0;
   let tokens = 0;
   let cost = 0;
-  let lastDraw = 0;
   let lastDecile = -1;
+  let finished = false;
 
   const line = (): string => {
     const elapsed = (performance.now() - started) / 1000;
@@ -48,13 +71,21 @@ export function createProgress(options: ProgressOptions): Progress {
     return `[${options.label}] ${done}/${options.total} ${pct}% | ${rate.toFixed(1)}/s | ETA ${rate > 0 ? formatDuration(left / rate) : '?'} | errors ${errors} | tokens ${formatCount(tokens)} | $${cost.toFixed(4)}${skipped ? ` | resumed ${skipped}` : ''}`;
   };
 
+  /** This terminal's board, with this line on it. */
+  const boardOf = (): Board => {
+    let board = boards.get(stream);
+    if (!board) boards.set(stream, (board = { live: new Set(), shown: 0, lastDraw: 0 }));
+    board.live.add(line);
+    return board;
+  };
+
   const draw = (force = false): void => {
-    if (!enabled) return;
+    if (!enabled || finished) return;
     const now = performance.now();
     if (tty) {
-      if (!force && now - lastDraw < 100) return;
-      lastDraw = now;
-      stream.write(`\r${line()}\x1b[K`);
+      const board = boardOf();
+      if (!force && now - board.lastDraw < 100) return;
+      drawBoard(stream, board);
     } else {
       // Not a terminal (CI, a log file): one line per 10%.
       const decile = options.total ? Math.floor((done / options.total) * 10) : 10;
@@ -78,8 +109,16 @@ export function createProgress(options: ProgressOptions): Progress {
       draw();
     },
     finish() {
-      draw(true);
-      if (enabled && tty) stream.write('\n');
+      if (finished) return;
+      if (!(enabled && tty)) {
+        draw(true);
+        finished = true;
+        return;
+      }
+      finished = true;
+      const board = boardOf();
+      board.live.delete(line);
+      drawBoard(stream, board, [line()]);
     },
   };
 }
