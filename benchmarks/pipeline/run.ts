@@ -1,7 +1,7 @@
 // The bench pipeline end to end: N prompts × K samples through `tenet bench` (sample → judge → store) against
 // the loopback model server in a separate process, and the same workload through promptfoo.
 //
-//   node benchmarks/pipeline/run.ts [--prompts 2000] [--k 4] [--concurrency 32] [--latency 50] [--judge local]
+//   node benchmarks/pipeline/run.ts [--prompts 2000] [--k 4] [--concurrency 32] [--latency 50] [--judge local-fast]
 //                              [--providers openai,anthropic] [--promptfoo /tmp/pf/node_modules/.bin/promptfoo]
 //                              [--no-promptfoo] [--runs 1] [--out benchmarks/pipeline/results.json]
 //
@@ -21,7 +21,7 @@ const { values: opts } = parseArgs({
     k: { type: 'string', default: '4' },
     concurrency: { type: 'string', default: '32' },
     latency: { type: 'string', default: '50' },
-    judge: { type: 'string', default: 'local' },
+    judge: { type: 'string', default: 'local-fast' },
     providers: { type: 'string', default: 'openai,anthropic' },
     promptfoo: { type: 'string', default: '/tmp/pf/node_modules/.bin/promptfoo' },
     'no-promptfoo': { type: 'boolean', default: false },
