@@ -350,6 +350,11 @@ function tasksRepo(ctx: RepoContext): TasksRepo {
   };
 }
 
+/** The ids of a run's tasks of some kinds, as the subquery of a read narrowed to task kinds. */
+function taskIdsOfKinds(ctx: RepoContext, runId: string, kinds: readonly string[]) {
+  return ctx.db().selectFrom('tasks').select('id').where('run_id', '=', runId).where('kind', 'in', [...kinds]);
+}
+
 function samplesRepo(ctx: RepoContext): SamplesRepo {
   async function insertRows(rows: Selectable<SamplesTable>[]): Promise<number> {
     const res = await ctx.db().insertInto('samples').values(rows).onConflict((oc) => oc.doNothing()).returning('id').execute();
@@ -376,7 +381,7 @@ function samplesRepo(ctx: RepoContext): SamplesRepo {
         .selectFrom('samples')
         .selectAll()
         .where('run_id', '=', runId)
-        .$if(filter?.kinds !== undefined, (q) => q.where('task_id', 'in', (eb) => eb.selectFrom('tasks').select('id').where('run_id', '=', runId).where('kind', 'in', [...filter!.kinds!])))
+        .$if(filter?.kinds !== undefined, (q) => q.where('task_id', 'in', taskIdsOfKinds(ctx, runId, filter!.kinds!)))
         .orderBy('created_at')
         .orderBy('task_id')
         .orderBy('model')
@@ -439,7 +444,7 @@ function judgmentsRepo(ctx: RepoContext): JudgmentsRepo {
         .innerJoin('samples as s', 's.id', 'j.sample_id')
         .selectAll('j')
         .where('s.run_id', '=', runId)
-        .$if(filter?.kinds !== undefined, (q) => q.where('s.task_id', 'in', (eb) => eb.selectFrom('tasks').select('id').where('run_id', '=', runId).where('kind', 'in', [...filter!.kinds!])))
+        .$if(filter?.kinds !== undefined, (q) => q.where('s.task_id', 'in', taskIdsOfKinds(ctx, runId, filter!.kinds!)))
         .orderBy('j.created_at')
         .orderBy('j.id')
         .execute();
