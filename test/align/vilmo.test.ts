@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VILMO_TASKS } from '../../src/align/vilmo/stored.ts';
+import { openStore } from '../../src/store/index.ts';
 import { spawnTenet, type SpawnResult } from '../support/spawn.ts';
 import { startLoopbackServer, type LoopbackServer } from '../support/loopback-server.ts';
 import { chromiumMissing, launchChromium, watchedPage } from '../report/browser.ts';
@@ -188,6 +190,38 @@ describe('tenet align vilmo', () => {
     expect(server.requests.length).toBe(calls);
     expect(again.stdout).toContain('perplexity 1.649');
   }, 120_000);
+
+  it('stops every chain at the first failure: a generator that cannot be reached fails the run (exit 1, the cause named), and the arms beside it stop too', async () => {
+    const deadGen = join(dir, 'dead-gen.config.yaml');
+    writeFileSync(deadGen, [
+      'retry: {baseDelayMs: 5, maxDelayMs: 20, maxRetries: 1}',
+      'endpoints:',
+      `  target: {provider: openai, baseUrl: "${server.url}/v1", model: target, concurrency: 2}`,
+      '  gen: {provider: openai, baseUrl: "http://127.0.0.1:9/v1", model: gen, concurrency: 2}', // port 9: nothing listens
+      `  judge: {provider: openai, baseUrl: "${server.url}/v1", model: judge, concurrency: 2}`,
+    ].join('\n'));
+    const db = join(dir, 'dead-gen.db');
+    const r = await spawnTenet(['--config', deadGen, '--db', db, ...ARGS.map((a) => (a === '16' ? '4' : a)), '--json'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/units failed \(first: could not reach OpenAI-compatible endpoint http:\/\/127\.0\.0\.1:9\/v1/);
+    const out = JSON.parse(r.stdout);
+    expect(out.status).toBe('failed');
+    const store = await openStore(db);
+    try {
+      const kinds = new Set((await store.tasks.listByRun(out.run)).map((t) => t.kind));
+      const sampled = new Set((await store.samples.listByRun(out.run)).map((x) => x.taskId));
+      const tasks = await store.tasks.listByRun(out.run);
+      // VILMO never got past its generator: no candidate was scored, no test instruction written
+      expect(kinds.has(VILMO_TASKS.train)).toBe(false);
+      expect(tasks.filter((t) => t.kind === VILMO_TASKS.genTest)).toHaveLength(0);
+      // the untrained arms' evaluation, running beside it, was stopped before it finished (36 × 3 units at 2 at a time)
+      const evaluated = tasks.filter((t) => t.kind === VILMO_TASKS.eval && sampled.has(t.id)).length;
+      expect(evaluated).toBeLessThan(36 * 3);
+      expect(tasks.filter((t) => t.kind === VILMO_TASKS.critique)).toHaveLength(0);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
 
   it('rejects bad usage with a clear error and exit code 2', async () => {
     const noSamples = await tenet(['align', 'vilmo', '--target', 'target', '--prompts', promptFile]);
