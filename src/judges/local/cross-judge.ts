@@ -26,8 +26,9 @@ import { defaultThreads } from '../../models/llama-runtime.ts';
 import { SCHWARTZ_VALUE_IDS, type SchwartzValueId } from '../labels.ts';
 import type { Judge, JudgeItem, JudgeResult } from '../types.ts';
 import { buildInput, type ModelInput } from './cross-input.ts';
-import { schwartzValue } from './decision.ts';
-import { itemPrinciple } from './principles.ts';
+import { schwartzValues, withViolation } from './decision.ts';
+import { softmaxHeads } from './linear.ts';
+import { itemPrinciple, requireItemTexts } from './principles.ts';
 
 export const CROSS_CARD_FORMAT = 'tenet-cross-encoder/1';
 export const DEFAULT_CROSS_DIR = fileURLToPath(new URL('../../../data/judge/cross-encoder/', import.meta.url));
@@ -185,9 +186,7 @@ export async function loadCrossJudge(dir: string = DEFAULT_CROSS_DIR, options: C
   }
 
   const principleOf = (item: JudgeItem, i: number): string | undefined => {
-    if (typeof item?.prompt !== 'string' || typeof item?.response !== 'string') {
-      throw new TenetError('BAD_INPUT', `item ${i}: prompt and response must be strings`, { location: { path: `[${i}]` } });
-    }
+    requireItemTexts(item, i);
     return itemPrinciple(item, i);
   };
   const { neg, pos } = card.thresholds;
@@ -204,25 +203,13 @@ export async function loadCrossJudge(dir: string = DEFAULT_CROSS_DIR, options: C
       const out = await logits(items.map((item, i) => encode(principles[i] ?? '', item.prompt, item.response)), options.signal);
       return items.map((_, i) => {
         const z = out[i]!;
-        const values = {} as Record<SchwartzValueId, number>;
-        let conf = 0;
-        for (let v = 0; v < V; v++) {
-          const l0 = z[1 + 3 * v]!;
-          const l1 = z[2 + 3 * v]!;
-          const l2 = z[3 + 3 * v]!;
-          const m = Math.max(l0, l1, l2);
-          const e0 = Math.exp(l0 - m);
-          const e1 = Math.exp(l1 - m);
-          const e2 = Math.exp(l2 - m);
-          const s = e0 + e1 + e2;
-          values[SCHWARTZ_VALUE_IDS[v]!] = schwartzValue(e0 / s, e2 / s, neg, pos);
-          conf += Math.max(e0, e1, e2) / s;
-        }
-        if (principles[i] === undefined) return { values, confidence: conf / V };
+        // logit 0 is the violation; then (−1, 0, +1) per Schwartz value
+        const p = Float64Array.from(z.subarray(1, 1 + 3 * V));
+        softmaxHeads(p, V, 3);
+        const { values, confidenceSum } = schwartzValues(p, neg, pos);
+        if (principles[i] === undefined) return { values, confidence: confidenceSum / V };
         const { a, b } = items[i]!.foundation ? card.platt.foundation : card.platt.general;
-        const violation = 1 / (1 + Math.exp(-(a * z[0]! + b)));
-        const lowConfidence = Math.abs(violation - 0.5) <= card.abstainBand;
-        return { values, violation, confidence: (conf + Math.max(violation, 1 - violation)) / (V + 1), ...(lowConfidence ? { lowConfidence } : {}) };
+        return withViolation(values, confidenceSum, 1 / (1 + Math.exp(-(a * z[0]! + b))), card.abstainBand);
       });
     },
   };

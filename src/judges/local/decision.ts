@@ -8,6 +8,7 @@
  * So reading the value as a class (> 0.5 → +1, < −0.5 → −1) gives exactly the thresholded decision, and
  * the value moves monotonically with p+ and against p−.
  */
+import { SCHWARTZ_VALUE_IDS, type SchwartzValueId } from '../labels.ts';
 
 const EDGE = 1e-6;
 
@@ -21,6 +22,29 @@ export function schwartzValue(pNeg: number, pPos: number, tNeg: number, tPos: nu
     return Math.min(1, Math.max(0.5 + EDGE, 0.5 + (0.5 * (pPos - tPos)) / Math.max(EDGE, 1 - tPos)));
   }
   return Math.max(-0.5, Math.min(0.5, 0.5 * (rp - rn)));
+}
+
+/**
+ * Every Schwartz value from its class probabilities (`p` holds (p−, p0, p+) per value, in SCHWARTZ_VALUE_IDS
+ * order), and the sum over values of the most likely class's probability (for the judge's confidence).
+ */
+export function schwartzValues(p: ArrayLike<number>, tNeg: number, tPos: number): { values: Record<SchwartzValueId, number>; confidenceSum: number } {
+  const values = {} as Record<SchwartzValueId, number>;
+  let confidenceSum = 0;
+  SCHWARTZ_VALUE_IDS.forEach((id, v) => {
+    values[id] = schwartzValue(p[v * 3]!, p[v * 3 + 2]!, tNeg, tPos);
+    confidenceSum += Math.max(p[v * 3]!, p[v * 3 + 1]!, p[v * 3 + 2]!);
+  });
+  return { values, confidenceSum };
+}
+
+/**
+ * A judged item with a violation probability: the confidence averages each value's and the violation's, and
+ * a violation within `abstainBand` of 0.5 is marked low-confidence.
+ */
+export function withViolation<V>(values: V, confidenceSum: number, violation: number, abstainBand: number): { values: V; violation: number; confidence: number; lowConfidence?: true } {
+  const lowConfidence = Math.abs(violation - 0.5) <= abstainBand;
+  return { values, violation, confidence: (confidenceSum + Math.max(violation, 1 - violation)) / (SCHWARTZ_VALUE_IDS.length + 1), ...(lowConfidence ? { lowConfidence } : {}) };
 }
 
 /** Platt scaling: calibrated probability from a raw probability's logit. */

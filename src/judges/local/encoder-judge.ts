@@ -20,13 +20,13 @@ import { createEncoder, type Encoder } from '../../models/encoder.ts';
 import { localModelPath } from '../../models/local-files.ts';
 import { SCHWARTZ_VALUE_IDS, type SchwartzValueId } from '../labels.ts';
 import type { Judge, JudgeResult } from '../types.ts';
-import { platt, schwartzValue } from './decision.ts';
+import { platt, schwartzValues, withViolation } from './decision.ts';
 import { encoderFileHash } from './embed-cache.ts';
 import { generalFeatures, schwartzFeatures } from './encoder-features.ts';
 import { ENCODER_WEIGHTS_FORMAT, violationContextTexts, violationFeaturesFor, type EncoderWeightsFile, type Prototypes } from './encoder-train.ts';
 import { RunHead } from './heads.ts';
 import type { JudgeItem } from './judge.ts';
-import { itemPrinciple } from './principles.ts';
+import { itemPrinciple, requireItemTexts } from './principles.ts';
 import { VectorMemo } from './vector-memo.ts';
 
 export const DEFAULT_ENCODER_WEIGHTS_FILE = fileURLToPath(new URL('../../../data/judge/local-encoder-judge.json', import.meta.url));
@@ -95,9 +95,7 @@ export function encoderJudgeFromWeights(w: EncoderWeightsFile, encoder: Encoder,
     meta,
     async judge(items, options = {}) {
       const principles = items.map((item, i) => {
-        if (typeof item?.prompt !== 'string' || typeof item?.response !== 'string') {
-          throw new TenetError('BAD_INPUT', `item ${i}: prompt and response must be strings`, { location: { path: `[${i}]` } });
-        }
+        requireItemTexts(item, i);
         return itemPrinciple(item, i);
       });
       const principled = items.some((it, i) => principles[i] !== undefined && !generalRoute(it));
@@ -110,19 +108,13 @@ export function encoderJudgeFromWeights(w: EncoderWeightsFile, encoder: Encoder,
         const pv = vec.get(item.prompt)!;
         const rv = vec.get(item.response)!;
         const p = sch.softmax(schwartzFeatures(item, { prompt: pv, response: rv }, sf), V, 3);
-        const values = {} as Record<SchwartzValueId, number>;
-        let conf = 0;
-        for (let v = 0; v < V; v++) {
-          values[SCHWARTZ_VALUE_IDS[v]!] = schwartzValue(p[v * 3]!, p[v * 3 + 2]!, neg, pos);
-          conf += Math.max(p[v * 3]!, p[v * 3 + 1]!, p[v * 3 + 2]!);
-        }
+        const { values, confidenceSum } = schwartzValues(p, neg, pos);
         const q = principles[i];
-        if (q === undefined) return { values, confidence: conf / V };
+        if (q === undefined) return { values, confidence: confidenceSum / V };
         const violation = gen && gf && w.general && generalRoute(item)
           ? platt(gen.sigmoid(generalFeatures(item, rv, gf)), w.general.platt.a, w.general.platt.b)
           : platt(vio.sigmoid(violationFeaturesFor(lookup, { principle: q, prompt: item.prompt, response: item.response }, vf, protos)), w.violation.platt.a, w.violation.platt.b);
-        const lowConfidence = Math.abs(violation - 0.5) <= w.violation.abstainBand;
-        return { values, violation, confidence: (conf + Math.max(violation, 1 - violation)) / (V + 1), ...(lowConfidence ? { lowConfidence } : {}) };
+        return withViolation(values, confidenceSum, violation, w.violation.abstainBand);
       });
     },
   };

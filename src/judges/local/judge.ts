@@ -18,10 +18,11 @@ import { fileURLToPath } from 'node:url';
 import { TenetError } from '../../errors.ts';
 import { parseMftFoundation } from '../../values/mft.ts';
 import { SCHWARTZ_VALUE_IDS, type SchwartzValueId } from '../labels.ts';
-import { platt, schwartzValue } from './decision.ts';
+import { platt, schwartzValues } from './decision.ts';
 import type { Judge, JudgeItem as BaseJudgeItem, JudgeResult } from '../types.ts';
 import { RunHead, type StoredHead } from './heads.ts';
 import { RunMlp } from './mlp.ts';
+import { requireItemTexts } from './principles.ts';
 import { WEIGHTS_FORMAT, binaryItemFeatures, type SoftmaxRunner, type WeightsFile } from './train.ts';
 import { canonicalJudgeId } from '../ids.ts';
 
@@ -59,16 +60,10 @@ export function localJudgeFromWeights(w: WeightsFile, file = '<memory>'): LocalJ
   const { schwartz: _s, mft: _m, ethics: _e, ...meta } = w;
 
   const one = (item: JudgeItem, i: number): JudgeOutput => {
-    if (typeof item?.prompt !== 'string' || typeof item?.response !== 'string') {
-      throw new TenetError('BAD_INPUT', `item ${i}: prompt and response must be strings`, { location: { path: `[${i}]` } });
-    }
+    requireItemTexts(item, i);
     const p = sch.softmax(sch.featurize(item.prompt, item.response), V, 3);
-    const values = {} as Record<SchwartzValueId, number>;
-    let conf = 0;
-    for (let v = 0; v < V; v++) {
-      values[SCHWARTZ_VALUE_IDS[v]!] = schwartzValue(p[v * 3]!, p[v * 3 + 2]!, neg, pos);
-      conf += Math.max(p[v * 3]!, p[v * 3 + 1]!, p[v * 3 + 2]!);
-    }
+    const { values, confidenceSum } = schwartzValues(p, neg, pos);
+    let conf = confidenceSum;
     let terms = V;
     let violation: number | undefined;
     if (item.foundation !== undefined && item.foundation !== '') {

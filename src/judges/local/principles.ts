@@ -81,6 +81,13 @@ export function allTrainingPrinciples(): string[] {
   return MFT_CORE_IDS.flatMap((id) => trainingPrinciples(id, 5));
 }
 
+/** An offline judge reads an item's prompt and response: both must be strings (BAD_INPUT naming the item). */
+export function requireItemTexts(item: { prompt?: unknown; response?: unknown } | undefined, i: number): void {
+  if (typeof item?.prompt !== 'string' || typeof item?.response !== 'string') {
+    throw new TenetError('BAD_INPUT', `item ${i}: prompt and response must be strings`, { location: { path: `[${i}]` } });
+  }
+}
+
 /**
  * The principle text item `i` is judged against: its own `principle`, else its foundation's definition, else
  * none (no violation asked). An unknown foundation is a BAD_INPUT naming the item.
