@@ -104,22 +104,28 @@ const LONG_CONTINUATION = [
 const SENTENCES = Array.from({ length: 64 }, (_, i) => `Story ${i}: she found a lost wallet on the train and decided to return it to its owner before evening.`);
 const machine = () => ({ cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, loadAverage1mAtEnd: round(loadavg()[0]!, 2), nodeLlamaCpp: JSON.parse(readFileSync(new URL('../../node_modules/node-llama-cpp/package.json', import.meta.url), 'utf8')).version });
 
-if (values.only === 'threads') {
-  // Only the thread sweep, merged into the results file beside the other sections.
-  const started = { date: new Date().toISOString(), load1mBefore: round(loadavg()[0]!, 2) };
-  const sweep = await threadSweep();
-  const previous = existsSync(values.out!) ? JSON.parse(readFileSync(values.out!, 'utf8')) : {};
-  const run = { ...started, command: `node benchmarks/local-models/run.ts --only threads --rounds ${ROUNDS}`, machine: machine(), defaultThreads: defaultThreads(), rows: sweep };
-  // Appended to the runs before it: one run on a 2-core machine is too noisy to decide on alone.
-  const threads = { ...previous.threads, runs: [...(previous.threads?.runs ?? []), run] };
-  writeFileSync(values.out!, `${JSON.stringify({ ...previous, threads }, null, 2)}\n`);
+/** The results file so far (an `--only` run merges its section into it, beside the other sections). */
+const previousResults = (): Record<string, any> => (existsSync(values.out!) ? JSON.parse(readFileSync(values.out!, 'utf8')) : {});
+
+/** Writes the results file with these sections replaced, and ends the run. */
+function writeSectionsAndExit(sections: Record<string, unknown>): never {
+  writeFileSync(values.out!, `${JSON.stringify({ ...previousResults(), ...sections }, null, 2)}\n`);
   console.log(`written to ${values.out}`);
   process.exit(0);
 }
 
+if (values.only === 'threads') {
+  const started = { date: new Date().toISOString(), load1mBefore: round(loadavg()[0]!, 2) };
+  const sweep = await threadSweep();
+  const run = { ...started, command: `node benchmarks/local-models/run.ts --only threads --rounds ${ROUNDS}`, machine: machine(), defaultThreads: defaultThreads(), rows: sweep };
+  // Appended to the runs before it: one run on a 2-core machine is too noisy to decide on alone.
+  const previous = previousResults().threads;
+  writeSectionsAndExit({ threads: { ...previous, runs: [...(previous?.runs ?? []), run] } });
+}
+
 // Scoring against batch evaluation of the very same tokens (issue 25: scoring must reach ≥ 80% of it), same
 // process, same sequence settings (1 thread, 1 sequence), alternating rounds: the context tokens plus a
-// 170-token continuation, evaluated once without generating (no logits: llama.cpp skips the output layer),
+// 136-token continuation, evaluated once without generating (no logits: llama.cpp skips the output layer),
 // once with the next token's logits computed at every continuation position (the output layer there plus
 // the greedy pick: the least node-llama-cpp offers, and what scoring cannot do without), then scored
 // (`provider.score`, the `tenet models score` path), each as evaluated tokens (prompt + continuation) per second.
@@ -163,11 +169,8 @@ async function scoringAgainstBatch(): Promise<Record<string, unknown>[]> {
 }
 
 if (values.only === 'scoring') {
-  const previous = existsSync(values.out!) ? JSON.parse(readFileSync(values.out!, 'utf8')) : {};
   const scoring = await scoringAgainstBatch();
-  writeFileSync(values.out!, `${JSON.stringify({ ...previous, scoring, scoringMeasured: { date: new Date().toISOString(), command: `node benchmarks/local-models/run.ts --only scoring --rounds ${ROUNDS}`, machine: machine() } }, null, 2)}\n`);
-  console.log(`written to ${values.out}`);
-  process.exit(0);
+  writeSectionsAndExit({ scoring, scoringMeasured: { date: new Date().toISOString(), command: `node benchmarks/local-models/run.ts --only scoring --rounds ${ROUNDS}`, machine: machine() } });
 }
 
 const generation: Record<string, unknown>[] = [];
