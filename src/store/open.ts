@@ -21,6 +21,7 @@ import {
 } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import { TenetError } from '../errors.ts';
+import { LruMap } from '../lru.ts';
 import { redactUrl } from '../redact.ts';
 import { inCodeMigrationProvider, MIGRATION_LOCK_TABLE, MIGRATION_TABLE } from './migrations.ts';
 import { createRepos, type RepoContext } from './repos.ts';
@@ -286,17 +287,12 @@ const STATEMENT_CACHE_SIZE = 256;
  * the driver runs one statement at a time to completion (tenet never streams from SQLite).
  */
 function reusingStatements(db: SqliteDatabase): SqliteDatabase {
-  const prepared = new Map<string, ReturnType<SqliteDatabase['prepare']>>();
+  const prepared = new LruMap<string, ReturnType<SqliteDatabase['prepare']>>(STATEMENT_CACHE_SIZE);
   return {
     close: () => db.close(),
     prepare(sql) {
       let statement = prepared.get(sql);
-      if (statement) prepared.delete(sql);
-      else {
-        statement = db.prepare(sql);
-        if (prepared.size >= STATEMENT_CACHE_SIZE) prepared.delete(prepared.keys().next().value!);
-      }
-      prepared.set(sql, statement);
+      if (!statement) prepared.set(sql, (statement = db.prepare(sql)));
       return statement;
     },
   };

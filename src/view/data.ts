@@ -27,6 +27,7 @@ import type { AlignReportView, CompareResponse, GraphList, GraphResponse, Leader
 import { calibrationSourceOf, resolveCalibration } from '../judges/calibration-ref.ts';
 import { disputedByModel, getRunItem, runFacets, runSettings } from './queries.ts';
 import type { ReportThread } from './report-thread.ts';
+import { LruMap } from '../lru.ts';
 
 export type KindLoader = (store: Store, run: Run) => Promise<ReportData>;
 
@@ -50,7 +51,7 @@ export const RUN_KIND_LOADERS: Record<string, KindLoader> = {
  */
 const SUMMARY_CACHE_SIZE = 16;
 const RUNNING_REPORT_MS = 30_000;
-const summaryCache = new Map<string, Promise<ReportData | null>>();
+const summaryCache = new LruMap<string, Promise<ReportData | null>>(SUMMARY_CACHE_SIZE);
 
 async function cachedReport(store: Store, run: Run, compute: () => Promise<ReportData | null>): Promise<ReportData | null> {
   const version = run.status === 'running' ? `running@${Math.floor(Date.now() / RUNNING_REPORT_MS)}` : run.updatedAt;
@@ -60,7 +61,6 @@ async function cachedReport(store: Store, run: Run, compute: () => Promise<Repor
     hit = compute();
     summaryCache.set(key, hit);
     hit.catch(() => summaryCache.delete(key));
-    while (summaryCache.size > SUMMARY_CACHE_SIZE) summaryCache.delete(summaryCache.keys().next().value!);
   }
   return hit;
 }

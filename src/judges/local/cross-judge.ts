@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseJson } from '../../datafile.ts';
 import { TenetError } from '../../errors.ts';
+import { LruMap } from '../../lru.ts';
 import { defaultThreads } from '../../models/llama-runtime.ts';
 import { SCHWARTZ_VALUE_IDS, type SchwartzValueId } from '../labels.ts';
 import type { Judge, JudgeItem, JudgeResult } from '../types.ts';
@@ -137,14 +138,11 @@ export async function loadCrossJudge(dir: string = DEFAULT_CROSS_DIR, options: C
   }
 
   // token ids of each distinct text, remembered per judge (principles and shared prompts recur)
-  const memo = new Map<string, number[]>();
+  const memo = new LruMap<string, number[]>(8192);
   const tokens = (text: string): number[] => {
     if (text === '') return [];
-    const known = memo.get(text);
-    if (known) return known;
-    const ids: number[] = tokenizer.encode(text, { add_special_tokens: false }).ids;
-    if (memo.size >= 8192) memo.delete(memo.keys().next().value!);
-    memo.set(text, ids);
+    let ids = memo.get(text);
+    if (!ids) memo.set(text, (ids = tokenizer.encode(text, { add_special_tokens: false }).ids as number[]));
     return ids;
   };
   const encode = (principle: string, prompt: string, response: string, maxLength = card.maxLength): ModelInput =>

@@ -4,11 +4,12 @@
  * Bounded (least recently used out); stores the quantised int16 vectors (768 bytes each at 384 dims), so
  * a hit returns exactly what a fresh embedding would (embed-cache.ts quantises the same way).
  */
+import { LruMap } from '../../lru.ts';
 import type { Encoder } from '../../models/encoder.ts';
 import { dequantise, quantiseVector } from './embed-cache.ts';
 
 export class VectorMemo {
-  private readonly map = new Map<string, Int16Array>();
+  private readonly map: LruMap<string, Int16Array>;
   hits = 0;
   misses = 0;
 
@@ -18,6 +19,7 @@ export class VectorMemo {
   constructor(encoder: Encoder, capacity = 8192) {
     this.encoder = encoder;
     this.capacity = capacity;
+    this.map = new LruMap(capacity);
   }
 
   get size(): number {
@@ -32,8 +34,6 @@ export class VectorMemo {
       if (out.has(t)) continue;
       const q = this.map.get(t);
       if (q) {
-        this.map.delete(t); // move to the most recently used end
-        this.map.set(t, q);
         out.set(t, dequantise(q));
         this.hits++;
       } else {
@@ -49,7 +49,6 @@ export class VectorMemo {
         this.map.set(t, q);
         out.set(t, dequantise(q));
       });
-      while (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value!);
     }
     return out;
   }
